@@ -1,0 +1,47 @@
+#ifndef ESEP_PROTO_ELECTION_H_
+#define ESEP_PROTO_ELECTION_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "esep/proto/election.pb.h"
+
+namespace esep {
+
+// Number of hex digits of the election hash printed in every ballot barcode (64 bits).
+inline constexpr std::size_t kElectionHashPrefixLength = 16;
+
+// Parses an election definition from JSON (protobuf JSON mapping; unknown fields are errors)
+// and validates it. The error message names the offending element by its path.
+absl::StatusOr<Election> ParseElectionJson(std::string_view json);
+
+// Reads and parses an election definition file.
+absl::StatusOr<Election> LoadElectionFile(const std::string& path);
+
+// Checks every rule a printable, countable election must satisfy: unique and well-formed ids,
+// references that resolve, vote-for N within the options, sane thresholds, targets on the page,
+// not overlapping each other, the fiducials or the barcode, every option of a contest printed
+// exactly once on each style that carries the contest. Reports every problem found, one per line.
+absl::Status ValidateElection(const Election& election);
+
+// SHA-256 of the deterministic binary serialization, as 64 lower-case hex digits.
+std::string ElectionHash(const Election& election);
+
+// The first kElectionHashPrefixLength hex digits of ElectionHash().
+std::string ElectionHashPrefix(const Election& election);
+
+// Look-ups by id; nullptr when absent.
+const Contest* FindContest(const Election& election, std::string_view contest_id);
+const Option* FindOption(const Contest& contest, std::string_view option_id);
+const BallotStyle* FindBallotStyle(const Election& election, std::string_view style_id);
+const Precinct* FindPrecinct(const Election& election, std::string_view precinct_id);
+
+// True when `id` is usable as an identifier: 1 to 32 of [A-Za-z0-9._-]. Ids travel inside
+// barcodes and file names, so they are kept to that alphabet.
+bool IsValidId(std::string_view id);
+
+}  // namespace esep
+
+#endif  // ESEP_PROTO_ELECTION_H_
