@@ -1,0 +1,89 @@
+#include "command_line.h"
+
+#include <charconv>
+
+#include "absl/strings/str_cat.h"
+
+namespace esep::cli {
+
+absl::StatusOr<CommandLine> CommandLine::Parse(const std::vector<std::string>& args,
+                                               const std::vector<FlagSpec>& specs) {
+  CommandLine result;
+  bool only_positional = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (only_positional || arg.size() < 3 || arg.rfind("--", 0) != 0) {
+      if (arg == "--") {
+        only_positional = true;
+        continue;
+      }
+      result.positional_.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> inline_value;
+    if (const auto eq = name.find('='); eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    const FlagSpec* spec = nullptr;
+    for (const FlagSpec& s : specs) {
+      if (s.name == name) spec = &s;
+    }
+    if (spec == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    if (result.values_.contains(name)) {
+      return absl::InvalidArgumentError(absl::StrCat("flag --", name, " given twice"));
+    }
+    std::string value;
+    if (spec->takes_value) {
+      if (inline_value) {
+        value = *inline_value;
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
+      }
+    } else if (inline_value) {
+      return absl::InvalidArgumentError(absl::StrCat("flag --", name, " takes no value"));
+    }
+    result.values_.emplace(name, std::move(value));
+  }
+  return result;
+}
+
+std::optional<std::string> CommandLine::Get(const std::string& name) const {
+  const auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::StatusOr<std::string> CommandLine::Require(const std::string& name) const {
+  std::optional<std::string> value = Get(name);
+  if (!value) return absl::InvalidArgumentError(absl::StrCat("flag --", name, " is required"));
+  return *value;
+}
+
+absl::StatusOr<long long> CommandLine::GetInt(const std::string& name, long long fallback,
+                                              long long min, long long max) const {
+  std::optional<std::string> text = Get(name);
+  if (!text) return fallback;
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value < min || value > max) {
+    return absl::InvalidArgumentError(absl::StrCat("flag --", name, " must be an integer from ",
+                                                   min, " to ", max, ", not \"", *text, "\""));
+  }
+  return value;
+}
+
+std::string FormatFlags(const std::vector<FlagSpec>& specs) {
+  std::string out;
+  for (const FlagSpec& s : specs) {
+    std::string left = absl::StrCat("  --", s.name, s.takes_value ? " VALUE" : "");
+    if (left.size() < 28) left.resize(28, ' ');
+    absl::StrAppend(&out, left, " ", s.help, "\n");
+  }
+  return out;
+}
+
+}  // namespace esep::cli

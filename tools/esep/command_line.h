@@ -1,0 +1,47 @@
+#ifndef ESEP_TOOLS_ESEP_COMMAND_LINE_H_
+#define ESEP_TOOLS_ESEP_COMMAND_LINE_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace esep::cli {
+
+// One accepted flag of a subcommand. A flag with `takes_value` is written `--name VALUE` or
+// `--name=VALUE`; without, `--name` alone.
+struct FlagSpec {
+  std::string name;
+  bool takes_value = true;
+  std::string help;
+};
+
+// The flags and positional arguments of one subcommand, checked against its FlagSpecs: an
+// unknown flag, a missing value or a repeated flag is an error naming the flag.
+class CommandLine {
+ public:
+  static absl::StatusOr<CommandLine> Parse(const std::vector<std::string>& args,
+                                           const std::vector<FlagSpec>& specs);
+
+  bool Has(const std::string& name) const { return values_.contains(name); }
+  std::optional<std::string> Get(const std::string& name) const;
+  // The value of a flag that must be present.
+  absl::StatusOr<std::string> Require(const std::string& name) const;
+  // The value parsed as an integer in [min, max], or `fallback` when absent.
+  absl::StatusOr<long long> GetInt(const std::string& name, long long fallback, long long min,
+                                   long long max) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::vector<std::string> positional_;
+};
+
+// "  --name VALUE   help" lines for a usage message.
+std::string FormatFlags(const std::vector<FlagSpec>& specs);
+
+}  // namespace esep::cli
+
+#endif  // ESEP_TOOLS_ESEP_COMMAND_LINE_H_

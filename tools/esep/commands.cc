@@ -1,0 +1,15 @@
+#include "commands.h"
+
+namespace esep::cli {
+
+// Entry points, one per file (<name>_command.cc).
+int RunElectionCommand(const std::vector<std::string>& args);
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"election", "validate an election definition and print its hash", RunElectionCommand},
+  };
+  return kCommands;
+}
+
+}  // namespace esep::cli

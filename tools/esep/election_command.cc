@@ -1,0 +1,38 @@
+// esep election: validates an election definition and prints its hash and contents.
+#include <iostream>
+
+#include "command_line.h"
+#include "commands.h"
+#include "esep/proto/election.h"
+
+namespace esep::cli {
+
+int RunElectionCommand(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {{"help", false, "print this help"}};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || cl->positional().size() != 1) {
+    if (!cl.ok()) std::cerr << "esep election: " << cl.status().message() << "\n";
+    std::cerr << "usage: esep election ELECTION.json\n"
+                 "Validates the definition; prints its hash, contests and ballot styles.\n"
+              << FormatFlags(specs);
+    return cl.ok() && cl->Has("help") ? kExitOk : kExitUsage;
+  }
+  absl::StatusOr<Election> election = LoadElectionFile(cl->positional()[0]);
+  if (!election.ok()) {
+    std::cerr << "esep election: " << election.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::cout << "election " << election->id() << " (" << election->date() << ")\n"
+            << "hash     " << ElectionHash(*election) << "\n";
+  for (const Contest& contest : election->contests()) {
+    std::cout << "contest  " << contest.id() << ": vote for " << contest.vote_for() << " of "
+              << contest.options_size() << " options\n";
+  }
+  for (const BallotStyle& style : election->ballot_styles()) {
+    std::cout << "style    " << style.id() << ": " << style.targets_size() << " targets, "
+              << style.precinct_ids_size() << " precincts\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace esep::cli
