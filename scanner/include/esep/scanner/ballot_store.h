@@ -1,0 +1,125 @@
+#ifndef ESEP_SCANNER_BALLOT_STORE_H_
+#define ESEP_SCANNER_BALLOT_STORE_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "esep/proto/cast_vote_record.pb.h"
+#include "esep/scanner/clock.h"
+
+namespace esep::scanner {
+
+namespace sqlite {
+class Database;
+}
+
+// Where a sheet is in the ballot journal. A sheet enters in escrow (imaged, held in the reader),
+// is decided (to cast or to return), and ends cast (in the box, counted) or returned (handed
+// back to the voter, not counted).
+enum class SheetState { kEscrow, kDecidedCast, kDecidedReturn, kCast, kReturned };
+
+const char* SheetStateName(SheetState state);
+
+// The counts of one tally (live or test): ballots cast, and per contest the votes of each option
+// and the number of ballots per outcome.
+struct Tally {
+  std::int64_t ballots_cast = 0;
+  std::map<std::pair<std::string, std::string>, std::int64_t> votes;     // (contest, option)
+  std::map<std::pair<std::string, std::string>, std::int64_t> outcomes;  // (contest, outcome)
+};
+
+// What Open() found unfinished from before a power loss or crash.
+struct Recovery {
+  std::vector<std::int64_t> returned;  // were in escrow or decided to return: returned, not counted
+  // Decided to cast, drop not confirmed: the daemon asks the reader's sensors and then calls
+  // ResolveUnconfirmedCast(); until then they are neither counted nor returned.
+  std::vector<std::int64_t> awaiting_drop_confirmation;
+};
+
+// The reader's durable state: the ballot journal, the cast-vote records, the live and test
+// tallies, the stored ballot images and the hash-chained event log, in one SQLite database (WAL,
+// synchronous=FULL) plus a content-addressed image directory.
+//
+// Every state change is one transaction that also appends its event, so a power loss at any
+// instant leaves either the state before or the state after. Tallies change only in the
+// transaction that makes a sheet "cast". Records carry a random id and no time; once a ballot is
+// cast, the journal keeps no link from the feed order to its record (ballot secrecy).
+class BallotStore {
+ public:
+  struct Options {
+    std::filesystem::path directory;  // created if missing; holds esep.db and images/
+    std::string election_hash;        // the store refuses to open for another election
+    std::string reader_serial;
+  };
+
+  // Opens (creating when new) and recovers: sheets left in escrow are returned and logged.
+  static absl::StatusOr<std::unique_ptr<BallotStore>> Open(const Options& options,
+                                                           const Clock& clock);
+  ~BallotStore();
+
+  const Recovery& recovery() const { return recovery_; }
+
+  // Writes an image (encoded bytes) under its SHA-256, fsyncs file and directory, and returns the
+  // hash in hex. Storing the same bytes again is a no-op.
+  absl::StatusOr<std::string> StoreImage(std::span<const std::uint8_t> bytes);
+  absl::StatusOr<std::string> LoadImage(const std::string& sha256_hex) const;
+
+  // A sheet was imaged; its image is already stored. Returns the sheet number.
+  absl::StatusOr<std::int64_t> Escrow(const std::string& image_sha256);
+  // The interpretation says cast (or the voter chose to cast as is). The record is kept pending.
+  absl::Status DecideCast(std::int64_t sheet, CastVoteRecord record);
+  absl::Status DecideReturn(std::int64_t sheet, const std::string& reason);
+  // The reader confirmed the drop: the record becomes final and the tally counts it.
+  absl::Status ConfirmCast(std::int64_t sheet);
+  // The voter took the sheet back.
+  absl::Status ConfirmReturned(std::int64_t sheet);
+  // After a restart: the reader's sensors say whether the sheet reached the box.
+  absl::Status ResolveUnconfirmedCast(std::int64_t sheet, bool dropped_into_box);
+
+  absl::StatusOr<SheetState> State(std::int64_t sheet) const;
+  absl::StatusOr<Tally> GetTally(bool test) const;
+  // Cast-vote records of one tally, ordered by their random id.
+  absl::StatusOr<std::vector<CastVoteRecord>> Records(bool test) const;
+
+  // Appends an event in its own transaction. `detail` must never hold ballot selections.
+  absl::Status LogEvent(const std::string& type, const std::string& detail);
+  absl::StatusOr<std::vector<esep::LogEvent>> Events() const;
+
+  absl::StatusOr<std::string> GetSetting(const std::string& key) const;
+  absl::Status SetSetting(const std::string& key, const std::string& value);
+
+ private:
+  BallotStore(std::unique_ptr<sqlite::Database> db, Options options, const Clock& clock);
+  absl::Status CreateSchema();
+  absl::Status CheckIdentity();
+  absl::Status RecoverUnfinished();
+  absl::Status AppendEventLocked(const std::string& type, const std::string& detail);
+  absl::Status Transition(std::int64_t sheet, SheetState from, SheetState to);
+  absl::Status ApplyToTally(const CastVoteRecord& record);
+  std::filesystem::path ImagePath(const std::string& sha256_hex) const;
+
+  std::unique_ptr<sqlite::Database> db_;
+  Options options_;
+  const Clock& clock_;
+  Recovery recovery_;
+};
+
+// Checks that the entries form one unbroken chain from the first: sequence 1, 2, 3, ..., each
+// previous_hash equal to the hash before it, each hash equal to the entry's recomputed hash.
+// The error names the first entry that breaks the chain.
+absl::Status VerifyEventChain(const std::vector<esep::LogEvent>& events);
+
+// The hash of an entry: SHA-256 of its deterministic serialization with `hash` cleared.
+std::string EventHash(const esep::LogEvent& event);
+
+}  // namespace esep::scanner
+
+#endif  // ESEP_SCANNER_BALLOT_STORE_H_

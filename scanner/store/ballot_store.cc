@@ -1,0 +1,575 @@
+#include "esep/scanner/ballot_store.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "esep/proto/sha256.h"
+#include "sqlite_db.h"
+
+namespace esep::scanner {
+namespace {
+
+constexpr char kZeroHash[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS journal(
+  sheet INTEGER PRIMARY KEY,
+  state TEXT NOT NULL CHECK(state IN ('escrow','decided_cast','decided_return','cast','returned')),
+  image_sha256 TEXT,
+  reason TEXT);
+CREATE TABLE IF NOT EXISTS pending(
+  sheet INTEGER PRIMARY KEY REFERENCES journal(sheet),
+  record BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS records(
+  record_id TEXT PRIMARY KEY, test INTEGER NOT NULL, record BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS votes(
+  test INTEGER NOT NULL, contest_id TEXT NOT NULL, option_id TEXT NOT NULL,
+  count INTEGER NOT NULL, PRIMARY KEY(test, contest_id, option_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outcomes(
+  test INTEGER NOT NULL, contest_id TEXT NOT NULL, outcome TEXT NOT NULL,
+  count INTEGER NOT NULL, PRIMARY KEY(test, contest_id, outcome)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS counters(test INTEGER PRIMARY KEY, ballots_cast INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS events(
+  sequence INTEGER PRIMARY KEY, unix_seconds INTEGER NOT NULL, type TEXT NOT NULL,
+  detail TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
+)sql";
+
+const char* StateText(SheetState state) {
+  switch (state) {
+    case SheetState::kEscrow:
+      return "escrow";
+    case SheetState::kDecidedCast:
+      return "decided_cast";
+    case SheetState::kDecidedReturn:
+      return "decided_return";
+    case SheetState::kCast:
+      return "cast";
+    case SheetState::kReturned:
+      return "returned";
+  }
+  return "?";
+}
+
+absl::StatusOr<SheetState> ParseState(const std::string& text) {
+  for (SheetState s : {SheetState::kEscrow, SheetState::kDecidedCast, SheetState::kDecidedReturn,
+                       SheetState::kCast, SheetState::kReturned}) {
+    if (text == StateText(s)) return s;
+  }
+  return absl::DataLossError(absl::StrCat("tally store: unknown sheet state \"", text, "\""));
+}
+
+std::string RandomRecordId() {
+  std::uint8_t bytes[16];
+  randombytes_buf(bytes, sizeof bytes);
+  return ToHex(bytes);
+}
+
+absl::Status ErrnoError(const std::string& what) {
+  return absl::InternalError(absl::StrCat("tally store: ", what, ": ", std::strerror(errno)));
+}
+
+// fsync of a directory makes a rename or a new file in it durable.
+absl::Status SyncDirectory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(absl::StrCat("cannot open directory ", dir.string()));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return ErrnoError(absl::StrCat("cannot sync directory ", dir.string()));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const char* SheetStateName(SheetState state) { return StateText(state); }
+
+std::string EventHash(const esep::LogEvent& event) {
+  esep::LogEvent copy = event;
+  copy.clear_hash();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    copy.SerializeToCodedStream(&coded);
+  }
+  return ToHex(Sha256(bytes));
+}
+
+absl::Status VerifyEventChain(const std::vector<esep::LogEvent>& events) {
+  std::string previous = kZeroHash;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const esep::LogEvent& e = events[i];
+    if (e.sequence() != i + 1) {
+      return absl::DataLossError(absl::StrCat("event log: entry ", i + 1, " has sequence ",
+                                              e.sequence(), " (an entry is missing or inserted)"));
+    }
+    if (e.previous_hash() != previous) {
+      return absl::DataLossError(
+          absl::StrCat("event log: entry ", e.sequence(), " does not follow the entry before it"));
+    }
+    if (EventHash(e) != e.hash()) {
+      return absl::DataLossError(
+          absl::StrCat("event log: entry ", e.sequence(), " was altered (hash mismatch)"));
+    }
+    previous = e.hash();
+  }
+  return absl::OkStatus();
+}
+
+BallotStore::BallotStore(std::unique_ptr<sqlite::Database> db, Options options, const Clock& clock)
+    : db_(std::move(db)), options_(std::move(options)), clock_(clock) {}
+
+BallotStore::~BallotStore() = default;
+
+absl::StatusOr<std::unique_ptr<BallotStore>> BallotStore::Open(const Options& options,
+                                                               const Clock& clock) {
+  if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialise");
+  std::error_code ec;
+  std::filesystem::create_directories(options.directory / "images", ec);
+  if (ec) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "tally store: cannot create ", options.directory.string(), ": ", ec.message()));
+  }
+  ::chmod(options.directory.c_str(), 0700);
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
+      sqlite::Database::Open((options.directory / "esep.db").string());
+  if (!db.ok()) return db.status();
+  std::unique_ptr<BallotStore> store(new BallotStore(std::move(*db), options, clock));
+  if (absl::Status s = store->CreateSchema(); !s.ok()) return s;
+  if (absl::Status s = store->CheckIdentity(); !s.ok()) return s;
+  if (absl::Status s = store->RecoverUnfinished(); !s.ok()) return s;
+  return store;
+}
+
+absl::Status BallotStore::CreateSchema() { return db_->Exec(kSchema); }
+
+absl::Status BallotStore::CheckIdentity() {
+  absl::StatusOr<std::string> hash = GetSetting("election_hash");
+  if (hash.ok()) {
+    if (*hash != options_.election_hash) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("tally store in ", options_.directory.string(), " belongs to election ",
+                       *hash, ", not to ", options_.election_hash));
+    }
+    return absl::OkStatus();
+  }
+  if (!absl::IsNotFound(hash.status())) return hash.status();
+  return db_->Transaction([&]() -> absl::Status {
+    for (const auto& [key, value] :
+         {std::pair<std::string, std::string>{"election_hash", options_.election_hash},
+          {"reader_serial", options_.reader_serial}}) {
+      absl::StatusOr<sqlite::Statement> put =
+          db_->Prepare("INSERT INTO settings(key, value) VALUES(?, ?)");
+      if (!put.ok()) return put.status();
+      if (absl::Status s = put->Bind(1, key).Bind(2, value).Run(); !s.ok()) return s;
+    }
+    return AppendEventLocked("store_created", absl::StrCat("election ", options_.election_hash,
+                                                           ", reader ", options_.reader_serial));
+  });
+}
+
+absl::Status BallotStore::RecoverUnfinished() {
+  absl::StatusOr<sqlite::Statement> q = db_->Prepare(
+      "SELECT sheet, state FROM journal WHERE state NOT IN ('cast','returned') "
+      "ORDER BY sheet");
+  if (!q.ok()) return q.status();
+  std::vector<std::pair<std::int64_t, SheetState>> open;
+  for (;;) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    absl::StatusOr<SheetState> state = ParseState(q->Text(1));
+    if (!state.ok()) return state.status();
+    open.emplace_back(q->Int(0), *state);
+  }
+  for (const auto& [sheet, state] : open) {
+    if (state == SheetState::kDecidedCast) {
+      recovery_.awaiting_drop_confirmation.push_back(sheet);
+      continue;
+    }
+    absl::Status s = db_->Transaction([&, sheet_id = sheet, from = state]() -> absl::Status {
+      if (absl::Status t = Transition(sheet_id, from, SheetState::kReturned); !t.ok()) return t;
+      return AppendEventLocked("sheet_returned_after_restart",
+                               absl::StrCat("sheet ", sheet_id, " was ", StateText(from),
+                                            " at restart; returned to the voter, not counted"));
+    });
+    if (!s.ok()) return s;
+    recovery_.returned.push_back(sheet);
+  }
+  return absl::OkStatus();
+}
+
+std::filesystem::path BallotStore::ImagePath(const std::string& sha256_hex) const {
+  return options_.directory / "images" / sha256_hex;
+}
+
+absl::StatusOr<std::string> BallotStore::StoreImage(std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) return absl::InvalidArgumentError("tally store: empty image");
+  const std::string hash = ToHex(Sha256(bytes));
+  const std::filesystem::path path = ImagePath(hash);
+  if (std::filesystem::exists(path)) return hash;
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError(absl::StrCat("cannot create ", tmp.string()));
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      absl::Status status = ErrnoError(absl::StrCat("cannot write ", tmp.string()));
+      ::close(fd);
+      return status;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  // No time on the file: its times must not tell the order in which ballots were cast.
+  const struct timespec times[2] = {{0, 0}, {0, 0}};
+  ::futimens(fd, times);
+  if (::fsync(fd) != 0) {
+    absl::Status status = ErrnoError(absl::StrCat("cannot sync ", tmp.string()));
+    ::close(fd);
+    return status;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return ErrnoError(absl::StrCat("cannot rename ", tmp.string()));
+  }
+  if (absl::Status s = SyncDirectory(path.parent_path()); !s.ok()) return s;
+  return hash;
+}
+
+absl::StatusOr<std::string> BallotStore::LoadImage(const std::string& sha256_hex) const {
+  std::ifstream in(ImagePath(sha256_hex), std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("tally store: no image ", sha256_hex));
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  std::string data = bytes.str();
+  if (ToHex(Sha256(data)) != sha256_hex) {
+    return absl::DataLossError(
+        absl::StrCat("tally store: image ", sha256_hex, " does not match its hash"));
+  }
+  return data;
+}
+
+absl::Status BallotStore::AppendEventLocked(const std::string& type, const std::string& detail) {
+  esep::LogEvent event;
+  absl::StatusOr<sqlite::Statement> last =
+      db_->Prepare("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1");
+  if (!last.ok()) return last.status();
+  absl::StatusOr<bool> row = last->Step();
+  if (!row.ok()) return row.status();
+  event.set_sequence(*row ? static_cast<std::uint64_t>(last->Int(0)) + 1 : 1);
+  event.set_previous_hash(*row ? last->Text(1) : std::string(kZeroHash));
+  event.set_unix_seconds(clock_.NowUnixSeconds());
+  event.set_type(type);
+  event.set_detail(detail);
+  event.set_hash(EventHash(event));
+  absl::StatusOr<sqlite::Statement> insert = db_->Prepare(
+      "INSERT INTO events(sequence, unix_seconds, type, detail, previous_hash, hash) "
+      "VALUES(?, ?, ?, ?, ?, ?)");
+  if (!insert.ok()) return insert.status();
+  return insert->Bind(1, static_cast<std::int64_t>(event.sequence()))
+      .Bind(2, event.unix_seconds())
+      .Bind(3, event.type())
+      .Bind(4, event.detail())
+      .Bind(5, event.previous_hash())
+      .Bind(6, event.hash())
+      .Run();
+}
+
+absl::Status BallotStore::LogEvent(const std::string& type, const std::string& detail) {
+  return db_->Transaction([&] { return AppendEventLocked(type, detail); });
+}
+
+absl::StatusOr<std::vector<esep::LogEvent>> BallotStore::Events() const {
+  absl::StatusOr<sqlite::Statement> q = db_->Prepare(
+      "SELECT sequence, unix_seconds, type, detail, previous_hash, hash FROM events "
+      "ORDER BY sequence");
+  if (!q.ok()) return q.status();
+  std::vector<esep::LogEvent> events;
+  for (;;) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return events;
+    esep::LogEvent& e = events.emplace_back();
+    e.set_sequence(static_cast<std::uint64_t>(q->Int(0)));
+    e.set_unix_seconds(q->Int(1));
+    e.set_type(q->Text(2));
+    e.set_detail(q->Text(3));
+    e.set_previous_hash(q->Text(4));
+    e.set_hash(q->Text(5));
+  }
+}
+
+absl::StatusOr<std::string> BallotStore::GetSetting(const std::string& key) const {
+  absl::StatusOr<sqlite::Statement> q = db_->Prepare("SELECT value FROM settings WHERE key = ?");
+  if (!q.ok()) return q.status();
+  q->Bind(1, key);
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError(absl::StrCat("tally store: no setting ", key));
+  return q->Text(0);
+}
+
+absl::Status BallotStore::SetSetting(const std::string& key, const std::string& value) {
+  return db_->Transaction([&]() -> absl::Status {
+    absl::StatusOr<sqlite::Statement> put = db_->Prepare(
+        "INSERT INTO settings(key, value) VALUES(?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    if (!put.ok()) return put.status();
+    if (absl::Status s = put->Bind(1, key).Bind(2, value).Run(); !s.ok()) return s;
+    return AppendEventLocked("setting_changed", absl::StrCat(key, " = ", value));
+  });
+}
+
+absl::StatusOr<SheetState> BallotStore::State(std::int64_t sheet) const {
+  absl::StatusOr<sqlite::Statement> q = db_->Prepare("SELECT state FROM journal WHERE sheet = ?");
+  if (!q.ok()) return q.status();
+  q->Bind(1, sheet);
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError(absl::StrCat("tally store: no sheet ", sheet));
+  return ParseState(q->Text(0));
+}
+
+// Moves a sheet from `from` to `to`; fails, changing nothing, when the sheet is not in `from`.
+absl::Status BallotStore::Transition(std::int64_t sheet, SheetState from, SheetState to) {
+  absl::StatusOr<sqlite::Statement> update = db_->Prepare(
+      "UPDATE journal SET state = ?, image_sha256 = CASE WHEN ? THEN NULL ELSE image_sha256 END "
+      "WHERE sheet = ? AND state = ?");
+  if (!update.ok()) return update.status();
+  // Once final, the journal forgets the image: nothing links the feed order to a record.
+  const bool final_state = to == SheetState::kCast || to == SheetState::kReturned;
+  if (absl::Status s = update->Bind(1, std::string(StateText(to)))
+                           .Bind(2, std::int64_t{final_state})
+                           .Bind(3, sheet)
+                           .Bind(4, std::string(StateText(from)))
+                           .Run();
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<sqlite::Statement> changes = db_->Prepare("SELECT changes()");
+  if (!changes.ok()) return changes.status();
+  absl::StatusOr<bool> row = changes->Step();
+  if (!row.ok()) return row.status();
+  if (changes->Int(0) == 1) return absl::OkStatus();
+  absl::StatusOr<SheetState> actual = State(sheet);
+  if (!actual.ok()) return actual.status();
+  return absl::FailedPreconditionError(
+      absl::StrCat("sheet ", sheet, " is ", StateText(*actual), ", not ", StateText(from)));
+}
+
+absl::StatusOr<std::int64_t> BallotStore::Escrow(const std::string& image_sha256) {
+  if (!std::filesystem::exists(ImagePath(image_sha256))) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("tally store: image ", image_sha256, " must be stored before escrow"));
+  }
+  std::int64_t sheet = 0;
+  absl::Status s = db_->Transaction([&]() -> absl::Status {
+    absl::StatusOr<sqlite::Statement> insert =
+        db_->Prepare("INSERT INTO journal(state, image_sha256) VALUES('escrow', ?)");
+    if (!insert.ok()) return insert.status();
+    if (absl::Status r = insert->Bind(1, image_sha256).Run(); !r.ok()) return r;
+    absl::StatusOr<sqlite::Statement> id = db_->Prepare("SELECT last_insert_rowid()");
+    if (!id.ok()) return id.status();
+    if (absl::StatusOr<bool> row = id->Step(); !row.ok()) return row.status();
+    sheet = id->Int(0);
+    return AppendEventLocked("sheet_escrowed", absl::StrCat("sheet ", sheet, " imaged"));
+  });
+  if (!s.ok()) return s;
+  return sheet;
+}
+
+absl::Status BallotStore::DecideCast(std::int64_t sheet, CastVoteRecord record) {
+  if (record.election_hash() != options_.election_hash) {
+    return absl::FailedPreconditionError("cast-vote record is for another election");
+  }
+  record.set_record_id(RandomRecordId());
+  return db_->Transaction([&]() -> absl::Status {
+    if (absl::Status t = Transition(sheet, SheetState::kEscrow, SheetState::kDecidedCast);
+        !t.ok()) {
+      return t;
+    }
+    absl::StatusOr<sqlite::Statement> insert =
+        db_->Prepare("INSERT INTO pending(sheet, record) VALUES(?, ?)");
+    if (!insert.ok()) return insert.status();
+    if (absl::Status r = insert->Bind(1, sheet).BindBlob(2, record.SerializeAsString()).Run();
+        !r.ok()) {
+      return r;
+    }
+    return AppendEventLocked("sheet_decided_cast", absl::StrCat("sheet ", sheet));
+  });
+}
+
+absl::Status BallotStore::DecideReturn(std::int64_t sheet, const std::string& reason) {
+  return db_->Transaction([&]() -> absl::Status {
+    if (absl::Status t = Transition(sheet, SheetState::kEscrow, SheetState::kDecidedReturn);
+        !t.ok()) {
+      return t;
+    }
+    absl::StatusOr<sqlite::Statement> note =
+        db_->Prepare("UPDATE journal SET reason = ? WHERE sheet = ?");
+    if (!note.ok()) return note.status();
+    if (absl::Status r = note->Bind(1, reason).Bind(2, sheet).Run(); !r.ok()) return r;
+    return AppendEventLocked("sheet_decided_return", absl::StrCat("sheet ", sheet, ": ", reason));
+  });
+}
+
+absl::Status BallotStore::ApplyToTally(const CastVoteRecord& record) {
+  const std::int64_t test = record.test() ? 1 : 0;
+  absl::StatusOr<sqlite::Statement> counter = db_->Prepare(
+      "INSERT INTO counters(test, ballots_cast) VALUES(?, 1) "
+      "ON CONFLICT(test) DO UPDATE SET ballots_cast = ballots_cast + 1");
+  if (!counter.ok()) return counter.status();
+  if (absl::Status s = counter->Bind(1, test).Run(); !s.ok()) return s;
+  for (const ContestReading& contest : record.interpretation().contests()) {
+    absl::StatusOr<sqlite::Statement> outcome = db_->Prepare(
+        "INSERT INTO outcomes(test, contest_id, outcome, count) VALUES(?, ?, ?, 1) "
+        "ON CONFLICT(test, contest_id, outcome) DO UPDATE SET count = count + 1");
+    if (!outcome.ok()) return outcome.status();
+    if (absl::Status s = outcome->Bind(1, test)
+                             .Bind(2, contest.contest_id())
+                             .Bind(3, ContestOutcome_Name(contest.outcome()))
+                             .Run();
+        !s.ok()) {
+      return s;
+    }
+    if (contest.outcome() != VALID && contest.outcome() != UNDERVOTE) continue;
+    for (const std::string& option : contest.selections()) {
+      absl::StatusOr<sqlite::Statement> vote = db_->Prepare(
+          "INSERT INTO votes(test, contest_id, option_id, count) VALUES(?, ?, ?, 1) "
+          "ON CONFLICT(test, contest_id, option_id) DO UPDATE SET count = count + 1");
+      if (!vote.ok()) return vote.status();
+      if (absl::Status s = vote->Bind(1, test).Bind(2, contest.contest_id()).Bind(3, option).Run();
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BallotStore::ConfirmCast(std::int64_t sheet) {
+  return db_->Transaction([&]() -> absl::Status {
+    absl::StatusOr<sqlite::Statement> q =
+        db_->Prepare("SELECT record FROM pending WHERE sheet = ?");
+    if (!q.ok()) return q.status();
+    q->Bind(1, sheet);
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      absl::StatusOr<SheetState> state = State(sheet);
+      if (!state.ok()) return state.status();
+      return absl::FailedPreconditionError(
+          absl::StrCat("sheet ", sheet, " is ", StateText(*state), ", not decided_cast"));
+    }
+    CastVoteRecord record;
+    if (!record.ParseFromString(q->Text(0))) {
+      return absl::DataLossError(
+          absl::StrCat("tally store: pending record of sheet ", sheet, " is unreadable"));
+    }
+    if (absl::Status t = Transition(sheet, SheetState::kDecidedCast, SheetState::kCast); !t.ok()) {
+      return t;
+    }
+    absl::StatusOr<sqlite::Statement> insert =
+        db_->Prepare("INSERT INTO records(record_id, test, record) VALUES(?, ?, ?)");
+    if (!insert.ok()) return insert.status();
+    if (absl::Status s = insert->Bind(1, record.record_id())
+                             .Bind(2, std::int64_t{record.test()})
+                             .BindBlob(3, record.SerializeAsString())
+                             .Run();
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<sqlite::Statement> drop = db_->Prepare("DELETE FROM pending WHERE sheet = ?");
+    if (!drop.ok()) return drop.status();
+    if (absl::Status s = drop->Bind(1, sheet).Run(); !s.ok()) return s;
+    if (absl::Status s = ApplyToTally(record); !s.ok()) return s;
+    return AppendEventLocked(record.test() ? "test_ballot_cast" : "ballot_cast",
+                             absl::StrCat("sheet ", sheet, " dropped into the box"));
+  });
+}
+
+absl::Status BallotStore::ConfirmReturned(std::int64_t sheet) {
+  return db_->Transaction([&]() -> absl::Status {
+    if (absl::Status t = Transition(sheet, SheetState::kDecidedReturn, SheetState::kReturned);
+        !t.ok()) {
+      return t;
+    }
+    return AppendEventLocked("sheet_returned", absl::StrCat("sheet ", sheet, " taken back"));
+  });
+}
+
+absl::Status BallotStore::ResolveUnconfirmedCast(std::int64_t sheet, bool dropped_into_box) {
+  if (dropped_into_box) {
+    if (absl::Status s = ConfirmCast(sheet); !s.ok()) return s;
+    return LogEvent("cast_confirmed_after_restart",
+                    absl::StrCat("sheet ", sheet, ": the reader's sensors confirm the drop"));
+  }
+  return db_->Transaction([&]() -> absl::Status {
+    if (absl::Status t = Transition(sheet, SheetState::kDecidedCast, SheetState::kReturned);
+        !t.ok()) {
+      return t;
+    }
+    absl::StatusOr<sqlite::Statement> drop = db_->Prepare("DELETE FROM pending WHERE sheet = ?");
+    if (!drop.ok()) return drop.status();
+    if (absl::Status s = drop->Bind(1, sheet).Run(); !s.ok()) return s;
+    return AppendEventLocked(
+        "cast_not_confirmed_after_restart",
+        absl::StrCat("sheet ", sheet, " did not reach the box; returned, not counted"));
+  });
+}
+
+absl::StatusOr<Tally> BallotStore::GetTally(bool test) const {
+  Tally tally;
+  const std::int64_t t = test ? 1 : 0;
+  absl::StatusOr<sqlite::Statement> count =
+      db_->Prepare("SELECT ballots_cast FROM counters WHERE test = ?");
+  if (!count.ok()) return count.status();
+  count->Bind(1, t);
+  absl::StatusOr<bool> row = count->Step();
+  if (!row.ok()) return row.status();
+  if (*row) tally.ballots_cast = count->Int(0);
+  for (const auto& [sql, target] :
+       {std::pair{"SELECT contest_id, option_id, count FROM votes WHERE test = ?", &tally.votes},
+        std::pair{"SELECT contest_id, outcome, count FROM outcomes WHERE test = ?",
+                  &tally.outcomes}}) {
+    absl::StatusOr<sqlite::Statement> q = db_->Prepare(sql);
+    if (!q.ok()) return q.status();
+    q->Bind(1, t);
+    for (;;) {
+      absl::StatusOr<bool> r = q->Step();
+      if (!r.ok()) return r.status();
+      if (!*r) break;
+      (*target)[{q->Text(0), q->Text(1)}] = q->Int(2);
+    }
+  }
+  return tally;
+}
+
+absl::StatusOr<std::vector<CastVoteRecord>> BallotStore::Records(bool test) const {
+  absl::StatusOr<sqlite::Statement> q =
+      db_->Prepare("SELECT record FROM records WHERE test = ? ORDER BY record_id");
+  if (!q.ok()) return q.status();
+  q->Bind(1, std::int64_t{test});
+  std::vector<CastVoteRecord> records;
+  for (;;) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return records;
+    if (!records.emplace_back().ParseFromString(q->Text(0))) {
+      return absl::DataLossError("tally store: a cast-vote record is unreadable");
+    }
+  }
+}
+
+}  // namespace esep::scanner
