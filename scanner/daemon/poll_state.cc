@@ -1,0 +1,99 @@
+#include "esep/scanner/poll_state.h"
+
+#include <array>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace esep::scanner {
+namespace {
+
+constexpr std::array<PollTransition, 7> kTransitions = {{
+    {PollState::kSetup, PollCommand::kStartTest, PollState::kTesting},
+    {PollState::kReady, PollCommand::kStartTest, PollState::kTesting},
+    {PollState::kTesting, PollCommand::kFinishTest, PollState::kReady},
+    {PollState::kReady, PollCommand::kOpenPolls, PollState::kOpen},
+    {PollState::kOpen, PollCommand::kClosePolls, PollState::kClosed},
+    {PollState::kClosed, PollCommand::kFinalizeProtocol, PollState::kProtocolFinal},
+    {PollState::kProtocolFinal, PollCommand::kMarkTransmitted, PollState::kTransmitted},
+}};
+
+constexpr std::array<PollState, 7> kStates = {
+    PollState::kSetup,  PollState::kTesting,       PollState::kReady,      PollState::kOpen,
+    PollState::kClosed, PollState::kProtocolFinal, PollState::kTransmitted};
+
+// Why a command is refused, in the commission's terms.
+std::string Refusal(PollState from, PollCommand command) {
+  if (command == PollCommand::kOpenPolls) {
+    if (from == PollState::kSetup || from == PollState::kTesting) {
+      return "the logic-and-accuracy test must be finished before the polls open";
+    }
+    if (from == PollState::kOpen) return "the polls are already open";
+    return "polls that were closed can never be reopened";
+  }
+  if (command == PollCommand::kStartTest && from != PollState::kTesting) {
+    return "the logic-and-accuracy test is only run before the polls open";
+  }
+  return absl::StrCat("cannot ", PollCommandName(command), " while ", PollStateName(from));
+}
+
+}  // namespace
+
+std::span<const PollTransition> PollTransitions() { return kTransitions; }
+
+absl::StatusOr<PollState> NextPollState(PollState from, PollCommand command) {
+  for (const PollTransition& t : kTransitions) {
+    if (t.from == from && t.command == command) return t.to;
+  }
+  return absl::FailedPreconditionError(Refusal(from, command));
+}
+
+bool AcceptsTestBallots(PollState state) { return state == PollState::kTesting; }
+bool AcceptsLiveBallots(PollState state) { return state == PollState::kOpen; }
+
+const char* PollStateName(PollState state) {
+  switch (state) {
+    case PollState::kSetup:
+      return "setup";
+    case PollState::kTesting:
+      return "testing";
+    case PollState::kReady:
+      return "ready";
+    case PollState::kOpen:
+      return "open";
+    case PollState::kClosed:
+      return "closed";
+    case PollState::kProtocolFinal:
+      return "protocol_final";
+    case PollState::kTransmitted:
+      return "transmitted";
+  }
+  return "?";
+}
+
+const char* PollCommandName(PollCommand command) {
+  switch (command) {
+    case PollCommand::kStartTest:
+      return "start the logic-and-accuracy test";
+    case PollCommand::kFinishTest:
+      return "finish the logic-and-accuracy test";
+    case PollCommand::kOpenPolls:
+      return "open the polls";
+    case PollCommand::kClosePolls:
+      return "close the polls";
+    case PollCommand::kFinalizeProtocol:
+      return "finalize the protocol";
+    case PollCommand::kMarkTransmitted:
+      return "record the transmission";
+  }
+  return "?";
+}
+
+std::optional<PollState> ParsePollState(std::string_view name) {
+  for (PollState s : kStates) {
+    if (name == PollStateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace esep::scanner
