@@ -1,0 +1,39 @@
+#ifndef ESEP_PROTO_PROTOCOL_CHECKS_H_
+#define ESEP_PROTO_PROTOCOL_CHECKS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "esep/proto/election.pb.h"
+#include "esep/proto/precinct_protocol.pb.h"
+
+namespace esep {
+
+// One control relation of the precinct protocol, checked.
+struct ProtocolCheck {
+  std::string relation;  // e.g. "L1 >= L3 + L4"
+  bool blocking;         // a broken blocking relation keeps the protocol from being final
+  bool holds;
+  std::string detail;  // the numbers, e.g. "2150 >= 1203 + 14"
+};
+
+// Checks every control relation of mission brief's protocol model against the election
+// definition: L1 >= L3 + L4; L2 = L3 + L4 + L5 + L10 - L11; per contest L6 + L7 = L8 + L9,
+// L9 = sum of votes (vote for 1) or sum <= N x L9 (vote for N), every option of the contest
+// present exactly once in ballot order; and, when `machine_cast_count` is given, L6 equals it.
+// Warnings (not blocking): L6 + L7 > L3 + L4; invalid ballots at least 3% of ballots in boxes.
+// Arithmetic is overflow-safe: a sum that overflows breaks the relation.
+std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& protocol, const Election& election,
+                                         std::optional<std::uint64_t> machine_cast_count);
+
+// True when no blocking relation is broken.
+bool ProtocolMayBeFinal(const std::vector<ProtocolCheck>& checks);
+
+// The broken relations, one per line, for the commission; empty when all hold.
+std::string DescribeBrokenRelations(const std::vector<ProtocolCheck>& checks);
+
+}  // namespace esep
+
+#endif  // ESEP_PROTO_PROTOCOL_CHECKS_H_
