@@ -61,6 +61,7 @@ class ProtocolReader : public Reader {
   // Replaces the link (after a reconnect); the next command resynchronises.
   void ReplaceLink(std::unique_ptr<ReaderLink> link);
   ReaderLink* link() { return link_.get(); }
+  const ReaderLink* link() const { return link_.get(); }
 
  private:
   // Sends a command and returns the frames of its answer up to the final one.
