@@ -57,6 +57,11 @@ std::unique_ptr<ReaderLink> MakeInProcessLink(std::shared_ptr<ReaderDevice> devi
 }
 
 absl::StatusOr<SheetImage> LoadSheetImage(const std::string& path, std::uint32_t dpi) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read the ballot image ", path, ": no such file"));
+  }
   cv::Mat gray;
   try {
     gray = cv::imread(path, cv::IMREAD_GRAYSCALE);
