@@ -1,0 +1,327 @@
+#include "esep/vision/registration.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace esep::vision {
+namespace {
+
+using Histogram = std::array<int, 256>;
+
+// Gray level below which a fraction `p` of the histogram's pixels lie.
+int Percentile(const Histogram& hist, double p) {
+  long long total = 0;
+  for (int count : hist) total += count;
+  const long long rank = static_cast<long long>(p * static_cast<double>(total));
+  long long seen = 0;
+  for (int level = 0; level < 256; ++level) {
+    seen += hist[level];
+    if (seen > rank) return level;
+  }
+  return 255;
+}
+
+// Integer box average of `roi` by factor f: deterministic on every CPU, unlike SIMD resizes.
+cv::Mat Downsample(const cv::Mat& image, const cv::Rect& roi, int f) {
+  const int w = roi.width / f;
+  const int h = roi.height / f;
+  cv::Mat out(h, w, CV_8UC1);
+  const int half = (f * f) / 2;
+  std::vector<int> sums(static_cast<std::size_t>(w));
+  for (int r = 0; r < h; ++r) {
+    std::fill(sums.begin(), sums.end(), 0);
+    for (int dy = 0; dy < f; ++dy) {
+      const std::uint8_t* row = image.ptr<std::uint8_t>(roi.y + r * f + dy) + roi.x;
+      for (int c = 0; c < w; ++c) {
+        int s = 0;
+        for (int dx = 0; dx < f; ++dx) s += row[c * f + dx];
+        sums[static_cast<std::size_t>(c)] += s;
+      }
+    }
+    std::uint8_t* dst = out.ptr<std::uint8_t>(r);
+    for (int c = 0; c < w; ++c) {
+      dst[c] = static_cast<std::uint8_t>((sums[static_cast<std::size_t>(c)] + half) / (f * f));
+    }
+  }
+  return out;
+}
+
+struct Blob {
+  long long area = 0;
+  long long sum_x = 0;
+  long long sum_y = 0;
+  int min_x = 0, max_x = 0, min_y = 0, max_y = 0;
+};
+
+// 4-connected components of the pixels of `small` darker than `threshold`, in scan order.
+std::vector<Blob> DarkBlobs(const cv::Mat& small, int threshold) {
+  const int w = small.cols;
+  const int h = small.rows;
+  std::vector<int> label(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), -1);
+  std::vector<Blob> blobs;
+  std::vector<int> stack;
+  for (int r = 0; r < h; ++r) {
+    for (int c = 0; c < w; ++c) {
+      const std::size_t i =
+          static_cast<std::size_t>(r) * static_cast<std::size_t>(w) + static_cast<std::size_t>(c);
+      if (label[i] >= 0 || small.at<std::uint8_t>(r, c) >= threshold) continue;
+      const int id = static_cast<int>(blobs.size());
+      Blob blob{0, 0, 0, c, c, r, r};
+      label[i] = id;
+      stack.assign(1, static_cast<int>(i));
+      while (!stack.empty()) {
+        const int p = stack.back();
+        stack.pop_back();
+        const int pr = p / w;
+        const int pc = p % w;
+        ++blob.area;
+        blob.sum_x += pc;
+        blob.sum_y += pr;
+        blob.min_x = std::min(blob.min_x, pc);
+        blob.max_x = std::max(blob.max_x, pc);
+        blob.min_y = std::min(blob.min_y, pr);
+        blob.max_y = std::max(blob.max_y, pr);
+        const int neighbours[4][2] = {{pr - 1, pc}, {pr + 1, pc}, {pr, pc - 1}, {pr, pc + 1}};
+        for (const auto& n : neighbours) {
+          if (n[0] < 0 || n[0] >= h || n[1] < 0 || n[1] >= w) continue;
+          const int q = n[0] * w + n[1];
+          if (label[static_cast<std::size_t>(q)] >= 0 ||
+              small.at<std::uint8_t>(n[0], n[1]) >= threshold) {
+            continue;
+          }
+          label[static_cast<std::size_t>(q)] = id;
+          stack.push_back(q);
+        }
+      }
+      blobs.push_back(blob);
+    }
+  }
+  return blobs;
+}
+
+struct MarkFound {
+  PointPx center;
+  int paper = 255;
+  int ink = 0;
+};
+
+// Looks for one solid square of side `size_px` near `expected` (image px).
+std::optional<MarkFound> FindMark(const cv::Mat& image, PointPx expected, double size_px,
+                                  double px_per_mm, const RegistrationLimits& limits) {
+  const int f = std::max(1, static_cast<int>(px_per_mm / 2.0));
+  const double radius = limits.search_radius_mm * px_per_mm + size_px / 2;
+  const cv::Rect window = cv::Rect(static_cast<int>(std::floor(expected.x - radius)),
+                                   static_cast<int>(std::floor(expected.y - radius)),
+                                   static_cast<int>(2 * radius), static_cast<int>(2 * radius)) &
+                          cv::Rect(0, 0, image.cols, image.rows);
+  if (window.width < 4 * f || window.height < 4 * f) return std::nullopt;
+  const cv::Mat small = Downsample(image, window, f);
+  Histogram hist{};
+  for (int r = 0; r < small.rows; ++r) {
+    const std::uint8_t* row = small.ptr<std::uint8_t>(r);
+    for (int c = 0; c < small.cols; ++c) ++hist[row[c]];
+  }
+  const int paper = Percentile(hist, 0.90);
+  const int dark = Percentile(hist, 0.005);
+  if (paper - dark < limits.min_contrast) return std::nullopt;
+  const int mid = (paper + dark) / 2;
+
+  const double small_px_per_mm = px_per_mm / f;
+  const double side_small = size_px / f;
+  const double side_mm = size_px / px_per_mm;
+  std::optional<MarkFound> best;
+  double best_distance = 0;
+  for (const Blob& blob : DarkBlobs(small, mid)) {
+    const double area_mm2 = static_cast<double>(blob.area) / (small_px_per_mm * small_px_per_mm);
+    const int bw = blob.max_x - blob.min_x + 1;
+    const int bh = blob.max_y - blob.min_y + 1;
+    const double fill = static_cast<double>(blob.area) / (bw * bh);
+    if (area_mm2 < 0.45 * side_mm * side_mm || area_mm2 > 1.8 * side_mm * side_mm) continue;
+    if (bw < 0.6 * side_small || bw > 1.5 * side_small + 2 || bh < 0.6 * side_small ||
+        bh > 1.5 * side_small + 2 || fill < 0.6) {
+      continue;
+    }
+    if (blob.min_x == 0 || blob.min_y == 0 || blob.max_x == small.cols - 1 ||
+        blob.max_y == small.rows - 1) {
+      continue;  // cut by the window: its centre would be wrong
+    }
+    const double cx = window.x + (static_cast<double>(blob.sum_x) / blob.area + 0.5) * f;
+    const double cy = window.y + (static_cast<double>(blob.sum_y) / blob.area + 0.5) * f;
+
+    // Refine at full resolution: a soft-thresholded centroid over a window around the blob.
+    const int half = static_cast<int>(size_px / 2 + 1.2 * px_per_mm);
+    const cv::Rect fine = cv::Rect(static_cast<int>(cx) - half, static_cast<int>(cy) - half,
+                                   2 * half + 1, 2 * half + 1) &
+                          cv::Rect(0, 0, image.cols, image.rows);
+    const int soft = std::max(4, (paper - dark) / 4);
+    long long sum_w = 0, sum_wx = 0, sum_wy = 0;
+    for (int r = fine.y; r < fine.y + fine.height; ++r) {
+      const std::uint8_t* row = image.ptr<std::uint8_t>(r);
+      for (int c = fine.x; c < fine.x + fine.width; ++c) {
+        const int w = std::clamp((mid + soft - row[c]) * 256 / (2 * soft), 0, 256);
+        sum_w += w;
+        sum_wx += static_cast<long long>(w) * c;
+        sum_wy += static_cast<long long>(w) * r;
+      }
+    }
+    if (sum_w == 0) continue;
+    const double fine_area_mm2 = static_cast<double>(sum_w) / 256.0 / (px_per_mm * px_per_mm);
+    if (fine_area_mm2 < 0.6 * side_mm * side_mm || fine_area_mm2 > 1.5 * side_mm * side_mm) {
+      continue;
+    }
+    const PointPx center{static_cast<double>(sum_wx) / static_cast<double>(sum_w) + 0.5,
+                         static_cast<double>(sum_wy) / static_cast<double>(sum_w) + 0.5};
+    const double distance = std::hypot(center.x - expected.x, center.y - expected.y);
+    if (best && distance >= best_distance) continue;
+    // The ink level: median of the mark's central part.
+    Histogram inner{};
+    const int q = std::max(1, static_cast<int>(size_px * 0.25));
+    const cv::Rect core =
+        cv::Rect(static_cast<int>(center.x) - q, static_cast<int>(center.y) - q, 2 * q, 2 * q) &
+        cv::Rect(0, 0, image.cols, image.rows);
+    for (int r = core.y; r < core.y + core.height; ++r) {
+      const std::uint8_t* row = image.ptr<std::uint8_t>(r);
+      for (int c = core.x; c < core.x + core.width; ++c) ++inner[row[c]];
+    }
+    best = MarkFound{center, paper, Percentile(inner, 0.5)};
+    best_distance = distance;
+  }
+  return best;
+}
+
+// Least-squares affine fit of image = A * page + t, deterministic (normal equations, no
+// sampling). Returns false when the points are degenerate.
+bool FitAffine(const std::vector<PointPx>& page, const std::vector<PointPx>& image,
+               PageTransform* out) {
+  const double n = static_cast<double>(page.size());
+  double mx = 0, my = 0;
+  for (const PointPx& p : page) mx += p.x, my += p.y;
+  mx /= n;
+  my /= n;
+  double sxx = 0, sxy = 0, syy = 0, sxu = 0, syu = 0, sxv = 0, syv = 0, su = 0, sv = 0;
+  for (std::size_t i = 0; i < page.size(); ++i) {
+    const double x = page[i].x - mx;
+    const double y = page[i].y - my;
+    sxx += x * x;
+    sxy += x * y;
+    syy += y * y;
+    sxu += x * image[i].x;
+    syu += y * image[i].x;
+    sxv += x * image[i].y;
+    syv += y * image[i].y;
+    su += image[i].x;
+    sv += image[i].y;
+  }
+  const double det = sxx * syy - sxy * sxy;
+  if (std::abs(det) < 1e-9 * (sxx * syy + 1e-12)) return false;
+  const double a = (sxu * syy - syu * sxy) / det;
+  const double b = (syu * sxx - sxu * sxy) / det;
+  const double d = (sxv * syy - syv * sxy) / det;
+  const double e = (syv * sxx - sxv * sxy) / det;
+  const double c = su / n - a * mx - b * my;
+  const double f = sv / n - d * mx - e * my;
+  *out = PageTransform(a, b, c, d, e, f);
+  return true;
+}
+
+}  // namespace
+
+RegistrationResult Registration::Register(const cv::Mat& image, const BallotStyle& style,
+                                          int orientation_degrees) const {
+  RegistrationResult result;
+  result.orientation_degrees = orientation_degrees;
+  const bool flipped = orientation_degrees == 180;
+  const double page_w = style.page_width_mm();
+  const double page_h = style.page_height_mm();
+  if (image.empty() || page_w <= 0 || page_h <= 0 || style.fiducials_size() < 3) {
+    result.reason = NOT_A_BALLOT_PAGE;
+    result.detail = "the ballot style has no usable registration marks";
+    return result;
+  }
+  // Nominal scale: the image spans the page's width.
+  const double px_per_mm = image.cols / page_w;
+  double min_size_mm = 1e9;
+  for (const Fiducial& fid : style.fiducials()) min_size_mm = std::min(min_size_mm, fid.size_mm());
+  if (min_size_mm * px_per_mm < 6.0) {
+    result.reason = NOT_A_BALLOT_PAGE;
+    result.detail = absl::StrFormat(
+        "the image is %d px wide: %.1f px/mm is too coarse to find the registration marks",
+        image.cols, px_per_mm);
+    return result;
+  }
+
+  std::vector<PointPx> page_points, image_points;
+  long long paper_sum = 0, ink_sum = 0;
+  result.found.assign(static_cast<std::size_t>(style.fiducials_size()), PointPx{});
+  result.was_found.assign(static_cast<std::size_t>(style.fiducials_size()), false);
+  for (int i = 0; i < style.fiducials_size(); ++i) {
+    const Fiducial& fid = style.fiducials(i);
+    const double x = flipped ? page_w - fid.center().x_mm() : fid.center().x_mm();
+    const double y = flipped ? page_h - fid.center().y_mm() : fid.center().y_mm();
+    const std::optional<MarkFound> mark = FindMark(image, {x * px_per_mm, y * px_per_mm},
+                                                   fid.size_mm() * px_per_mm, px_per_mm, limits_);
+    if (!mark) continue;
+    page_points.push_back({fid.center().x_mm(), fid.center().y_mm()});
+    image_points.push_back(mark->center);
+    result.found[static_cast<std::size_t>(i)] = mark->center;
+    result.was_found[static_cast<std::size_t>(i)] = true;
+    paper_sum += mark->paper;
+    ink_sum += mark->ink;
+  }
+  const int found = static_cast<int>(page_points.size());
+  if (found < 2) {
+    result.reason = NOT_A_BALLOT_PAGE;
+    result.detail = found == 0 ? "no registration marks found: not a ballot page"
+                               : "only one registration mark found: not a ballot page";
+    return result;
+  }
+  result.paper_level = static_cast<int>(paper_sum / found);
+  result.ink_level = static_cast<int>(ink_sum / found);
+  if (found < style.fiducials_size()) {
+    result.reason = REGISTRATION_FAILED;
+    result.detail = absl::StrCat("found ", found, " of ", style.fiducials_size(),
+                                 " registration marks; the page cannot be located reliably");
+    return result;
+  }
+  PageTransform transform;
+  if (!FitAffine(page_points, image_points, &transform)) {
+    result.reason = REGISTRATION_FAILED;
+    result.detail = "the registration marks found are degenerate";
+    return result;
+  }
+  double residual = 0;
+  for (std::size_t i = 0; i < page_points.size(); ++i) {
+    const PointPx p = transform.ToImage(page_points[i].x, page_points[i].y);
+    residual = std::max(residual, std::hypot(p.x - image_points[i].x, p.y - image_points[i].y));
+  }
+  // Quantized so that the serialized interpretation does not depend on the last bits.
+  result.residual_px = std::round(residual * 1000.0) / 1000.0;
+  result.transform = transform;
+  const double scale = transform.PixelsPerMm() / px_per_mm;
+  const std::array<double, 6>& m = transform.coefficients();
+  const bool right_way = flipped ? (m[0] < 0 && m[4] < 0) : (m[0] > 0 && m[4] > 0);
+  if (transform.Determinant() <= 0 || !right_way) {
+    result.reason = REGISTRATION_FAILED;
+    result.detail = "the registration marks are not in the style's arrangement";
+  } else if (std::abs(scale - 1.0) > limits_.max_scale_error) {
+    result.reason = REGISTRATION_FAILED;
+    result.detail = absl::StrFormat(
+        "the registration marks give a page scale %.1f%% off the nominal one", (scale - 1) * 100);
+  } else if (residual > limits_.max_residual_mm * px_per_mm) {
+    result.reason = REGISTRATION_FAILED;
+    result.detail = absl::StrFormat(
+        "the registration marks disagree by %.2f mm (at most %.2f mm accepted): the page is "
+        "distorted or a mark is damaged",
+        residual / px_per_mm, limits_.max_residual_mm);
+  }
+  return result;
+}
+
+}  // namespace esep::vision
