@@ -4,10 +4,12 @@ namespace esep::cli {
 
 // Entry points, one per file (<name>_command.cc).
 int RunElectionCommand(const std::vector<std::string>& args);
+int RunInterpretCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"election", "validate an election definition and print its hash", RunElectionCommand},
+      {"interpret", "read ballot images and print what they read as", RunInterpretCommand},
   };
   return kCommands;
 }
