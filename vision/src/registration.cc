@@ -108,20 +108,27 @@ std::vector<Blob> DarkBlobs(const cv::Mat& small, int threshold) {
 
 struct MarkFound {
   PointPx center;
+  double area_px = 0;  // refined area, pixels
   int paper = 255;
   int ink = 0;
+  double distance = 0;  // from the expected place, pixels
 };
 
-// Looks for one solid square of side `size_px` near `expected` (image px).
-std::optional<MarkFound> FindMark(const cv::Mat& image, PointPx expected, double size_px,
-                                  double px_per_mm, const RegistrationLimits& limits) {
+// At most this many candidates per mark are kept; the combination that fits best wins.
+constexpr std::size_t kMaxCandidates = 3;
+
+// Looks for solid squares of side about `size_px` (the nominal scale may be off by 15%) in a
+// window around `expected` (image px), nearest first.
+std::vector<MarkFound> FindMarks(const cv::Mat& image, PointPx expected, double size_px,
+                                 double px_per_mm, const RegistrationLimits& limits) {
+  std::vector<MarkFound> found;
   const int f = std::max(1, static_cast<int>(px_per_mm / 2.0));
   const double radius = limits.search_radius_mm * px_per_mm + size_px / 2;
   const cv::Rect window = cv::Rect(static_cast<int>(std::floor(expected.x - radius)),
                                    static_cast<int>(std::floor(expected.y - radius)),
                                    static_cast<int>(2 * radius), static_cast<int>(2 * radius)) &
                           cv::Rect(0, 0, image.cols, image.rows);
-  if (window.width < 4 * f || window.height < 4 * f) return std::nullopt;
+  if (window.width < 4 * f || window.height < 4 * f) return found;
   const cv::Mat small = Downsample(image, window, f);
   Histogram hist{};
   for (int r = 0; r < small.rows; ++r) {
@@ -129,34 +136,33 @@ std::optional<MarkFound> FindMark(const cv::Mat& image, PointPx expected, double
     for (int c = 0; c < small.cols; ++c) ++hist[row[c]];
   }
   const int paper = Percentile(hist, 0.90);
-  const int dark = Percentile(hist, 0.005);
-  if (paper - dark < limits.min_contrast) return std::nullopt;
+  const int dark = Percentile(hist, 0.002);
+  if (paper - dark < limits.min_contrast) return found;
   const int mid = (paper + dark) / 2;
 
   const double small_px_per_mm = px_per_mm / f;
   const double side_small = size_px / f;
   const double side_mm = size_px / px_per_mm;
-  std::optional<MarkFound> best;
-  double best_distance = 0;
   for (const Blob& blob : DarkBlobs(small, mid)) {
     const double area_mm2 = static_cast<double>(blob.area) / (small_px_per_mm * small_px_per_mm);
     const int bw = blob.max_x - blob.min_x + 1;
     const int bh = blob.max_y - blob.min_y + 1;
     const double fill = static_cast<double>(blob.area) / (bw * bh);
-    if (area_mm2 < 0.45 * side_mm * side_mm || area_mm2 > 1.8 * side_mm * side_mm) continue;
-    if (bw < 0.6 * side_small || bw > 1.5 * side_small + 2 || bh < 0.6 * side_small ||
-        bh > 1.5 * side_small + 2 || fill < 0.6) {
+    if (area_mm2 < 0.4 * side_mm * side_mm || area_mm2 > 1.8 * side_mm * side_mm) continue;
+    if (bw < 0.55 * side_small || bw > 1.5 * side_small + 2 || bh < 0.55 * side_small ||
+        bh > 1.5 * side_small + 2 || fill < 0.6 || bw > 1.6 * bh || bh > 1.6 * bw) {
       continue;
     }
     if (blob.min_x == 0 || blob.min_y == 0 || blob.max_x == small.cols - 1 ||
         blob.max_y == small.rows - 1) {
-      continue;  // cut by the window: its centre would be wrong
+      continue;  // cut by the window or the frame: its centre would be wrong
     }
     const double cx = window.x + (static_cast<double>(blob.sum_x) / blob.area + 0.5) * f;
     const double cy = window.y + (static_cast<double>(blob.sum_y) / blob.area + 0.5) * f;
+    const double blob_side = std::sqrt(static_cast<double>(blob.area)) * f;
 
     // Refine at full resolution: a soft-thresholded centroid over a window around the blob.
-    const int half = static_cast<int>(size_px / 2 + 1.2 * px_per_mm);
+    const int half = static_cast<int>(blob_side / 2 + 1.2 * px_per_mm);
     const cv::Rect fine = cv::Rect(static_cast<int>(cx) - half, static_cast<int>(cy) - half,
                                    2 * half + 1, 2 * half + 1) &
                           cv::Rect(0, 0, image.cols, image.rows);
@@ -172,28 +178,42 @@ std::optional<MarkFound> FindMark(const cv::Mat& image, PointPx expected, double
       }
     }
     if (sum_w == 0) continue;
-    const double fine_area_mm2 = static_cast<double>(sum_w) / 256.0 / (px_per_mm * px_per_mm);
-    if (fine_area_mm2 < 0.6 * side_mm * side_mm || fine_area_mm2 > 1.5 * side_mm * side_mm) {
-      continue;
-    }
+    const double fine_area = static_cast<double>(sum_w) / 256.0;
+    if (fine_area < 0.4 * size_px * size_px || fine_area > 1.8 * size_px * size_px) continue;
     const PointPx center{static_cast<double>(sum_wx) / static_cast<double>(sum_w) + 0.5,
                          static_cast<double>(sum_wy) / static_cast<double>(sum_w) + 0.5};
-    const double distance = std::hypot(center.x - expected.x, center.y - expected.y);
-    if (best && distance >= best_distance) continue;
-    // The ink level: median of the mark's central part.
-    Histogram inner{};
-    const int q = std::max(1, static_cast<int>(size_px * 0.25));
+    // A registration mark stands on clear paper: a band from 0.5 to 1.3 mm beyond its edges is
+    // light. A filled target inside its printed box outline fails here.
+    const double s = std::sqrt(fine_area);
+    const double inner = 0.5 * s + 0.5 * px_per_mm, outer = 0.5 * s + 1.3 * px_per_mm;
+    long long band = 0, band_dark = 0;
+    const int step = std::max(1, static_cast<int>(px_per_mm / 4));
+    for (double dy = -outer; dy <= outer; dy += step) {
+      for (double dx = -outer; dx <= outer; dx += step) {
+        if (std::max(std::abs(dx), std::abs(dy)) < inner * 1.05 + 1) continue;
+        const int c = static_cast<int>(center.x + dx), r = static_cast<int>(center.y + dy);
+        if (c < 0 || r < 0 || c >= image.cols || r >= image.rows) continue;
+        ++band;
+        if (image.at<std::uint8_t>(r, c) < mid) ++band_dark;
+      }
+    }
+    if (band == 0 || band_dark * 20 > band) continue;  // more than 5% dark around it
+    Histogram inner_hist{};
+    const int q = std::max(1, static_cast<int>(s * 0.25));
     const cv::Rect core =
         cv::Rect(static_cast<int>(center.x) - q, static_cast<int>(center.y) - q, 2 * q, 2 * q) &
         cv::Rect(0, 0, image.cols, image.rows);
     for (int r = core.y; r < core.y + core.height; ++r) {
       const std::uint8_t* row = image.ptr<std::uint8_t>(r);
-      for (int c = core.x; c < core.x + core.width; ++c) ++inner[row[c]];
+      for (int c = core.x; c < core.x + core.width; ++c) ++inner_hist[row[c]];
     }
-    best = MarkFound{center, paper, Percentile(inner, 0.5)};
-    best_distance = distance;
+    found.push_back(MarkFound{center, fine_area, paper, Percentile(inner_hist, 0.5),
+                              std::hypot(center.x - expected.x, center.y - expected.y)});
   }
-  return best;
+  std::stable_sort(found.begin(), found.end(),
+                   [](const MarkFound& a, const MarkFound& b) { return a.distance < b.distance; });
+  if (found.size() > kMaxCandidates) found.resize(kMaxCandidates);
+  return found;
 }
 
 // Least-squares affine fit of image = A * page + t, deterministic (normal equations, no
@@ -240,86 +260,128 @@ RegistrationResult Registration::Register(const cv::Mat& image, const BallotStyl
   const bool flipped = orientation_degrees == 180;
   const double page_w = style.page_width_mm();
   const double page_h = style.page_height_mm();
-  if (image.empty() || page_w <= 0 || page_h <= 0 || style.fiducials_size() < 3) {
+  const int n = style.fiducials_size();
+  if (image.empty() || page_w <= 0 || page_h <= 0 || n < 3) {
     result.reason = NOT_A_BALLOT_PAGE;
     result.detail = "the ballot style has no usable registration marks";
     return result;
   }
-  // Nominal scale: the image spans the page's width.
-  const double px_per_mm = image.cols / page_w;
+  // The reader images the sheet on a scan area at least as large as the sheet, so the page
+  // spans at most the image: this nominal scale is an upper bound, good to about 15%. The
+  // marks' own size gives the scale used for the checks below.
+  const double px_per_mm = std::min(image.cols / page_w, image.rows / page_h);
   double min_size_mm = 1e9;
   for (const Fiducial& fid : style.fiducials()) min_size_mm = std::min(min_size_mm, fid.size_mm());
   if (min_size_mm * px_per_mm < 6.0) {
     result.reason = NOT_A_BALLOT_PAGE;
     result.detail = absl::StrFormat(
-        "the image is %d px wide: %.1f px/mm is too coarse to find the registration marks",
-        image.cols, px_per_mm);
+        "the image is %d x %d px: %.1f px/mm is too coarse to find the registration marks",
+        image.cols, image.rows, px_per_mm);
     return result;
   }
 
-  std::vector<PointPx> page_points, image_points;
-  long long paper_sum = 0, ink_sum = 0;
-  result.found.assign(static_cast<std::size_t>(style.fiducials_size()), PointPx{});
-  result.was_found.assign(static_cast<std::size_t>(style.fiducials_size()), false);
-  for (int i = 0; i < style.fiducials_size(); ++i) {
+  // Each mark is looked for near its place measured from the nearest image corner: a skewed
+  // or shifted sheet on a larger scan area stays near the corners it started from.
+  std::vector<std::vector<MarkFound>> candidates(static_cast<std::size_t>(n));
+  int marks_seen = 0;
+  for (int i = 0; i < n; ++i) {
     const Fiducial& fid = style.fiducials(i);
     const double x = flipped ? page_w - fid.center().x_mm() : fid.center().x_mm();
     const double y = flipped ? page_h - fid.center().y_mm() : fid.center().y_mm();
-    const std::optional<MarkFound> mark = FindMark(image, {x * px_per_mm, y * px_per_mm},
-                                                   fid.size_mm() * px_per_mm, px_per_mm, limits_);
-    if (!mark) continue;
-    page_points.push_back({fid.center().x_mm(), fid.center().y_mm()});
-    image_points.push_back(mark->center);
-    result.found[static_cast<std::size_t>(i)] = mark->center;
-    result.was_found[static_cast<std::size_t>(i)] = true;
-    paper_sum += mark->paper;
-    ink_sum += mark->ink;
+    const PointPx expected{x < page_w / 2 ? x * px_per_mm : image.cols - (page_w - x) * px_per_mm,
+                           y < page_h / 2 ? y * px_per_mm : image.rows - (page_h - y) * px_per_mm};
+    candidates[static_cast<std::size_t>(i)] =
+        FindMarks(image, expected, fid.size_mm() * px_per_mm, px_per_mm, limits_);
+    if (!candidates[static_cast<std::size_t>(i)].empty()) ++marks_seen;
   }
-  const int found = static_cast<int>(page_points.size());
-  if (found < 2) {
+  result.found.assign(static_cast<std::size_t>(n), PointPx{});
+  result.was_found.assign(static_cast<std::size_t>(n), false);
+  if (marks_seen < 2) {
     result.reason = NOT_A_BALLOT_PAGE;
-    result.detail = found == 0 ? "no registration marks found: not a ballot page"
-                               : "only one registration mark found: not a ballot page";
+    result.detail = marks_seen == 0 ? "no registration marks found: not a ballot page"
+                                    : "only one registration mark found: not a ballot page";
     return result;
   }
-  result.paper_level = static_cast<int>(paper_sum / found);
-  result.ink_level = static_cast<int>(ink_sum / found);
-  if (found < style.fiducials_size()) {
+  if (marks_seen < n) {
+    for (int i = 0; i < n; ++i) {
+      const auto& c = candidates[static_cast<std::size_t>(i)];
+      if (c.empty()) continue;
+      result.found[static_cast<std::size_t>(i)] = c.front().center;
+      result.was_found[static_cast<std::size_t>(i)] = true;
+    }
     result.reason = REGISTRATION_FAILED;
-    result.detail = absl::StrCat("found ", found, " of ", style.fiducials_size(),
+    result.detail = absl::StrCat("found ", marks_seen, " of ", n,
                                  " registration marks; the page cannot be located reliably");
     return result;
   }
-  PageTransform transform;
-  if (!FitAffine(page_points, image_points, &transform)) {
+
+  // Every combination of candidates (at most 3 per mark), in a fixed order; the best fit wins.
+  std::vector<PointPx> page_points;
+  for (const Fiducial& fid : style.fiducials()) {
+    page_points.push_back({fid.center().x_mm(), fid.center().y_mm()});
+  }
+  std::vector<std::size_t> choice(static_cast<std::size_t>(n), 0), best_choice;
+  double best_residual = 0;
+  PageTransform best_transform;
+  std::vector<PointPx> image_points(static_cast<std::size_t>(n));
+  while (true) {
+    for (std::size_t i = 0; i < choice.size(); ++i) {
+      image_points[i] = candidates[i][choice[i]].center;
+    }
+    PageTransform transform;
+    if (FitAffine(page_points, image_points, &transform)) {
+      double residual = 0;
+      for (std::size_t i = 0; i < page_points.size(); ++i) {
+        const PointPx p = transform.ToImage(page_points[i].x, page_points[i].y);
+        residual = std::max(residual, std::hypot(p.x - image_points[i].x, p.y - image_points[i].y));
+      }
+      const std::array<double, 6>& m = transform.coefficients();
+      const bool right_way = flipped ? (m[0] < 0 && m[4] < 0) : (m[0] > 0 && m[4] > 0);
+      if (transform.Determinant() > 0 && right_way &&
+          (best_choice.empty() || residual < best_residual)) {
+        best_choice = choice;
+        best_residual = residual;
+        best_transform = transform;
+      }
+    }
+    std::size_t i = 0;
+    while (i < choice.size() && ++choice[i] == candidates[i].size()) choice[i++] = 0;
+    if (i == choice.size()) break;
+  }
+  if (best_choice.empty()) {
     result.reason = REGISTRATION_FAILED;
-    result.detail = "the registration marks found are degenerate";
+    result.detail = "the registration marks found are not in the style's arrangement";
     return result;
   }
-  double residual = 0;
-  for (std::size_t i = 0; i < page_points.size(); ++i) {
-    const PointPx p = transform.ToImage(page_points[i].x, page_points[i].y);
-    residual = std::max(residual, std::hypot(p.x - image_points[i].x, p.y - image_points[i].y));
+  long long paper_sum = 0, ink_sum = 0;
+  double area_scale_sum = 0;
+  for (std::size_t i = 0; i < best_choice.size(); ++i) {
+    const MarkFound& mark = candidates[i][best_choice[i]];
+    result.found[i] = mark.center;
+    result.was_found[i] = true;
+    paper_sum += mark.paper;
+    ink_sum += mark.ink;
+    const double side_mm = style.fiducials(static_cast<int>(i)).size_mm();
+    area_scale_sum += std::sqrt(mark.area_px) / side_mm;
   }
+  result.paper_level = static_cast<int>(paper_sum / n);
+  result.ink_level = static_cast<int>(ink_sum / n);
   // Quantized so that the serialized interpretation does not depend on the last bits.
-  result.residual_px = std::round(residual * 1000.0) / 1000.0;
-  result.transform = transform;
-  const double scale = transform.PixelsPerMm() / px_per_mm;
-  const std::array<double, 6>& m = transform.coefficients();
-  const bool right_way = flipped ? (m[0] < 0 && m[4] < 0) : (m[0] > 0 && m[4] > 0);
-  if (transform.Determinant() <= 0 || !right_way) {
-    result.reason = REGISTRATION_FAILED;
-    result.detail = "the registration marks are not in the style's arrangement";
-  } else if (std::abs(scale - 1.0) > limits_.max_scale_error) {
+  result.residual_px = std::round(best_residual * 1000.0) / 1000.0;
+  result.transform = best_transform;
+  const double mark_px_per_mm = area_scale_sum / n;
+  const double scale = best_transform.PixelsPerMm() / mark_px_per_mm;
+  if (std::abs(scale - 1.0) > limits_.max_scale_error) {
     result.reason = REGISTRATION_FAILED;
     result.detail = absl::StrFormat(
-        "the registration marks give a page scale %.1f%% off the nominal one", (scale - 1) * 100);
-  } else if (residual > limits_.max_residual_mm * px_per_mm) {
+        "the registration marks' spacing and size disagree by %.1f%%: not this ballot style",
+        (scale - 1) * 100);
+  } else if (best_residual > limits_.max_residual_mm * best_transform.PixelsPerMm()) {
     result.reason = REGISTRATION_FAILED;
     result.detail = absl::StrFormat(
         "the registration marks disagree by %.2f mm (at most %.2f mm accepted): the page is "
         "distorted or a mark is damaged",
-        residual / px_per_mm, limits_.max_residual_mm);
+        best_residual / best_transform.PixelsPerMm(), limits_.max_residual_mm);
   }
   return result;
 }

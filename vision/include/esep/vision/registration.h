@@ -14,12 +14,14 @@ namespace esep::vision {
 // Limits of the registration; the defaults suit the fixture layout from 150 to 600 dpi.
 struct RegistrationLimits {
   // Half-size of the search window around each mark's expected place, in mm: covers a
-  // rotation of 5 degrees, a scale error of 3% and a shift of several millimetres.
-  double search_radius_mm = 24.0;
+  // rotation of 5 degrees, a scale error of 3% and a shift of 10 mm on a scan area that grows
+  // to hold the sheet.
+  double search_radius_mm = 36.0;
   // Largest distance in mm between a found mark and where the fitted transform puts it. Past
   // this the page is refused: targets could be sampled off their boxes.
   double max_residual_mm = 0.5;
-  // Largest relative difference between the fitted scale and the image's nominal scale.
+  // Largest relative difference between the scale given by the marks' spacing and the one
+  // given by their size.
   double max_scale_error = 0.08;
   // Least difference between paper and mark gray levels for a mark to be seen at all.
   int min_contrast = 40;
@@ -44,9 +46,11 @@ struct RegistrationResult {
   bool ok() const { return reason == REJECTION_REASON_UNSPECIFIED; }
 };
 
-// Finds the style's fiducials (solid black squares) near their expected places and fits the
-// page-to-image transform. Only windows around the expected places are read, downsampled to
-// about 2 px/mm to find candidates, then each candidate's centre is refined at full resolution.
+// Finds the style's fiducials (solid black squares on clear paper) near their expected places
+// and fits the page-to-image transform. Only windows around the expected places (measured from
+// the nearest image corner) are read, downsampled to about 2 px/mm to find candidates, then
+// each candidate's centre is refined at full resolution; of up to three candidates per mark the
+// combination that fits best is taken.
 // With orientation_degrees = 180 the page is assumed fed upside down: page point (x, y) is
 // expected where (W - x, H - y) would be. Deterministic: integer arithmetic up to the fit.
 class Registration {
