@@ -30,6 +30,31 @@ struct PixelBox {
   bool empty() const { return x1 <= x0 || y1 <= y0; }
 };
 
+// A half-open range of columns.
+struct Span {
+  int begin = 0;
+  int end = 0;
+  bool empty() const { return end <= begin; }
+};
+
+Span Intersect(const Span& a, const Span& b) {
+  return {std::max(a.begin, b.begin), std::min(a.end, b.end)};
+}
+
+// The columns c for which lo <= a0 + da * c < hi.
+Span Solve(double a0, double da, double lo, double hi) {
+  constexpr int kFar = 1 << 30;
+  if (std::abs(da) < 1e-12) return a0 >= lo && a0 < hi ? Span{-kFar, kFar} : Span{0, 0};
+  double first = (lo - a0) / da, last = (hi - a0) / da;
+  if (da < 0) std::swap(first, last);
+  first = std::clamp(first, -1e9, 1e9);
+  last = std::clamp(last, -1e9, 1e9);
+  // da > 0: c >= first and c < last; da < 0: c > first and c <= last.
+  const int begin = static_cast<int>(da > 0 ? std::ceil(first) : std::floor(first) + 1);
+  const int end = static_cast<int>(da > 0 ? std::ceil(last) : std::floor(last) + 1);
+  return {begin, end};
+}
+
 PixelBox ImageBox(const PageTransform& t, double x, double y, double w, double h, int cols,
                   int rows) {
   double min_u = 1e18, min_v = 1e18, max_u = -1e18, max_v = -1e18;
@@ -121,15 +146,18 @@ std::vector<int> MarkScorer::Score(const std::vector<Rect>& areas) const {
         std::max(0, typical_paper - column_level[static_cast<std::size_t>(c)] - kLiftDeadZone);
   }
 
-  // The same for each image row the targets cover, sampled across the whole width: a fold or
-  // a horizontal scanner line crosses the page, a mark stays in its box.
+  // The same for each image row the target interiors cover, sampled across the whole width: a
+  // fold or a horizontal scanner line crosses the page, a mark stays in its box.
   std::vector<int> row_lift(static_cast<std::size_t>(image_.rows), 0);
   {
     std::vector<char> needed(static_cast<std::size_t>(image_.rows), 0);
-    for (const PixelBox& box : boxes) {
+    for (const Rect& a : areas) {
+      const PixelBox box =
+          ImageBox(transform_, a.x_mm() + inset, a.y_mm() + inset, a.width_mm() - 2 * inset,
+                   a.height_mm() - 2 * inset, image_.cols, image_.rows);
       for (int r = box.y0; r < box.y1; ++r) needed[static_cast<std::size_t>(r)] = 1;
     }
-    const int col_step = std::max(1, static_cast<int>(2 * transform_.PixelsPerMm()));
+    const int col_step = std::max(1, static_cast<int>(4 * transform_.PixelsPerMm()));
     std::vector<int> row_level(static_cast<std::size_t>(image_.rows), -1);
     std::vector<std::uint8_t> samples_in_row;
     std::vector<int> levels;
@@ -180,20 +208,26 @@ std::vector<int> MarkScorer::Score(const std::vector<Rect>& areas) const {
     for (int r = box.y0; r < box.y1; ++r) {
       const std::uint8_t* row = image_.ptr<std::uint8_t>(r);
       const int row_up = row_lift[static_cast<std::size_t>(r)];
-      double x = origin.x + dxr * r + dxc * box.x0;
-      double y = origin.y + dyr * r + dyc * box.x0;
-      for (int c = box.x0; c < box.x1; ++c, x += dxc, y += dyc) {
-        if (x < ox0 || x >= ox1 || y < oy0 || y >= oy1) continue;
-        const int v =
-            std::min(255, row[c] + std::max(row_up, lift[static_cast<std::size_t>(c - band.x0)]));
-        if (x >= ix0 && x < ix1 && y >= iy0 && y < iy1) {
-          interior_sum += v;
-          ++interior_count;
-        } else if (x < gx0 || x >= gx1 || y < gy0 || y >= gy1) {
-          ++ring[static_cast<std::size_t>(v)];
-          ++ring_count;
-        }
+      const int* column_up = lift.data() - band.x0;
+      // Page coordinates along this row: x = xr + dxc * c, y = yr + dyc * c.
+      const double xr = origin.x + dxr * r, yr = origin.y + dyr * r;
+      const Span outer = Intersect(Intersect(Solve(xr, dxc, ox0, ox1), Solve(yr, dyc, oy0, oy1)),
+                                   Span{box.x0, box.x1});
+      if (outer.empty()) continue;
+      const Span guard =
+          Intersect(Intersect(Solve(xr, dxc, gx0, gx1), Solve(yr, dyc, gy0, gy1)), outer);
+      const Span inner =
+          Intersect(Intersect(Solve(xr, dxc, ix0, ix1), Solve(yr, dyc, iy0, iy1)), guard);
+      auto level = [&](int c) { return std::min(255, row[c] + std::max(row_up, column_up[c])); };
+      const int ring_end = guard.empty() ? outer.end : guard.begin;
+      for (int c = outer.begin; c < ring_end; ++c) ++ring[static_cast<std::size_t>(level(c))];
+      ring_count += ring_end - outer.begin;
+      if (!guard.empty()) {
+        for (int c = guard.end; c < outer.end; ++c) ++ring[static_cast<std::size_t>(level(c))];
+        ring_count += outer.end - guard.end;
       }
+      for (int c = inner.begin; c < inner.end; ++c) interior_sum += level(c);
+      if (!inner.empty()) interior_count += inner.end - inner.begin;
     }
     if (interior_count == 0) continue;
     const int paper = ring_count >= 16 ? Percentile(ring, ring_count, 0.5) : typical_paper;

@@ -17,6 +17,8 @@ struct RegistrationLimits {
   // rotation of 5 degrees, a scale error of 3% and a shift of 10 mm on a scan area that grows
   // to hold the sheet.
   double search_radius_mm = 36.0;
+  // The same for a first, quick search that finds a sheet lying nearly straight.
+  double quick_search_radius_mm = 10.0;
   // Largest distance in mm between a found mark and where the fitted transform puts it. Past
   // this the page is refused: targets could be sampled off their boxes.
   double max_residual_mm = 0.5;
@@ -62,6 +64,9 @@ class Registration {
                               int orientation_degrees) const;
 
  private:
+  RegistrationResult Register(const cv::Mat& image, const BallotStyle& style,
+                              int orientation_degrees, double radius_mm) const;
+
   RegistrationLimits limits_;
 };
 
