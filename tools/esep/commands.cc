@@ -5,11 +5,15 @@ namespace esep::cli {
 // Entry points, one per file (<name>_command.cc).
 int RunElectionCommand(const std::vector<std::string>& args);
 int RunReaderCommand(const std::vector<std::string>& args);
+int RunInterpretCommand(const std::vector<std::string>& args);
+int RunRenderCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"election", "validate an election definition and print its hash", RunElectionCommand},
       {"reader", "list, inspect and drive the ballot reader (USB or simulated)", RunReaderCommand},
+      {"interpret", "read ballot images and print what they read as", RunInterpretCommand},
+      {"render", "print a ballot to PNG or PDF, optionally marked and damaged", RunRenderCommand},
   };
   return kCommands;
 }

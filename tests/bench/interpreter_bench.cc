@@ -1,0 +1,126 @@
+// Interpreting one rendered 200-dpi party-list ballot from memory on one thread, next to the
+// reference workload: one global Otsu threshold over the same full frame (what a simple
+// interpreter does first). After the Google Benchmark runs, medians of both over the same number
+// of runs and their ratio are printed.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+#include "esep/proto/election.h"
+#include "esep/render/marks.h"
+#include "esep/render/render.h"
+#include "esep/vision/interpreter.h"
+
+namespace {
+
+struct Workload {
+  esep::Election election;
+  cv::Mat image;
+};
+
+const Workload& Load() {
+  static const Workload* workload = [] {
+    auto* w = new Workload;
+    absl::StatusOr<esep::Election> election = esep::LoadElectionFile(
+        std::string(ESEP_SOURCE_DIR) + "/fixtures/elections/party-list-2021.json");
+    if (!election.ok()) std::abort();
+    w->election = *election;
+    esep::render::BallotRenderRequest request;
+    request.style_id = "list";
+    request.precinct_id = "1001";
+    request.dpi = 200;
+    absl::StatusOr<cv::Mat> page = esep::render::RenderBallot(w->election, request);
+    if (!page.ok()) std::abort();
+    esep::MarkSpec mark;
+    mark.add_options("ishenim");
+    mark.set_style(esep::LINE);
+    if (!esep::render::ApplyMarks(*page, w->election, w->election.ballot_styles(0), {mark}, 200, 7)
+             .ok()) {
+      std::abort();
+    }
+    w->image = *page;
+    return w;
+  }();
+  return *workload;
+}
+
+esep::vision::InterpreterOptions Options() {
+  esep::vision::InterpreterOptions options;
+  options.precinct_id = "1001";
+  return options;
+}
+
+esep::vision::GrayImage View(const cv::Mat& m) {
+  return {std::span<const std::uint8_t>(m.data, m.total()), m.cols, m.rows,
+          static_cast<int>(m.step[0])};
+}
+
+void BM_Interpret(benchmark::State& state) {
+  const Workload& w = Load();
+  absl::StatusOr<esep::vision::Interpreter> interpreter =
+      esep::vision::Interpreter::Create(w.election, Options());
+  if (!interpreter.ok()) std::abort();
+  for (auto _ : state) {
+    esep::Interpretation in = interpreter->Interpret(View(w.image));
+    if (!in.accepted()) state.SkipWithError("ballot rejected");
+    benchmark::DoNotOptimize(in);
+  }
+}
+BENCHMARK(BM_Interpret)->Unit(benchmark::kMillisecond);
+
+void BM_OtsuReference(benchmark::State& state) {
+  const Workload& w = Load();
+  cv::Mat binary(w.image.size(), CV_8UC1);
+  for (auto _ : state) {
+    const double t = cv::threshold(w.image, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    benchmark::DoNotOptimize(t);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_OtsuReference)->Unit(benchmark::kMillisecond);
+
+template <typename F>
+double MedianMs(F f, int runs) {
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    f();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                     .count());
+  }
+  std::nth_element(ms.begin(), ms.begin() + runs / 2, ms.end());
+  return ms[static_cast<std::size_t>(runs / 2)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cv::setNumThreads(1);  // one core, for the reference as for the interpreter
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  const Workload& w = Load();
+  absl::StatusOr<esep::vision::Interpreter> interpreter =
+      esep::vision::Interpreter::Create(w.election, Options());
+  if (!interpreter.ok()) return 1;
+  cv::Mat binary(w.image.size(), CV_8UC1);
+  constexpr int kRuns = 301;
+  const double interpret_ms =
+      MedianMs([&] { benchmark::DoNotOptimize(interpreter->Interpret(View(w.image))); }, kRuns);
+  const double otsu_ms = MedianMs(
+      [&] {
+        benchmark::DoNotOptimize(
+            cv::threshold(w.image, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU));
+      },
+      kRuns);
+  std::printf(
+      "\n%d x %d px ballot, median of %d runs, one thread:\n"
+      "  interpret          %.3f ms\n  Otsu reference     %.3f ms\n  ratio              %.2f\n",
+      w.image.cols, w.image.rows, kRuns, interpret_ms, otsu_ms, interpret_ms / otsu_ms);
+  benchmark::Shutdown();
+  return 0;
+}

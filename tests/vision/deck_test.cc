@@ -1,0 +1,257 @@
+// Black-box deck tests: every ballot of every fixture deck (fixtures/decks/*/manifest.json) is
+// interpreted and its whole reading compared with the manifest's expectations, which come from
+// how the ballot was marked, never from running the interpreter. Images the deck does not commit
+// (the degraded decks) are rendered here, in memory, from the ballot's RenderSpec. A generated
+// deck of randomly damaged ballots checks the same properties across all four elections.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <opencv2/imgcodecs.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "esep/proto/deck.pb.h"
+#include "esep/proto/election.h"
+#include "esep/render/degrade.h"
+#include "esep/render/spec.h"
+#include "esep/vision/interpreter.h"
+
+namespace esep::vision {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DeckTally {
+  int ballots = 0;
+  int ballots_right = 0;  // acceptance, reason, every target and contest as expected
+  int targets = 0;
+  int targets_right = 0;
+  int marginal = 0;  // targets read MARGINAL
+  int flipped = 0;   // MARKED read EMPTY or EMPTY read MARKED
+  int rejected = 0;
+};
+
+std::map<std::string, DeckTally>& Summary() {
+  static auto* summary = new std::map<std::string, DeckTally>();
+  return *summary;
+}
+
+bool Contains(const google::protobuf::RepeatedField<int>& allowed, int value) {
+  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+bool AllowedOnly(const google::protobuf::RepeatedField<int>& allowed, MarkClass a, MarkClass b) {
+  for (int v : allowed) {
+    if (v != a && v != b) return false;
+  }
+  return !allowed.empty();
+}
+
+cv::Mat LoadOrRender(const fs::path& manifest_dir, const DeckBallot& ballot,
+                     const Election& election) {
+  const fs::path image = manifest_dir / ballot.image();
+  if (!ballot.image().empty() && fs::exists(image)) {
+    return cv::imread(image.string(), cv::IMREAD_GRAYSCALE);
+  }
+  absl::StatusOr<cv::Mat> rendered = render::RenderFromSpec(ballot.render(), election);
+  EXPECT_TRUE(rendered.ok()) << ballot.image() << ": " << rendered.status();
+  return rendered.ok() ? *rendered : cv::Mat();
+}
+
+// Compares one ballot's interpretation with its expectations, recording failures.
+void Check(const std::string& deck, const DeckBallot& ballot, const Interpretation& in,
+           DeckTally* tally) {
+  SCOPED_TRACE(deck + "/" + ballot.image() + " (" + ballot.description() + ")");
+  ++tally->ballots;
+  bool right = true;
+  if (!in.accepted()) ++tally->rejected;
+  if (in.accepted() != ballot.expect_accepted()) {
+    ADD_FAILURE() << "expected " << (ballot.expect_accepted() ? "accepted" : "rejected") << ", got "
+                  << (in.accepted() ? "accepted" : "rejected ") << " "
+                  << RejectionReason_Name(in.reason()) << ": " << in.detail();
+    right = false;
+  } else if (!in.accepted()) {
+    if (in.reason() != ballot.expect_reason()) {
+      ADD_FAILURE() << "expected reason " << RejectionReason_Name(ballot.expect_reason())
+                    << ", got " << RejectionReason_Name(in.reason()) << ": " << in.detail();
+      right = false;
+    }
+  }
+  for (const ExpectedTarget& want : ballot.targets()) {
+    const TargetReading* got = nullptr;
+    for (const TargetReading& t : in.targets()) {
+      if (t.contest_id() == want.contest_id() && t.option_id() == want.option_id()) got = &t;
+    }
+    if (!in.accepted()) continue;  // nothing read: counted through acceptance above
+    ++tally->targets;
+    if (got == nullptr) {
+      ADD_FAILURE() << "no reading for " << want.contest_id() << ":" << want.option_id();
+      right = false;
+      continue;
+    }
+    if (got->mark() == MARGINAL) ++tally->marginal;
+    const bool flipped = (got->mark() == EMPTY && AllowedOnly(want.allowed(), MARKED, MARGINAL) &&
+                          Contains(want.allowed(), MARKED)) ||
+                         (got->mark() == MARKED && AllowedOnly(want.allowed(), EMPTY, MARGINAL) &&
+                          Contains(want.allowed(), EMPTY));
+    if (flipped) ++tally->flipped;
+    if (Contains(want.allowed(), got->mark())) {
+      ++tally->targets_right;
+    } else {
+      ADD_FAILURE() << (flipped ? "FLIPPED " : "") << want.contest_id() << ":" << want.option_id()
+                    << " read " << MarkClass_Name(got->mark()) << " (score " << got->score() << ")";
+      right = false;
+    }
+  }
+  if (in.accepted()) {
+    for (const ExpectedContest& want : ballot.contests()) {
+      const ContestReading* got = nullptr;
+      for (const ContestReading& c : in.contests()) {
+        if (c.contest_id() == want.contest_id()) got = &c;
+      }
+      if (got == nullptr) {
+        ADD_FAILURE() << "no reading for contest " << want.contest_id();
+        right = false;
+        continue;
+      }
+      if (!Contains(want.allowed(), got->outcome())) {
+        ADD_FAILURE() << "contest " << want.contest_id() << " read "
+                      << ContestOutcome_Name(got->outcome());
+        right = false;
+      } else if ((got->outcome() == VALID || got->outcome() == UNDERVOTE) &&
+                 want.selections_size() > 0 &&
+                 !std::equal(got->selections().begin(), got->selections().end(),
+                             want.selections().begin(), want.selections().end())) {
+        ADD_FAILURE() << "contest " << want.contest_id() << " selections differ";
+        right = false;
+      }
+    }
+  }
+  if (right) ++tally->ballots_right;
+}
+
+void PrintSummary() {
+  std::printf("\n%-28s %8s %8s %8s %8s %8s %8s %8s\n", "deck", "ballots", "right", "rejected",
+              "targets", "right", "marginal", "flipped");
+  for (const auto& [name, t] : Summary()) {
+    std::printf("%-28s %8d %8d %8d %8d %8d %8d %8d\n", name.c_str(), t.ballots, t.ballots_right,
+                t.rejected, t.targets, t.targets_right, t.marginal, t.flipped);
+  }
+  std::fflush(stdout);
+}
+
+std::vector<fs::path> Manifests() {
+  std::vector<fs::path> manifests;
+  const fs::path root = fs::path(ESEP_SOURCE_DIR) / "fixtures" / "decks";
+  if (!fs::is_directory(root)) return manifests;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (fs::exists(entry.path() / "manifest.json"))
+      manifests.push_back(entry.path() / "manifest.json");
+  }
+  std::sort(manifests.begin(), manifests.end());
+  return manifests;
+}
+
+TEST(DeckTest, EveryFixtureDeckReadsAsItsManifestSays) {
+  const std::vector<fs::path> manifests = Manifests();
+  if (manifests.empty()) GTEST_SKIP() << "no decks under fixtures/decks";
+  for (const fs::path& path : manifests) {
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    DeckManifest manifest;
+    const auto status = google::protobuf::util::JsonStringToMessage(text.str(), &manifest);
+    ASSERT_TRUE(status.ok()) << path << ": " << status.ToString();
+    absl::StatusOr<Election> election =
+        LoadElectionFile((fs::path(ESEP_SOURCE_DIR) / manifest.election()).string());
+    ASSERT_TRUE(election.ok()) << election.status();
+    InterpreterOptions options;
+    options.precinct_id = manifest.precinct_id();
+    options.test_mode = manifest.test_mode();
+    absl::StatusOr<Interpreter> interpreter = Interpreter::Create(*election, options);
+    ASSERT_TRUE(interpreter.ok()) << interpreter.status();
+    const std::string name =
+        manifest.name().empty() ? path.parent_path().filename().string() : manifest.name();
+    DeckTally& tally = Summary()[name];
+    for (const DeckBallot& ballot : manifest.ballots()) {
+      // A render spec names its election file; the deck's own is the one printed unless the
+      // spec says otherwise (a ballot of another election).
+      absl::StatusOr<Election> printed =
+          ballot.render().election().empty()
+              ? election
+              : LoadElectionFile((fs::path(ESEP_SOURCE_DIR) / ballot.render().election()).string());
+      ASSERT_TRUE(printed.ok()) << printed.status();
+      const cv::Mat image = LoadOrRender(path.parent_path(), ballot, *printed);
+      ASSERT_FALSE(image.empty()) << ballot.image();
+      ASSERT_TRUE(image.isContinuous());
+      const GrayImage view{std::span<const std::uint8_t>(image.data, image.total()), image.cols,
+                           image.rows, static_cast<int>(image.step[0])};
+      Check(name, ballot, interpreter->Interpret(view), &tally);
+    }
+  }
+  PrintSummary();
+}
+
+// Randomly damaged ballots of every fixture election, marked with every kind of definite mark:
+// no vote may flip, no empty target may read marginal, and every ballot must be read.
+TEST(DeckTest, RandomlyDamagedBallotsNeverFlipAVote) {
+  const char* kElections[] = {"party-list-2021", "single-mandate-2021", "presidential-2021",
+                              "referendum-2021"};
+  const MarkStyle kStyles[] = {FILLED, CHECK, CROSS, LINE, PARTIAL};
+  DeckTally& tally = Summary()["generated-damage"];
+  int index = 0;
+  for (const char* name : kElections) {
+    const std::string relative = std::string("fixtures/elections/") + name + ".json";
+    absl::StatusOr<Election> election =
+        LoadElectionFile((fs::path(ESEP_SOURCE_DIR) / relative).string());
+    ASSERT_TRUE(election.ok()) << election.status();
+    for (const BallotStyle& style : election->ballot_styles()) {
+      absl::StatusOr<Interpreter> interpreter = Interpreter::Create(*election);
+      ASSERT_TRUE(interpreter.ok());
+      for (int n = 0; n < 6; ++n, ++index) {
+        const std::uint64_t seed = 1000 + static_cast<std::uint64_t>(index);
+        DeckBallot ballot;
+        ballot.set_image(std::string(name) + "-" + style.id() + "-" + std::to_string(seed));
+        RenderSpec& spec = *ballot.mutable_render();
+        spec.set_election(relative);
+        spec.set_style_id(style.id());
+        spec.set_precinct_id(style.precinct_ids(0));
+        spec.set_dpi(200);
+        spec.set_seed(seed);
+        spec.set_stray_marks(static_cast<std::uint32_t>(n % 3));
+        *spec.mutable_degrade() = render::RandomDegradeSpec(seed);
+        ballot.set_description(spec.degrade().ShortDebugString());
+        ballot.set_expect_accepted(true);
+        // One mark in target (seed mod targets), with a style cycling through the kinds.
+        const int marked =
+            static_cast<int>(seed % static_cast<std::uint64_t>(style.targets_size()));
+        MarkSpec& mark = *spec.add_marks();
+        mark.add_options(style.targets(marked).contest_id() + ":" +
+                         style.targets(marked).option_id());
+        mark.set_style(kStyles[index % 5]);
+        for (int t = 0; t < style.targets_size(); ++t) {
+          ExpectedTarget& want = *ballot.add_targets();
+          want.set_contest_id(style.targets(t).contest_id());
+          want.set_option_id(style.targets(t).option_id());
+          want.add_allowed(t == marked ? MARKED : EMPTY);
+        }
+        const cv::Mat image = LoadOrRender(fs::path(), ballot, *election);
+        ASSERT_FALSE(image.empty());
+        const GrayImage view{std::span<const std::uint8_t>(image.data, image.total()), image.cols,
+                             image.rows, static_cast<int>(image.step[0])};
+        Check("generated-damage", ballot, interpreter->Interpret(view), &tally);
+      }
+    }
+  }
+  EXPECT_EQ(tally.flipped, 0);
+  PrintSummary();
+}
+
+}  // namespace
+}  // namespace esep::vision

@@ -1,0 +1,181 @@
+#include "esep/vision/mark_scorer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <opencv2/imgproc.hpp>
+
+namespace esep::vision {
+namespace {
+
+constexpr double kDpi = 200;
+constexpr double kPxPerMm = kDpi / 25.4;
+constexpr int kPaper = 240;
+
+MarkThresholds FixtureThresholds() {
+  MarkThresholds t;
+  t.set_definite(0.06);
+  t.set_marginal(0.03);
+  return t;
+}
+
+int Px(double mm) { return static_cast<int>(std::lround(mm * kPxPerMm)); }
+
+// A 120 x 100 mm sheet with a column of 12 x 7 mm targets at x = 60 mm, rows 10 mm apart.
+class MarkScorerTest : public ::testing::Test {
+ protected:
+  MarkScorerTest() : page_(Px(100), Px(120), CV_8UC1, cv::Scalar(kPaper)) {
+    for (int i = 0; i < 8; ++i) {
+      Rect r;
+      r.set_x_mm(60);
+      r.set_y_mm(10 + 10 * i);
+      r.set_width_mm(12);
+      r.set_height_mm(7);
+      areas_.push_back(r);
+      cv::rectangle(page_, cv::Point(Px(60), Px(r.y_mm())), cv::Point(Px(72), Px(r.y_mm() + 7)),
+                    cv::Scalar(0), Px(0.3));
+    }
+  }
+
+  cv::Rect Box(int i, double inset_mm) const {
+    const Rect& a = areas_[static_cast<std::size_t>(i)];
+    return cv::Rect(
+        cv::Point(Px(a.x_mm() + inset_mm), Px(a.y_mm() + inset_mm)),
+        cv::Point(Px(a.x_mm() + a.width_mm() - inset_mm), Px(a.y_mm() + a.height_mm() - inset_mm)));
+  }
+
+  std::vector<int> Score() const {
+    const PageTransform identity(kPxPerMm, 0, 0, 0, kPxPerMm, 0);
+    return MarkScorer(page_, identity, /*ink_level=*/0).Score(areas_);
+  }
+
+  cv::Mat page_;
+  std::vector<Rect> areas_;
+};
+
+TEST_F(MarkScorerTest, EmptyTargetsScoreNearZero) {
+  for (int s : Score()) EXPECT_LT(s, 50);
+}
+
+TEST_F(MarkScorerTest, FilledTargetIsMarked) {
+  page_(Box(2, 0.4)).setTo(cv::Scalar(25));
+  const std::vector<int> s = Score();
+  EXPECT_GT(s[2], 8000);
+  EXPECT_EQ(ClassifyScore(s[2], FixtureThresholds()), MARKED);
+  EXPECT_EQ(ClassifyScore(s[1], FixtureThresholds()), EMPTY);
+  EXPECT_EQ(ClassifyScore(s[3], FixtureThresholds()), EMPTY);
+}
+
+// VVSG 1.1.6-H: a 1 mm #2 pencil line across the whole target is a vote.
+TEST_F(MarkScorerTest, OneMillimetrePencilLineIsMarked) {
+  const Rect& a = areas_[4];
+  const int y = Px(a.y_mm() + 3.5);
+  cv::line(page_, cv::Point(Px(a.x_mm() - 0.4), y), cv::Point(Px(a.x_mm() + 12.4), y + 4),
+           cv::Scalar(120), Px(1.0));
+  const std::vector<int> s = Score();
+  EXPECT_GE(s[4], 800);
+  EXPECT_LE(s[4], 1300);
+  EXPECT_EQ(ClassifyScore(s[4], FixtureThresholds()), MARKED);
+}
+
+TEST_F(MarkScorerTest, FaintFillIsMarginal) {
+  page_(Box(5, 0.3)) -= cv::Scalar(11);  // 11 / 240 = 0.046
+  const std::vector<int> s = Score();
+  EXPECT_EQ(ClassifyScore(s[5], FixtureThresholds()), MARGINAL) << s[5];
+}
+
+// VVSG 1.1.6-I: a fold across the sheet (a crease line with a shadow band) is no vote, nor
+// marginal.
+TEST_F(MarkScorerTest, FoldAcrossTargetDoesNotCount) {
+  const int y = Px(areas_[3].y_mm() + 3.0);
+  page_(cv::Rect(0, y - Px(1.5), page_.cols, Px(3.0))) -= cv::Scalar(10);
+  cv::line(page_, cv::Point(0, y), cv::Point(page_.cols - 1, y), cv::Scalar(150), 3);
+  const std::vector<int> s = Score();
+  EXPECT_EQ(ClassifyScore(s[3], FixtureThresholds()), EMPTY) << s[3];
+}
+
+TEST_F(MarkScorerTest, VerticalStreakThroughTargetsDoesNotCount) {
+  cv::Mat band = page_(cv::Rect(Px(65), 0, 6, page_.rows));
+  band.setTo(cv::Scalar(90));
+  const std::vector<int> s = Score();
+  for (int v : s) EXPECT_EQ(ClassifyScore(v, FixtureThresholds()), EMPTY) << v;
+}
+
+TEST_F(MarkScorerTest, StreakDoesNotHideAFilledTarget) {
+  page_(cv::Rect(Px(65), 0, 6, page_.rows)).setTo(cv::Scalar(120));
+  page_(Box(2, 0.4)).setTo(cv::Scalar(25));
+  const std::vector<int> s = Score();
+  EXPECT_EQ(ClassifyScore(s[2], FixtureThresholds()), MARKED);
+  EXPECT_EQ(ClassifyScore(s[1], FixtureThresholds()), EMPTY);
+}
+
+TEST_F(MarkScorerTest, DustSpecksDoNotCount) {
+  for (int i = 0; i < 8; ++i) {
+    const cv::Rect box = Box(i, 1.0);
+    cv::circle(page_, cv::Point(box.x + box.width / 3, box.y + box.height / 2), 2, cv::Scalar(30),
+               cv::FILLED);
+    cv::circle(page_, cv::Point(box.x + 2 * box.width / 3, box.y + box.height / 3), 1,
+               cv::Scalar(60), cv::FILLED);
+  }
+  for (int v : Score()) EXPECT_EQ(ClassifyScore(v, FixtureThresholds()), EMPTY) << v;
+}
+
+TEST_F(MarkScorerTest, NoiseOnBlankTargetsStaysEmpty) {
+  cv::Mat noise(page_.size(), CV_16SC1);
+  cv::theRNG().state = 12345;
+  cv::randn(noise, 0, 12);
+  cv::Mat noisy;
+  page_.convertTo(noisy, CV_16SC1);
+  noisy += noise;
+  noisy.convertTo(page_, CV_8UC1);
+  for (int v : Score()) EXPECT_EQ(ClassifyScore(v, FixtureThresholds()), EMPTY) << v;
+}
+
+TEST_F(MarkScorerTest, MarksInNeighbouringTargetsDoNotShiftThePaperLevel) {
+  page_(Box(3, -0.5)).setTo(cv::Scalar(25));  // overreaching fill
+  page_(Box(5, -0.5)).setTo(cv::Scalar(25));
+  const std::vector<int> s = Score();
+  EXPECT_EQ(ClassifyScore(s[4], FixtureThresholds()), EMPTY) << s[4];
+  EXPECT_EQ(ClassifyScore(s[3], FixtureThresholds()), MARKED);
+}
+
+TEST_F(MarkScorerTest, LowContrastScanScalesWithInkLevel) {
+  page_(Box(2, 0.4)).setTo(cv::Scalar(25));
+  cv::Mat low;
+  page_.convertTo(low, CV_8UC1, 0.4, 130);  // paper 226, ink 130
+  page_ = low;
+  const PageTransform identity(kPxPerMm, 0, 0, 0, kPxPerMm, 0);
+  const std::vector<int> s = MarkScorer(page_, identity, /*ink_level=*/130).Score(areas_);
+  EXPECT_GT(s[2], 8000);
+  EXPECT_EQ(ClassifyScore(s[1], FixtureThresholds()), EMPTY);
+}
+
+TEST_F(MarkScorerTest, TargetOutsideTheImageHasNoScore) {
+  Rect far;
+  far.set_x_mm(500);
+  far.set_y_mm(500);
+  far.set_width_mm(12);
+  far.set_height_mm(7);
+  areas_.push_back(far);
+  EXPECT_EQ(Score().back(), -1);
+}
+
+TEST(ClassifyScoreTest, ThresholdsAreInclusiveAtTheUnit) {
+  MarkThresholds t = FixtureThresholds();
+  EXPECT_EQ(ClassifyScore(600, t), MARKED);
+  EXPECT_EQ(ClassifyScore(599, t), MARGINAL);
+  EXPECT_EQ(ClassifyScore(300, t), MARGINAL);
+  EXPECT_EQ(ClassifyScore(299, t), EMPTY);
+  EXPECT_EQ(ThresholdUnits(0.06), 600);
+}
+
+TEST(FormatThresholdsTest, PrintsBothThresholdsAndTheSource) {
+  const std::string text = FormatThresholds(FixtureThresholds(), "election x");
+  EXPECT_NE(text.find("6.00%"), std::string::npos) << text;
+  EXPECT_NE(text.find("3.00%"), std::string::npos) << text;
+  EXPECT_NE(text.find("election x"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace esep::vision

@@ -1,0 +1,263 @@
+// esep interpret: reads ballot images with the interpreter and prints what it read.
+#include <filesystem>
+#include <iostream>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "command_line.h"
+#include "commands.h"
+#include "esep/proto/election.h"
+#include "esep/vision/interpreter.h"
+
+namespace esep::cli {
+namespace {
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (c < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// Enum names as lower-case words: OVERVOTE -> "overvote", WRONG_PRECINCT -> "wrong_precinct".
+std::string Lower(const std::string& name) { return absl::AsciiStrToLower(name); }
+
+std::string ToJsonLine(const std::string& image, const Interpretation& in) {
+  std::string out = absl::StrCat(
+      "{\"image\":", JsonString(image), ",\"status\":\"", in.accepted() ? "accepted" : "rejected",
+      "\",\"reason\":\"", in.accepted() ? "" : Lower(RejectionReason_Name(in.reason())),
+      "\",\"detail\":", JsonString(in.detail()),
+      ",\"style\":", JsonString(in.identity().style_id()),
+      ",\"precinct\":", JsonString(in.identity().precinct_id()),
+      ",\"test\":", in.identity().test() ? "true" : "false",
+      ",\"orientation\":", in.orientation_degrees(),
+      absl::StrFormat(",\"residual_px\":%.3f", in.registration_residual_px()), ",\"contests\":[");
+  for (int i = 0; i < in.contests_size(); ++i) {
+    const ContestReading& c = in.contests(i);
+    absl::StrAppend(&out, i ? "," : "", "{\"contest_id\":", JsonString(c.contest_id()),
+                    ",\"outcome\":\"", Lower(ContestOutcome_Name(c.outcome())),
+                    "\",\"has_marginal\":", c.has_marginal() ? "true" : "false",
+                    ",\"selections\":[");
+    for (int s = 0; s < c.selections_size(); ++s) {
+      absl::StrAppend(&out, s ? "," : "", JsonString(c.selections(s)));
+    }
+    out += "]}";
+  }
+  out += "],\"targets\":[";
+  for (int i = 0; i < in.targets_size(); ++i) {
+    const TargetReading& t = in.targets(i);
+    absl::StrAppend(&out, i ? "," : "", "{\"contest_id\":", JsonString(t.contest_id()),
+                    ",\"option_id\":", JsonString(t.option_id()),
+                    absl::StrFormat(",\"score\":%.4f", t.score()), ",\"mark\":\"",
+                    Lower(MarkClass_Name(t.mark())), "\"}");
+  }
+  absl::StrAppend(&out, "],\"interpreter_version\":", JsonString(in.interpreter_version()), "}");
+  return out;
+}
+
+void PrintText(const std::string& image, const Interpretation& in) {
+  if (!in.accepted()) {
+    std::cout << image << ": rejected, " << Lower(RejectionReason_Name(in.reason())) << ": "
+              << in.detail() << "\n";
+    return;
+  }
+  std::cout << image << ": accepted, style " << in.identity().style_id() << ", precinct "
+            << in.identity().precinct_id() << (in.identity().test() ? " (test ballot)" : "")
+            << ", fed at " << in.orientation_degrees() << " degrees, residual "
+            << absl::StrFormat("%.2f", in.registration_residual_px()) << " px\n";
+  for (const ContestReading& c : in.contests()) {
+    std::cout << "  contest " << c.contest_id() << ": " << Lower(ContestOutcome_Name(c.outcome()));
+    if (c.selections_size() > 0) {
+      std::cout << " [";
+      for (int s = 0; s < c.selections_size(); ++s) std::cout << (s ? ", " : "") << c.selections(s);
+      std::cout << "]";
+    }
+    if (c.has_marginal()) std::cout << " (has a marginal mark)";
+    std::cout << "\n";
+  }
+  for (const TargetReading& t : in.targets()) {
+    if (t.mark() == EMPTY) continue;
+    std::cout << absl::StrFormat("    %-8s %6.2f%%  %s:%s\n", Lower(MarkClass_Name(t.mark())),
+                                 t.score() * 100, t.contest_id(), t.option_id());
+  }
+}
+
+// Draws what the interpreter saw: fiducials found, each target's box, score and class.
+bool WriteOverlay(const cv::Mat& gray, const vision::InterpretationDetails& details,
+                  const std::string& path) {
+  cv::Mat color;
+  cv::cvtColor(gray, color, cv::COLOR_GRAY2BGR);
+  const double scale = std::max(1.0, gray.cols / 800.0);
+  for (std::size_t i = 0; i < details.fiducials.size(); ++i) {
+    if (!details.fiducial_found[i]) continue;
+    const cv::Point p(static_cast<int>(details.fiducials[i].x),
+                      static_cast<int>(details.fiducials[i].y));
+    cv::circle(color, p, static_cast<int>(12 * scale), cv::Scalar(0, 180, 0),
+               static_cast<int>(scale));
+    cv::drawMarker(color, p, cv::Scalar(0, 180, 0), cv::MARKER_CROSS, static_cast<int>(20 * scale),
+                   static_cast<int>(scale));
+  }
+  const Interpretation& in = details.interpretation;
+  for (int i = 0; i < in.targets_size() && i < static_cast<int>(details.target_areas.size()); ++i) {
+    const Rect& a = details.target_areas[static_cast<std::size_t>(i)];
+    const TargetReading& t = in.targets(i);
+    const cv::Scalar colour = t.mark() == MARKED     ? cv::Scalar(0, 0, 220)
+                              : t.mark() == MARGINAL ? cv::Scalar(0, 140, 255)
+                                                     : cv::Scalar(200, 120, 0);
+    std::vector<cv::Point> quad;
+    for (const auto& [x, y] :
+         {std::pair{a.x_mm(), a.y_mm()}, std::pair{a.x_mm() + a.width_mm(), a.y_mm()},
+          std::pair{a.x_mm() + a.width_mm(), a.y_mm() + a.height_mm()},
+          std::pair{a.x_mm(), a.y_mm() + a.height_mm()}}) {
+      const vision::PointPx p = details.transform.ToImage(x, y);
+      quad.emplace_back(static_cast<int>(p.x), static_cast<int>(p.y));
+    }
+    cv::polylines(color, quad, true, colour, static_cast<int>(scale));
+    const std::string label =
+        absl::StrFormat("%.2f%% %s", t.score() * 100, Lower(MarkClass_Name(t.mark())));
+    const int left = std::min({quad[0].x, quad[1].x, quad[2].x, quad[3].x});
+    const int middle = (quad[0].y + quad[1].y + quad[2].y + quad[3].y) / 4;
+    cv::putText(color, label,
+                cv::Point(std::max(0, left - static_cast<int>(95 * scale)),
+                          middle + static_cast<int>(4 * scale)),
+                cv::FONT_HERSHEY_SIMPLEX, 0.35 * scale, colour,
+                std::max(1, static_cast<int>(scale)));
+  }
+  const std::string banner =
+      in.accepted() ? absl::StrCat("accepted ", in.identity().style_id())
+                    : absl::StrCat("rejected ", Lower(RejectionReason_Name(in.reason())));
+  cv::putText(color, banner, cv::Point(static_cast<int>(10 * scale), static_cast<int>(60 * scale)),
+              cv::FONT_HERSHEY_SIMPLEX, 0.8 * scale,
+              in.accepted() ? cv::Scalar(0, 150, 0) : cv::Scalar(0, 0, 220),
+              std::max(1, static_cast<int>(2 * scale)));
+  try {
+    return cv::imwrite(path, color);
+  } catch (const cv::Exception& e) {
+    std::cerr << "esep interpret: cannot write " << path << ": " << e.what() << "\n";
+    return false;
+  }
+}
+
+}  // namespace
+
+int RunInterpretCommand(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      {"election", true, "election definition (JSON) the ballots belong to"},
+      {"precinct", true, "the precinct this reader counts (default: any of the style's)"},
+      {"test-mode", false, "logic-and-accuracy test: read test ballots, refuse live ones"},
+      {"json", false, "one JSON object per image per line"},
+      {"overlay", true, "write an annotated PNG (a directory when several images are given)"},
+      {"thresholds", false, "print the mark thresholds in force"},
+      {"help", false, "print this help"}};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  const bool wants_help = cl.ok() && cl->Has("help");
+  if (!cl.ok() || wants_help || !cl->Has("election") ||
+      (cl->positional().empty() && !cl->Has("thresholds"))) {
+    if (!cl.ok()) std::cerr << "esep interpret: " << cl.status().message() << "\n";
+    (wants_help ? std::cout : std::cerr)
+        << "usage: esep interpret --election E.json [--precinct P] [--test-mode] [--json]\n"
+           "                      [--overlay OUT.png|DIR] [--thresholds] IMAGE...\n"
+           "Reads ballot images (any format OpenCV reads, as 8-bit grayscale) and prints what\n"
+           "each one reads as. Exit status: 0 every image read, 1 some image rejected, 2 bad\n"
+           "flags or unreadable files.\n"
+        << FormatFlags(specs);
+    return wants_help ? kExitOk : kExitUsage;
+  }
+  absl::StatusOr<Election> election = LoadElectionFile(*cl->Get("election"));
+  if (!election.ok()) {
+    std::cerr << "esep interpret: " << election.status().message() << "\n";
+    return kExitUsage;
+  }
+  vision::InterpreterOptions options;
+  options.precinct_id = cl->Get("precinct").value_or("");
+  options.test_mode = cl->Has("test-mode");
+  absl::StatusOr<vision::Interpreter> interpreter =
+      vision::Interpreter::Create(*std::move(election), options);
+  if (!interpreter.ok()) {
+    std::cerr << "esep interpret: " << interpreter.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (cl->Has("thresholds")) std::cout << interpreter->ThresholdReport();
+
+  const std::vector<std::string>& images = cl->positional();
+  const std::optional<std::string> overlay = cl->Get("overlay");
+  const bool overlay_dir = overlay && images.size() > 1;
+  if (overlay_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(*overlay, ec);
+    if (ec) {
+      std::cerr << "esep interpret: cannot create " << *overlay << ": " << ec.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  int status = kExitOk;
+  for (const std::string& path : images) {
+    cv::Mat gray;
+    std::error_code exists_error;
+    if (!std::filesystem::is_regular_file(path, exists_error)) {
+      std::cerr << "esep interpret: no such image file " << path << "\n";
+      status = kExitUsage;
+      continue;
+    }
+    try {
+      gray = cv::imread(path, cv::IMREAD_GRAYSCALE);
+    } catch (const cv::Exception& e) {
+      gray.release();
+    }
+    if (gray.empty() || gray.type() != CV_8UC1) {
+      std::cerr << "esep interpret: cannot read image " << path << "\n";
+      status = kExitUsage;
+      continue;
+    }
+    if (!gray.isContinuous()) gray = gray.clone();
+    const vision::GrayImage view{std::span<const std::uint8_t>(
+                                     gray.data, gray.step[0] * static_cast<std::size_t>(gray.rows)),
+                                 gray.cols, gray.rows, static_cast<int>(gray.step[0])};
+    const vision::InterpretationDetails details = interpreter->InterpretWithDetails(view);
+    const Interpretation& in = details.interpretation;
+    if (cl->Has("json")) {
+      std::cout << ToJsonLine(path, in) << "\n";
+    } else {
+      PrintText(path, in);
+    }
+    if (!in.accepted() && status == kExitOk) status = kExitRejected;
+    if (overlay) {
+      const std::string out = overlay_dir
+                                  ? (std::filesystem::path(*overlay) /
+                                     (std::filesystem::path(path).stem().string() + ".overlay.png"))
+                                        .string()
+                                  : *overlay;
+      if (!WriteOverlay(gray, details, out)) {
+        std::cerr << "esep interpret: cannot write overlay " << out << "\n";
+        status = kExitUsage;
+      }
+    }
+  }
+  return status;
+}
+
+}  // namespace esep::cli
