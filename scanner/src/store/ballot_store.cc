@@ -341,6 +341,19 @@ absl::StatusOr<SheetState> BallotStore::State(std::int64_t sheet) const {
   return ParseState(q->Text(0));
 }
 
+absl::StatusOr<std::string> BallotStore::ImageOf(std::int64_t sheet) const {
+  absl::StatusOr<sqlite::Statement> q =
+      db_->Prepare("SELECT image_sha256 FROM journal WHERE sheet = ? AND image_sha256 IS NOT NULL");
+  if (!q.ok()) return q.status();
+  q->Bind(1, sheet);
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    return absl::NotFoundError(absl::StrCat("tally store: sheet ", sheet, " has no open image"));
+  }
+  return q->Text(0);
+}
+
 // Moves a sheet from `from` to `to`; fails, changing nothing, when the sheet is not in `from`.
 absl::Status BallotStore::Transition(std::int64_t sheet, SheetState from, SheetState to) {
   absl::StatusOr<sqlite::Statement> update = db_->Prepare(

@@ -85,6 +85,8 @@ class BallotStore {
   absl::Status ResolveUnconfirmedCast(std::int64_t sheet, bool dropped_into_box);
 
   absl::StatusOr<SheetState> State(std::int64_t sheet) const;
+  // The image of a sheet not yet cast or returned (the journal forgets it afterwards).
+  absl::StatusOr<std::string> ImageOf(std::int64_t sheet) const;
   absl::StatusOr<Tally> GetTally(bool test) const;
   // Cast-vote records of one tally, ordered by their random id.
   absl::StatusOr<std::vector<CastVoteRecord>> Records(bool test) const;

@@ -1,0 +1,91 @@
+#ifndef ESEP_SCANNER_BALLOT_FLOW_H_
+#define ESEP_SCANNER_BALLOT_FLOW_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "esep/proto/election.pb.h"
+#include "esep/proto/interpretation.pb.h"
+#include "esep/scanner/ballot_store.h"
+#include "esep/scanner/reader.h"
+#include "esep/vision/interpreter.h"
+
+namespace esep::scanner {
+
+// What the reader does with an interpreted sheet.
+struct BallotDecision {
+  bool cast = false;
+  std::string return_reason;  // empty when cast: "overvote in contest X", "blank ballot", ...
+  bool voter_may_cast_as_is = false;  // the ballot is returned, and the voter may insist
+};
+
+// The election's return policy, or the default one when the election has none.
+ReturnPolicy EffectiveReturnPolicy(const Election& election);
+
+// Applies the return policy to one interpretation (pure; the daemon's only decision rule).
+BallotDecision DecideBallot(const Interpretation& interpretation, const ReturnPolicy& policy);
+
+// Where a sheet ended after ProcessSheet() or VoterChoice().
+enum class SheetOutcome {
+  kCast,           // in the box and counted
+  kReturned,       // handed back to the voter, not counted
+  kAwaitingVoter,  // held in the reader: the voter chooses to take it back or to cast it as is
+};
+
+struct SheetResult {
+  std::int64_t sheet = 0;
+  SheetOutcome outcome = SheetOutcome::kReturned;
+  BallotDecision decision;
+  Interpretation interpretation;
+};
+
+// One sheet's way from the reader's entry to the box or back to the voter:
+//   scan -> image stored (fsynced) -> journal "escrow" -> interpret -> decide
+//   -> "decided" -> reader casts or returns -> journal "cast" (tally +1) or "returned".
+// A failure of the reader at any step leaves the journal in a state the next start recovers.
+class BallotFlow {
+ public:
+  struct Context {
+    Reader* reader;
+    BallotStore* store;
+    const vision::Interpreter* live;  // live ballots at this precinct
+    const vision::Interpreter* test;  // logic-and-accuracy test ballots
+    ReturnPolicy policy;
+    std::string election_hash;
+    std::string reader_serial;
+    std::string precinct_id;
+    std::string batch_id;  // the poll session
+  };
+
+  explicit BallotFlow(Context context) : c_(std::move(context)) {}
+
+  // Handles the sheet waiting at the entry. `test` selects the logic-and-accuracy tally.
+  absl::StatusOr<SheetResult> ProcessSheet(bool test);
+
+  // The voter's choice for the sheet held after kAwaitingVoter.
+  absl::StatusOr<SheetResult> VoterChoice(bool cast_as_is);
+
+  // After a restart: settles every sheet decided "cast" whose drop was never confirmed, by the
+  // reader's sensors (still in the paper path: returned to the voter; gone: it reached the box,
+  // the only way out of the path the reader was commanded). Returns the sheets settled.
+  absl::StatusOr<std::vector<std::int64_t>> ReconcileUnconfirmedCasts();
+
+  bool holding_for_voter() const { return held_.has_value(); }
+
+ private:
+  absl::StatusOr<SheetResult> Cast(SheetResult result, bool test, bool cast_as_is);
+  absl::StatusOr<SheetResult> Return(SheetResult result);
+
+  Context c_;
+  struct Held {
+    SheetResult result;
+    bool test;
+  };
+  std::optional<Held> held_;
+};
+
+}  // namespace esep::scanner
+
+#endif  // ESEP_SCANNER_BALLOT_FLOW_H_

@@ -1,0 +1,178 @@
+#include "esep/scanner/ballot_flow.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "absl/strings/str_cat.h"
+
+namespace esep::scanner {
+namespace {
+
+absl::StatusOr<std::vector<std::uint8_t>> EncodePng(const ScannedImage& image) {
+  if (image.width == 0 || image.height == 0 ||
+      image.pixels.size() != static_cast<std::size_t>(image.width) * image.height) {
+    return absl::DataLossError("the reader delivered an image whose size does not match");
+  }
+  try {
+    const cv::Mat view(static_cast<int>(image.height), static_cast<int>(image.width), CV_8UC1,
+                       const_cast<std::uint8_t*>(image.pixels.data()));
+    std::vector<std::uint8_t> png;
+    // Lossless, and the same bytes for the same pixels: the stored image is what was read.
+    if (!cv::imencode(".png", view, png, {cv::IMWRITE_PNG_COMPRESSION, 1})) {
+      return absl::InternalError("cannot encode the ballot image as PNG");
+    }
+    return png;
+  } catch (const cv::Exception& e) {
+    return absl::InternalError(absl::StrCat("cannot encode the ballot image: ", e.what()));
+  }
+}
+
+}  // namespace
+
+ReturnPolicy EffectiveReturnPolicy(const Election& election) {
+  if (election.has_return_policy()) return election.return_policy();
+  ReturnPolicy policy;
+  policy.set_return_overvoted(true);
+  policy.set_return_blank(true);
+  policy.set_return_marginal(true);
+  policy.set_allow_cast_as_is(true);
+  return policy;
+}
+
+BallotDecision DecideBallot(const Interpretation& interpretation, const ReturnPolicy& policy) {
+  BallotDecision decision;
+  if (!interpretation.accepted()) {
+    decision.return_reason =
+        absl::StrCat("unreadable: ", RejectionReason_Name(interpretation.reason()));
+    if (!interpretation.detail().empty()) {
+      absl::StrAppend(&decision.return_reason, " (", interpretation.detail(), ")");
+    }
+    return decision;  // never cast as is
+  }
+  bool all_blank = interpretation.contests_size() > 0;
+  for (const ContestReading& c : interpretation.contests()) {
+    all_blank &= c.outcome() == BLANK;
+  }
+  std::string reason;
+  for (const ContestReading& c : interpretation.contests()) {
+    if (!reason.empty()) break;
+    if (c.outcome() == OVERVOTE && policy.return_overvoted()) {
+      reason = absl::StrCat("overvote in contest ", c.contest_id());
+    } else if (c.has_marginal() && policy.return_marginal()) {
+      reason = absl::StrCat("a mark in contest ", c.contest_id(), " is too faint to be sure");
+    } else if (c.outcome() == UNDERVOTE && policy.return_undervoted()) {
+      reason = absl::StrCat("undervote in contest ", c.contest_id());
+    }
+  }
+  if (reason.empty() && all_blank && policy.return_blank()) reason = "blank ballot";
+  if (reason.empty()) {
+    decision.cast = true;
+    return decision;
+  }
+  decision.return_reason = reason;
+  decision.voter_may_cast_as_is = policy.allow_cast_as_is();
+  return decision;
+}
+
+absl::StatusOr<SheetResult> BallotFlow::ProcessSheet(bool test) {
+  if (held_) {
+    return absl::FailedPreconditionError(
+        "a returned ballot is waiting for the voter to take it back or cast it as is");
+  }
+  absl::StatusOr<ScannedImage> image = c_.reader->AcceptAndScan();
+  if (!image.ok()) return image.status();  // nothing stored, nothing counted
+  absl::StatusOr<std::vector<std::uint8_t>> png = EncodePng(*image);
+  if (!png.ok()) return png.status();
+  absl::StatusOr<std::string> sha = c_.store->StoreImage(*png);
+  if (!sha.ok()) return sha.status();
+  absl::StatusOr<std::int64_t> sheet = c_.store->Escrow(*sha);
+  if (!sheet.ok()) return sheet.status();
+
+  SheetResult result;
+  result.sheet = *sheet;
+  const vision::GrayImage view{image->pixels, static_cast<int>(image->width),
+                               static_cast<int>(image->height), static_cast<int>(image->width)};
+  result.interpretation = (test ? c_.test : c_.live)->Interpret(view);
+  result.decision = DecideBallot(result.interpretation, c_.policy);
+  if (result.decision.cast) return Cast(std::move(result), test, /*cast_as_is=*/false);
+  if (result.decision.voter_may_cast_as_is) {
+    result.outcome = SheetOutcome::kAwaitingVoter;
+    held_ = Held{result, test};
+    return result;
+  }
+  return Return(std::move(result));
+}
+
+absl::StatusOr<SheetResult> BallotFlow::VoterChoice(bool cast_as_is) {
+  if (!held_) return absl::FailedPreconditionError("no ballot is waiting for the voter");
+  Held held = std::move(*held_);
+  held_.reset();
+  if (cast_as_is) return Cast(std::move(held.result), held.test, /*cast_as_is=*/true);
+  return Return(std::move(held.result));
+}
+
+absl::StatusOr<SheetResult> BallotFlow::Cast(SheetResult result, bool test, bool cast_as_is) {
+  CastVoteRecord record;
+  record.set_election_hash(c_.election_hash);
+  record.set_reader_serial(c_.reader_serial);
+  record.set_precinct_id(result.interpretation.identity().precinct_id());
+  record.set_style_id(result.interpretation.identity().style_id());
+  record.set_sheet(result.interpretation.identity().page());
+  record.set_batch_id(c_.batch_id);
+  record.set_interpreter_version(result.interpretation.interpreter_version());
+  *record.mutable_interpretation() = result.interpretation;
+  record.set_test(test);
+  record.set_cast_as_is(cast_as_is);
+  absl::StatusOr<std::string> image_sha = c_.store->ImageOf(result.sheet);
+  if (!image_sha.ok()) return image_sha.status();
+  record.set_image_sha256(*image_sha);
+  if (absl::Status s = c_.store->DecideCast(result.sheet, record); !s.ok()) return s;
+
+  absl::StatusOr<reader::DeviceStatus> before = c_.reader->GetStatus();
+  if (absl::Status dropped = c_.reader->Cast(); !dropped.ok()) {
+    // Did the sheet reach the box anyway? The sensors say; otherwise it stays "decided" for
+    // ReconcileUnconfirmedCasts() after the technician clears the reader.
+    absl::StatusOr<reader::DeviceStatus> after = c_.reader->GetStatus();
+    if (!before.ok() || !after.ok() || after->paper_in_path() ||
+        after->sheets_cast() <= before->sheets_cast()) {
+      return absl::Status(dropped.code(),
+                          absl::StrCat("sheet ", result.sheet, " was to be cast, but the reader ",
+                                       "failed: ", dropped.message(),
+                                       "; it is not counted until the drop is confirmed"));
+    }
+  }
+  if (absl::Status s = c_.store->ConfirmCast(result.sheet); !s.ok()) return s;
+  result.outcome = SheetOutcome::kCast;
+  return result;
+}
+
+absl::StatusOr<SheetResult> BallotFlow::Return(SheetResult result) {
+  if (absl::Status s = c_.store->DecideReturn(result.sheet, result.decision.return_reason);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = c_.reader->ReturnToVoter(); !s.ok()) return s;
+  if (absl::Status s = c_.store->ConfirmReturned(result.sheet); !s.ok()) return s;
+  result.outcome = SheetOutcome::kReturned;
+  return result;
+}
+
+absl::StatusOr<std::vector<std::int64_t>> BallotFlow::ReconcileUnconfirmedCasts() {
+  std::vector<std::int64_t> settled;
+  for (std::int64_t sheet : c_.store->recovery().awaiting_drop_confirmation) {
+    absl::StatusOr<SheetState> state = c_.store->State(sheet);
+    if (!state.ok()) return state.status();
+    if (*state != SheetState::kDecidedCast) continue;  // settled already
+    absl::StatusOr<reader::DeviceStatus> status = c_.reader->GetStatus();
+    if (!status.ok()) return status.status();
+    const bool in_path = status->paper_in_path();
+    if (in_path) {
+      if (absl::Status s = c_.reader->ReturnToVoter(); !s.ok()) return s;
+    }
+    if (absl::Status s = c_.store->ResolveUnconfirmedCast(sheet, !in_path); !s.ok()) return s;
+    settled.push_back(sheet);
+  }
+  return settled;
+}
+
+}  // namespace esep::scanner

@@ -1,0 +1,259 @@
+#include "esep/scanner/ballot_flow.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+
+#include "esep/proto/election.h"
+#include "esep/render/spec.h"
+#include "esep/scanner/simulated_reader.h"
+
+namespace esep::scanner {
+namespace {
+
+Interpretation Reading(std::initializer_list<std::pair<ContestOutcome, bool>> contests) {
+  Interpretation i;
+  i.set_accepted(true);
+  int n = 0;
+  for (const auto& [outcome, marginal] : contests) {
+    ContestReading* c = i.add_contests();
+    c->set_contest_id("c" + std::to_string(n++));
+    c->set_outcome(outcome);
+    c->set_has_marginal(marginal);
+  }
+  return i;
+}
+
+TEST(DecideBallotTest, DefaultPolicyReturnsOvervotedBlankAndMarginalBallots) {
+  Election election;
+  const ReturnPolicy policy = EffectiveReturnPolicy(election);
+  EXPECT_TRUE(DecideBallot(Reading({{VALID, false}}), policy).cast);
+  EXPECT_TRUE(DecideBallot(Reading({{UNDERVOTE, false}}), policy).cast);
+  EXPECT_TRUE(DecideBallot(Reading({{BLANK, false}, {VALID, false}}), policy).cast);
+  const BallotDecision over = DecideBallot(Reading({{VALID, false}, {OVERVOTE, false}}), policy);
+  EXPECT_FALSE(over.cast);
+  EXPECT_EQ(over.return_reason, "overvote in contest c1");
+  EXPECT_TRUE(over.voter_may_cast_as_is);
+  EXPECT_EQ(DecideBallot(Reading({{BLANK, false}, {BLANK, false}}), policy).return_reason,
+            "blank ballot");
+  EXPECT_FALSE(DecideBallot(Reading({{VALID, true}}), policy).cast);
+}
+
+TEST(DecideBallotTest, UnreadableBallotsAreReturnedAndNeverCastAsIs) {
+  Interpretation rejected;
+  rejected.set_reason(WRONG_PRECINCT);
+  rejected.set_detail("ballot of precinct 2001");
+  const BallotDecision d = DecideBallot(rejected, EffectiveReturnPolicy(Election()));
+  EXPECT_FALSE(d.cast);
+  EXPECT_FALSE(d.voter_may_cast_as_is);
+  EXPECT_EQ(d.return_reason, "unreadable: WRONG_PRECINCT (ballot of precinct 2001)");
+}
+
+TEST(DecideBallotTest, ElectionPolicyDecides) {
+  ReturnPolicy policy;  // returns nothing
+  EXPECT_TRUE(DecideBallot(Reading({{OVERVOTE, false}}), policy).cast);
+  policy.set_return_undervoted(true);
+  const BallotDecision d = DecideBallot(Reading({{UNDERVOTE, false}}), policy);
+  EXPECT_FALSE(d.cast);
+  EXPECT_FALSE(d.voter_may_cast_as_is);
+}
+
+class BallotFlowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<Election> e = LoadElectionFile("fixtures/elections/presidential-2021.json");
+    ASSERT_TRUE(e.ok()) << e.status();
+    election_ = *e;
+    dir_ = std::filesystem::temp_directory_path() /
+           ("esep-flow-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    vision::InterpreterOptions live_options;
+    live_options.precinct_id = "1001";
+    absl::StatusOr<vision::Interpreter> live = vision::Interpreter::Create(election_, live_options);
+    ASSERT_TRUE(live.ok()) << live.status();
+    live_.emplace(std::move(*live));
+    live_options.test_mode = true;
+    absl::StatusOr<vision::Interpreter> test = vision::Interpreter::Create(election_, live_options);
+    ASSERT_TRUE(test.ok()) << test.status();
+    test_.emplace(std::move(*test));
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  SheetImage Sheet(std::vector<std::string> marks, bool test = false,
+                   std::string precinct = "1001") {
+    RenderSpec spec;
+    spec.set_style_id("president");
+    spec.set_precinct_id(precinct);
+    spec.set_test(test);
+    spec.set_dpi(200);
+    spec.set_seed(7);
+    if (!marks.empty()) {
+      MarkSpec* m = spec.add_marks();
+      for (const std::string& o : marks) m->add_options(o);
+      m->set_style(FILLED);
+    }
+    absl::StatusOr<cv::Mat> page = render::RenderFromSpec(spec, election_);
+    EXPECT_TRUE(page.ok()) << page.status();
+    SheetImage sheet;
+    sheet.width = static_cast<std::uint32_t>(page->cols);
+    sheet.height = static_cast<std::uint32_t>(page->rows);
+    sheet.pixels.assign(page->datastart, page->dataend);
+    return sheet;
+  }
+
+  std::unique_ptr<BallotStore> OpenStore() {
+    absl::StatusOr<std::unique_ptr<BallotStore>> store =
+        BallotStore::Open({dir_, ElectionHash(election_), "SIM-0001"}, clock_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  BallotFlow Flow(Reader& reader, BallotStore& store) {
+    return BallotFlow({&reader, &store, &*live_, &*test_, EffectiveReturnPolicy(election_),
+                       ElectionHash(election_), "SIM-0001", "1001", "live-1"});
+  }
+
+  Election election_;
+  std::filesystem::path dir_;
+  FixedClock clock_{1'610'265'600};
+  std::optional<vision::Interpreter> live_, test_;
+};
+
+TEST_F(BallotFlowTest, CountsValidBallotsAndReturnsProblemBallots) {
+  std::vector<SheetImage> deck = {Sheet({"japarov"}), Sheet({"japarov", "tolbaev"}),
+                                  Sheet({}),          Sheet({"madumarov"}, /*test=*/true),
+                                  Sheet({"tolbaev"}), Sheet({"segizbaev"}, false, "2001")};
+  SimulatedReader reader(std::move(deck), {});
+  auto store = OpenStore();
+  BallotFlow flow = Flow(reader, *store);
+
+  absl::StatusOr<SheetResult> valid = flow.ProcessSheet(false);
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_EQ(valid->outcome, SheetOutcome::kCast);
+
+  absl::StatusOr<SheetResult> over = flow.ProcessSheet(false);
+  ASSERT_TRUE(over.ok()) << over.status();
+  EXPECT_EQ(over->outcome, SheetOutcome::kAwaitingVoter);
+  EXPECT_EQ(over->decision.return_reason, "overvote in contest president");
+  EXPECT_EQ(flow.ProcessSheet(false).status().code(), absl::StatusCode::kFailedPrecondition);
+  absl::StatusOr<SheetResult> as_is = flow.VoterChoice(/*cast_as_is=*/true);
+  ASSERT_TRUE(as_is.ok()) << as_is.status();
+  EXPECT_EQ(as_is->outcome, SheetOutcome::kCast);
+
+  absl::StatusOr<SheetResult> blank = flow.ProcessSheet(false);
+  ASSERT_TRUE(blank.ok()) << blank.status();
+  EXPECT_EQ(blank->outcome, SheetOutcome::kAwaitingVoter);
+  absl::StatusOr<SheetResult> taken_back = flow.VoterChoice(/*cast_as_is=*/false);
+  ASSERT_TRUE(taken_back.ok()) << taken_back.status();
+  EXPECT_EQ(taken_back->outcome, SheetOutcome::kReturned);
+
+  absl::StatusOr<SheetResult> test_ballot = flow.ProcessSheet(false);
+  ASSERT_TRUE(test_ballot.ok()) << test_ballot.status();
+  EXPECT_EQ(test_ballot->outcome, SheetOutcome::kReturned);
+  EXPECT_EQ(test_ballot->interpretation.reason(), TEST_BALLOT_WHILE_LIVE);
+
+  ASSERT_EQ(flow.ProcessSheet(false)->outcome, SheetOutcome::kCast);
+  absl::StatusOr<SheetResult> other_precinct = flow.ProcessSheet(false);
+  ASSERT_TRUE(other_precinct.ok());
+  EXPECT_EQ(other_precinct->interpretation.reason(), WRONG_PRECINCT);
+  EXPECT_EQ(other_precinct->outcome, SheetOutcome::kReturned);
+
+  absl::StatusOr<Tally> tally = store->GetTally(false);
+  ASSERT_TRUE(tally.ok());
+  EXPECT_EQ(tally->ballots_cast, 3);
+  EXPECT_EQ((tally->votes[{"president", "japarov"}]), 1);
+  EXPECT_EQ((tally->votes[{"president", "tolbaev"}]), 1);
+  EXPECT_EQ((tally->outcomes[{"president", "OVERVOTE"}]), 1);
+  EXPECT_EQ(store->GetTally(true)->ballots_cast, 0);
+  absl::StatusOr<reader::DeviceStatus> status = reader.GetStatus();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->sheets_cast(), 3u);
+}
+
+// The promise to auditors: the stored image, read again, gives the very record that was counted.
+TEST_F(BallotFlowTest, StoredImagesReproduceTheirRecordsBitForBit) {
+  SimulatedReader reader({Sheet({"arstanbek"}), Sheet({"japarov"})}, {});
+  auto store = OpenStore();
+  BallotFlow flow = Flow(reader, *store);
+  ASSERT_EQ(flow.ProcessSheet(false)->outcome, SheetOutcome::kCast);
+  ASSERT_EQ(flow.ProcessSheet(false)->outcome, SheetOutcome::kCast);
+  absl::StatusOr<std::vector<CastVoteRecord>> records = store->Records(false);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  for (const CastVoteRecord& record : *records) {
+    absl::StatusOr<std::string> png = store->LoadImage(record.image_sha256());
+    ASSERT_TRUE(png.ok()) << png.status();
+    const cv::Mat pixels = cv::imdecode(
+        cv::Mat(1, static_cast<int>(png->size()), CV_8UC1, png->data()), cv::IMREAD_UNCHANGED);
+    ASSERT_EQ(pixels.type(), CV_8UC1);
+    const vision::GrayImage view{std::span<const std::uint8_t>(pixels.datastart, pixels.dataend),
+                                 pixels.cols, pixels.rows, static_cast<int>(pixels.step)};
+    EXPECT_EQ(live_->Interpret(view).SerializeAsString(),
+              record.interpretation().SerializeAsString());
+    EXPECT_EQ(record.interpreter_version(), vision::kInterpreterVersion);
+    EXPECT_EQ(record.reader_serial(), "SIM-0001");
+    EXPECT_EQ(record.style_id(), "president");
+  }
+}
+
+TEST_F(BallotFlowTest, TestDeckIsCountedApartAndLiveBallotsAreRefusedDuringTheTest) {
+  SimulatedReader reader({Sheet({"japarov"}, /*test=*/true), Sheet({"japarov"})}, {});
+  auto store = OpenStore();
+  BallotFlow flow = Flow(reader, *store);
+  ASSERT_EQ(flow.ProcessSheet(true)->outcome, SheetOutcome::kCast);
+  absl::StatusOr<SheetResult> live = flow.ProcessSheet(true);
+  ASSERT_TRUE(live.ok());
+  EXPECT_EQ(live->outcome, SheetOutcome::kReturned);
+  EXPECT_EQ(live->interpretation.reason(), LIVE_BALLOT_IN_TEST);
+  EXPECT_EQ(store->GetTally(true)->ballots_cast, 1);
+  EXPECT_EQ(store->GetTally(false)->ballots_cast, 0);
+}
+
+TEST_F(BallotFlowTest, JamCountsNothingAndTheNextSheetIsRead) {
+  SimulatedReaderOptions options;
+  options.script[0] = SheetScript::kJam;
+  SimulatedReader reader({Sheet({"japarov"}), Sheet({"tolbaev"})}, options);
+  auto store = OpenStore();
+  BallotFlow flow = Flow(reader, *store);
+  absl::StatusOr<SheetResult> jam = flow.ProcessSheet(false);
+  EXPECT_FALSE(jam.ok());
+  EXPECT_EQ(store->GetTally(false)->ballots_cast, 0);
+  ASSERT_TRUE(reader.Reset().ok());
+  absl::StatusOr<SheetResult> next = flow.ProcessSheet(false);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->outcome, SheetOutcome::kCast);
+  absl::StatusOr<Tally> tally = store->GetTally(false);
+  EXPECT_EQ(tally->ballots_cast, 1);
+  EXPECT_EQ((tally->votes[{"president", "tolbaev"}]), 1);
+}
+
+TEST_F(BallotFlowTest, UnconfirmedCastIsSettledByTheReadersSensors) {
+  std::int64_t sheet = 0;
+  {
+    auto store = OpenStore();
+    const std::string sha = *store->StoreImage(std::vector<std::uint8_t>{1, 2, 3});
+    sheet = *store->Escrow(sha);
+    CastVoteRecord record;
+    record.set_election_hash(ElectionHash(election_));
+    ContestReading* c = record.mutable_interpretation()->add_contests();
+    c->set_contest_id("president");
+    c->set_outcome(VALID);
+    c->add_selections("japarov");
+    ASSERT_TRUE(store->DecideCast(sheet, record).ok());
+  }  // power lost before the drop was confirmed
+  auto store = OpenStore();
+  ASSERT_EQ(store->recovery().awaiting_drop_confirmation, std::vector<std::int64_t>{sheet});
+  SimulatedReader reader({}, {});  // the path is empty: the sheet went into the box
+  BallotFlow flow = Flow(reader, *store);
+  absl::StatusOr<std::vector<std::int64_t>> settled = flow.ReconcileUnconfirmedCasts();
+  ASSERT_TRUE(settled.ok()) << settled.status();
+  EXPECT_EQ(*settled, std::vector<std::int64_t>{sheet});
+  EXPECT_EQ(store->GetTally(false)->ballots_cast, 1);
+  EXPECT_TRUE(flow.ReconcileUnconfirmedCasts()->empty());
+}
+
+}  // namespace
+}  // namespace esep::scanner
