@@ -1,0 +1,82 @@
+#ifndef ESEP_SCANNER_PRECINCT_H_
+#define ESEP_SCANNER_PRECINCT_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "esep/proto/election.pb.h"
+#include "esep/scanner/ballot_flow.h"
+#include "esep/scanner/ballot_store.h"
+#include "esep/scanner/clock.h"
+#include "esep/scanner/poll_state.h"
+#include "esep/scanner/reader.h"
+#include "esep/vision/interpreter.h"
+
+namespace esep::scanner {
+
+// The reader at one precinct on election day: the poll state (persisted with the tally), the
+// ballot flow, and the reports a commission prints. Every command the state does not allow is
+// refused with a sentence the commission can act on. This is the daemon's core; esepd adds the
+// control socket and the service manager around it.
+class Precinct {
+ public:
+  struct Config {
+    Election election;
+    std::string precinct_id;
+    std::filesystem::path data_directory;
+    std::optional<MarkThresholds> thresholds;  // from the reader's calibration profile
+  };
+
+  // Opens the store, recovers unfinished sheets and settles unconfirmed drops with the reader.
+  static absl::StatusOr<std::unique_ptr<Precinct>> Open(Config config, Reader& reader,
+                                                        const Clock& clock);
+
+  PollState state() const { return state_; }
+  const std::string& reader_serial() const { return reader_serial_; }
+  const Recovery& recovery() const { return store_->recovery(); }
+  const std::vector<std::int64_t>& reconciled() const { return reconciled_; }
+
+  absl::Status StartTest();
+  absl::Status FinishTest();
+  // Opens the polls when the live tally is zero; returns the zero report (VVSG 1.1.3-B).
+  absl::StatusOr<std::string> OpenPolls();
+  absl::Status ClosePolls();
+
+  // Reads the sheet waiting at the entry: a test ballot while testing, a live one while open.
+  absl::StatusOr<SheetResult> FeedSheet();
+  absl::StatusOr<SheetResult> VoterChoice(bool cast_as_is);
+
+  // Live ballots cast: the one number shown while the polls are open.
+  absl::StatusOr<std::int64_t> BallotsCast() const;
+  // The counts of the logic-and-accuracy test, printable only outside live voting.
+  absl::StatusOr<std::string> TestReport() const;
+  // The results, refused while the polls are open (VVSG 1.1.9-K).
+  absl::StatusOr<std::string> ResultsReport() const;
+
+  BallotStore& store() { return *store_; }
+
+ private:
+  Precinct(Config config, Reader& reader, const Clock& clock);
+  absl::Status Apply(PollCommand command);
+  std::string Report(const std::string& title, const Tally& tally) const;
+
+  Config config_;
+  Reader& reader_;
+  const Clock& clock_;
+  std::string election_hash_;
+  std::string reader_serial_;
+  std::unique_ptr<BallotStore> store_;
+  std::optional<vision::Interpreter> live_;
+  std::optional<vision::Interpreter> test_;
+  std::unique_ptr<BallotFlow> flow_;
+  PollState state_ = PollState::kSetup;
+  std::vector<std::int64_t> reconciled_;
+};
+
+}  // namespace esep::scanner
+
+#endif  // ESEP_SCANNER_PRECINCT_H_
