@@ -39,6 +39,7 @@ class Precinct {
   const std::string& reader_serial() const { return reader_serial_; }
   const Recovery& recovery() const { return store_->recovery(); }
   const std::vector<std::int64_t>& reconciled() const { return reconciled_; }
+  bool holding_for_voter() const { return flow_->holding_for_voter(); }
 
   absl::Status StartTest();
   absl::Status FinishTest();
