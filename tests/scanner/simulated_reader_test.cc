@@ -226,6 +226,29 @@ TEST_F(SimulatedReaderTest, ASilentReaderTimesOut) {
   EXPECT_TRUE(reader->GetStatus().ok());
 }
 
+TEST(ReaderDeviceTest, AnswersAnUndecodableCommandWithBadFrame) {
+  ReaderDevice device;
+  std::vector<std::uint8_t> garbage = {'X', 'Y', 'Z', 0, 1, 2};
+  device.ReceiveCommandBytes(garbage);
+  std::vector<std::uint8_t> bytes(device.pending_response_bytes());
+  ASSERT_FALSE(bytes.empty());
+  device.ReadResponse(bytes);
+  FrameParser parser;
+  parser.Feed(bytes);
+  absl::StatusOr<std::optional<Frame>> frame = parser.Next();
+  ASSERT_TRUE(frame.ok() && frame->has_value()) << frame.status();
+  EXPECT_EQ((*frame)->type, reader::ERROR);
+  EXPECT_EQ((*frame)->sequence, 0u);
+  reader::Error error;
+  ASSERT_TRUE(DecodePayload(**frame, error).ok());
+  EXPECT_EQ(error.code(), reader::BAD_FRAME);
+  EXPECT_EQ(ReaderErrorStatus(error).code(), absl::StatusCode::kDataLoss);
+  // The reader reads the next good command.
+  device.ReceiveCommandBytes(EncodeMessageFrame(reader::GET_STATUS, 1, reader::StatusRequest()));
+  EXPECT_EQ(device.commands_received(), 1u);
+  EXPECT_GT(device.pending_response_bytes(), 0u);
+}
+
 TEST_F(SimulatedReaderTest, ReportsAMissingDeck) {
   absl::StatusOr<std::unique_ptr<SimulatedReader>> reader =
       SimulatedReader::Open((dir_ / "nope.png").string(), SimulatedReaderOptions());
