@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "esep/scanner/reader_factory.h"
+
 namespace esep::scanner {
 namespace {
 
@@ -247,6 +249,29 @@ TEST(ReaderDeviceTest, AnswersAnUndecodableCommandWithBadFrame) {
   device.ReceiveCommandBytes(EncodeMessageFrame(reader::GET_STATUS, 1, reader::StatusRequest()));
   EXPECT_EQ(device.commands_received(), 1u);
   EXPECT_GT(device.pending_response_bytes(), 0u);
+}
+
+TEST_F(SimulatedReaderTest, FactoryFallsBackToTheSimulatorOnlyWhenAllowed) {
+  ReaderSelection selection;
+  selection.usb.vendor_id = 0x1209;
+  selection.usb.product_id = 0xE5E9;
+  selection.usb.serial = "NO-SUCH-READER";  // whatever is attached, this one is not
+  absl::StatusOr<OpenedReader> none = OpenReader(selection);
+  EXPECT_FALSE(none.ok());
+  selection.fallback_deck = dir_.string();
+  absl::StatusOr<OpenedReader> opened = OpenReader(selection);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_TRUE(opened->simulated);
+  EXPECT_NE(opened->description.find("no USB reader"), std::string::npos);
+  EXPECT_TRUE(opened->reader->AcceptAndScan().ok());
+
+  ReaderSelection sim;
+  sim.simulated_deck = paths_[2];
+  absl::StatusOr<OpenedReader> forced = OpenReader(sim);
+  ASSERT_TRUE(forced.ok()) << forced.status();
+  absl::StatusOr<ScannedImage> image = forced->reader->AcceptAndScan();
+  ASSERT_TRUE(image.ok()) << image.status();
+  EXPECT_EQ(image->pixels, PixelsOf(2));
 }
 
 TEST_F(SimulatedReaderTest, ReportsAMissingDeck) {

@@ -354,7 +354,9 @@ UsbReader::~UsbReader() {
 absl::StatusOr<std::unique_ptr<UsbReader>> UsbReader::Open(const UsbReaderOptions& options) {
   libusb_context* context = nullptr;
   if (const int r = libusb_init(&context); r != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot initialise libusb: ", UsbError(r)));
+    // No USB subsystem at all (a container without /dev/bus/usb): no reader is attached.
+    return absl::NotFoundError(
+        absl::StrCat("no USB reader: cannot initialise libusb (", UsbError(r), ")"));
   }
   std::unique_ptr<UsbReader> reader(new UsbReader(context, options));
   if (absl::Status s = reader->Reconnect(); !s.ok()) return s;
