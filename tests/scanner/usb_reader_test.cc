@@ -194,6 +194,8 @@ struct FaultCase {
   FrameError error;
 };
 
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
+
 class UsbReaderFaultTest : public UsbReaderTest, public ::testing::WithParamInterface<FaultCase> {};
 
 TEST_P(UsbReaderFaultTest, FailsWithThePreciseErrorAndRecovers) {
