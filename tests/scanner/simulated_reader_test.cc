@@ -218,6 +218,56 @@ TEST_F(SimulatedReaderTest, ProtocolFaultsGiveClearErrorsAndTheLinkRecovers) {
   }
 }
 
+TEST_F(SimulatedReaderTest, CorruptImagesAreRefusedAndTheSheetCanGoBack) {
+  struct Case {
+    ImageFault fault;
+    FrameError error;
+  };
+  const Case cases[] = {
+      {ImageFault::kCorruptPixel, FrameError::kImageHashMismatch},
+      {ImageFault::kSkippedChunk, FrameError::kImageChunkOutOfOrder},
+      {ImageFault::kExtraBytes, FrameError::kImageChunkOverflow},
+  };
+  SimulatedReaderOptions options;
+  options.device.chunk_bytes = 1000;  // many chunks per sheet
+  absl::StatusOr<std::unique_ptr<SimulatedReader>> opened =
+      SimulatedReader::Open(dir_.string(), options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  SimulatedReader& reader = **opened;
+  for (const Case& c : cases) {
+    reader.device().InjectImageFault(c.fault);
+    absl::StatusOr<ScannedImage> image = reader.AcceptAndScan();
+    EXPECT_EQ(image.status().code(), absl::StatusCode::kDataLoss) << image.status();
+    EXPECT_EQ(GetFrameError(image.status()), c.error) << image.status();
+    // The sheet is held; the controller hands it back for the voter to feed again.
+    ASSERT_TRUE(reader.ReturnToVoter().ok());
+    EXPECT_EQ(reader.GetStatus()->state(), reader::RETURNED);
+  }
+}
+
+TEST_F(SimulatedReaderTest, AFullBoxRefusesTheNextSheet) {
+  SimulatedReaderOptions options;
+  options.device.box_capacity = 2;
+  absl::StatusOr<std::unique_ptr<SimulatedReader>> opened =
+      SimulatedReader::Open(dir_.string(), options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  SimulatedReader& reader = **opened;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(reader.AcceptAndScan().ok());
+    ASSERT_TRUE(reader.Cast().ok());
+  }
+  EXPECT_TRUE(reader.GetStatus()->box_full());
+  EXPECT_EQ(reader.GetStatus()->state(), reader::BOX_FULL);
+  const std::vector<reader::EventKind> events = DrainEvents(reader);
+  EXPECT_EQ(events.back(), reader::BOX_FULL_EVENT);
+  // No sheet goes in until the box is emptied.
+  EXPECT_EQ(reader.AcceptAndScan().status().code(), absl::StatusCode::kResourceExhausted);
+  reader.device().EmptyBox();
+  absl::StatusOr<ScannedImage> image = reader.AcceptAndScan();
+  ASSERT_TRUE(image.ok()) << image.status();
+  EXPECT_EQ(image->pixels, PixelsOf(2));
+}
+
 TEST_F(SimulatedReaderTest, ASilentReaderTimesOut) {
   auto reader = Open();
   ASSERT_NE(reader, nullptr);

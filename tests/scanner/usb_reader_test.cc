@@ -244,6 +244,16 @@ TEST_F(UsbReaderTest, ClearsAStalledEndpoint) {
   EXPECT_TRUE(again.ok()) << again.status();
 }
 
+TEST_F(UsbReaderTest, AnImageThatDoesNotMatchItsHashIsRefused) {
+  device().InsertSheet(Ballot(800, 600, 5));
+  device().InjectImageFault(ImageFault::kCorruptPixel);
+  absl::StatusOr<ScannedImage> image = reader_->AcceptAndScan();
+  EXPECT_EQ(image.status().code(), absl::StatusCode::kDataLoss) << image.status();
+  EXPECT_EQ(GetFrameError(image.status()), FrameError::kImageHashMismatch) << image.status();
+  ASSERT_TRUE(reader_->ReturnToVoter().ok());
+  EXPECT_EQ(device().state(), reader::RETURNED);
+}
+
 TEST_F(UsbReaderTest, PollReturnsNothingWhenNoEventArrives) {
   absl::StatusOr<std::optional<reader::Event>> event = reader_->PollEvent(milliseconds(30));
   ASSERT_TRUE(event.ok()) << event.status();
