@@ -324,6 +324,20 @@ TEST_F(SimulatedReaderTest, FactoryFallsBackToTheSimulatorOnlyWhenAllowed) {
   EXPECT_EQ(image->pixels, PixelsOf(2));
 }
 
+TEST_F(SimulatedReaderTest, TakesADeckAsAListOfFiles) {
+  absl::StatusOr<std::unique_ptr<SimulatedReader>> reader =
+      SimulatedReader::Open(std::vector<std::string>{paths_[2], paths_[0]}, {});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->deck_size(), 2u);
+  absl::StatusOr<ScannedImage> first = (*reader)->AcceptAndScan();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->pixels, PixelsOf(2));
+  ASSERT_TRUE((*reader)->Cast().ok());
+  absl::StatusOr<ScannedImage> second = (*reader)->AcceptAndScan();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->pixels, PixelsOf(0));
+}
+
 TEST_F(SimulatedReaderTest, ReportsAMissingDeck) {
   absl::StatusOr<std::unique_ptr<SimulatedReader>> reader =
       SimulatedReader::Open((dir_ / "nope.png").string(), SimulatedReaderOptions());
