@@ -73,7 +73,7 @@ absl::Status ProtocolReader::SendRequest(reader::FrameType type,
   }
   responses_.Reset();
   current_command_ = type;
-  ++sequence_;
+  if (++sequence_ == 0) sequence_ = 1;  // 0 is the reader's "unreadable command"
   const std::vector<std::uint8_t> frame = EncodeMessageFrame(type, sequence_, request);
   if (absl::Status s = link_->SendCommand(frame, timeouts_.command); !s.ok()) {
     return Fail(std::move(s));
@@ -88,7 +88,11 @@ absl::StatusOr<Frame> ProtocolReader::ReceiveFrame(std::chrono::milliseconds tim
     if (!next.ok()) return Fail(next.status());
     if (next->has_value()) {
       Frame frame = std::move(**next);
-      if (absl::Status s = CheckSequence(frame, sequence_); !s.ok()) return Fail(std::move(s));
+      // Sequence 0 is the reader saying it could not read our command at all.
+      const bool unreadable_command = frame.type == reader::ERROR && frame.sequence == 0;
+      if (!unreadable_command) {
+        if (absl::Status s = CheckSequence(frame, sequence_); !s.ok()) return Fail(std::move(s));
+      }
       if (frame.type == reader::ERROR) {
         reader::Error error;
         if (absl::Status s = DecodePayload(frame, error); !s.ok()) return Fail(std::move(s));

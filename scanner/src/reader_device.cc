@@ -77,6 +77,11 @@ void ReaderDevice::InjectLinkFault(LinkFault fault) {
   link_fault_ = fault;
 }
 
+void ReaderDevice::InjectImageFault(ImageFault fault) {
+  std::lock_guard lock(mutex_);
+  image_fault_ = fault;
+}
+
 void ReaderDevice::SetAnswering(bool answering) {
   std::lock_guard lock(mutex_);
   answering_ = answering;
@@ -337,10 +342,23 @@ void ReaderDevice::Scan(std::uint32_t seq) {
     chunk.set_offset(offset);
     chunk.set_data(std::string(sheet.pixels.begin() + static_cast<std::ptrdiff_t>(offset),
                                sheet.pixels.begin() + static_cast<std::ptrdiff_t>(offset + n)));
-    Respond(reader::IMAGE_CHUNK, seq, chunk);
+    const bool first = offset == 0;
+    const bool last = offset + n == sheet.pixels.size();
     offset += n;
+    if (image_fault_ == ImageFault::kCorruptPixel && first) {
+      (*chunk.mutable_data())[0] ^= 0x5a;
+      image_fault_ = ImageFault::kNone;
+    } else if (image_fault_ == ImageFault::kSkippedChunk && !first) {
+      image_fault_ = ImageFault::kNone;
+      continue;
+    } else if (image_fault_ == ImageFault::kExtraBytes && last) {
+      chunk.mutable_data()->append(16, '\0');
+      image_fault_ = ImageFault::kNone;
+    }
+    Respond(reader::IMAGE_CHUNK, seq, chunk);
   }
   jam_after_bytes_.reset();
+  image_fault_ = ImageFault::kNone;
   SetState(reader::HOLDING);
   Emit(reader::SCAN_FINISHED);
   Ack(seq);

@@ -16,6 +16,7 @@ namespace esep::scanner::testing {
 namespace {
 
 constexpr char kDevNode[] = "/dev/bus/usb/001/001";
+constexpr char kSysPath[] = "/sys/devices/usb1";
 
 // Device descriptor (1209:e5e9, strings 1..3), one configuration with one vendor-specific
 // interface: bulk OUT 0x01, bulk IN 0x81 (512 bytes), interrupt IN 0x82 (64 bytes).
@@ -90,8 +91,15 @@ EmulatedUsbReader::~EmulatedUsbReader() {
 }
 
 void EmulatedUsbReader::Unplug() {
-  std::lock_guard lock(mutex_);
-  UnplugLocked();
+  {
+    std::lock_guard lock(mutex_);
+    UnplugLocked();
+  }
+  // The kernel announces the removal; libusb's hotplug monitor drops the device from its list.
+  if (on_bus_) {
+    umockdev_testbed_uevent(testbed_, kSysPath, "remove");
+    on_bus_ = false;
+  }
 }
 
 void EmulatedUsbReader::UnplugAfterResponseBytes(std::uint64_t bytes) {
@@ -110,10 +118,16 @@ void EmulatedUsbReader::UnplugLocked() {
 }
 
 void EmulatedUsbReader::Replug(std::shared_ptr<ReaderDevice> device) {
-  std::lock_guard lock(mutex_);
-  device_ = std::move(device);
-  unplugged_ = false;
-  stall_next_response_ = false;
+  {
+    std::lock_guard lock(mutex_);
+    device_ = std::move(device);
+    unplugged_ = false;
+    stall_next_response_ = false;
+  }
+  if (!on_bus_) {
+    umockdev_testbed_uevent(testbed_, kSysPath, "add");
+    on_bus_ = true;
+  }
 }
 
 void EmulatedUsbReader::StallNextResponse() {

@@ -36,11 +36,13 @@ class EmulatedUsbReader {
 
   ReaderDevice& device() { return *device_; }
 
-  // The cable is pulled: URBs in flight end with ESHUTDOWN, every later ioctl fails with ENODEV.
+  // The cable is pulled: URBs in flight end with ESHUTDOWN, every later ioctl fails with ENODEV,
+  // and a "remove" uevent takes the device off libusb's device list.
   void Unplug();
-  // Unplugs once `bytes` more response bytes have gone to the host (in the middle of a scan).
+  // The URB side of an unplug, once `bytes` more response bytes have gone to the host (in the
+  // middle of a scan); Unplug() then sends the uevent.
   void UnplugAfterResponseBytes(std::uint64_t bytes);
-  // The cable is back, with `device` (a freshly powered reader) behind it.
+  // The cable is back ("add" uevent), with `device` (a freshly powered reader) behind it.
   void Replug(std::shared_ptr<ReaderDevice> device);
   // The next bulk IN URB ends with a stall (EPIPE) until the host clears the halt.
   void StallNextResponse();
@@ -66,6 +68,7 @@ class EmulatedUsbReader {
 
   UMockdevTestbed* testbed_ = nullptr;
   UMockdevIoctlBase* handler_ = nullptr;
+  bool on_bus_ = true;  // touched by the test thread only
   std::string serial_;
 
   mutable std::mutex mutex_;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "esep/scanner/reader_factory.h"
+
 namespace esep::scanner {
 namespace {
 
@@ -216,6 +218,56 @@ TEST_F(SimulatedReaderTest, ProtocolFaultsGiveClearErrorsAndTheLinkRecovers) {
   }
 }
 
+TEST_F(SimulatedReaderTest, CorruptImagesAreRefusedAndTheSheetCanGoBack) {
+  struct Case {
+    ImageFault fault;
+    FrameError error;
+  };
+  const Case cases[] = {
+      {ImageFault::kCorruptPixel, FrameError::kImageHashMismatch},
+      {ImageFault::kSkippedChunk, FrameError::kImageChunkOutOfOrder},
+      {ImageFault::kExtraBytes, FrameError::kImageChunkOverflow},
+  };
+  SimulatedReaderOptions options;
+  options.device.chunk_bytes = 1000;  // many chunks per sheet
+  absl::StatusOr<std::unique_ptr<SimulatedReader>> opened =
+      SimulatedReader::Open(dir_.string(), options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  SimulatedReader& reader = **opened;
+  for (const Case& c : cases) {
+    reader.device().InjectImageFault(c.fault);
+    absl::StatusOr<ScannedImage> image = reader.AcceptAndScan();
+    EXPECT_EQ(image.status().code(), absl::StatusCode::kDataLoss) << image.status();
+    EXPECT_EQ(GetFrameError(image.status()), c.error) << image.status();
+    // The sheet is held; the controller hands it back for the voter to feed again.
+    ASSERT_TRUE(reader.ReturnToVoter().ok());
+    EXPECT_EQ(reader.GetStatus()->state(), reader::RETURNED);
+  }
+}
+
+TEST_F(SimulatedReaderTest, AFullBoxRefusesTheNextSheet) {
+  SimulatedReaderOptions options;
+  options.device.box_capacity = 2;
+  absl::StatusOr<std::unique_ptr<SimulatedReader>> opened =
+      SimulatedReader::Open(dir_.string(), options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  SimulatedReader& reader = **opened;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(reader.AcceptAndScan().ok());
+    ASSERT_TRUE(reader.Cast().ok());
+  }
+  EXPECT_TRUE(reader.GetStatus()->box_full());
+  EXPECT_EQ(reader.GetStatus()->state(), reader::BOX_FULL);
+  const std::vector<reader::EventKind> events = DrainEvents(reader);
+  EXPECT_EQ(events.back(), reader::BOX_FULL_EVENT);
+  // No sheet goes in until the box is emptied.
+  EXPECT_EQ(reader.AcceptAndScan().status().code(), absl::StatusCode::kResourceExhausted);
+  reader.device().EmptyBox();
+  absl::StatusOr<ScannedImage> image = reader.AcceptAndScan();
+  ASSERT_TRUE(image.ok()) << image.status();
+  EXPECT_EQ(image->pixels, PixelsOf(2));
+}
+
 TEST_F(SimulatedReaderTest, ASilentReaderTimesOut) {
   auto reader = Open();
   ASSERT_NE(reader, nullptr);
@@ -224,6 +276,66 @@ TEST_F(SimulatedReaderTest, ASilentReaderTimesOut) {
   EXPECT_EQ(status.status().code(), absl::StatusCode::kDeadlineExceeded) << status.status();
   reader->device().SetAnswering(true);
   EXPECT_TRUE(reader->GetStatus().ok());
+}
+
+TEST(ReaderDeviceTest, AnswersAnUndecodableCommandWithBadFrame) {
+  ReaderDevice device;
+  std::vector<std::uint8_t> garbage = {'X', 'Y', 'Z', 0, 1, 2};
+  device.ReceiveCommandBytes(garbage);
+  std::vector<std::uint8_t> bytes(device.pending_response_bytes());
+  ASSERT_FALSE(bytes.empty());
+  device.ReadResponse(bytes);
+  FrameParser parser;
+  parser.Feed(bytes);
+  absl::StatusOr<std::optional<Frame>> frame = parser.Next();
+  ASSERT_TRUE(frame.ok() && frame->has_value()) << frame.status();
+  EXPECT_EQ((*frame)->type, reader::ERROR);
+  EXPECT_EQ((*frame)->sequence, 0u);
+  reader::Error error;
+  ASSERT_TRUE(DecodePayload(**frame, error).ok());
+  EXPECT_EQ(error.code(), reader::BAD_FRAME);
+  EXPECT_EQ(ReaderErrorStatus(error).code(), absl::StatusCode::kDataLoss);
+  // The reader reads the next good command.
+  device.ReceiveCommandBytes(EncodeMessageFrame(reader::GET_STATUS, 1, reader::StatusRequest()));
+  EXPECT_EQ(device.commands_received(), 1u);
+  EXPECT_GT(device.pending_response_bytes(), 0u);
+}
+
+TEST_F(SimulatedReaderTest, FactoryFallsBackToTheSimulatorOnlyWhenAllowed) {
+  ReaderSelection selection;
+  selection.usb.vendor_id = 0x1209;
+  selection.usb.product_id = 0xE5E9;
+  selection.usb.serial = "NO-SUCH-READER";  // whatever is attached, this one is not
+  absl::StatusOr<OpenedReader> none = OpenReader(selection);
+  EXPECT_FALSE(none.ok());
+  selection.fallback_deck = dir_.string();
+  absl::StatusOr<OpenedReader> opened = OpenReader(selection);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_TRUE(opened->simulated);
+  EXPECT_NE(opened->description.find("no USB reader"), std::string::npos);
+  EXPECT_TRUE(opened->reader->AcceptAndScan().ok());
+
+  ReaderSelection sim;
+  sim.simulated_deck = paths_[2];
+  absl::StatusOr<OpenedReader> forced = OpenReader(sim);
+  ASSERT_TRUE(forced.ok()) << forced.status();
+  absl::StatusOr<ScannedImage> image = forced->reader->AcceptAndScan();
+  ASSERT_TRUE(image.ok()) << image.status();
+  EXPECT_EQ(image->pixels, PixelsOf(2));
+}
+
+TEST_F(SimulatedReaderTest, TakesADeckAsAListOfFiles) {
+  absl::StatusOr<std::unique_ptr<SimulatedReader>> reader =
+      SimulatedReader::Open(std::vector<std::string>{paths_[2], paths_[0]}, {});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->deck_size(), 2u);
+  absl::StatusOr<ScannedImage> first = (*reader)->AcceptAndScan();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->pixels, PixelsOf(2));
+  ASSERT_TRUE((*reader)->Cast().ok());
+  absl::StatusOr<ScannedImage> second = (*reader)->AcceptAndScan();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->pixels, PixelsOf(0));
 }
 
 TEST_F(SimulatedReaderTest, ReportsAMissingDeck) {

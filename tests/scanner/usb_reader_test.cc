@@ -159,9 +159,12 @@ TEST_F(UsbReaderTest, UnplugDuringAScanThenReplugReconnects) {
   EXPECT_EQ(image.status().code(), absl::StatusCode::kUnavailable) << image.status();
   EXPECT_NE(std::string(image.status().message()).find("disconnected"), std::string::npos);
   EXPECT_FALSE(reader_->connected());
+  emulator_->Unplug();  // the kernel's "remove" uevent follows the failed URBs
   // Still gone: a call fails cleanly, it does not hang or crash.
   absl::StatusOr<reader::DeviceStatus> gone = reader_->GetStatus();
   EXPECT_EQ(gone.status().code(), absl::StatusCode::kUnavailable) << gone.status();
+  EXPECT_NE(std::string(gone.status().message()).find("no reader"), std::string::npos)
+      << gone.status();
 
   std::shared_ptr<ReaderDevice> fresh = NewDevice();
   fresh->InsertSheet(sheet);
@@ -179,7 +182,7 @@ TEST_F(UsbReaderTest, UnplugDuringAScanThenReplugReconnects) {
 TEST_F(UsbReaderTest, ExplicitReconnectAfterReplug) {
   emulator_->Unplug();
   EXPECT_EQ(reader_->Identify().status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_FALSE(reader_->Reconnect().ok());
+  EXPECT_EQ(reader_->Reconnect().code(), absl::StatusCode::kNotFound);  // off the device list
   emulator_->Replug(NewDevice());
   ASSERT_TRUE(reader_->Reconnect().ok());
   EXPECT_TRUE(reader_->Identify().ok());
@@ -190,6 +193,8 @@ struct FaultCase {
   LinkFault fault;
   FrameError error;
 };
+
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
 
 class UsbReaderFaultTest : public UsbReaderTest, public ::testing::WithParamInterface<FaultCase> {};
 
@@ -237,6 +242,16 @@ TEST_F(UsbReaderTest, ClearsAStalledEndpoint) {
   EXPECT_GT(emulator_->halts_cleared(), before);
   absl::StatusOr<reader::Identity> again = reader_->Identify();
   EXPECT_TRUE(again.ok()) << again.status();
+}
+
+TEST_F(UsbReaderTest, AnImageThatDoesNotMatchItsHashIsRefused) {
+  device().InsertSheet(Ballot(800, 600, 5));
+  device().InjectImageFault(ImageFault::kCorruptPixel);
+  absl::StatusOr<ScannedImage> image = reader_->AcceptAndScan();
+  EXPECT_EQ(image.status().code(), absl::StatusCode::kDataLoss) << image.status();
+  EXPECT_EQ(GetFrameError(image.status()), FrameError::kImageHashMismatch) << image.status();
+  ASSERT_TRUE(reader_->ReturnToVoter().ok());
+  EXPECT_EQ(device().state(), reader::RETURNED);
 }
 
 TEST_F(UsbReaderTest, PollReturnsNothingWhenNoEventArrives) {

@@ -8,8 +8,7 @@
 
 #include "command_line.h"
 #include "commands.h"
-#include "esep/scanner/simulated_reader.h"
-#include "esep/scanner/usb_reader.h"
+#include "esep/scanner/reader_factory.h"
 
 namespace esep::cli {
 namespace {
@@ -36,31 +35,27 @@ int Fail(const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<Reader>> OpenReader(const CommandLine& cl, bool& usage_error) {
   usage_error = false;
-  if (std::optional<std::string> sim = cl.Get("sim")) {
-    if (cl.Has("device") || cl.Has("serial")) {
-      usage_error = true;
-      return absl::InvalidArgumentError("--sim cannot be combined with --device or --serial");
-    }
-    absl::StatusOr<std::unique_ptr<scanner::SimulatedReader>> reader =
-        scanner::SimulatedReader::Open(*sim, scanner::SimulatedReaderOptions());
-    if (!reader.ok()) {
-      usage_error = true;
-      return reader.status();
-    }
-    return std::unique_ptr<Reader>(*std::move(reader));
+  scanner::ReaderSelection selection;
+  selection.simulated_deck = cl.Get("sim");
+  if (selection.simulated_deck && (cl.Has("device") || cl.Has("serial"))) {
+    usage_error = true;
+    return absl::InvalidArgumentError("--sim cannot be combined with --device or --serial");
   }
-  scanner::UsbReaderOptions options;
   if (std::optional<std::string> device = cl.Get("device")) {
-    if (absl::Status s = scanner::ParseVidPid(*device, options.vendor_id, options.product_id);
+    if (absl::Status s =
+            scanner::ParseVidPid(*device, selection.usb.vendor_id, selection.usb.product_id);
         !s.ok()) {
       usage_error = true;
       return s;
     }
   }
-  options.serial = cl.Get("serial").value_or("");
-  absl::StatusOr<std::unique_ptr<scanner::UsbReader>> reader = scanner::UsbReader::Open(options);
-  if (!reader.ok()) return reader.status();
-  return std::unique_ptr<Reader>(*std::move(reader));
+  selection.usb.serial = cl.Get("serial").value_or("");
+  absl::StatusOr<scanner::OpenedReader> opened = scanner::OpenReader(selection);
+  if (!opened.ok()) {
+    usage_error = selection.simulated_deck.has_value();  // an unreadable deck is bad input
+    return opened.status();
+  }
+  return std::move(opened->reader);
 }
 
 int List(const CommandLine& cl) {

@@ -89,23 +89,33 @@ absl::StatusOr<SheetImage> LoadSheetImage(const std::string& path, std::uint32_t
 
 absl::StatusOr<std::unique_ptr<SimulatedReader>> SimulatedReader::Open(
     const std::string& path, SimulatedReaderOptions options) {
+  return Open(std::vector<std::string>{path}, std::move(options));
+}
+
+absl::StatusOr<std::unique_ptr<SimulatedReader>> SimulatedReader::Open(
+    const std::vector<std::string>& paths, SimulatedReaderOptions options) {
   std::vector<std::string> files;
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(path, ec)) {
+      files.push_back(path);
+      continue;
+    }
+    std::vector<std::string> in_dir;
     for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
       std::string ext = entry.path().extension().string();
       std::transform(ext.begin(), ext.end(), ext.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (entry.is_regular_file() && ext == ".png") files.push_back(entry.path().string());
+      if (entry.is_regular_file() && ext == ".png") in_dir.push_back(entry.path().string());
     }
     if (ec) return absl::NotFoundError(absl::StrCat("cannot list ", path, ": ", ec.message()));
-    std::sort(files.begin(), files.end());
-    if (files.empty()) {
+    if (in_dir.empty()) {
       return absl::NotFoundError(absl::StrCat("the deck directory ", path, " has no PNG images"));
     }
-  } else {
-    files.push_back(path);
+    std::sort(in_dir.begin(), in_dir.end());
+    files.insert(files.end(), in_dir.begin(), in_dir.end());
   }
+  if (files.empty()) return absl::InvalidArgumentError("the deck names no images");
   std::vector<SheetImage> deck;
   for (const std::string& file : files) {
     absl::StatusOr<SheetImage> sheet = LoadSheetImage(file, options.image_dpi);

@@ -74,6 +74,10 @@ std::string ReadString(libusb_device_handle* handle, std::uint8_t index) {
   return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(n));
 }
 
+// Bulk IN buffers hold a whole frame and are a multiple of every bulk packet size (512 bytes at
+// high speed, 1024 at SuperSpeed), so a packet never straddles the end of a buffer (overflow).
+constexpr std::size_t kBulkInBufferBytes = (kMaxFrameBytes + 1023) / 1024 * 1024;
+
 void LIBUSB_CALL OnTransferDone(libusb_transfer* transfer) {
   *static_cast<int*>(transfer->user_data) = 1;
 }
@@ -103,7 +107,7 @@ class UsbLink : public ReaderLink {
   }
 
   absl::Status ReceiveResponse(std::vector<std::uint8_t>& out, milliseconds timeout) override {
-    std::vector<std::uint8_t> buffer(kMaxFrameBytes);
+    std::vector<std::uint8_t> buffer(kBulkInBufferBytes);
     const Clock::time_point deadline = Clock::now() + timeout;
     while (true) {
       const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
@@ -137,7 +141,7 @@ class UsbLink : public ReaderLink {
       if (r == LIBUSB_ERROR_NO_DEVICE) return Disconnected("clearing a halt");
     }
     // Drop what the reader still sends for an abandoned command.
-    std::vector<std::uint8_t> buffer(kMaxFrameBytes);
+    std::vector<std::uint8_t> buffer(kBulkInBufferBytes);
     const Clock::time_point give_up = Clock::now() + milliseconds(2000);
     while (Clock::now() < give_up) {
       absl::StatusOr<int> n = Transfer(interface_.bulk_in, LIBUSB_TRANSFER_TYPE_BULK, buffer,
@@ -354,7 +358,9 @@ UsbReader::~UsbReader() {
 absl::StatusOr<std::unique_ptr<UsbReader>> UsbReader::Open(const UsbReaderOptions& options) {
   libusb_context* context = nullptr;
   if (const int r = libusb_init(&context); r != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot initialise libusb: ", UsbError(r)));
+    // No USB subsystem at all (a container without /dev/bus/usb): no reader is attached.
+    return absl::NotFoundError(
+        absl::StrCat("no USB reader: cannot initialise libusb (", UsbError(r), ")"));
   }
   std::unique_ptr<UsbReader> reader(new UsbReader(context, options));
   if (absl::Status s = reader->Reconnect(); !s.ok()) return s;

@@ -38,7 +38,8 @@ struct ScanSettings {
 //   DataLoss          the reader's bytes failed a protocol check (GetFrameError says which);
 //   FailedPrecondition / Aborted / ResourceExhausted / InvalidArgument  the reader refused the
 //                     command (wrong state, jam or double feed, box full, bad setting).
-// After any error the link is resynchronised, so the next call starts clean.
+// After any error the link is resynchronised, so the next call starts clean. A Reader is used by
+// one thread at a time.
 class Reader {
  public:
   virtual ~Reader() = default;

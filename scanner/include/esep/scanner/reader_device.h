@@ -49,6 +49,14 @@ enum class LinkFault {
   kWrongSequence,   // the answer carries another command's sequence number (CRC correct)
 };
 
+// A fault in the next image the reader sends, as faulty firmware or memory would produce it.
+enum class ImageFault {
+  kNone,
+  kCorruptPixel,  // one pixel differs from the hashed image
+  kSkippedChunk,  // the second chunk is left out
+  kExtraBytes,    // the last chunk carries more bytes than announced
+};
+
 class ReaderDevice {
  public:
   explicit ReaderDevice(DeviceConfig config = DeviceConfig());
@@ -67,6 +75,8 @@ class ReaderDevice {
   void JamAfterImageBytes(std::uint64_t bytes);
   // The next response frame is corrupted as `fault` says.
   void InjectLinkFault(LinkFault fault);
+  // The next image is sent with `fault`.
+  void InjectImageFault(ImageFault fault);
   // false: the reader takes commands but never answers (hung firmware) until set true again.
   void SetAnswering(bool answering);
 
@@ -115,6 +125,7 @@ class ReaderDevice {
   std::uint32_t commands_received_ = 0;
   std::optional<std::uint64_t> jam_after_bytes_;
   LinkFault link_fault_ = LinkFault::kNone;
+  ImageFault image_fault_ = ImageFault::kNone;
   bool answering_ = true;
   bool truncated_ = false;  // a truncated frame went out; stay silent until the next command
 };

@@ -39,6 +39,9 @@ class SimulatedReader : public ProtocolReader {
   // `path` is a PNG file or a directory whose *.png files (in name order) form the deck.
   static absl::StatusOr<std::unique_ptr<SimulatedReader>> Open(const std::string& path,
                                                                SimulatedReaderOptions options);
+  // A deck made of `paths` in this order, each a PNG file or a directory as above.
+  static absl::StatusOr<std::unique_ptr<SimulatedReader>> Open(
+      const std::vector<std::string>& paths, SimulatedReaderOptions options);
   SimulatedReader(std::vector<SheetImage> deck, SimulatedReaderOptions options);
 
   // Before taking a sheet the simulated world moves on: a voter takes a returned sheet, a
