@@ -4,6 +4,7 @@ namespace esep::cli {
 
 // Entry points, one per file (<name>_command.cc).
 int RunElectionCommand(const std::vector<std::string>& args);
+int RunPollCommand(const std::vector<std::string>& args);
 int RunReaderCommand(const std::vector<std::string>& args);
 int RunInterpretCommand(const std::vector<std::string>& args);
 int RunRenderCommand(const std::vector<std::string>& args);
@@ -11,6 +12,7 @@ int RunRenderCommand(const std::vector<std::string>& args);
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"election", "validate an election definition and print its hash", RunElectionCommand},
+      {"poll", "the commission's console for esepd: test, open, close, reports", RunPollCommand},
       {"reader", "list, inspect and drive the ballot reader (USB or simulated)", RunReaderCommand},
       {"interpret", "read ballot images and print what they read as", RunInterpretCommand},
       {"render", "print a ballot to PNG or PDF, optionally marked and damaged", RunRenderCommand},

@@ -9,6 +9,7 @@
 #include "command_line.h"
 #include "commands.h"
 #include "esep/scanner/reader_factory.h"
+#include "reader_flags.h"
 
 namespace esep::cli {
 namespace {
@@ -35,21 +36,12 @@ int Fail(const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<Reader>> OpenReader(const CommandLine& cl, bool& usage_error) {
   usage_error = false;
-  scanner::ReaderSelection selection;
-  selection.simulated_deck = cl.Get("sim");
-  if (selection.simulated_deck && (cl.Has("device") || cl.Has("serial"))) {
+  absl::StatusOr<scanner::ReaderSelection> parsed = ReaderSelectionFromFlags(cl);
+  if (!parsed.ok()) {
     usage_error = true;
-    return absl::InvalidArgumentError("--sim cannot be combined with --device or --serial");
+    return parsed.status();
   }
-  if (std::optional<std::string> device = cl.Get("device")) {
-    if (absl::Status s =
-            scanner::ParseVidPid(*device, selection.usb.vendor_id, selection.usb.product_id);
-        !s.ok()) {
-      usage_error = true;
-      return s;
-    }
-  }
-  selection.usb.serial = cl.Get("serial").value_or("");
+  const scanner::ReaderSelection& selection = *parsed;
   absl::StatusOr<scanner::OpenedReader> opened = scanner::OpenReader(selection);
   if (!opened.ok()) {
     usage_error = selection.simulated_deck.has_value();  // an unreadable deck is bad input
@@ -103,9 +95,9 @@ absl::Status WritePng(const scanner::ScannedImage& image, const std::string& pat
 
 int RunReaderCommand(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
-      {"sim", true, "PNG file or deck directory: use a simulated reader"},
-      {"device", true, "USB VID:PID in hexadecimal (default 1209:e5e9)"},
-      {"serial", true, "USB serial number of the reader"},
+      kSimFlag,
+      kDeviceFlag,
+      kSerialFlag,
       {"out", true, "scan: the PNG file to write"},
       {"then", true, "scan: afterwards, cast or return the sheet"},
       {"help", false, "print this help"},

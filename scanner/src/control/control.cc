@@ -152,6 +152,12 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
   absl::StatusOr<std::int64_t> cast = precinct.BallotsCast();
   if (cast.ok()) response.set_ballots_cast(*cast);
   response.set_ballot_waiting_for_voter(precinct.holding_for_voter());
+  absl::StatusOr<std::int64_t> sheets = precinct.store().FinishedSheets();
+  if (sheets.ok()) response.set_sheets_read(*sheets);
+  if (precinct.state() != PollState::kOpen) {
+    absl::StatusOr<Tally> test = precinct.store().GetTally(true);
+    if (test.ok()) response.set_test_ballots_cast(test->ballots_cast);
+  }
   response.set_last_return_reason(last_return_reason);
   return response;
 }

@@ -542,6 +542,15 @@ absl::Status BallotStore::ResolveUnconfirmedCast(std::int64_t sheet, bool droppe
   });
 }
 
+absl::StatusOr<std::int64_t> BallotStore::FinishedSheets() const {
+  absl::StatusOr<sqlite::Statement> q =
+      db_->Prepare("SELECT count(*) FROM journal WHERE state IN ('cast', 'returned')");
+  if (!q.ok()) return q.status();
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  return q->Int(0);
+}
+
 absl::StatusOr<Tally> BallotStore::GetTally(bool test) const {
   Tally tally;
   const std::int64_t t = test ? 1 : 0;

@@ -88,6 +88,8 @@ class BallotStore {
   // The image of a sheet not yet cast or returned (the journal forgets it afterwards).
   absl::StatusOr<std::string> ImageOf(std::int64_t sheet) const;
   absl::StatusOr<Tally> GetTally(bool test) const;
+  // Sheets in the journal that reached the end of their way (cast or returned).
+  absl::StatusOr<std::int64_t> FinishedSheets() const;
   // Cast-vote records of one tally, ordered by their random id.
   absl::StatusOr<std::vector<CastVoteRecord>> Records(bool test) const;
 

@@ -1,0 +1,178 @@
+// esepd: the precinct reader's daemon. Drives the ballot reader, reads every ballot, casts it or
+// hands it back, keeps the tally durably, and takes the commission's commands on a Unix socket
+// (`esep poll ...`). Runs under systemd (Type=notify, watchdog) or in the foreground.
+#include <systemd/sd-daemon.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "command_line.h"
+#include "commands.h"
+#include "esep/proto/election.h"
+#include "esep/scanner/control.h"
+#include "esep/scanner/precinct.h"
+#include "reader_flags.h"
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+using esep::cli::CommandLine;
+using esep::cli::FlagSpec;
+
+const std::vector<FlagSpec> kFlags = {
+    {"election", true, "election definition (JSON)"},
+    {"precinct", true, "the precinct this reader counts"},
+    {"data-dir", true, "tally store directory (default /var/lib/esep)"},
+    {"socket", true, "control socket (default /run/esep/esepd.sock)"},
+    esep::cli::kSimFlag,
+    esep::cli::kDeviceFlag,
+    esep::cli::kSerialFlag,
+    {"sim-voter", true,
+     "with --sim: what the simulated voter does with a returned ballot: "
+     "take-back (default) or cast-as-is"},
+    {"help", false, "print this help"},
+};
+
+void Say(const std::string& line) {
+  std::cout << line << std::endl;  // one line per ballot and command, for the journal
+}
+
+std::string Outcome(const esep::scanner::SheetResult& r) {
+  using esep::scanner::SheetOutcome;
+  switch (r.outcome) {
+    case SheetOutcome::kCast:
+      return "cast into the box";
+    case SheetOutcome::kReturned:
+      return absl::StrCat("returned to the voter: ", r.decision.return_reason);
+    case SheetOutcome::kAwaitingVoter:
+      return absl::StrCat("held for the voter: ", r.decision.return_reason);
+  }
+  return "";
+}
+
+int Run(const CommandLine& cl) {
+  absl::StatusOr<std::string> election_path = cl.Require("election");
+  absl::StatusOr<std::string> precinct_id = cl.Require("precinct");
+  absl::StatusOr<esep::scanner::ReaderSelection> selection =
+      esep::cli::ReaderSelectionFromFlags(cl);
+  const std::string voter = cl.Get("sim-voter").value_or("take-back");
+  for (const absl::Status& s : {election_path.status(), precinct_id.status(), selection.status()}) {
+    if (!s.ok()) {
+      std::cerr << "esepd: " << s.message() << "\n";
+      return esep::cli::kExitUsage;
+    }
+  }
+  if (voter != "take-back" && voter != "cast-as-is") {
+    std::cerr << "esepd: --sim-voter must be take-back or cast-as-is\n";
+    return esep::cli::kExitUsage;
+  }
+  absl::StatusOr<esep::Election> election = esep::LoadElectionFile(*election_path);
+  if (!election.ok()) {
+    std::cerr << "esepd: " << election.status().message() << "\n";
+    return esep::cli::kExitUsage;
+  }
+  absl::StatusOr<esep::scanner::OpenedReader> reader = esep::scanner::OpenReader(*selection);
+  if (!reader.ok()) {
+    std::cerr << "esepd: " << reader.status().message() << "\n";
+    return esep::cli::kExitRejected;
+  }
+  Say(absl::StrCat("esepd: ", reader->description));
+
+  esep::scanner::SystemClock clock;
+  absl::StatusOr<std::unique_ptr<esep::scanner::Precinct>> precinct = esep::scanner::Precinct::Open(
+      {*election, *precinct_id, cl.Get("data-dir").value_or("/var/lib/esep"), std::nullopt},
+      *reader->reader, clock);
+  if (!precinct.ok()) {
+    std::cerr << "esepd: " << precinct.status().message() << "\n";
+    return esep::cli::kExitRejected;
+  }
+  esep::scanner::Precinct& p = **precinct;
+  for (std::int64_t sheet : p.recovery().returned) {
+    Say(absl::StrCat("esepd: sheet ", sheet, " was not finished before the restart: returned"));
+  }
+  for (std::int64_t sheet : p.reconciled()) {
+    Say(absl::StrCat("esepd: sheet ", sheet, " had no confirmed drop; settled by the sensors"));
+  }
+  const std::string socket_path = cl.Get("socket").value_or("/run/esep/esepd.sock");
+  absl::StatusOr<std::unique_ptr<esep::scanner::ControlServer>> server =
+      esep::scanner::ControlServer::Listen(socket_path);
+  if (!server.ok()) {
+    std::cerr << "esepd: " << server.status().message() << "\n";
+    return esep::cli::kExitRejected;
+  }
+  Say(absl::StrCat("esepd: election ", election->id(), ", precinct ", *precinct_id, ", ",
+                   esep::scanner::PollStateName(p.state()), ", commands on ", socket_path));
+
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  std::uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  sd_notify(0, "READY=1");
+  auto last_ping = std::chrono::steady_clock::now();
+  std::string last_return;
+
+  while (!g_stop) {
+    absl::StatusOr<bool> served = (*server)->ServeOne(
+        std::chrono::milliseconds(50), [&](const esep::ControlRequest& request) {
+          esep::ControlResponse response =
+              esep::scanner::HandleControlRequest(p, request, last_return);
+          Say(absl::StrCat("esepd: ", esep::ControlRequest::Command_Name(request.command()), " -> ",
+                           response.ok() ? "ok" : response.error(), " (", response.poll_state(),
+                           ")"));
+          return response;
+        });
+    if (!served.ok()) Say(absl::StrCat("esepd: control socket: ", served.status().message()));
+
+    const bool accepting = esep::scanner::AcceptsLiveBallots(p.state()) ||
+                           esep::scanner::AcceptsTestBallots(p.state());
+    if (accepting && !p.holding_for_voter()) {
+      // Let the reader report what happened at its entry, then read a waiting sheet.
+      absl::StatusOr<std::optional<esep::reader::Event>> event =
+          reader->reader->PollEvent(std::chrono::milliseconds(0));
+      if (!event.ok()) Say(absl::StrCat("esepd: reader: ", event.status().message()));
+      absl::StatusOr<esep::reader::DeviceStatus> status = reader->reader->GetStatus();
+      if (status.ok() && status->paper_at_entry()) {
+        absl::StatusOr<esep::scanner::SheetResult> result = p.FeedSheet();
+        if (result.ok()) {
+          if (!result->decision.cast) last_return = result->decision.return_reason;
+          Say(absl::StrCat("esepd: sheet ", result->sheet, ": ", Outcome(*result)));
+        } else {
+          Say(absl::StrCat("esepd: sheet not read: ", result.status().message()));
+          (void)reader->reader->Reset();  // a jam or double feed; the sheet was not counted
+        }
+      }
+    }
+    if (p.holding_for_voter() && reader->simulated) {
+      absl::StatusOr<esep::scanner::SheetResult> r = p.VoterChoice(voter == "cast-as-is");
+      if (r.ok()) Say(absl::StrCat("esepd: sheet ", r->sheet, ": the voter chose: ", Outcome(*r)));
+    }
+    if (watchdog && std::chrono::steady_clock::now() - last_ping >
+                        std::chrono::microseconds(watchdog_usec / 2)) {
+      sd_notify(0, "WATCHDOG=1");
+      last_ping = std::chrono::steady_clock::now();
+    }
+  }
+  sd_notify(0, "STOPPING=1");
+  Say("esepd: stopped");
+  return esep::cli::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::StatusOr<CommandLine> cl =
+      CommandLine::Parse(std::vector<std::string>(argv + 1, argv + argc), kFlags);
+  if (!cl.ok() || cl->Has("help") || !cl->positional().empty()) {
+    if (!cl.ok()) std::cerr << "esepd: " << cl.status().message() << "\n";
+    (cl.ok() && cl->Has("help") ? std::cout : std::cerr)
+        << "usage: esepd --election E.json --precinct P [--data-dir DIR] [--socket PATH]\n"
+           "             [--sim DECK | --device VID:PID | --serial S] [--sim-voter ...]\n"
+        << esep::cli::FormatFlags(kFlags);
+    return cl.ok() && cl->Has("help") ? esep::cli::kExitOk : esep::cli::kExitUsage;
+  }
+  return Run(*cl);
+}
