@@ -57,7 +57,10 @@ start_daemon() {  # start_daemon DECK
   "$esepd" --election "$election" --precinct 1001 --data-dir "$demo/store" --socket "$socket" \
     --sim "$demo/$1" >>"$demo/esepd.log" 2>&1 &
   daemon=$!
-  for _ in $(seq 1 100); do [ -S "$socket" ] && return 0; sleep 0.1; done
+  for _ in $(seq 1 100); do
+    "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
   echo "run-demo: esepd did not start; see $demo/esepd.log" >&2
   cat "$demo/esepd.log" >&2
   return 1
