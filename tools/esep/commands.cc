@@ -5,11 +5,13 @@ namespace esep::cli {
 // Entry points, one per file (<name>_command.cc).
 int RunElectionCommand(const std::vector<std::string>& args);
 int RunRenderCommand(const std::vector<std::string>& args);
+int RunDeckCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"election", "validate an election definition and print its hash", RunElectionCommand},
       {"render", "print a ballot to PNG or PDF, optionally marked and damaged", RunRenderCommand},
+      {"deck", "generate fixture decks or re-render their images", RunDeckCommand},
   };
   return kCommands;
 }

@@ -545,7 +545,7 @@ absl::StatusOr<std::vector<std::uint8_t>> EncodePng(const cv::Mat& image) {
   }
   std::vector<std::uint8_t> bytes;
   try {
-    const std::vector<int> params = {cv::IMWRITE_PNG_COMPRESSION, 9, cv::IMWRITE_PNG_STRATEGY,
+    const std::vector<int> params = {cv::IMWRITE_PNG_COMPRESSION, 6, cv::IMWRITE_PNG_STRATEGY,
                                      cv::IMWRITE_PNG_STRATEGY_DEFAULT};
     if (!cv::imencode(".png", image, bytes, params)) {
       return absl::InternalError("PNG encoding failed");
