@@ -8,6 +8,7 @@ int RunPollCommand(const std::vector<std::string>& args);
 int RunReaderCommand(const std::vector<std::string>& args);
 int RunInterpretCommand(const std::vector<std::string>& args);
 int RunRenderCommand(const std::vector<std::string>& args);
+int RunDeckCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -16,6 +17,7 @@ const std::vector<Command>& Commands() {
       {"reader", "list, inspect and drive the ballot reader (USB or simulated)", RunReaderCommand},
       {"interpret", "read ballot images and print what they read as", RunInterpretCommand},
       {"render", "print a ballot to PNG or PDF, optionally marked and damaged", RunRenderCommand},
+      {"deck", "generate fixture decks or re-render their images", RunDeckCommand},
   };
   return kCommands;
 }
