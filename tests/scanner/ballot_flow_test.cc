@@ -7,8 +7,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "esep/proto/election.h"
-#include "esep/render/spec.h"
 #include "esep/scanner/simulated_reader.h"
+#include "test_sheets.h"
 
 namespace esep::scanner {
 namespace {
@@ -66,10 +66,7 @@ class BallotFlowTest : public ::testing::Test {
     absl::StatusOr<Election> e = LoadElectionFile("fixtures/elections/presidential-2021.json");
     ASSERT_TRUE(e.ok()) << e.status();
     election_ = *e;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("esep-flow-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = testing::ScratchDirectory("esep-flow");
     vision::InterpreterOptions live_options;
     live_options.precinct_id = "1001";
     absl::StatusOr<vision::Interpreter> live = vision::Interpreter::Create(election_, live_options);
@@ -84,24 +81,7 @@ class BallotFlowTest : public ::testing::Test {
 
   SheetImage Sheet(std::vector<std::string> marks, bool test = false,
                    std::string precinct = "1001") {
-    RenderSpec spec;
-    spec.set_style_id("president");
-    spec.set_precinct_id(precinct);
-    spec.set_test(test);
-    spec.set_dpi(200);
-    spec.set_seed(7);
-    if (!marks.empty()) {
-      MarkSpec* m = spec.add_marks();
-      for (const std::string& o : marks) m->add_options(o);
-      m->set_style(FILLED);
-    }
-    absl::StatusOr<cv::Mat> page = render::RenderFromSpec(spec, election_);
-    EXPECT_TRUE(page.ok()) << page.status();
-    SheetImage sheet;
-    sheet.width = static_cast<std::uint32_t>(page->cols);
-    sheet.height = static_cast<std::uint32_t>(page->rows);
-    sheet.pixels.assign(page->datastart, page->dataend);
-    return sheet;
+    return testing::PrintedSheet(election_, "president", precinct, marks, FILLED, test, 7);
   }
 
   std::unique_ptr<BallotStore> OpenStore() {

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "esep/proto/sha256.h"
+#include "test_sheets.h"
 
 namespace esep::scanner {
 namespace {
@@ -20,12 +21,7 @@ constexpr char kElectionHash[] = "aa11bb22cc33dd44ee55ff6600112233445566778899aa
 
 class BallotStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("esep-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { dir_ = testing::ScratchDirectory("esep-store"); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   BallotStore::Options Options() const { return {dir_, kElectionHash, "RDR-0001"}; }

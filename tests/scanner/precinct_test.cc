@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "esep/proto/election.h"
-#include "esep/render/spec.h"
 #include "esep/scanner/simulated_reader.h"
+#include "test_sheets.h"
 
 namespace esep::scanner {
 namespace {
@@ -22,30 +22,12 @@ class PrecinctTest : public ::testing::Test {
     absl::StatusOr<Election> e = LoadElectionFile("fixtures/elections/referendum-2021.json");
     ASSERT_TRUE(e.ok()) << e.status();
     election_ = *e;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("esep-precinct-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = testing::ScratchDirectory("esep-precinct");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   SheetImage Sheet(const std::string& option, bool test) {
-    RenderSpec spec;
-    spec.set_style_id("referendum");
-    spec.set_precinct_id("1002");
-    spec.set_test(test);
-    spec.set_dpi(200);
-    spec.set_seed(11);
-    MarkSpec* m = spec.add_marks();
-    m->add_options(option);
-    m->set_style(CROSS);
-    absl::StatusOr<cv::Mat> page = render::RenderFromSpec(spec, election_);
-    EXPECT_TRUE(page.ok()) << page.status();
-    SheetImage sheet;
-    sheet.width = static_cast<std::uint32_t>(page->cols);
-    sheet.height = static_cast<std::uint32_t>(page->rows);
-    sheet.pixels.assign(page->datastart, page->dataend);
-    return sheet;
+    return testing::PrintedSheet(election_, "referendum", "1002", {option}, CROSS, test, 11);
   }
 
   std::unique_ptr<Precinct> Open(Reader& reader) {
