@@ -133,6 +133,11 @@ void Check(const std::string& deck, const DeckBallot& ballot, const Interpretati
       }
     }
   }
+  if (in.return_to_voter() != ballot.expect_returned()) {
+    ADD_FAILURE() << "expected the ballot " << (ballot.expect_returned() ? "" : "not ")
+                  << "to be returned to the voter";
+    right = false;
+  }
   if (right) ++tally->ballots_right;
 }
 
@@ -228,6 +233,7 @@ TEST(DeckTest, RandomlyDamagedBallotsNeverFlipAVote) {
         *spec.mutable_degrade() = render::RandomDegradeSpec(seed);
         ballot.set_description(spec.degrade().ShortDebugString());
         ballot.set_expect_accepted(true);
+        ballot.set_expect_returned(false);  // one definite mark: a valid vote
         // One mark in target (seed mod targets), with a style cycling through the kinds.
         const int marked =
             static_cast<int>(seed % static_cast<std::uint64_t>(style.targets_size()));

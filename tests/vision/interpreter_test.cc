@@ -71,6 +71,7 @@ TEST_F(InterpreterTest, ReadsAValidVote) {
   EXPECT_EQ(in.contests(0).outcome(), VALID);
   ASSERT_EQ(in.contests(0).selections_size(), 1);
   EXPECT_EQ(in.contests(0).selections(0), "ishenim");
+  EXPECT_FALSE(in.return_to_voter());
 }
 
 TEST_F(InterpreterTest, ReadsPencilLineAndFaintFill) {
@@ -83,6 +84,7 @@ TEST_F(InterpreterTest, ReadsPencilLineAndFaintFill) {
   EXPECT_EQ(FindTarget(in, "ordo")->mark(), MARGINAL) << FindTarget(in, "ordo")->score();
   EXPECT_EQ(in.contests(0).outcome(), VALID);
   EXPECT_TRUE(in.contests(0).has_marginal());
+  EXPECT_TRUE(in.return_to_voter());
 }
 
 TEST_F(InterpreterTest, AgainstAllWithAnotherIsOvervote) {
@@ -93,12 +95,14 @@ TEST_F(InterpreterTest, AgainstAllWithAnotherIsOvervote) {
   ASSERT_TRUE(in.accepted()) << in.detail();
   EXPECT_EQ(in.contests(0).outcome(), OVERVOTE);
   EXPECT_EQ(in.contests(0).selections_size(), 0);
+  EXPECT_TRUE(in.return_to_voter());
 }
 
 TEST_F(InterpreterTest, BlankBallotIsBlank) {
   const Interpretation in = Read(Ballot());
   ASSERT_TRUE(in.accepted()) << in.detail();
   EXPECT_EQ(in.contests(0).outcome(), BLANK);
+  EXPECT_TRUE(in.return_to_voter());
 }
 
 TEST_F(InterpreterTest, ReadsABallotFedUpsideDownAndSkewed) {
