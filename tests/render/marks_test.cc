@@ -147,6 +147,14 @@ TEST_F(MarksTest, RefusesUnknownOptionsAndLeavesThePageUntouched) {
   EXPECT_FALSE(
       ApplyMarks(page, election_, *style_, {Mark(MARK_STYLE_UNSPECIFIED, {"ishenim"})}, 200, 1)
           .ok());
+  // A target whose option the election does not define.
+  Election other = election_;
+  other.mutable_contests(0)->mutable_options()->RemoveLast();
+  const absl::Status undefined =
+      ApplyMarks(page, other, *style_, {Mark(FILLED, {"against-all"})}, 200, 1);
+  ASSERT_FALSE(undefined.ok());
+  EXPECT_NE(std::string(undefined.message()).find("does not define"), std::string::npos)
+      << undefined;
   // A page of another size than the style at that dpi.
   EXPECT_FALSE(ApplyMarks(page, election_, *style_, {Mark(FILLED, {"ishenim"})}, 300, 1).ok());
 }

@@ -170,6 +170,10 @@ TEST(RenderBallotTest, WritesAPdfWithTheSameDrawing) {
   EXPECT_EQ(pdf->substr(0, 5), "%PDF-");
   // Text is embedded as a font, not as pixels.
   EXPECT_NE(pdf->find("DejaVuSans"), std::string::npos);
+  // Dated by the election, not the clock: the same ballot gives the same file.
+  absl::StatusOr<std::string> again = RenderBallotPdf(election, Request("list", "1002", 300));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(*pdf == *again);
 }
 
 TEST(RenderBallotTest, RefusesBadRequestsWithAClearMessage) {

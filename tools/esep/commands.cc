@@ -6,12 +6,14 @@ namespace esep::cli {
 int RunElectionCommand(const std::vector<std::string>& args);
 int RunInterpretCommand(const std::vector<std::string>& args);
 int RunRenderCommand(const std::vector<std::string>& args);
+int RunDeckCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"election", "validate an election definition and print its hash", RunElectionCommand},
       {"interpret", "read ballot images and print what they read as", RunInterpretCommand},
       {"render", "print a ballot to PNG or PDF, optionally marked and damaged", RunRenderCommand},
+      {"deck", "generate fixture decks or re-render their images", RunDeckCommand},
   };
   return kCommands;
 }

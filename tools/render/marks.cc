@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "esep/proto/election.h"
 #include "esep/render/random.h"
 #include "esep/render/render.h"
 
@@ -343,7 +344,6 @@ absl::StatusOr<int> ResolveMarkTarget(const BallotStyle& style, std::string_view
 
 absl::Status ApplyMarks(cv::Mat& page, const Election& election, const BallotStyle& style,
                         const std::vector<MarkSpec>& marks, int dpi, std::uint64_t seed) {
-  (void)election;  // the style carries every target; the election is kept for future checks
   if (absl::Status s = CheckPage(page, style, dpi); !s.ok()) return s;
   // Resolve everything before drawing anything: an error leaves the page untouched.
   std::vector<std::pair<int, MarkStyle>> todo;
@@ -355,6 +355,15 @@ absl::Status ApplyMarks(cv::Mat& page, const Election& election, const BallotSty
     for (const std::string& name : spec.options()) {
       absl::StatusOr<int> index = ResolveMarkTarget(style, name);
       if (!index.ok()) return index.status();
+      // The target must stand for an option of the election, not just a box on the page.
+      const Target& target = style.targets(*index);
+      const Contest* contest = FindContest(election, target.contest_id());
+      if (contest == nullptr || FindOption(*contest, target.option_id()) == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("mark \"", name, "\": style \"", style.id(), "\" has a target for ",
+                         target.contest_id(), ":", target.option_id(), ", which election \"",
+                         election.id(), "\" does not define"));
+      }
       todo.emplace_back(*index, spec.style());
     }
   }

@@ -475,6 +475,10 @@ absl::StatusOr<std::string> RenderBallotPdf(const Election& election,
   }
   cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE,
                                  election.title().ru().c_str());
+  // The election day instead of the clock, so that the same ballot gives the same file.
+  const std::string date = absl::StrCat(election.date(), "T00:00:00");
+  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE, date.c_str());
+  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_MOD_DATE, date.c_str());
   {
     CairoPtr cr(cairo_create(surface.get()));
     // Drawing units are pixels at the request's dpi, as on the raster.
@@ -545,7 +549,7 @@ absl::StatusOr<std::vector<std::uint8_t>> EncodePng(const cv::Mat& image) {
   }
   std::vector<std::uint8_t> bytes;
   try {
-    const std::vector<int> params = {cv::IMWRITE_PNG_COMPRESSION, 9, cv::IMWRITE_PNG_STRATEGY,
+    const std::vector<int> params = {cv::IMWRITE_PNG_COMPRESSION, 6, cv::IMWRITE_PNG_STRATEGY,
                                      cv::IMWRITE_PNG_STRATEGY_DEFAULT};
     if (!cv::imencode(".png", image, bytes, params)) {
       return absl::InternalError("PNG encoding failed");

@@ -1,9 +1,7 @@
 #ifndef ESEP_RENDER_RANDOM_H_
 #define ESEP_RENDER_RANDOM_H_
 
-#include <cmath>
 #include <cstdint>
-#include <numbers>
 #include <random>
 
 namespace esep::render {
@@ -33,13 +31,6 @@ class Rng {
   }
 
   bool Chance(double p) { return Uniform() < p; }
-
-  // Standard normal deviate (Box-Muller, one value per pair of draws).
-  double Normal() {
-    const double u1 = 1.0 - Uniform();  // (0, 1]
-    const double u2 = Uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-  }
 
  private:
   std::mt19937_64 engine_;

@@ -1,0 +1,454 @@
+// The fixture decks of fixtures/decks/: which ballots each holds and how each is made. Manifests
+// are regenerated from here (esep deck generate) and tests check that the committed ones match.
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "esep/proto/election.h"
+#include "esep/render/deck.h"
+#include "esep/render/degrade.h"
+#include "esep/render/random.h"
+#include "esep/render/spec.h"
+
+namespace esep::render {
+namespace {
+
+constexpr char kElectionDir[] = "fixtures/elections/";
+constexpr int kDeckDpi = 200;
+
+std::string StyleName(MarkStyle style) { return absl::AsciiStrToLower(MarkStyle_Name(style)); }
+
+MarkSpec Mark(MarkStyle style, const std::vector<std::string>& options) {
+  MarkSpec mark;
+  mark.set_style(style);
+  for (const std::string& o : options) mark.add_options(o);
+  return mark;
+}
+
+std::string DegradeSummary(const DegradeSpec& d) {
+  std::vector<std::string> parts;
+  if (d.rotation_deg() != 0) parts.push_back(absl::StrFormat("skew %.2f deg", d.rotation_deg()));
+  if (d.upside_down()) parts.push_back("upside down");
+  if (d.scale() != 0) parts.push_back(absl::StrFormat("scale %.2f", d.scale()));
+  if (d.shift_x_mm() != 0 || d.shift_y_mm() != 0) {
+    parts.push_back(absl::StrFormat("shift %.2f, %.2f mm", d.shift_x_mm(), d.shift_y_mm()));
+  }
+  if (d.blur_sigma_px() != 0) parts.push_back(absl::StrFormat("blur %.2f px", d.blur_sigma_px()));
+  if (d.noise_sigma() != 0) parts.push_back(absl::StrFormat("noise %.2f", d.noise_sigma()));
+  if (d.dust_specks() != 0) parts.push_back(absl::StrCat(d.dust_specks(), " dust specks"));
+  if (d.fold()) parts.push_back("fold");
+  if (d.streak()) parts.push_back("sensor streak");
+  if (d.contrast() != 0) parts.push_back(absl::StrFormat("contrast %.2f", d.contrast()));
+  if (d.jpeg_quality() != 0) parts.push_back(absl::StrCat("JPEG quality ", d.jpeg_quality()));
+  return parts.empty() ? "no damage" : absl::StrJoin(parts, ", ");
+}
+
+// Collects the ballots of one deck: the reader's setting, each ballot's spec and image name, and
+// its expected reading.
+class DeckMaker {
+ public:
+  static absl::StatusOr<std::unique_ptr<DeckMaker>> Create(std::string_view name,
+                                                           std::string_view description,
+                                                           const std::string& election_short,
+                                                           const std::string& precinct_id,
+                                                           const std::string& repo_root) {
+    auto maker = std::unique_ptr<DeckMaker>(new DeckMaker());
+    maker->repo_root_ = repo_root;
+    maker->short_name_ = election_short;
+    maker->manifest_.set_name(std::string(name));
+    maker->manifest_.set_description(std::string(description));
+    maker->manifest_.set_election(ElectionPath(election_short));
+    maker->manifest_.set_precinct_id(precinct_id);
+    absl::StatusOr<const Election*> election = maker->Load(election_short);
+    if (!election.ok()) return election.status();
+    maker->election_ = *election;
+    for (const BallotStyle& style : maker->election_->ballot_styles()) {
+      for (const std::string& p : style.precinct_ids()) {
+        if (p == precinct_id && maker->style_ == nullptr) maker->style_ = &style;
+      }
+    }
+    if (maker->style_ == nullptr) {
+      return absl::NotFoundError(absl::StrCat("no ballot style of ", election_short,
+                                              " is issued at precinct ", precinct_id));
+    }
+    return maker;
+  }
+
+  static std::string ElectionPath(const std::string& short_name) {
+    return absl::StrCat(kElectionDir, short_name, "-2021.json");
+  }
+
+  // Loads (once) a fixture election by its short name ("party-list").
+  absl::StatusOr<const Election*> Load(const std::string& short_name) {
+    auto it = elections_.find(short_name);
+    if (it == elections_.end()) {
+      absl::StatusOr<Election> election =
+          LoadElectionFile(RepoPath(repo_root_, ElectionPath(short_name)));
+      if (!election.ok()) return election.status();
+      it = elections_.emplace(short_name, std::make_unique<Election>(*std::move(election))).first;
+    }
+    return it->second.get();
+  }
+
+  const BallotStyle& style() const { return *style_; }
+
+  // A ballot of the deck's own style and precinct, unmarked and undamaged.
+  RenderSpec Spec(std::uint64_t seed) const {
+    RenderSpec spec;
+    spec.set_election(manifest_.election());
+    spec.set_style_id(style_->id());
+    spec.set_precinct_id(manifest_.precinct_id());
+    spec.set_dpi(kDeckDpi);
+    spec.set_seed(seed);
+    return spec;
+  }
+
+  // Adds a ballot printed from the fixture election `ballot_election` (default: the deck's).
+  absl::Status Add(std::string_view slug, std::string_view description, const RenderSpec& spec,
+                   const std::string& ballot_election = "") {
+    const std::string short_name = ballot_election.empty() ? short_name_ : ballot_election;
+    absl::StatusOr<const Election*> printed = Load(short_name);
+    if (!printed.ok()) return printed.status();
+    DeckSetting setting;
+    setting.election = election_;
+    setting.precinct_id = manifest_.precinct_id();
+    setting.test_mode = manifest_.test_mode();
+    absl::StatusOr<DeckBallot> ballot = ExpectReading(setting, **printed, spec);
+    if (!ballot.ok()) return ballot.status();
+    ballot->set_image(absl::StrFormat("%04d-%s-%s.png", manifest_.ballots_size() + 1, short_name,
+                                      std::string(slug)));
+    ballot->set_description(std::string(description));
+    *manifest_.add_ballots() = *std::move(ballot);
+    return absl::OkStatus();
+  }
+
+  DeckManifest Take() { return std::move(manifest_); }
+
+ private:
+  DeckMaker() = default;
+
+  std::string repo_root_;
+  std::string short_name_;
+  DeckManifest manifest_;
+  std::map<std::string, std::unique_ptr<Election>> elections_;
+  const Election* election_ = nullptr;
+  const BallotStyle* style_ = nullptr;
+};
+
+// Targets of `style` grouped by contest, in ballot order.
+std::vector<std::vector<const Target*>> TargetsByContest(const BallotStyle& style) {
+  std::vector<std::vector<const Target*>> groups;
+  for (const ContestPlacement& placement : style.contests()) {
+    groups.emplace_back();
+    for (const Target& t : style.targets()) {
+      if (t.contest_id() == placement.contest_id()) groups.back().push_back(&t);
+    }
+  }
+  return groups;
+}
+
+std::string Name(const Target& t) { return absl::StrCat(t.contest_id(), ":", t.option_id()); }
+
+// Every option marked once with the clear styles in turn, then an overvote, an exclusive option
+// with another, and a blank ballot for every contest of the style.
+absl::Status MakeClean(DeckMaker& d, const Election& election, std::uint64_t seed) {
+  const MarkStyle kStyles[] = {FILLED, CHECK, CROSS, LINE, PARTIAL};
+  const BallotStyle& style = d.style();
+  for (int i = 0; i < style.targets_size(); ++i) {
+    const Target& t = style.targets(i);
+    const MarkStyle mark = kStyles[i % 5];
+    RenderSpec spec = d.Spec(seed++);
+    *spec.add_marks() = Mark(mark, {Name(t)});
+    if (absl::Status s =
+            d.Add(t.option_id(),
+                  absl::StrCat("a vote for ", t.option_id(), " (", StyleName(mark), ")"), spec);
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const std::vector<const Target*>& targets : TargetsByContest(style)) {
+    if (targets.empty()) continue;
+    const Contest* contest = FindContest(election, targets[0]->contest_id());
+    if (contest == nullptr) return absl::InternalError("style places an unknown contest");
+    std::vector<const Target*> plain, exclusive;
+    for (const Target* t : targets) {
+      const Option* o = FindOption(*contest, t->option_id());
+      (o != nullptr && o->exclusive() ? exclusive : plain).push_back(t);
+    }
+    const std::string suffix = style.contests_size() > 1 ? "-" + contest->id() : "";
+    if (plain.size() > contest->vote_for()) {
+      RenderSpec spec = d.Spec(seed++);
+      std::vector<std::string> names;
+      for (std::size_t i = 0; i <= contest->vote_for(); ++i) names.push_back(Name(*plain[i]));
+      *spec.add_marks() = Mark(FILLED, {names.front()});
+      *spec.add_marks() = Mark(CHECK, std::vector<std::string>(names.begin() + 1, names.end()));
+      if (absl::Status s =
+              d.Add(absl::StrCat("overvote", suffix),
+                    absl::StrCat("overvote: ", contest->vote_for() + 1,
+                                 " options marked in a vote for ", contest->vote_for()),
+                    spec);
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (!exclusive.empty() && !plain.empty()) {
+      RenderSpec spec = d.Spec(seed++);
+      *spec.add_marks() = Mark(CROSS, {Name(*exclusive[0])});
+      *spec.add_marks() = Mark(FILLED, {Name(*plain.back())});
+      if (absl::Status s =
+              d.Add(absl::StrCat(exclusive[0]->option_id(), "-and-", plain.back()->option_id()),
+                    absl::StrCat("overvote: exclusive option ", exclusive[0]->option_id(),
+                                 " marked together with ", plain.back()->option_id()),
+                    spec);
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  return d.Add("blank", "no mark at all: a blank ballot goes back to the voter", d.Spec(seed));
+}
+
+// A ballot with random damage and random marks: usually one clear vote, sometimes an overvote or
+// nothing.
+absl::Status AddRandom(DeckMaker& d, int n, std::uint64_t seed) {
+  Rng rng(MixSeed(seed, 0xDEC));
+  RenderSpec spec = d.Spec(seed);
+  *spec.mutable_degrade() = RandomDegradeSpec(seed);
+  const MarkStyle kStyles[] = {FILLED, CHECK, CROSS, PARTIAL};
+  std::vector<std::string> what;
+  for (const std::vector<const Target*>& targets : TargetsByContest(d.style())) {
+    if (targets.empty()) continue;
+    const double r = rng.Uniform();
+    if (r < 0.12) {
+      what.push_back(absl::StrCat(targets[0]->contest_id(), " blank"));
+      continue;
+    }
+    const int first = static_cast<int>(rng.UniformInt(0, static_cast<int>(targets.size()) - 1));
+    const MarkStyle style = kStyles[rng.UniformInt(0, 3)];
+    *spec.add_marks() = Mark(style, {Name(*targets[first])});
+    std::string marked = absl::StrCat(targets[first]->option_id(), " (", StyleName(style), ")");
+    if (r < 0.25 && targets.size() > 1) {
+      const int second =
+          (first + 1 + static_cast<int>(rng.UniformInt(0, static_cast<int>(targets.size()) - 2))) %
+          static_cast<int>(targets.size());
+      *spec.add_marks() = Mark(FILLED, {Name(*targets[second])});
+      absl::StrAppend(&marked, " and ", targets[second]->option_id(), " (filled)");
+    }
+    what.push_back(marked);
+  }
+  return d.Add(absl::StrFormat("random-damage-%02d", n),
+               absl::StrCat("random damage (", DegradeSummary(spec.degrade()),
+                            "); marks: ", absl::StrJoin(what, "; ")),
+               spec);
+}
+
+// Each kind of damage alone at the strongest a reader must cope with, on a ballot with one vote.
+absl::Status AddEachDamageAlone(DeckMaker& d, std::uint64_t seed) {
+  std::vector<std::pair<std::string, DegradeSpec>> damage;
+  auto add = [&damage](std::string slug, std::function<void(DegradeSpec&)> set) {
+    DegradeSpec spec;
+    set(spec);
+    damage.emplace_back(std::move(slug), spec);
+  };
+  add("skew-plus-5", [](DegradeSpec& s) { s.set_rotation_deg(kMaxRotationDeg); });
+  add("skew-minus-5", [](DegradeSpec& s) { s.set_rotation_deg(-kMaxRotationDeg); });
+  add("upside-down", [](DegradeSpec& s) { s.set_upside_down(true); });
+  add("scale-0.97", [](DegradeSpec& s) { s.set_scale(0.97); });
+  add("scale-1.03", [](DegradeSpec& s) { s.set_scale(1.03); });
+  add("shift-3mm", [](DegradeSpec& s) {
+    s.set_shift_x_mm(3);
+    s.set_shift_y_mm(-3);
+  });
+  add("blur-1.5px", [](DegradeSpec& s) { s.set_blur_sigma_px(1.5); });
+  add("noise-10", [](DegradeSpec& s) { s.set_noise_sigma(10); });
+  add("dust-60", [](DegradeSpec& s) { s.set_dust_specks(60); });
+  add("fold", [](DegradeSpec& s) { s.set_fold(true); });
+  add("streak", [](DegradeSpec& s) { s.set_streak(true); });
+  add("contrast-0.5", [](DegradeSpec& s) { s.set_contrast(0.5); });
+  add("jpeg-40", [](DegradeSpec& s) { s.set_jpeg_quality(40); });
+  const MarkStyle kStyles[] = {CHECK, FILLED, CROSS};
+  const BallotStyle& style = d.style();
+  for (std::size_t i = 0; i < damage.size(); ++i) {
+    const Target& t = style.targets(static_cast<int>((i * 5) % style.targets_size()));
+    const MarkStyle mark = kStyles[i % 3];
+    RenderSpec spec = d.Spec(seed + i);
+    *spec.add_marks() = Mark(mark, {Name(t)});
+    *spec.mutable_degrade() = damage[i].second;
+    if (absl::Status s = d.Add(damage[i].first,
+                               absl::StrCat(DegradeSummary(damage[i].second), " alone; a vote for ",
+                                            t.option_id(), " (", StyleName(mark), ")"),
+                               spec);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The cases a reader must get right beyond plain votes.
+absl::Status MakeEdge(DeckMaker& d, std::uint64_t seed) {
+  struct Case {
+    std::string slug, description;
+    std::function<void(RenderSpec&)> make;
+    std::string printed_from = "";  // another fixture election, or "" for the deck's
+  };
+  const std::vector<Case> cases = {
+      {"against-all-and-ata-jurt", "\"against all\" marked together with a party: overvote",
+       [](RenderSpec& s) {
+         *s.add_marks() = Mark(CROSS, {"against-all"});
+         *s.add_marks() = Mark(FILLED, {"ata-jurt"});
+       }},
+      {"pencil-line", "one 1 mm #2 pencil line across the whole target of ishenim: a vote",
+       [](RenderSpec& s) { *s.add_marks() = Mark(LINE, {"ishenim"}); }},
+      {"stray-marks-and-vote", "a vote for yntymak and four pen scribbles away from every target",
+       [](RenderSpec& s) {
+         *s.add_marks() = Mark(FILLED, {"yntymak"});
+         s.set_stray_marks(4);
+       }},
+      {"stray-marks-only", "pen scribbles away from every target and no vote: blank",
+       [](RenderSpec& s) { s.set_stray_marks(5); }},
+      {"other-election", "a presidential ballot fed into the party-list reader",
+       [](RenderSpec& s) {
+         s.set_election(DeckMaker::ElectionPath("presidential"));
+         s.set_style_id("president");
+         *s.add_marks() = Mark(FILLED, {"japarov"});
+       },
+       "presidential"},
+      {"test-ballot", "a test-deck ballot fed while counting live ballots",
+       [](RenderSpec& s) {
+         s.set_test(true);
+         *s.add_marks() = Mark(FILLED, {"alyans"});
+       }},
+      {"no-barcode", "the barcode area is blank",
+       [](RenderSpec& s) {
+         s.set_no_barcode(true);
+         *s.add_marks() = Mark(FILLED, {"alyans"});
+       }},
+      {"upside-down", "fed upside down; a check for butun-kyrgyzstan",
+       [](RenderSpec& s) {
+         s.mutable_degrade()->set_upside_down(true);
+         *s.add_marks() = Mark(CHECK, {"butun-kyrgyzstan"});
+       }},
+      {"wrong-precinct", "a ballot of precinct 2001 fed at precinct 1001",
+       [](RenderSpec& s) {
+         s.set_precinct_id("2001");
+         *s.add_marks() = Mark(FILLED, {"ata-meken"});
+       }},
+      {"foreign-sheet", "a sheet that is not a ballot: text, no fiducials",
+       [](RenderSpec& s) { s.set_blank_page(true); }},
+      {"light-mark", "a faint pencil fill of azattyk: marginal, goes back to the voter",
+       [](RenderSpec& s) { *s.add_marks() = Mark(LIGHT, {"azattyk"}); }},
+      {"light-and-filled",
+       "a vote for social-democrats and a faint fill of reforma: valid or overvote",
+       [](RenderSpec& s) {
+         *s.add_marks() = Mark(FILLED, {"social-democrats"});
+         *s.add_marks() = Mark(LIGHT, {"reforma"});
+       }},
+      {"partial-fill", "about half of the target of mekenchil filled: a vote",
+       [](RenderSpec& s) { *s.add_marks() = Mark(PARTIAL, {"mekenchil"}); }},
+      {"check-300dpi", "a check for respublika imaged at 300 dpi",
+       [](RenderSpec& s) {
+         s.set_dpi(300);
+         *s.add_marks() = Mark(CHECK, {"respublika"});
+       }},
+      {"fold-and-dust", "a vote for emgek on a folded, dusty sheet: neither counts as a vote",
+       [](RenderSpec& s) {
+         *s.add_marks() = Mark(FILLED, {"emgek"});
+         s.mutable_degrade()->set_fold(true);
+         s.mutable_degrade()->set_dust_specks(80);
+       }},
+      {"cross-in-last-row", "a cross for el-umutu, the last party before \"against all\"",
+       [](RenderSpec& s) { *s.add_marks() = Mark(CROSS, {"el-umutu"}); }},
+  };
+  for (const Case& c : cases) {
+    RenderSpec spec = d.Spec(seed++);
+    c.make(spec);
+    if (absl::Status s = d.Add(c.slug, c.description, spec, c.printed_from); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+struct DeckDefinition {
+  const char* name;
+  const char* kind;
+  const char* election;  // short name of the fixture election
+  const char* precinct;
+  std::uint64_t seed;
+  const char* description;
+};
+
+constexpr DeckDefinition kDecks[] = {
+    {"clean-party-list", "clean", "party-list", "1001", 1000,
+     "Party list, undamaged, 200 dpi: every option marked once, overvotes, a blank ballot."},
+    {"clean-single-mandate-1001", "clean", "single-mandate", "1001", 2000,
+     "Single-mandate district 1, undamaged, 200 dpi: every option, overvotes, blank."},
+    {"clean-single-mandate-2001", "clean", "single-mandate", "2001", 3000,
+     "Single-mandate district 2, undamaged, 200 dpi: every option, overvotes, blank."},
+    {"clean-presidential", "clean", "presidential", "1002", 4000,
+     "Presidential, undamaged, 200 dpi: every candidate, an overvote, blank."},
+    {"clean-referendum", "clean", "referendum", "2001", 5000,
+     "Referendum, undamaged, 200 dpi: every answer, overvotes, blank."},
+    {"edge", "edge", "party-list", "1001", 9000,
+     "Party list at precinct 1001, live: the cases beyond plain votes (exclusive overvote, "
+     "pencil line, stray marks, other election, test ballot, no barcode, upside down, wrong "
+     "precinct, foreign sheet, light and partial marks, 300 dpi, fold and dust)."},
+    {"degraded-party-list", "degraded", "party-list", "1001", 11000,
+     "Party list with scanner damage: random combinations, then each damage alone at its "
+     "strongest. Images are rendered at test time (esep deck build)."},
+    {"degraded-single-mandate", "degraded", "single-mandate", "2001", 12000,
+     "Single-mandate district 2 with random scanner damage. Images are rendered at test time."},
+    {"degraded-presidential", "degraded", "presidential", "1001", 13000,
+     "Presidential with random scanner damage. Images are rendered at test time."},
+    {"degraded-referendum", "degraded", "referendum", "1002", 14000,
+     "Referendum with random scanner damage. Images are rendered at test time."},
+};
+
+}  // namespace
+
+std::vector<std::string> DeckNames(std::string_view kind) {
+  std::vector<std::string> names;
+  for (const DeckDefinition& deck : kDecks) {
+    if (kind.empty() || kind == deck.kind) names.push_back(deck.name);
+  }
+  return names;
+}
+
+absl::StatusOr<DeckManifest> GenerateDeck(std::string_view name, const std::string& repo_root) {
+  const DeckDefinition* def = nullptr;
+  for (const DeckDefinition& deck : kDecks) {
+    if (name == deck.name) def = &deck;
+  }
+  if (def == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no deck named \"", std::string(name), "\" (decks: ",
+                                            absl::StrJoin(DeckNames(""), ", "), ")"));
+  }
+  absl::StatusOr<std::unique_ptr<DeckMaker>> maker =
+      DeckMaker::Create(def->name, def->description, def->election, def->precinct, repo_root);
+  if (!maker.ok()) return maker.status();
+  DeckMaker& d = **maker;
+  absl::StatusOr<const Election*> election = d.Load(def->election);
+  if (!election.ok()) return election.status();
+  const std::string kind = def->kind;
+  absl::Status status;
+  if (kind == "clean") {
+    status = MakeClean(d, **election, def->seed);
+  } else if (kind == "edge") {
+    status = MakeEdge(d, def->seed);
+  } else {
+    const int random_ballots = std::string_view(def->election) == "party-list" ? 12 : 6;
+    for (int i = 0; i < random_ballots && status.ok(); ++i) {
+      status = AddRandom(d, i + 1, def->seed + static_cast<std::uint64_t>(i));
+    }
+    if (status.ok() && std::string_view(def->election) == "party-list") {
+      status = AddEachDamageAlone(d, def->seed + 500);
+    }
+  }
+  if (!status.ok()) return status;
+  return d.Take();
+}
+
+}  // namespace esep::render
