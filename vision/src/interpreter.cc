@@ -129,7 +129,6 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
           failure = attempt.reason;
           failure_detail = attempt.detail;
         }
-        if (attempt.reason == NOT_A_BALLOT_PAGE) break;  // same marks either way round
         continue;
       }
       details.registered = true;
