@@ -246,5 +246,29 @@ TEST_F(BadInputTest, RandomNoiseAndPhotoLikeImages) {
   ExpectRejected(View(photo), {NOT_A_BALLOT_PAGE, REGISTRATION_FAILED, NO_BARCODE});
 }
 
+// Styles may place their registration marks differently: each distinct layout is tried, and the
+// style the barcode names is read with its own marks.
+TEST(InterpreterLayoutTest, ReadsAStyleWhoseMarksArePlacedDifferently) {
+  Election election = testing::LoadFixtureElection("fixtures/elections/single-mandate-2021.json");
+  BallotStyle& second = *election.mutable_ballot_styles(1);
+  for (Fiducial& f : *second.mutable_fiducials()) {
+    f.mutable_center()->set_x_mm(f.center().x_mm() < 105 ? 14 : 196);
+    f.mutable_center()->set_y_mm(f.center().y_mm() < 148 ? 8 : 283);
+  }
+  absl::StatusOr<Interpreter> interpreter = Interpreter::Create(election);
+  ASSERT_TRUE(interpreter.ok()) << interpreter.status();
+  SyntheticBallot b;
+  b.barcode_text = BarcodeText(election, second.id(), second.precinct_ids(0), false);
+  b.marks[second.targets(1).option_id()] = SyntheticMark::kFilled;
+  const cv::Mat image = DrawBallot(second, b);
+  const Interpretation in = interpreter->Interpret(View(image));
+  ASSERT_TRUE(in.accepted()) << in.detail();
+  EXPECT_EQ(in.identity().style_id(), second.id());
+  ASSERT_EQ(in.contests_size(), 1);
+  ASSERT_EQ(in.contests(0).selections_size(), 1);
+  EXPECT_EQ(in.contests(0).selections(0), second.targets(1).option_id());
+  EXPECT_LT(in.registration_residual_px(), 1.5);
+}
+
 }  // namespace
 }  // namespace esep::vision

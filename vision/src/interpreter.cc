@@ -116,6 +116,7 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
   RegistrationResult reg;
   BarcodeReading barcode;
   bool read = false;
+  int used_layout = 0;
   for (int layout : layouts_) {
     const BallotStyle& style = election_.ballot_styles(layout);
     for (int orientation : {0, 180}) {
@@ -144,6 +145,7 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
       reg = std::move(attempt);
       barcode = std::move(reading);
       read = true;
+      used_layout = layout;
       break;
     }
     if (read) break;
@@ -167,7 +169,7 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
     return details;
   }
   const BallotStyle& style = *FindBallotStyle(election_, barcode.identity.style_id());
-  if (LayoutKey(style) != LayoutKey(election_.ballot_styles(layouts_.front())) ||
+  if (LayoutKey(style) != LayoutKey(election_.ballot_styles(used_layout)) ||
       reg.found.size() != static_cast<std::size_t>(style.fiducials_size())) {
     // The style's own marks are placed differently from the layout the barcode was found with.
     reg = registration.Register(mat, style, reg.orientation_degrees);
