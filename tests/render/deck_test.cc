@@ -2,13 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 #include <set>
 #include <sstream>
 
 #include "esep/proto/election.h"
+#include "esep/render/marks.h"
 #include "esep/render/render.h"
 #include "esep/render/spec.h"
 
@@ -232,6 +236,45 @@ std::filesystem::path DeckDir(const std::string& name) {
   return std::filesystem::path(kRoot) / "fixtures" / "decks" / name;
 }
 
+// Scores every target interior of a page the way the interpreter is told to (mean darkness
+// relative to the paper, over the paper-to-ink range) and checks that the class each score falls
+// in (definite / marginal thresholds of the election) is one the manifest allows. For accepted
+// ballots whose sheet was not moved (no skew, scale or shift); an upside-down one is turned back.
+void ExpectScoresFitAllowedClasses(const DeckBallot& ballot, cv::Mat page,
+                                   const Election& election) {
+  const RenderSpec& spec = ballot.render();
+  const DegradeSpec& damage = spec.degrade();
+  ASSERT_TRUE(ballot.expect_accepted());
+  ASSERT_TRUE(damage.rotation_deg() == 0 && damage.scale() == 0 && damage.shift_x_mm() == 0 &&
+              damage.shift_y_mm() == 0);
+  if (damage.upside_down()) cv::rotate(page, page, cv::ROTATE_180);
+  const double contrast = damage.contrast() == 0 ? 1.0 : damage.contrast();
+  const double paper = 128 + 127 * contrast, ink = 128 - 128 * contrast;
+  const BallotStyle* style = FindBallotStyle(election, spec.style_id());
+  ASSERT_NE(style, nullptr);
+  ASSERT_EQ(ballot.targets_size(), style->targets_size());
+  const MarkThresholds& thresholds = election.mark_thresholds();
+  for (int i = 0; i < style->targets_size(); ++i) {
+    const cv::Rect interior =
+        TargetInterior(style->targets(i).area(), static_cast<int>(spec.dpi()), page.size());
+    ASSERT_GT(interior.area(), 0);
+    double sum = 0;
+    for (int y = interior.y; y < interior.y + interior.height; ++y) {
+      for (int x = interior.x; x < interior.x + interior.width; ++x) {
+        sum += std::clamp((paper - page.at<unsigned char>(y, x)) / (paper - ink), 0.0, 1.0);
+      }
+    }
+    const double score = sum / interior.area();
+    const MarkClass measured = score >= thresholds.definite()   ? MARKED
+                               : score >= thresholds.marginal() ? MARGINAL
+                                                                : EMPTY;
+    const auto& allowed = ballot.targets(i).allowed();
+    EXPECT_TRUE(std::find(allowed.begin(), allowed.end(), measured) != allowed.end())
+        << ballot.image() << " " << ballot.targets(i).option_id() << ": score " << score
+        << " reads " << MarkClass_Name(measured);
+  }
+}
+
 TEST(CommittedDecksTest, ManifestsAreUpToDate) {
   const std::vector<std::string> names = DeckNames("");
   ASSERT_GE(names.size(), 7u);
@@ -246,8 +289,9 @@ TEST(CommittedDecksTest, ManifestsAreUpToDate) {
   }
 }
 
-// Re-renders every committed image of the clean and edge decks and compares bytes.
-TEST(CommittedDecksTest, ImagesAreUpToDate) {
+// Re-renders every committed image of the clean and edge decks and compares bytes; on the way,
+// checks that the targets of the accepted ones score as their expectations say.
+TEST(CommittedDecksTest, ImagesAreUpToDateAndScoreAsExpected) {
   std::vector<std::string> names = DeckNames("clean");
   names.push_back("edge");
   std::map<std::string, Election> elections;
@@ -275,6 +319,7 @@ TEST(CommittedDecksTest, ImagesAreUpToDate) {
           std::equal(png->begin(), png->end(), committed.begin(),
                      [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); }))
           << name << "/" << ballot.image() << " differs from its re-rendering";
+      if (ballot.expect_accepted()) ExpectScoresFitAllowedClasses(ballot, *page, it->second);
       ++images;
     }
     // No image left over from an older version of the deck.
@@ -286,6 +331,28 @@ TEST(CommittedDecksTest, ImagesAreUpToDate) {
     }
   }
   EXPECT_GT(images, 60);
+}
+
+// The ballots of the degraded party-list deck whose damage leaves the sheet in place: their
+// targets still score as expected (blur, noise, dust, fold, streak, low contrast, JPEG).
+TEST(CommittedDecksTest, DamageInPlaceKeepsTheExpectedScores) {
+  absl::StatusOr<DeckManifest> manifest =
+      LoadManifest((DeckDir("degraded-party-list") / "manifest.json").string());
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  const Election election = Load("party-list-2021");
+  int checked = 0;
+  for (const DeckBallot& ballot : manifest->ballots()) {
+    const DegradeSpec& d = ballot.render().degrade();
+    if (d.rotation_deg() != 0 || d.scale() != 0 || d.shift_x_mm() != 0 || d.shift_y_mm() != 0 ||
+        !ballot.expect_accepted()) {
+      continue;
+    }
+    absl::StatusOr<cv::Mat> page = RenderFromSpec(ballot.render(), election);
+    ASSERT_TRUE(page.ok()) << ballot.image() << ": " << page.status();
+    ExpectScoresFitAllowedClasses(ballot, *page, election);
+    ++checked;
+  }
+  EXPECT_GE(checked, 8);
 }
 
 // What the clean decks promise: every option of every fixture election marked in some accepted

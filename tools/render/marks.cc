@@ -27,7 +27,7 @@ constexpr double kCheckMinScore = 0.08;  // a tick is widened, never below this 
 class MarkCanvas {
  public:
   // `roi` in page pixels; the mask covers it.
-  MarkCanvas(const cv::Rect& roi) : roi_(roi), mask_(roi.size(), CV_8UC1, cv::Scalar(0)) {}
+  explicit MarkCanvas(const cv::Rect& roi) : roi_(roi), mask_(roi.size(), CV_8UC1, cv::Scalar(0)) {}
 
   cv::Point ToFixed(cv::Point2d p) const {
     return {static_cast<int>(std::lround((p.x - roi_.x) * kSubPixel)),
