@@ -71,6 +71,7 @@ TEST_F(InterpreterTest, ReadsAValidVote) {
   EXPECT_EQ(in.contests(0).outcome(), VALID);
   ASSERT_EQ(in.contests(0).selections_size(), 1);
   EXPECT_EQ(in.contests(0).selections(0), "ishenim");
+  EXPECT_FALSE(in.return_to_voter());
 }
 
 TEST_F(InterpreterTest, ReadsPencilLineAndFaintFill) {
@@ -83,6 +84,7 @@ TEST_F(InterpreterTest, ReadsPencilLineAndFaintFill) {
   EXPECT_EQ(FindTarget(in, "ordo")->mark(), MARGINAL) << FindTarget(in, "ordo")->score();
   EXPECT_EQ(in.contests(0).outcome(), VALID);
   EXPECT_TRUE(in.contests(0).has_marginal());
+  EXPECT_TRUE(in.return_to_voter());
 }
 
 TEST_F(InterpreterTest, AgainstAllWithAnotherIsOvervote) {
@@ -93,12 +95,14 @@ TEST_F(InterpreterTest, AgainstAllWithAnotherIsOvervote) {
   ASSERT_TRUE(in.accepted()) << in.detail();
   EXPECT_EQ(in.contests(0).outcome(), OVERVOTE);
   EXPECT_EQ(in.contests(0).selections_size(), 0);
+  EXPECT_TRUE(in.return_to_voter());
 }
 
 TEST_F(InterpreterTest, BlankBallotIsBlank) {
   const Interpretation in = Read(Ballot());
   ASSERT_TRUE(in.accepted()) << in.detail();
   EXPECT_EQ(in.contests(0).outcome(), BLANK);
+  EXPECT_TRUE(in.return_to_voter());
 }
 
 TEST_F(InterpreterTest, ReadsABallotFedUpsideDownAndSkewed) {
@@ -240,6 +244,30 @@ TEST_F(BadInputTest, RandomNoiseAndPhotoLikeImages) {
   }
   cv::GaussianBlur(photo, photo, cv::Size(0, 0), 3);
   ExpectRejected(View(photo), {NOT_A_BALLOT_PAGE, REGISTRATION_FAILED, NO_BARCODE});
+}
+
+// Styles may place their registration marks differently: each distinct layout is tried, and the
+// style the barcode names is read with its own marks.
+TEST(InterpreterLayoutTest, ReadsAStyleWhoseMarksArePlacedDifferently) {
+  Election election = testing::LoadFixtureElection("fixtures/elections/single-mandate-2021.json");
+  BallotStyle& second = *election.mutable_ballot_styles(1);
+  for (Fiducial& f : *second.mutable_fiducials()) {
+    f.mutable_center()->set_x_mm(f.center().x_mm() < 105 ? 14 : 196);
+    f.mutable_center()->set_y_mm(f.center().y_mm() < 148 ? 8 : 283);
+  }
+  absl::StatusOr<Interpreter> interpreter = Interpreter::Create(election);
+  ASSERT_TRUE(interpreter.ok()) << interpreter.status();
+  SyntheticBallot b;
+  b.barcode_text = BarcodeText(election, second.id(), second.precinct_ids(0), false);
+  b.marks[second.targets(1).option_id()] = SyntheticMark::kFilled;
+  const cv::Mat image = DrawBallot(second, b);
+  const Interpretation in = interpreter->Interpret(View(image));
+  ASSERT_TRUE(in.accepted()) << in.detail();
+  EXPECT_EQ(in.identity().style_id(), second.id());
+  ASSERT_EQ(in.contests_size(), 1);
+  ASSERT_EQ(in.contests(0).selections_size(), 1);
+  EXPECT_EQ(in.contests(0).selections(0), second.targets(1).option_id());
+  EXPECT_LT(in.registration_residual_px(), 1.5);
 }
 
 }  // namespace

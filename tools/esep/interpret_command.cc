@@ -54,6 +54,7 @@ std::string ToJsonLine(const std::string& image, const Interpretation& in) {
       ",\"style\":", JsonString(in.identity().style_id()),
       ",\"precinct\":", JsonString(in.identity().precinct_id()),
       ",\"test\":", in.identity().test() ? "true" : "false",
+      ",\"return_to_voter\":", in.return_to_voter() ? "true" : "false",
       ",\"orientation\":", in.orientation_degrees(),
       absl::StrFormat(",\"residual_px\":%.3f", in.registration_residual_px()), ",\"contests\":[");
   for (int i = 0; i < in.contests_size(); ++i) {
@@ -88,7 +89,8 @@ void PrintText(const std::string& image, const Interpretation& in) {
   std::cout << image << ": accepted, style " << in.identity().style_id() << ", precinct "
             << in.identity().precinct_id() << (in.identity().test() ? " (test ballot)" : "")
             << ", fed at " << in.orientation_degrees() << " degrees, residual "
-            << absl::StrFormat("%.2f", in.registration_residual_px()) << " px\n";
+            << absl::StrFormat("%.2f", in.registration_residual_px()) << " px"
+            << (in.return_to_voter() ? ", to be returned to the voter" : "") << "\n";
   for (const ContestReading& c : in.contests()) {
     std::cout << "  contest " << c.contest_id() << ": " << Lower(ContestOutcome_Name(c.outcome()));
     if (c.selections_size() > 0) {

@@ -3,7 +3,10 @@
 #include <ZXing/ReadBarcode.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "esep/proto/ballot_identity.h"
@@ -24,6 +27,97 @@ ZXing::BarcodeFormat FormatOf(BarcodeSymbology symbology) {
     default:
       return ZXing::BarcodeFormat::QRCode;
   }
+}
+
+ZXing::Result Decode(const cv::Mat& view, const ZXing::DecodeHints& hints) {
+  const ZXing::ImageView zx(view.ptr<std::uint8_t>(0), view.cols, view.rows,
+                            ZXing::ImageFormat::Lum, static_cast<int>(view.step[0]));
+  return ZXing::ReadBarcode(zx, hints);
+}
+
+// `view` box-averaged by `factor` and its gray levels stretched so that the 1st and 99th
+// percentiles become 0 and 255 (integer arithmetic: the same bytes on every machine).
+cv::Mat Stretch(const cv::Mat& view, int factor) {
+  const int w = view.cols / factor, h = view.rows / factor;
+  cv::Mat out(h, w, CV_8UC1);
+  std::array<int, 256> hist{};
+  for (int r = 0; r < h; ++r) {
+    for (int c = 0; c < w; ++c) {
+      int sum = 0;
+      for (int dy = 0; dy < factor; ++dy) {
+        const std::uint8_t* row = view.ptr<std::uint8_t>(r * factor + dy);
+        for (int dx = 0; dx < factor; ++dx) sum += row[c * factor + dx];
+      }
+      const int v = (sum + factor * factor / 2) / (factor * factor);
+      out.at<std::uint8_t>(r, c) = static_cast<std::uint8_t>(v);
+      ++hist[static_cast<std::size_t>(v)];
+    }
+  }
+  const long long total = static_cast<long long>(w) * h;
+  int lo = 0, hi = 255;
+  long long seen = 0;
+  for (int v = 0; v < 256; ++v) {
+    seen += hist[static_cast<std::size_t>(v)];
+    if (seen * 100 <= total) lo = v;
+    if (seen * 100 < total * 99) hi = v + 1;
+  }
+  hi = std::min(hi, 255);
+  if (hi - lo < 8) return out;
+  for (int r = 0; r < h; ++r) {
+    std::uint8_t* row = out.ptr<std::uint8_t>(r);
+    for (int c = 0; c < w; ++c)
+      row[c] = static_cast<std::uint8_t>(std::clamp((row[c] - lo) * 255 / (hi - lo), 0, 255));
+  }
+  return out;
+}
+
+// Twice the size, bilinear with weights 9/16, 3/16, 3/16, 1/16.
+cv::Mat Upsample2x(const cv::Mat& view) {
+  cv::Mat out(view.rows * 2, view.cols * 2, CV_8UC1);
+  for (int r = 0; r < out.rows; ++r) {
+    const int r0 = r / 2;
+    const int r1 = std::clamp(r % 2 ? r0 + 1 : r0 - 1, 0, view.rows - 1);
+    const std::uint8_t* near_row = view.ptr<std::uint8_t>(r0);
+    const std::uint8_t* far_row = view.ptr<std::uint8_t>(r1);
+    std::uint8_t* dst = out.ptr<std::uint8_t>(r);
+    for (int c = 0; c < out.cols; ++c) {
+      const int c0 = c / 2;
+      const int c1 = std::clamp(c % 2 ? c0 + 1 : c0 - 1, 0, view.cols - 1);
+      dst[c] = static_cast<std::uint8_t>(
+          (9 * near_row[c0] + 3 * near_row[c1] + 3 * far_row[c0] + far_row[c1] + 8) / 16);
+    }
+  }
+  return out;
+}
+
+// Unsharp masking: 2 * pixel - mean of its 7 x 7 neighbourhood, clamped.
+cv::Mat Sharpen(const cv::Mat& view) {
+  constexpr int kRadius = 3;
+  const int w = view.cols, h = view.rows;
+  std::vector<long long> integral(static_cast<std::size_t>(w + 1) * (h + 1), 0);
+  auto at = [&](int r, int c) -> long long& {
+    return integral[static_cast<std::size_t>(r) * (w + 1) + c];
+  };
+  for (int r = 0; r < h; ++r) {
+    const std::uint8_t* row = view.ptr<std::uint8_t>(r);
+    long long running = 0;
+    for (int c = 0; c < w; ++c) {
+      running += row[c];
+      at(r + 1, c + 1) = at(r, c + 1) + running;
+    }
+  }
+  cv::Mat out(h, w, CV_8UC1);
+  for (int r = 0; r < h; ++r) {
+    const int r0 = std::max(0, r - kRadius), r1 = std::min(h, r + kRadius + 1);
+    for (int c = 0; c < w; ++c) {
+      const int c0 = std::max(0, c - kRadius), c1 = std::min(w, c + kRadius + 1);
+      const long long sum = at(r1, c1) - at(r0, c1) - at(r1, c0) + at(r0, c0);
+      const long long mean = sum / (static_cast<long long>(r1 - r0) * (c1 - c0));
+      out.at<std::uint8_t>(r, c) = static_cast<std::uint8_t>(
+          std::clamp<long long>(2 * view.at<std::uint8_t>(r, c) - mean, 0, 255));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -54,15 +148,26 @@ BarcodeReading BallotIdentityReader::Read(const cv::Mat& image, const BarcodeSpe
     return reading;
   }
   const cv::Mat view = image(crop);
-  const ZXing::ImageView zx(view.ptr<std::uint8_t>(0), view.cols, view.rows,
-                            ZXing::ImageFormat::Lum, static_cast<int>(view.step[0]));
   ZXing::DecodeHints hints;
   hints.setFormats(FormatOf(spec.symbology()));
   hints.setTryRotate(true);
   hints.setTryHarder(true);
   hints.setTryDownscale(false);
   hints.setMaxNumberOfSymbols(1);
-  const ZXing::Result result = ZXing::ReadBarcode(zx, hints);
+  ZXing::Result result = Decode(view, hints);
+  if (!result.isValid()) {
+    // A blurred, noisy or low-contrast scan. Each retry runs only when the one before failed:
+    // the crop doubled in size (ZXing finds blurred finder patterns better with more pixels per
+    // module), then sharpened and doubled, then stretched to the full gray range at half size
+    // and thresholded at its histogram's valley. All in integer arithmetic: the same bytes, so
+    // the same outcome, on every machine.
+    result = Decode(Upsample2x(view), hints);
+    if (!result.isValid()) result = Decode(Upsample2x(Sharpen(view)), hints);
+    if (!result.isValid()) {
+      hints.setBinarizer(ZXing::Binarizer::GlobalHistogram);
+      result = Decode(Stretch(view, 2), hints);
+    }
+  }
   if (!result.isValid()) {
     reading.reason = NO_BARCODE;
     reading.detail = "no readable barcode in the barcode area";

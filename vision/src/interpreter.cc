@@ -46,6 +46,7 @@ int Progress(RejectionReason reason) {
 
 void Reject(InterpretationDetails* details, RejectionReason reason, std::string detail) {
   details->interpretation.set_accepted(false);
+  details->interpretation.set_return_to_voter(true);
   details->interpretation.set_reason(reason);
   details->interpretation.set_detail(std::move(detail));
   details->interpretation.clear_targets();
@@ -115,6 +116,7 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
   RegistrationResult reg;
   BarcodeReading barcode;
   bool read = false;
+  int used_layout = 0;
   for (int layout : layouts_) {
     const BallotStyle& style = election_.ballot_styles(layout);
     for (int orientation : {0, 180}) {
@@ -128,7 +130,6 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
           failure = attempt.reason;
           failure_detail = attempt.detail;
         }
-        if (attempt.reason == NOT_A_BALLOT_PAGE) break;  // same marks either way round
         continue;
       }
       details.registered = true;
@@ -144,6 +145,7 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
       reg = std::move(attempt);
       barcode = std::move(reading);
       read = true;
+      used_layout = layout;
       break;
     }
     if (read) break;
@@ -167,7 +169,7 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
     return details;
   }
   const BallotStyle& style = *FindBallotStyle(election_, barcode.identity.style_id());
-  if (LayoutKey(style) != LayoutKey(election_.ballot_styles(layouts_.front())) ||
+  if (LayoutKey(style) != LayoutKey(election_.ballot_styles(used_layout)) ||
       reg.found.size() != static_cast<std::size_t>(style.fiducials_size())) {
     // The style's own marks are placed differently from the layout the barcode was found with.
     reg = registration.Register(mat, style, reg.orientation_degrees);
@@ -211,6 +213,11 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
     *out.add_contests() = ApplyContestRules(*contest, readings);
   }
   out.set_accepted(true);
+  bool back = false;
+  for (const ContestReading& contest : out.contests()) {
+    back = back || contest.outcome() != VALID || contest.has_marginal();
+  }
+  out.set_return_to_voter(back);
   return details;
 }
 

@@ -15,6 +15,13 @@ namespace {
 
 using Histogram = std::array<int, 256>;
 
+// Euclidean distance through sqrt, which IEEE 754 rounds exactly on every machine (std::hypot
+// need not).
+double Distance(const PointPx& a, const PointPx& b) {
+  const double dx = a.x - b.x, dy = a.y - b.y;
+  return std::sqrt(dx * dx + dy * dy);
+}
+
 // Gray level below which a fraction `p` of the histogram's pixels lie.
 int Percentile(const Histogram& hist, double p) {
   long long total = 0;
@@ -210,7 +217,7 @@ std::vector<MarkFound> FindMarks(const cv::Mat& image, PointPx expected, double 
       for (int c = core.x; c < core.x + core.width; ++c) ++inner_hist[row[c]];
     }
     found.push_back(MarkFound{center, fine_area, paper, Percentile(inner_hist, 0.5),
-                              std::hypot(center.x - expected.x, center.y - expected.y)});
+                              Distance(center, expected)});
   }
   std::stable_sort(found.begin(), found.end(),
                    [](const MarkFound& a, const MarkFound& b) { return a.distance < b.distance; });
@@ -347,7 +354,7 @@ RegistrationResult Registration::Register(const cv::Mat& image, const BallotStyl
       double residual = 0;
       for (std::size_t i = 0; i < page_points.size(); ++i) {
         const PointPx p = transform.ToImage(page_points[i].x, page_points[i].y);
-        residual = std::max(residual, std::hypot(p.x - image_points[i].x, p.y - image_points[i].y));
+        residual = std::max(residual, Distance(p, image_points[i]));
       }
       const std::array<double, 6>& m = transform.coefficients();
       const bool right_way = flipped ? (m[0] < 0 && m[4] < 0) : (m[0] > 0 && m[4] > 0);

@@ -41,7 +41,9 @@ struct MarkScorerOptions {
 // background do not shift it. Streaks from dirt on the sensor run down the whole image: each
 // image column's own paper level (a high percentile over the page's height, which a mark or a
 // printed box cannot darken) is measured and its darkening taken out, so a streak through a box
-// never looks like a mark. Only the target regions are read, through the page transform.
+// never looks like a mark; the same is done for image rows (a fold or line across the sheet).
+// Only the target regions (and a sparse sample of their rows and columns) are read, through the
+// page transform.
 class MarkScorer {
  public:
   MarkScorer(const cv::Mat& image, const PageTransform& transform, int ink_level,
