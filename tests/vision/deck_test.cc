@@ -22,6 +22,7 @@
 #include "esep/render/degrade.h"
 #include "esep/render/spec.h"
 #include "esep/vision/interpreter.h"
+#include "esep/vision/return_policy.h"
 
 // Fontconfig (under Pango, which renders the degraded decks) keeps its caches until exit; under
 // -DESEP_SANITIZE=ON LeakSanitizer would report them as leaks of this test.
@@ -71,7 +72,7 @@ cv::Mat LoadOrRender(const fs::path& manifest_dir, const DeckBallot& ballot,
 
 // Compares one ballot's interpretation with its expectations, recording failures.
 void Check(const std::string& deck, const DeckBallot& ballot, const Interpretation& in,
-           DeckTally* tally) {
+           const ReturnPolicy& policy, DeckTally* tally) {
   SCOPED_TRACE(deck + "/" + ballot.image() + " (" + ballot.description() + ")");
   ++tally->ballots;
   bool right = true;
@@ -138,7 +139,7 @@ void Check(const std::string& deck, const DeckBallot& ballot, const Interpretati
       }
     }
   }
-  if (in.return_to_voter() != ballot.expect_returned()) {
+  if (DecideBallot(in, policy).cast == ballot.expect_returned()) {
     ADD_FAILURE() << "expected the ballot " << (ballot.expect_returned() ? "" : "not ")
                   << "to be returned to the voter";
     right = false;
@@ -202,7 +203,7 @@ TEST(DeckTest, EveryFixtureDeckReadsAsItsManifestSays) {
       ASSERT_TRUE(image.isContinuous());
       const GrayImage view{std::span<const std::uint8_t>(image.data, image.total()), image.cols,
                            image.rows, static_cast<int>(image.step[0])};
-      Check(name, ballot, interpreter->Interpret(view), &tally);
+      Check(name, ballot, interpreter->Interpret(view), EffectiveReturnPolicy(*election), &tally);
     }
   }
   PrintSummary();
@@ -259,7 +260,8 @@ TEST(DeckTest, RandomlyDamagedBallotsNeverFlipAVote) {
         ASSERT_FALSE(image.empty());
         const GrayImage view{std::span<const std::uint8_t>(image.data, image.total()), image.cols,
                              image.rows, static_cast<int>(image.step[0])};
-        Check("generated-damage", ballot, interpreter->Interpret(view), &tally);
+        Check("generated-damage", ballot, interpreter->Interpret(view),
+              EffectiveReturnPolicy(*election), &tally);
       }
     }
   }
@@ -330,7 +332,7 @@ TEST(DeckTest, ExtremeDamageIsReadRightOrRefused) {
       continue;
     }
     ballot.set_expect_accepted(true);
-    Check("extreme-damage", ballot, in, &tally);
+    Check("extreme-damage", ballot, in, EffectiveReturnPolicy(*election), &tally);
   }
   EXPECT_EQ(tally.flipped, 0);
   EXPECT_LE(refused, 3) << "too many sheets refused";

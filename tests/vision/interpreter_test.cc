@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "esep/proto/election.h"
+#include "esep/vision/return_policy.h"
 #include "synthetic_ballot.h"
 
 namespace esep::vision {
@@ -71,7 +72,7 @@ TEST_F(InterpreterTest, ReadsAValidVote) {
   EXPECT_EQ(in.contests(0).outcome(), VALID);
   ASSERT_EQ(in.contests(0).selections_size(), 1);
   EXPECT_EQ(in.contests(0).selections(0), "ishenim");
-  EXPECT_FALSE(in.return_to_voter());
+  EXPECT_TRUE(DecideBallot(in, EffectiveReturnPolicy(election_)).cast);
 }
 
 TEST_F(InterpreterTest, ReadsPencilLineAndFaintFill) {
@@ -84,7 +85,7 @@ TEST_F(InterpreterTest, ReadsPencilLineAndFaintFill) {
   EXPECT_EQ(FindTarget(in, "ordo")->mark(), MARGINAL) << FindTarget(in, "ordo")->score();
   EXPECT_EQ(in.contests(0).outcome(), VALID);
   EXPECT_TRUE(in.contests(0).has_marginal());
-  EXPECT_TRUE(in.return_to_voter());
+  EXPECT_FALSE(DecideBallot(in, EffectiveReturnPolicy(election_)).cast);
 }
 
 TEST_F(InterpreterTest, AgainstAllWithAnotherIsOvervote) {
@@ -95,14 +96,14 @@ TEST_F(InterpreterTest, AgainstAllWithAnotherIsOvervote) {
   ASSERT_TRUE(in.accepted()) << in.detail();
   EXPECT_EQ(in.contests(0).outcome(), OVERVOTE);
   EXPECT_EQ(in.contests(0).selections_size(), 0);
-  EXPECT_TRUE(in.return_to_voter());
+  EXPECT_FALSE(DecideBallot(in, EffectiveReturnPolicy(election_)).cast);
 }
 
 TEST_F(InterpreterTest, BlankBallotIsBlank) {
   const Interpretation in = Read(Ballot());
   ASSERT_TRUE(in.accepted()) << in.detail();
   EXPECT_EQ(in.contests(0).outcome(), BLANK);
-  EXPECT_TRUE(in.return_to_voter());
+  EXPECT_FALSE(DecideBallot(in, EffectiveReturnPolicy(election_)).cast);
 }
 
 TEST_F(InterpreterTest, ReadsABallotFedUpsideDownAndSkewed) {

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "esep/proto/election.h"
 #include "esep/vision/interpreter.h"
+#include "esep/vision/return_policy.h"
 
 namespace esep::cli {
 namespace {
@@ -46,7 +47,8 @@ std::string JsonString(const std::string& text) {
 // Enum names as lower-case words: OVERVOTE -> "overvote", WRONG_PRECINCT -> "wrong_precinct".
 std::string Lower(const std::string& name) { return absl::AsciiStrToLower(name); }
 
-std::string ToJsonLine(const std::string& image, const Interpretation& in) {
+std::string ToJsonLine(const std::string& image, const Interpretation& in,
+                       const vision::BallotDecision& decision) {
   std::string out = absl::StrCat(
       "{\"image\":", JsonString(image), ",\"status\":\"", in.accepted() ? "accepted" : "rejected",
       "\",\"reason\":\"", in.accepted() ? "" : Lower(RejectionReason_Name(in.reason())),
@@ -54,7 +56,8 @@ std::string ToJsonLine(const std::string& image, const Interpretation& in) {
       ",\"style\":", JsonString(in.identity().style_id()),
       ",\"precinct\":", JsonString(in.identity().precinct_id()),
       ",\"test\":", in.identity().test() ? "true" : "false",
-      ",\"return_to_voter\":", in.return_to_voter() ? "true" : "false",
+      ",\"return_to_voter\":", decision.cast ? "false" : "true",
+      ",\"return_reason\":", JsonString(decision.return_reason),
       ",\"orientation\":", in.orientation_degrees(),
       absl::StrFormat(",\"residual_px\":%.3f", in.registration_residual_px()), ",\"contests\":[");
   for (int i = 0; i < in.contests_size(); ++i) {
@@ -80,7 +83,8 @@ std::string ToJsonLine(const std::string& image, const Interpretation& in) {
   return out;
 }
 
-void PrintText(const std::string& image, const Interpretation& in) {
+void PrintText(const std::string& image, const Interpretation& in,
+               const vision::BallotDecision& decision) {
   if (!in.accepted()) {
     std::cout << image << ": rejected, " << Lower(RejectionReason_Name(in.reason())) << ": "
               << in.detail() << "\n";
@@ -90,7 +94,8 @@ void PrintText(const std::string& image, const Interpretation& in) {
             << in.identity().precinct_id() << (in.identity().test() ? " (test ballot)" : "")
             << ", fed at " << in.orientation_degrees() << " degrees, residual "
             << absl::StrFormat("%.2f", in.registration_residual_px()) << " px"
-            << (in.return_to_voter() ? ", to be returned to the voter" : "") << "\n";
+            << (decision.cast ? "" : ", to be returned to the voter: " + decision.return_reason)
+            << "\n";
   for (const ContestReading& c : in.contests()) {
     std::cout << "  contest " << c.contest_id() << ": " << Lower(ContestOutcome_Name(c.outcome()));
     if (c.selections_size() > 0) {
@@ -194,6 +199,7 @@ int RunInterpretCommand(const std::vector<std::string>& args) {
     std::cerr << "esep interpret: " << election.status().message() << "\n";
     return kExitUsage;
   }
+  const ReturnPolicy policy = vision::EffectiveReturnPolicy(*election);
   vision::InterpreterOptions options;
   options.precinct_id = cl->Get("precinct").value_or("");
   options.test_mode = cl->Has("test-mode");
@@ -241,10 +247,11 @@ int RunInterpretCommand(const std::vector<std::string>& args) {
                                  gray.cols, gray.rows, static_cast<int>(gray.step[0])};
     const vision::InterpretationDetails details = interpreter->InterpretWithDetails(view);
     const Interpretation& in = details.interpretation;
+    const vision::BallotDecision decision = vision::DecideBallot(in, policy);
     if (cl->Has("json")) {
-      std::cout << ToJsonLine(path, in) << "\n";
+      std::cout << ToJsonLine(path, in, decision) << "\n";
     } else {
-      PrintText(path, in);
+      PrintText(path, in, decision);
     }
     if (!in.accepted() && status == kExitOk) status = kExitRejected;
     if (overlay) {

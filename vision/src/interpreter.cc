@@ -46,7 +46,6 @@ int Progress(RejectionReason reason) {
 
 void Reject(InterpretationDetails* details, RejectionReason reason, std::string detail) {
   details->interpretation.set_accepted(false);
-  details->interpretation.set_return_to_voter(true);
   details->interpretation.set_reason(reason);
   details->interpretation.set_detail(std::move(detail));
   details->interpretation.clear_targets();
@@ -213,11 +212,6 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
     *out.add_contests() = ApplyContestRules(*contest, readings);
   }
   out.set_accepted(true);
-  bool back = false;
-  for (const ContestReading& contest : out.contests()) {
-    back = back || contest.outcome() != VALID || contest.has_marginal();
-  }
-  out.set_return_to_voter(back);
   return details;
 }
 

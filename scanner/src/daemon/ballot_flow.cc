@@ -29,51 +29,6 @@ absl::StatusOr<std::vector<std::uint8_t>> EncodePng(const ScannedImage& image) {
 
 }  // namespace
 
-ReturnPolicy EffectiveReturnPolicy(const Election& election) {
-  if (election.has_return_policy()) return election.return_policy();
-  ReturnPolicy policy;
-  policy.set_return_overvoted(true);
-  policy.set_return_blank(true);
-  policy.set_return_marginal(true);
-  policy.set_allow_cast_as_is(true);
-  return policy;
-}
-
-BallotDecision DecideBallot(const Interpretation& interpretation, const ReturnPolicy& policy) {
-  BallotDecision decision;
-  if (!interpretation.accepted()) {
-    decision.return_reason =
-        absl::StrCat("unreadable: ", RejectionReason_Name(interpretation.reason()));
-    if (!interpretation.detail().empty()) {
-      absl::StrAppend(&decision.return_reason, " (", interpretation.detail(), ")");
-    }
-    return decision;  // never cast as is
-  }
-  bool all_blank = interpretation.contests_size() > 0;
-  for (const ContestReading& c : interpretation.contests()) {
-    all_blank &= c.outcome() == BLANK;
-  }
-  std::string reason;
-  for (const ContestReading& c : interpretation.contests()) {
-    if (!reason.empty()) break;
-    if (c.outcome() == OVERVOTE && policy.return_overvoted()) {
-      reason = absl::StrCat("overvote in contest ", c.contest_id());
-    } else if (c.has_marginal() && policy.return_marginal()) {
-      reason = absl::StrCat("a mark in contest ", c.contest_id(), " is too faint to be sure");
-    } else if (c.outcome() == UNDERVOTE && policy.return_undervoted()) {
-      reason = absl::StrCat("undervote in contest ", c.contest_id());
-    }
-  }
-  if (reason.empty() && all_blank && policy.return_blank()) reason = "blank ballot";
-  if (reason.empty()) {
-    decision.cast = true;
-    return decision;
-  }
-  decision.return_reason = reason;
-  decision.voter_may_cast_as_is = policy.allow_cast_as_is();
-  return decision;
-}
-
 absl::StatusOr<SheetResult> BallotFlow::ProcessSheet(bool test) {
   if (held_) {
     return absl::FailedPreconditionError(
@@ -93,7 +48,7 @@ absl::StatusOr<SheetResult> BallotFlow::ProcessSheet(bool test) {
   const vision::GrayImage view{image->pixels, static_cast<int>(image->width),
                                static_cast<int>(image->height), static_cast<int>(image->width)};
   result.interpretation = (test ? c_.test : c_.live)->Interpret(view);
-  result.decision = DecideBallot(result.interpretation, c_.policy);
+  result.decision = vision::DecideBallot(result.interpretation, c_.policy);
   if (result.decision.cast) return Cast(std::move(result), test, /*cast_as_is=*/false);
   if (result.decision.voter_may_cast_as_is) {
     result.outcome = SheetOutcome::kAwaitingVoter;

@@ -79,9 +79,9 @@ absl::StatusOr<std::unique_ptr<Precinct>> Precinct::Open(Config config, Reader& 
   }
 
   p->flow_ = std::make_unique<BallotFlow>(BallotFlow::Context{
-      &reader, p->store_.get(), &*p->live_, &*p->test_, EffectiveReturnPolicy(p->config_.election),
-      p->election_hash_, p->reader_serial_, p->config_.precinct_id,
-      absl::StrCat(p->config_.precinct_id, "-", p->reader_serial_)});
+      &reader, p->store_.get(), &*p->live_, &*p->test_,
+      vision::EffectiveReturnPolicy(p->config_.election), p->election_hash_, p->reader_serial_,
+      p->config_.precinct_id, absl::StrCat(p->config_.precinct_id, "-", p->reader_serial_)});
   absl::StatusOr<std::vector<std::int64_t>> reconciled = p->flow_->ReconcileUnconfirmedCasts();
   if (!reconciled.ok()) return reconciled.status();
   p->reconciled_ = std::move(*reconciled);

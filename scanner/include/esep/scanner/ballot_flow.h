@@ -11,21 +11,11 @@
 #include "esep/scanner/ballot_store.h"
 #include "esep/scanner/reader.h"
 #include "esep/vision/interpreter.h"
+#include "esep/vision/return_policy.h"
 
 namespace esep::scanner {
 
-// What the reader does with an interpreted sheet.
-struct BallotDecision {
-  bool cast = false;
-  std::string return_reason;  // empty when cast: "overvote in contest X", "blank ballot", ...
-  bool voter_may_cast_as_is = false;  // the ballot is returned, and the voter may insist
-};
-
-// The election's return policy, or the default one when the election has none.
-ReturnPolicy EffectiveReturnPolicy(const Election& election);
-
-// Applies the return policy to one interpretation (pure; the daemon's only decision rule).
-BallotDecision DecideBallot(const Interpretation& interpretation, const ReturnPolicy& policy);
+using vision::BallotDecision;
 
 // Where a sheet ended after ProcessSheet() or VoterChoice().
 enum class SheetOutcome {

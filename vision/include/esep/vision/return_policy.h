@@ -1,0 +1,28 @@
+#ifndef ESEP_VISION_RETURN_POLICY_H_
+#define ESEP_VISION_RETURN_POLICY_H_
+
+#include <string>
+
+#include "esep/proto/election.pb.h"
+#include "esep/proto/interpretation.pb.h"
+
+namespace esep::vision {
+
+// What a precinct reader does with an interpreted sheet (VVSG 1.1.6-D).
+struct BallotDecision {
+  bool cast = false;
+  std::string return_reason;          // empty when cast: "overvote in contest X", "blank ballot"
+  bool voter_may_cast_as_is = false;  // the ballot is returned, and the voter may insist
+};
+
+// The election's return policy, or the default one when the election has none: overvoted,
+// blank and marginal ballots go back, undervoted ones are cast, the voter may cast as is.
+ReturnPolicy EffectiveReturnPolicy(const Election& election);
+
+// The one rule deciding whether a sheet is cast or handed back; the daemon, `esep interpret` and
+// the deck tests all use it. Rejected sheets always go back and can never be cast as is.
+BallotDecision DecideBallot(const Interpretation& interpretation, const ReturnPolicy& policy);
+
+}  // namespace esep::vision
+
+#endif  // ESEP_VISION_RETURN_POLICY_H_
