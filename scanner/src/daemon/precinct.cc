@@ -31,8 +31,7 @@ std::string OptionName(const Option& option) {
 
 }  // namespace
 
-Precinct::Precinct(Config config, Reader& reader, const Clock& clock)
-    : config_(std::move(config)), reader_(reader), clock_(clock) {}
+Precinct::Precinct(Config config, const Clock& clock) : config_(std::move(config)), clock_(clock) {}
 
 absl::StatusOr<std::unique_ptr<Precinct>> Precinct::Open(Config config, Reader& reader,
                                                          const Clock& clock) {
@@ -40,7 +39,7 @@ absl::StatusOr<std::unique_ptr<Precinct>> Precinct::Open(Config config, Reader& 
     return absl::InvalidArgumentError(absl::StrCat("precinct \"", config.precinct_id,
                                                    "\" is not in election ", config.election.id()));
   }
-  std::unique_ptr<Precinct> p(new Precinct(std::move(config), reader, clock));
+  std::unique_ptr<Precinct> p(new Precinct(std::move(config), clock));
   p->election_hash_ = ElectionHash(p->config_.election);
   absl::StatusOr<reader::Identity> identity = reader.Identify();
   if (!identity.ok()) {

@@ -61,12 +61,11 @@ class Precinct {
   BallotStore& store() { return *store_; }
 
  private:
-  Precinct(Config config, Reader& reader, const Clock& clock);
+  Precinct(Config config, const Clock& clock);
   absl::Status Apply(PollCommand command);
   std::string Report(const std::string& title, const Tally& tally) const;
 
   Config config_;
-  Reader& reader_;
   const Clock& clock_;
   std::string election_hash_;
   std::string reader_serial_;
