@@ -1,5 +1,3 @@
-#include "esep/render/deck.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include <sstream>
 
 #include "esep/proto/election.h"
+#include "esep/render/deck.h"
 #include "esep/render/marks.h"
 #include "esep/render/render.h"
 #include "esep/render/spec.h"
