@@ -167,10 +167,10 @@ absl::Status BallotStore::CheckIdentity() {
     for (const auto& [key, value] :
          {std::pair<std::string, std::string>{"election_hash", options_.election_hash},
           {"reader_serial", options_.reader_serial}}) {
-      absl::StatusOr<sqlite::Statement> put =
-          db_->Prepare("INSERT INTO settings(key, value) VALUES(?, ?)");
-      if (!put.ok()) return put.status();
-      if (absl::Status s = put->Bind(1, key).Bind(2, value).Run(); !s.ok()) return s;
+      if (absl::Status s = db_->Run("INSERT INTO settings(key, value) VALUES(?, ?)", key, value);
+          !s.ok()) {
+        return s;
+      }
     }
     return AppendEventLocked("store_created", absl::StrCat("election ", options_.election_hash,
                                                            ", reader ", options_.reader_serial));
@@ -273,17 +273,11 @@ absl::Status BallotStore::AppendEventLocked(const std::string& type, const std::
   event.set_type(type);
   event.set_detail(detail);
   event.set_hash(EventHash(event));
-  absl::StatusOr<sqlite::Statement> insert = db_->Prepare(
+  return db_->Run(
       "INSERT INTO events(sequence, unix_seconds, type, detail, previous_hash, hash) "
-      "VALUES(?, ?, ?, ?, ?, ?)");
-  if (!insert.ok()) return insert.status();
-  return insert->Bind(1, static_cast<std::int64_t>(event.sequence()))
-      .Bind(2, event.unix_seconds())
-      .Bind(3, event.type())
-      .Bind(4, event.detail())
-      .Bind(5, event.previous_hash())
-      .Bind(6, event.hash())
-      .Run();
+      "VALUES(?, ?, ?, ?, ?, ?)",
+      static_cast<std::int64_t>(event.sequence()), event.unix_seconds(), event.type(),
+      event.detail(), event.previous_hash(), event.hash());
 }
 
 absl::Status BallotStore::LogEvent(const std::string& type, const std::string& detail) {
@@ -322,11 +316,12 @@ absl::StatusOr<std::string> BallotStore::GetSetting(const std::string& key) cons
 
 absl::Status BallotStore::SetSetting(const std::string& key, const std::string& value) {
   return db_->Transaction([&]() -> absl::Status {
-    absl::StatusOr<sqlite::Statement> put = db_->Prepare(
-        "INSERT INTO settings(key, value) VALUES(?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    if (!put.ok()) return put.status();
-    if (absl::Status s = put->Bind(1, key).Bind(2, value).Run(); !s.ok()) return s;
+    if (absl::Status s = db_->Run("INSERT INTO settings(key, value) VALUES(?, ?) "
+                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                  key, value);
+        !s.ok()) {
+      return s;
+    }
     return AppendEventLocked("setting_changed", absl::StrCat(key, " = ", value));
   });
 }
@@ -356,17 +351,13 @@ absl::StatusOr<std::string> BallotStore::ImageOf(std::int64_t sheet) const {
 
 // Moves a sheet from `from` to `to`; fails, changing nothing, when the sheet is not in `from`.
 absl::Status BallotStore::Transition(std::int64_t sheet, SheetState from, SheetState to) {
-  absl::StatusOr<sqlite::Statement> update = db_->Prepare(
-      "UPDATE journal SET state = ?, image_sha256 = CASE WHEN ? THEN NULL ELSE image_sha256 END "
-      "WHERE sheet = ? AND state = ?");
-  if (!update.ok()) return update.status();
   // Once final, the journal forgets the image: nothing links the feed order to a record.
   const bool final_state = to == SheetState::kCast || to == SheetState::kReturned;
-  if (absl::Status s = update->Bind(1, std::string(StateText(to)))
-                           .Bind(2, std::int64_t{final_state})
-                           .Bind(3, sheet)
-                           .Bind(4, std::string(StateText(from)))
-                           .Run();
+  if (absl::Status s = db_->Run(
+          "UPDATE journal SET state = ?, image_sha256 = CASE WHEN ? THEN NULL ELSE image_sha256 "
+          "END WHERE sheet = ? AND state = ?",
+          std::string_view(StateText(to)), std::int64_t{final_state}, sheet,
+          std::string_view(StateText(from)));
       !s.ok()) {
     return s;
   }
@@ -388,10 +379,11 @@ absl::StatusOr<std::int64_t> BallotStore::Escrow(const std::string& image_sha256
   }
   std::int64_t sheet = 0;
   absl::Status s = db_->Transaction([&]() -> absl::Status {
-    absl::StatusOr<sqlite::Statement> insert =
-        db_->Prepare("INSERT INTO journal(state, image_sha256) VALUES('escrow', ?)");
-    if (!insert.ok()) return insert.status();
-    if (absl::Status r = insert->Bind(1, image_sha256).Run(); !r.ok()) return r;
+    if (absl::Status r =
+            db_->Run("INSERT INTO journal(state, image_sha256) VALUES('escrow', ?)", image_sha256);
+        !r.ok()) {
+      return r;
+    }
     absl::StatusOr<sqlite::Statement> id = db_->Prepare("SELECT last_insert_rowid()");
     if (!id.ok()) return id.status();
     if (absl::StatusOr<bool> row = id->Step(); !row.ok()) return row.status();
@@ -412,10 +404,9 @@ absl::Status BallotStore::DecideCast(std::int64_t sheet, CastVoteRecord record) 
         !t.ok()) {
       return t;
     }
-    absl::StatusOr<sqlite::Statement> insert =
-        db_->Prepare("INSERT INTO pending(sheet, record) VALUES(?, ?)");
-    if (!insert.ok()) return insert.status();
-    if (absl::Status r = insert->Bind(1, sheet).BindBlob(2, record.SerializeAsString()).Run();
+    const std::string bytes = record.SerializeAsString();
+    if (absl::Status r =
+            db_->Run("INSERT INTO pending(sheet, record) VALUES(?, ?)", sheet, sqlite::Blob{bytes});
         !r.ok()) {
       return r;
     }
@@ -429,40 +420,36 @@ absl::Status BallotStore::DecideReturn(std::int64_t sheet, const std::string& re
         !t.ok()) {
       return t;
     }
-    absl::StatusOr<sqlite::Statement> note =
-        db_->Prepare("UPDATE journal SET reason = ? WHERE sheet = ?");
-    if (!note.ok()) return note.status();
-    if (absl::Status r = note->Bind(1, reason).Bind(2, sheet).Run(); !r.ok()) return r;
+    if (absl::Status r = db_->Run("UPDATE journal SET reason = ? WHERE sheet = ?", reason, sheet);
+        !r.ok()) {
+      return r;
+    }
     return AppendEventLocked("sheet_decided_return", absl::StrCat("sheet ", sheet, ": ", reason));
   });
 }
 
 absl::Status BallotStore::ApplyToTally(const CastVoteRecord& record) {
   const std::int64_t test = record.test() ? 1 : 0;
-  absl::StatusOr<sqlite::Statement> counter = db_->Prepare(
-      "INSERT INTO counters(test, ballots_cast) VALUES(?, 1) "
-      "ON CONFLICT(test) DO UPDATE SET ballots_cast = ballots_cast + 1");
-  if (!counter.ok()) return counter.status();
-  if (absl::Status s = counter->Bind(1, test).Run(); !s.ok()) return s;
+  if (absl::Status s = db_->Run("INSERT INTO counters(test, ballots_cast) VALUES(?, 1) "
+                                "ON CONFLICT(test) DO UPDATE SET ballots_cast = ballots_cast + 1",
+                                test);
+      !s.ok()) {
+    return s;
+  }
   for (const ContestReading& contest : record.interpretation().contests()) {
-    absl::StatusOr<sqlite::Statement> outcome = db_->Prepare(
-        "INSERT INTO outcomes(test, contest_id, outcome, count) VALUES(?, ?, ?, 1) "
-        "ON CONFLICT(test, contest_id, outcome) DO UPDATE SET count = count + 1");
-    if (!outcome.ok()) return outcome.status();
-    if (absl::Status s = outcome->Bind(1, test)
-                             .Bind(2, contest.contest_id())
-                             .Bind(3, ContestOutcome_Name(contest.outcome()))
-                             .Run();
+    if (absl::Status s =
+            db_->Run("INSERT INTO outcomes(test, contest_id, outcome, count) VALUES(?, ?, ?, 1) "
+                     "ON CONFLICT(test, contest_id, outcome) DO UPDATE SET count = count + 1",
+                     test, contest.contest_id(), ContestOutcome_Name(contest.outcome()));
         !s.ok()) {
       return s;
     }
     if (contest.outcome() != VALID && contest.outcome() != UNDERVOTE) continue;
     for (const std::string& option : contest.selections()) {
-      absl::StatusOr<sqlite::Statement> vote = db_->Prepare(
-          "INSERT INTO votes(test, contest_id, option_id, count) VALUES(?, ?, ?, 1) "
-          "ON CONFLICT(test, contest_id, option_id) DO UPDATE SET count = count + 1");
-      if (!vote.ok()) return vote.status();
-      if (absl::Status s = vote->Bind(1, test).Bind(2, contest.contest_id()).Bind(3, option).Run();
+      if (absl::Status s =
+              db_->Run("INSERT INTO votes(test, contest_id, option_id, count) VALUES(?, ?, ?, 1) "
+                       "ON CONFLICT(test, contest_id, option_id) DO UPDATE SET count = count + 1",
+                       test, contest.contest_id(), option);
           !s.ok()) {
         return s;
       }
@@ -493,19 +480,16 @@ absl::Status BallotStore::ConfirmCast(std::int64_t sheet) {
     if (absl::Status t = Transition(sheet, SheetState::kDecidedCast, SheetState::kCast); !t.ok()) {
       return t;
     }
-    absl::StatusOr<sqlite::Statement> insert =
-        db_->Prepare("INSERT INTO records(record_id, test, record) VALUES(?, ?, ?)");
-    if (!insert.ok()) return insert.status();
-    if (absl::Status s = insert->Bind(1, record.record_id())
-                             .Bind(2, std::int64_t{record.test()})
-                             .BindBlob(3, record.SerializeAsString())
-                             .Run();
+    const std::string bytes = record.SerializeAsString();
+    if (absl::Status s =
+            db_->Run("INSERT INTO records(record_id, test, record) VALUES(?, ?, ?)",
+                     record.record_id(), std::int64_t{record.test()}, sqlite::Blob{bytes});
         !s.ok()) {
       return s;
     }
-    absl::StatusOr<sqlite::Statement> drop = db_->Prepare("DELETE FROM pending WHERE sheet = ?");
-    if (!drop.ok()) return drop.status();
-    if (absl::Status s = drop->Bind(1, sheet).Run(); !s.ok()) return s;
+    if (absl::Status s = db_->Run("DELETE FROM pending WHERE sheet = ?", sheet); !s.ok()) {
+      return s;
+    }
     if (absl::Status s = ApplyToTally(record); !s.ok()) return s;
     return AppendEventLocked(record.test() ? "test_ballot_cast" : "ballot_cast",
                              absl::StrCat("sheet ", sheet, " dropped into the box"));
@@ -533,9 +517,9 @@ absl::Status BallotStore::ResolveUnconfirmedCast(std::int64_t sheet, bool droppe
         !t.ok()) {
       return t;
     }
-    absl::StatusOr<sqlite::Statement> drop = db_->Prepare("DELETE FROM pending WHERE sheet = ?");
-    if (!drop.ok()) return drop.status();
-    if (absl::Status s = drop->Bind(1, sheet).Run(); !s.ok()) return s;
+    if (absl::Status s = db_->Run("DELETE FROM pending WHERE sheet = ?", sheet); !s.ok()) {
+      return s;
+    }
     return AppendEventLocked(
         "cast_not_confirmed_after_restart",
         absl::StrCat("sheet ", sheet, " did not reach the box; returned, not counted"));

@@ -14,6 +14,11 @@
 
 namespace esep::scanner::sqlite {
 
+// A BLOB parameter (a serialized message); text parameters are plain strings.
+struct Blob {
+  std::string_view bytes;
+};
+
 // A prepared statement; Step() returns true while rows come.
 class Statement {
  public:
@@ -26,7 +31,7 @@ class Statement {
 
   Statement& Bind(int index, std::int64_t value);
   Statement& Bind(int index, std::string_view text);
-  Statement& BindBlob(int index, std::string_view bytes);
+  Statement& Bind(int index, Blob blob);
   Statement& BindNull(int index);
 
   absl::StatusOr<bool> Step();
@@ -50,6 +55,16 @@ class Database {
 
   absl::Status Exec(std::string_view sql);
   absl::StatusOr<Statement> Prepare(std::string_view sql);
+
+  // Prepares `sql`, binds `args` to its parameters in order and runs it to completion.
+  template <typename... Args>
+  absl::Status Run(std::string_view sql, const Args&... args) {
+    absl::StatusOr<Statement> statement = Prepare(sql);
+    if (!statement.ok()) return statement.status();
+    int index = 0;
+    (statement->Bind(++index, args), ...);
+    return statement->Run();
+  }
 
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
   template <typename Body>
