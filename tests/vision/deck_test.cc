@@ -71,6 +71,21 @@ cv::Mat LoadOrRender(const fs::path& manifest_dir, const DeckBallot& ballot,
 }
 
 // Compares one ballot's interpretation with its expectations, recording failures.
+// Expects target `marked` of the style read as MARKED and every other target as EMPTY.
+void ExpectOneMark(const BallotStyle& style, int marked, DeckBallot& ballot) {
+  for (int t = 0; t < style.targets_size(); ++t) {
+    ExpectedTarget& want = *ballot.add_targets();
+    want.set_contest_id(style.targets(t).contest_id());
+    want.set_option_id(style.targets(t).option_id());
+    want.add_allowed(t == marked ? MARKED : EMPTY);
+  }
+}
+
+GrayImage ViewOf(const cv::Mat& image) {
+  return GrayImage{std::span<const std::uint8_t>(image.data, image.total()), image.cols, image.rows,
+                   static_cast<int>(image.step[0])};
+}
+
 void Check(const std::string& deck, const DeckBallot& ballot, const Interpretation& in,
            const ReturnPolicy& policy, DeckTally* tally) {
   SCOPED_TRACE(deck + "/" + ballot.image() + " (" + ballot.description() + ")");
@@ -201,9 +216,8 @@ TEST(DeckTest, EveryFixtureDeckReadsAsItsManifestSays) {
       const cv::Mat image = LoadOrRender(path.parent_path(), ballot, *printed);
       ASSERT_FALSE(image.empty()) << ballot.image();
       ASSERT_TRUE(image.isContinuous());
-      const GrayImage view{std::span<const std::uint8_t>(image.data, image.total()), image.cols,
-                           image.rows, static_cast<int>(image.step[0])};
-      Check(name, ballot, interpreter->Interpret(view), EffectiveReturnPolicy(*election), &tally);
+      Check(name, ballot, interpreter->Interpret(ViewOf(image)), EffectiveReturnPolicy(*election),
+            &tally);
     }
   }
   PrintSummary();
@@ -250,17 +264,10 @@ TEST(DeckTest, RandomlyDamagedBallotsNeverFlipAVote) {
         mark.add_options(style.targets(marked).contest_id() + ":" +
                          style.targets(marked).option_id());
         mark.set_style(kStyles[index % 5]);
-        for (int t = 0; t < style.targets_size(); ++t) {
-          ExpectedTarget& want = *ballot.add_targets();
-          want.set_contest_id(style.targets(t).contest_id());
-          want.set_option_id(style.targets(t).option_id());
-          want.add_allowed(t == marked ? MARKED : EMPTY);
-        }
+        ExpectOneMark(style, marked, ballot);
         const cv::Mat image = LoadOrRender(fs::path(), ballot, *election);
         ASSERT_FALSE(image.empty());
-        const GrayImage view{std::span<const std::uint8_t>(image.data, image.total()), image.cols,
-                             image.rows, static_cast<int>(image.step[0])};
-        Check("generated-damage", ballot, interpreter->Interpret(view),
+        Check("generated-damage", ballot, interpreter->Interpret(ViewOf(image)),
               EffectiveReturnPolicy(*election), &tally);
       }
     }
@@ -309,17 +316,10 @@ TEST(DeckTest, ExtremeDamageIsReadRightOrRefused) {
     MarkSpec& mark = *spec.add_marks();
     mark.add_options(style.targets(marked).option_id());
     mark.set_style(i % 3 == 0 ? LINE : (i % 3 == 1 ? CHECK : FILLED));
-    for (int t = 0; t < style.targets_size(); ++t) {
-      ExpectedTarget& want = *ballot.add_targets();
-      want.set_contest_id(style.targets(t).contest_id());
-      want.set_option_id(style.targets(t).option_id());
-      want.add_allowed(t == marked ? MARKED : EMPTY);
-    }
+    ExpectOneMark(style, marked, ballot);
     const cv::Mat image = LoadOrRender(fs::path(), ballot, *election);
     ASSERT_FALSE(image.empty());
-    const GrayImage view{std::span<const std::uint8_t>(image.data, image.total()), image.cols,
-                         image.rows, static_cast<int>(image.step[0])};
-    const Interpretation in = interpreter->Interpret(view);
+    const Interpretation in = interpreter->Interpret(ViewOf(image));
     if (!in.accepted()) {
       SCOPED_TRACE(ballot.description());
       EXPECT_TRUE(in.reason() == REGISTRATION_FAILED || in.reason() == NO_BARCODE)
