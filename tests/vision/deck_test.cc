@@ -24,10 +24,6 @@
 #include "esep/vision/interpreter.h"
 #include "esep/vision/return_policy.h"
 
-// Fontconfig (under Pango, which renders the degraded decks) keeps its caches until exit; under
-// -DESEP_SANITIZE=ON LeakSanitizer would report them as leaks of this test.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }
-
 namespace esep::vision {
 namespace {
 
