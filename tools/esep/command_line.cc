@@ -1,8 +1,10 @@
 #include "command_line.h"
 
 #include <charconv>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "commands.h"
 
 namespace esep::cli {
 
@@ -84,6 +86,14 @@ std::string FormatFlags(const std::vector<FlagSpec>& specs) {
     absl::StrAppend(&out, left, " ", s.help, "\n");
   }
   return out;
+}
+
+int UsageExit(const std::string& program, const absl::StatusOr<CommandLine>& cl,
+              const std::string& usage, const std::vector<FlagSpec>& specs) {
+  if (!cl.ok()) std::cerr << program << ": " << cl.status().message() << "\n";
+  const bool help = cl.ok() && cl->Has("help");
+  (help ? std::cout : std::cerr) << usage << FormatFlags(specs);
+  return help ? kExitOk : kExitUsage;
 }
 
 }  // namespace esep::cli

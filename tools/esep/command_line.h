@@ -42,6 +42,12 @@ class CommandLine {
 // "  --name VALUE   help" lines for a usage message.
 std::string FormatFlags(const std::vector<FlagSpec>& specs);
 
+// Ends a command that cannot run as called: prints the parse error, if any, as "PROGRAM: error",
+// then `usage` and the flags, to stdout when --help asked for them and to stderr otherwise.
+// Returns the exit status: 0 for --help, 2 (usage error) otherwise.
+int UsageExit(const std::string& program, const absl::StatusOr<CommandLine>& cl,
+              const std::string& usage, const std::vector<FlagSpec>& specs);
+
 }  // namespace esep::cli
 
 #endif  // ESEP_TOOLS_ESEP_COMMAND_LINE_H_

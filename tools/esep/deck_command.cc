@@ -92,9 +92,7 @@ int RunDeckCommand(const std::vector<std::string>& args) {
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
   const std::string action = cl.ok() && !cl->positional().empty() ? cl->positional()[0] : "";
   if (!cl.ok() || cl->Has("help") || action.empty()) {
-    if (!cl.ok()) std::cerr << "esep deck: " << cl.status().message() << "\n";
-    (cl.ok() && cl->Has("help") ? std::cout : std::cerr) << kUsage << FormatFlags(specs);
-    return cl.ok() && cl->Has("help") ? kExitOk : kExitUsage;
+    return UsageExit("esep deck", cl, kUsage, specs);
   }
   if (action == "generate") {
     if (cl->positional().size() != 1) {

@@ -11,11 +11,10 @@ int RunElectionCommand(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {{"help", false, "print this help"}};
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
   if (!cl.ok() || cl->Has("help") || cl->positional().size() != 1) {
-    if (!cl.ok()) std::cerr << "esep election: " << cl.status().message() << "\n";
-    std::cerr << "usage: esep election ELECTION.json\n"
-                 "Validates the definition; prints its hash, contests and ballot styles.\n"
-              << FormatFlags(specs);
-    return cl.ok() && cl->Has("help") ? kExitOk : kExitUsage;
+    return UsageExit("esep election", cl,
+                     "usage: esep election ELECTION.json\n"
+                     "Validates the definition; prints its hash, contests and ballot styles.\n",
+                     specs);
   }
   absl::StatusOr<Election> election = LoadElectionFile(cl->positional()[0]);
   if (!election.ok()) {

@@ -181,18 +181,16 @@ int RunInterpretCommand(const std::vector<std::string>& args) {
       {"thresholds", false, "print the mark thresholds in force"},
       {"help", false, "print this help"}};
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
-  const bool wants_help = cl.ok() && cl->Has("help");
-  if (!cl.ok() || wants_help || !cl->Has("election") ||
+  if (!cl.ok() || cl->Has("help") || !cl->Has("election") ||
       (cl->positional().empty() && !cl->Has("thresholds"))) {
-    if (!cl.ok()) std::cerr << "esep interpret: " << cl.status().message() << "\n";
-    (wants_help ? std::cout : std::cerr)
-        << "usage: esep interpret --election E.json [--precinct P] [--test-mode] [--json]\n"
-           "                      [--overlay OUT.png|DIR] [--thresholds] IMAGE...\n"
-           "Reads ballot images (any format OpenCV reads, as 8-bit grayscale) and prints what\n"
-           "each one reads as. Exit status: 0 every image read, 1 some image rejected, 2 bad\n"
-           "flags or unreadable files.\n"
-        << FormatFlags(specs);
-    return wants_help ? kExitOk : kExitUsage;
+    return UsageExit(
+        "esep interpret", cl,
+        "usage: esep interpret --election E.json [--precinct P] [--test-mode] [--json]\n"
+        "                      [--overlay OUT.png|DIR] [--thresholds] IMAGE...\n"
+        "Reads ballot images (any format OpenCV reads, as 8-bit grayscale) and prints what\n"
+        "each one reads as. Exit status: 0 every image read, 1 some image rejected, 2 bad\n"
+        "flags or unreadable files.\n",
+        specs);
   }
   absl::StatusOr<Election> election = LoadElectionFile(*cl->Get("election"));
   if (!election.ok()) {

@@ -20,23 +20,20 @@ int RunPollCommand(const std::vector<std::string>& args) {
       {"return", ControlRequest::RETURN_BALLOT},
   };
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
-  const bool help = cl.ok() && cl->Has("help");
-  if (!cl.ok() || help || cl->positional().size() != 1 ||
+  if (!cl.ok() || cl->Has("help") || cl->positional().size() != 1 ||
       !kCommands.contains(cl->positional()[0])) {
-    if (!cl.ok()) std::cerr << "esep poll: " << cl.status().message() << "\n";
-    (help ? std::cout : std::cerr)
-        << "usage: esep poll COMMAND [--socket PATH]\n"
-           "  status       poll state and the number of ballots cast\n"
-           "  start-test   start the logic-and-accuracy test (test ballots only)\n"
-           "  finish-test  finish the test\n"
-           "  open         open the polls; prints the zero report\n"
-           "  close        close the polls (they can never be reopened)\n"
-           "  test-report  counts of the logic-and-accuracy test\n"
-           "  results      results, once the polls are closed\n"
-           "  cast-as-is   the voter casts the held ballot as it is\n"
-           "  return       the voter takes the held ballot back\n"
-        << FormatFlags(specs);
-    return help ? kExitOk : kExitUsage;
+    return UsageExit("esep poll", cl,
+                     "usage: esep poll COMMAND [--socket PATH]\n"
+                     "  status       poll state and the number of ballots cast\n"
+                     "  start-test   start the logic-and-accuracy test (test ballots only)\n"
+                     "  finish-test  finish the test\n"
+                     "  open         open the polls; prints the zero report\n"
+                     "  close        close the polls (they can never be reopened)\n"
+                     "  test-report  counts of the logic-and-accuracy test\n"
+                     "  results      results, once the polls are closed\n"
+                     "  cast-as-is   the voter casts the held ballot as it is\n"
+                     "  return       the voter takes the held ballot back\n",
+                     specs);
   }
   ControlRequest request;
   request.set_command(kCommands.at(cl->positional()[0]));

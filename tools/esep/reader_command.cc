@@ -108,11 +108,7 @@ int RunReaderCommand(const std::vector<std::string>& args) {
   const bool known =
       cl.ok() && cl->positional().size() == 1 &&
       std::find(kActions.begin(), kActions.end(), cl->positional()[0]) != kActions.end();
-  if (!cl.ok() || cl->Has("help") || !known) {
-    if (!cl.ok()) std::cerr << "esep reader: " << cl.status().message() << "\n";
-    (cl.ok() && cl->Has("help") ? std::cout : std::cerr) << kUsage << FormatFlags(specs);
-    return cl.ok() && cl->Has("help") ? kExitOk : kExitUsage;
-  }
+  if (!cl.ok() || cl->Has("help") || !known) return UsageExit("esep reader", cl, kUsage, specs);
   const std::string action = cl->positional()[0];
   if (action == "list") return List(*cl);
   if (action == "scan" && !cl->Has("out")) {

@@ -57,12 +57,10 @@ int RunRenderCommand(const std::vector<std::string>& args) {
   };
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
   if (!cl.ok() || cl->Has("help") || !cl->positional().empty()) {
-    if (!cl.ok()) std::cerr << "esep render: " << cl.status().message() << "\n";
     if (cl.ok() && !cl->positional().empty()) {
       std::cerr << "esep render: unexpected argument \"" << cl->positional()[0] << "\"\n";
     }
-    (cl.ok() && cl->Has("help") ? std::cout : std::cerr) << kUsage << FormatFlags(specs);
-    return cl.ok() && cl->Has("help") ? kExitOk : kExitUsage;
+    return UsageExit("esep render", cl, kUsage, specs);
   }
   absl::StatusOr<std::string> election_path = cl->Require("election");
   absl::StatusOr<std::string> style = cl->Require("style");

@@ -167,12 +167,11 @@ int main(int argc, char** argv) {
   absl::StatusOr<CommandLine> cl =
       CommandLine::Parse(std::vector<std::string>(argv + 1, argv + argc), kFlags);
   if (!cl.ok() || cl->Has("help") || !cl->positional().empty()) {
-    if (!cl.ok()) std::cerr << "esepd: " << cl.status().message() << "\n";
-    (cl.ok() && cl->Has("help") ? std::cout : std::cerr)
-        << "usage: esepd --election E.json --precinct P [--data-dir DIR] [--socket PATH]\n"
-           "             [--sim DECK | --device VID:PID | --serial S] [--sim-voter ...]\n"
-        << esep::cli::FormatFlags(kFlags);
-    return cl.ok() && cl->Has("help") ? esep::cli::kExitOk : esep::cli::kExitUsage;
+    return esep::cli::UsageExit(
+        "esepd", cl,
+        "usage: esepd --election E.json --precinct P [--data-dir DIR] [--socket PATH]\n"
+        "             [--sim DECK | --device VID:PID | --serial S] [--sim-voter ...]\n",
+        kFlags);
   }
   return Run(*cl);
 }
