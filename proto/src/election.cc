@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -400,6 +401,26 @@ std::string ElectionHash(const Election& election) {
 
 std::string ElectionHashPrefix(const Election& election) {
   return ElectionHash(election).substr(0, kElectionHashPrefixLength);
+}
+
+std::vector<const Contest*> ContestsOnBallot(const Election& election,
+                                             std::string_view precinct_id) {
+  std::vector<const Contest*> contests;
+  for (const BallotStyle& style : election.ballot_styles()) {
+    if (std::find(style.precinct_ids().begin(), style.precinct_ids().end(), precinct_id) ==
+        style.precinct_ids().end()) {
+      continue;
+    }
+    for (const Target& target : style.targets()) {
+      const Contest* contest = FindContest(election, target.contest_id());
+      if (contest != nullptr &&
+          std::find(contests.begin(), contests.end(), contest) == contests.end()) {
+        contests.push_back(contest);
+      }
+    }
+    break;
+  }
+  return contests;
 }
 
 }  // namespace esep

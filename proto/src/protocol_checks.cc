@@ -130,19 +130,9 @@ std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& p, const Electi
   }
 
   // Every contest of the precinct's ballot style, each once.
-  const BallotStyle* style = nullptr;
-  for (const BallotStyle& s : election.ballot_styles()) {
-    for (const std::string& id : s.precinct_ids()) {
-      if (id == p.precinct_id()) style = &s;
-    }
-  }
   std::vector<std::string> expected;
-  if (style != nullptr) {
-    for (const Target& t : style->targets()) {
-      if (std::find(expected.begin(), expected.end(), t.contest_id()) == expected.end()) {
-        expected.push_back(t.contest_id());
-      }
-    }
+  for (const Contest* contest : ContestsOnBallot(election, p.precinct_id())) {
+    expected.push_back(contest->id());
   }
   std::vector<std::string> present;
   for (const ContestResult& r : p.contests()) present.push_back(r.contest_id());

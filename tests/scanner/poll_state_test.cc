@@ -56,7 +56,7 @@ TEST(PollStateTest, OnlyTheTableIsAllowed) {
       allowed += next.ok();
     }
   }
-  EXPECT_EQ(allowed, 7);
+  EXPECT_EQ(allowed, 9);
 }
 
 TEST(PollStateTest, BallotsAreTakenOnlyWhileTestingOrOpen) {

@@ -1,6 +1,10 @@
 // esep poll: the commission's console for esepd (status, test, open, close, reports, voter).
+#include <google/protobuf/util/json_util.h>
+
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include "command_line.h"
 #include "commands.h"
@@ -11,13 +15,17 @@ namespace esep::cli {
 int RunPollCommand(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
       {"socket", true, "esepd's control socket (default /run/esep/esepd.sock)"},
+      {"file", true, "with lines: the commission's lines (JSON, see docs/esepd.md)"},
+      {"out", true, "with finalize or protocol: also write the signed protocol (binary) here"},
       {"help", false, "print this help"}};
   static const std::map<std::string, ControlRequest::Command> kCommands = {
       {"status", ControlRequest::STATUS},           {"start-test", ControlRequest::START_TEST},
       {"finish-test", ControlRequest::FINISH_TEST}, {"open", ControlRequest::OPEN_POLLS},
       {"close", ControlRequest::CLOSE_POLLS},       {"test-report", ControlRequest::TEST_REPORT},
       {"results", ControlRequest::RESULTS_REPORT},  {"cast-as-is", ControlRequest::CAST_AS_IS},
-      {"return", ControlRequest::RETURN_BALLOT},
+      {"return", ControlRequest::RETURN_BALLOT},    {"lines", ControlRequest::ENTER_LINES},
+      {"draft", ControlRequest::DRAFT_PROTOCOL},    {"finalize", ControlRequest::FINALIZE_PROTOCOL},
+      {"protocol", ControlRequest::PROTOCOL},
   };
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
   if (!cl.ok() || cl->Has("help") || cl->positional().size() != 1 ||
@@ -32,11 +40,34 @@ int RunPollCommand(const std::vector<std::string>& args) {
                      "  test-report  counts of the logic-and-accuracy test\n"
                      "  results      results, once the polls are closed\n"
                      "  cast-as-is   the voter casts the held ballot as it is\n"
-                     "  return       the voter takes the held ballot back\n",
+                     "  return       the voter takes the held ballot back\n"
+                     "  lines        enter the commission's protocol lines (--file LINES.json)\n"
+                     "  draft        the protocol with its control relations, not yet final\n"
+                     "  finalize     check, sign and send the protocol (again: a correction)\n"
+                     "  protocol     print the latest final protocol\n",
                      specs);
   }
   ControlRequest request;
   request.set_command(kCommands.at(cl->positional()[0]));
+  if (request.command() == ControlRequest::ENTER_LINES) {
+    absl::StatusOr<std::string> path = cl->Require("file");
+    if (!path.ok()) {
+      std::cerr << "esep poll lines: " << path.status().message() << "\n";
+      return kExitUsage;
+    }
+    std::ifstream in(*path);
+    std::stringstream json;
+    json << in.rdbuf();
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    if (!in ||
+        !google::protobuf::util::JsonStringToMessage(json.str(), request.mutable_lines(), options)
+             .ok()) {
+      std::cerr << "esep poll lines: " << *path
+                << " is not a readable commission-lines JSON file (see docs/esepd.md)\n";
+      return kExitUsage;
+    }
+  }
   absl::StatusOr<ControlResponse> response = scanner::SendControlRequest(
       cl->Get("socket").value_or("/run/esep/esepd.sock"), request, std::chrono::seconds(30));
   if (!response.ok()) {
@@ -44,6 +75,16 @@ int RunPollCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (!response->report().empty()) std::cout << response->report();
+  if (const std::optional<std::string> out = cl->Get("out");
+      out && !response->signed_protocol().empty()) {
+    std::ofstream file(*out, std::ios::binary | std::ios::trunc);
+    file << response->signed_protocol();
+    if (!file.flush()) {
+      std::cerr << "esep poll: cannot write " << *out << "\n";
+      return kExitUsage;
+    }
+  }
+  if (!response->transmission().empty()) std::cout << response->transmission() << "\n";
   std::cout << "poll state: " << response->poll_state()
             << ", ballots cast: " << response->ballots_cast() << ", reader "
             << response->reader_serial() << "\n";

@@ -13,6 +13,7 @@
 #include "esep/proto/election.h"
 #include "esep/scanner/control.h"
 #include "esep/scanner/precinct.h"
+#include "esep/transport/signing.h"
 #include "reader_flags.h"
 
 namespace {
@@ -28,6 +29,8 @@ const std::vector<FlagSpec> kFlags = {
     {"precinct", true, "the precinct this reader counts"},
     {"data-dir", true, "tally store directory (default /var/lib/esep)"},
     {"socket", true, "control socket (default /run/esep/esepd.sock)"},
+    {"key", true,
+     "the reader's Ed25519 signing key, made on first start (default DATA_DIR/keys/reader.key)"},
     esep::cli::kSimFlag,
     esep::cli::kDeviceFlag,
     esep::cli::kSerialFlag,
@@ -82,10 +85,21 @@ int Run(const CommandLine& cl) {
   }
   Say(absl::StrCat("esepd: ", reader->description));
 
+  const std::string data_dir = cl.Get("data-dir").value_or("/var/lib/esep");
+  absl::StatusOr<esep::transport::SigningKey> key = esep::transport::LoadOrCreateKey(
+      cl.Get("key").value_or(absl::StrCat(data_dir, "/keys/reader.key")));
+  if (!key.ok()) {
+    std::cerr << "esepd: " << key.status().message() << "\n";
+    return esep::cli::kExitRejected;
+  }
+  Say(absl::StrCat("esepd: signing key ", esep::transport::KeyId(key->public_key())));
+  esep::scanner::ProtocolSigner signer = [&key](const esep::PrecinctProtocol& protocol) {
+    return absl::StatusOr<esep::SignedProtocol>(esep::transport::SignProtocol(protocol, *key));
+  };
+
   esep::scanner::SystemClock clock;
   absl::StatusOr<std::unique_ptr<esep::scanner::Precinct>> precinct = esep::scanner::Precinct::Open(
-      {*election, *precinct_id, cl.Get("data-dir").value_or("/var/lib/esep"), std::nullopt},
-      *reader->reader, clock);
+      {*election, *precinct_id, data_dir, std::nullopt, signer}, *reader->reader, clock);
   if (!precinct.ok()) {
     std::cerr << "esepd: " << precinct.status().message() << "\n";
     return esep::cli::kExitRejected;
@@ -169,7 +183,7 @@ int main(int argc, char** argv) {
   if (!cl.ok() || cl->Has("help") || !cl->positional().empty()) {
     return esep::cli::UsageExit(
         "esepd", cl,
-        "usage: esepd --election E.json --precinct P [--data-dir DIR] [--socket PATH]\n"
+        "usage: esepd --election E.json --precinct P [--data-dir DIR] [--socket PATH] [--key K]\n"
         "             [--sim DECK | --device VID:PID | --serial S] [--sim-voter ...]\n",
         kFlags);
   }

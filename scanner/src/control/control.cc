@@ -142,6 +142,49 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
       status = result.status();
       break;
     }
+    case ControlRequest::ENTER_LINES:
+      status = precinct.EnterCommissionLines(request.lines());
+      break;
+    case ControlRequest::DRAFT_PROTOCOL: {
+      absl::StatusOr<ProtocolDraft> draft = precinct.DraftProtocol();
+      status = draft.status();
+      if (draft.ok()) {
+        response.set_report(precinct.ProtocolText(draft->protocol, draft->checks));
+        response.set_protocol(draft->protocol.SerializeAsString());
+      }
+      break;
+    }
+    case ControlRequest::FINALIZE_PROTOCOL:
+    case ControlRequest::PROTOCOL: {
+      absl::StatusOr<StoredProtocol> stored;
+      if (request.command() == ControlRequest::FINALIZE_PROTOCOL) {
+        stored = precinct.FinalizeProtocol();
+      } else {
+        absl::StatusOr<std::vector<StoredProtocol>> all = precinct.Protocols();
+        if (!all.ok()) {
+          stored = all.status();
+        } else if (all->empty()) {
+          stored = absl::NotFoundError("no protocol has been made final yet");
+        } else {
+          stored = all->back();
+        }
+      }
+      status = stored.status();
+      SignedProtocol signed_protocol;
+      PrecinctProtocol protocol;
+      if (status.ok() && (!signed_protocol.ParseFromString(stored->signed_protocol) ||
+                          !protocol.ParseFromString(signed_protocol.protocol()))) {
+        status = absl::DataLossError("tally store: the final protocol is unreadable");
+      }
+      if (status.ok()) {
+        response.set_protocol(signed_protocol.protocol());
+        response.set_signed_protocol(stored->signed_protocol);
+        response.set_report(precinct.ProtocolText(
+            protocol,
+            CheckProtocol(protocol, precinct.election(), protocol.ballots_in_stationary_box())));
+      }
+      break;
+    }
     default:
       status = absl::InvalidArgumentError("unknown command");
   }
@@ -159,6 +202,15 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
     if (test.ok()) response.set_test_ballots_cast(test->ballots_cast);
   }
   response.set_last_return_reason(last_return_reason);
+  absl::StatusOr<std::vector<StoredProtocol>> protocols = precinct.Protocols();
+  if (protocols.ok() && !protocols->empty()) {
+    const StoredProtocol& newest = protocols->back();
+    response.set_transmission(newest.receipt
+                                  ? absl::StrCat("protocol revision ", newest.revision,
+                                                 " delivered; the centre's receipt is stored")
+                                  : absl::StrCat("protocol revision ", newest.revision,
+                                                 " final, waiting for the centre's receipt"));
+  }
   return response;
 }
 

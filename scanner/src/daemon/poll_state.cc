@@ -8,7 +8,7 @@
 namespace esep::scanner {
 namespace {
 
-constexpr std::array<PollTransition, 7> kTransitions = {{
+constexpr std::array<PollTransition, 9> kTransitions = {{
     {PollState::kSetup, PollCommand::kStartTest, PollState::kTesting},
     {PollState::kReady, PollCommand::kStartTest, PollState::kTesting},
     {PollState::kTesting, PollCommand::kFinishTest, PollState::kReady},
@@ -16,6 +16,9 @@ constexpr std::array<PollTransition, 7> kTransitions = {{
     {PollState::kOpen, PollCommand::kClosePolls, PollState::kClosed},
     {PollState::kClosed, PollCommand::kFinalizeProtocol, PollState::kProtocolFinal},
     {PollState::kProtocolFinal, PollCommand::kMarkTransmitted, PollState::kTransmitted},
+    // A correction: a new revision replaces the final protocol, before or after transmission.
+    {PollState::kProtocolFinal, PollCommand::kFinalizeProtocol, PollState::kProtocolFinal},
+    {PollState::kTransmitted, PollCommand::kFinalizeProtocol, PollState::kProtocolFinal},
 }};
 
 constexpr std::array<PollState, 7> kStates = {

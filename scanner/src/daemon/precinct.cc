@@ -2,14 +2,37 @@
 
 #include <ctime>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "esep/proto/election.h"
+#include "esep/proto/record_hash.h"
+#include "esep/proto/sha256.h"
+#include "esep/scanner/protocol_builder.h"
 
 namespace esep::scanner {
 namespace {
 
 constexpr char kPollStateSetting[] = "poll_state";
+constexpr char kOpenedSetting[] = "polls_opened_unix_seconds";
+constexpr char kClosedSetting[] = "polls_closed_unix_seconds";
+
+std::int64_t SettingNumber(const BallotStore& store, const std::string& key) {
+  absl::StatusOr<std::string> text = store.GetSetting(key);
+  std::int64_t value = 0;
+  if (text.ok() && absl::SimpleAtoi(*text, &value)) return value;
+  return 0;
+}
+
+// The numbers of a protocol without what changes from one revision to the next, to tell a
+// correction that corrects something from a repeated finalisation.
+std::string Substance(PrecinctProtocol protocol) {
+  protocol.clear_revision();
+  protocol.clear_status();
+  protocol.clear_created_unix_seconds();
+  protocol.clear_event_log_head_hash();
+  return protocol.SerializeAsString();
+}
 
 // UTC, to the second (VVSG 1.1.9-M).
 std::string Timestamp(std::int64_t unix_seconds) {
@@ -93,12 +116,21 @@ absl::StatusOr<std::unique_ptr<Precinct>> Precinct::Open(Config config, Reader& 
   return p;
 }
 
+std::vector<Setting> Precinct::StateSettings(PollState next) const {
+  std::vector<Setting> settings = {{kPollStateSetting, PollStateName(next)}};
+  const std::string now = absl::StrCat(clock_.NowUnixSeconds());
+  if (next == PollState::kOpen && state_ != PollState::kOpen)
+    settings.emplace_back(kOpenedSetting, now);
+  if (next == PollState::kClosed && state_ != PollState::kClosed) {
+    settings.emplace_back(kClosedSetting, now);
+  }
+  return settings;
+}
+
 absl::Status Precinct::Apply(PollCommand command) {
   absl::StatusOr<PollState> next = NextPollState(state_, command);
   if (!next.ok()) return next.status();
-  if (absl::Status s = store_->SetSetting(kPollStateSetting, PollStateName(*next)); !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = store_->SetSettings(StateSettings(*next)); !s.ok()) return s;
   state_ = *next;
   return absl::OkStatus();
 }
@@ -167,6 +199,207 @@ absl::StatusOr<std::string> Precinct::ResultsReport() const {
   return Report("RESULTS — polls closed", *tally);
 }
 
+absl::Status Precinct::EnterCommissionLines(const CommissionLines& lines) {
+  if (state_ != PollState::kClosed && state_ != PollState::kProtocolFinal &&
+      state_ != PollState::kTransmitted) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the commission's lines are entered after the polls close; the reader is ",
+                     PollStateName(state_)));
+  }
+  if (absl::Status s = ValidateCommissionLines(config_.election, config_.precinct_id, lines);
+      !s.ok()) {
+    return s;
+  }
+  return store_->SaveCommissionLines(lines.SerializeAsString());
+}
+
+absl::StatusOr<ProtocolDraft> Precinct::DraftProtocol() const {
+  if (state_ != PollState::kClosed && state_ != PollState::kProtocolFinal &&
+      state_ != PollState::kTransmitted) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the protocol is made after the polls close; the reader is ", PollStateName(state_)));
+  }
+  absl::StatusOr<std::string> lines_bytes = store_->CommissionLinesBytes();
+  if (absl::IsNotFound(lines_bytes.status())) {
+    return absl::FailedPreconditionError(
+        "enter the commission's protocol lines first (esep poll lines --file LINES.json)");
+  }
+  if (!lines_bytes.ok()) return lines_bytes.status();
+  CommissionLines lines;
+  if (!lines.ParseFromString(*lines_bytes)) {
+    return absl::DataLossError("tally store: the commission's lines are unreadable");
+  }
+  absl::StatusOr<Tally> live = store_->GetTally(false);
+  if (!live.ok()) return live.status();
+  absl::StatusOr<std::vector<CastVoteRecord>> records = store_->Records(false);
+  if (!records.ok()) return records.status();
+  absl::StatusOr<std::string> head = store_->EventLogHead();
+  if (!head.ok()) return head.status();
+  absl::StatusOr<std::vector<StoredProtocol>> history = store_->Protocols();
+  if (!history.ok()) return history.status();
+
+  ProtocolInputs in;
+  in.election = &config_.election;
+  in.election_hash = election_hash_;
+  in.precinct_id = config_.precinct_id;
+  in.reader_serial = reader_serial_;
+  in.live = &*live;
+  in.lines = &lines;
+  in.records_root_hash = RecordsRootHash(*records);
+  in.event_log_head_hash = *head;
+  in.polls_opened_unix_seconds = SettingNumber(*store_, kOpenedSetting);
+  in.polls_closed_unix_seconds = SettingNumber(*store_, kClosedSetting);
+  in.created_unix_seconds = clock_.NowUnixSeconds();
+  in.revision = history->empty() ? 1 : history->back().revision + 1;
+  in.status = history->empty() ? FINAL : CORRECTION;
+  absl::StatusOr<PrecinctProtocol> protocol = BuildPrecinctProtocol(in);
+  if (!protocol.ok()) return protocol.status();
+  ProtocolDraft draft;
+  draft.checks =
+      CheckProtocol(*protocol, config_.election,
+                    static_cast<std::uint64_t>(live->ballots_cast < 0 ? 0 : live->ballots_cast));
+  draft.protocol = *std::move(protocol);
+  return draft;
+}
+
+absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol() {
+  absl::StatusOr<PollState> next = NextPollState(state_, PollCommand::kFinalizeProtocol);
+  if (!next.ok()) return next.status();
+  if (!config_.signer) {
+    return absl::FailedPreconditionError(
+        "this reader has no signing key: a protocol cannot be made final");
+  }
+  absl::StatusOr<ProtocolDraft> draft = DraftProtocol();
+  if (!draft.ok()) return draft.status();
+  if (!ProtocolMayBeFinal(draft->checks)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the protocol breaks a control relation and cannot be made final:\n",
+                     DescribeBrokenRelations(draft->checks)));
+  }
+  bool warning = false;
+  for (const ProtocolCheck& check : draft->checks) warning |= !check.blocking && !check.holds;
+  if (warning && draft->protocol.commission_explanation().empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the protocol needs the commission's written explanation (\"explanation\" in the "
+        "lines) for:\n",
+        DescribeBrokenRelations(draft->checks)));
+  }
+  absl::StatusOr<std::vector<StoredProtocol>> history = store_->Protocols();
+  if (!history.ok()) return history.status();
+  if (!history->empty()) {
+    SignedProtocol previous;
+    PrecinctProtocol previous_protocol;
+    if (!previous.ParseFromString(history->back().signed_protocol) ||
+        !previous_protocol.ParseFromString(previous.protocol())) {
+      return absl::DataLossError("tally store: the previous protocol is unreadable");
+    }
+    if (Substance(previous_protocol) == Substance(draft->protocol)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("revision ", history->back().revision,
+                       " is already final with these numbers; a correction must change a line"));
+    }
+  }
+  absl::StatusOr<SignedProtocol> signed_protocol = config_.signer(draft->protocol);
+  if (!signed_protocol.ok()) return signed_protocol.status();
+  const std::string bytes = signed_protocol->SerializeAsString();
+  const std::string sha = ToHex(Sha256(signed_protocol->protocol()));
+  if (absl::Status s =
+          store_->CommitProtocol(draft->protocol.revision(), bytes, sha, StateSettings(*next));
+      !s.ok()) {
+    return s;
+  }
+  state_ = *next;
+  StoredProtocol stored;
+  stored.revision = draft->protocol.revision();
+  stored.protocol_sha256 = sha;
+  stored.signed_protocol = bytes;
+  stored.created_unix_seconds = draft->protocol.created_unix_seconds();
+  return stored;
+}
+
+absl::StatusOr<std::vector<StoredProtocol>> Precinct::Protocols() const {
+  return store_->Protocols();
+}
+
+absl::StatusOr<std::optional<StoredProtocol>> Precinct::NextUndelivered() const {
+  absl::StatusOr<std::vector<StoredProtocol>> all = store_->Protocols();
+  if (!all.ok()) return all.status();
+  for (StoredProtocol& p : *all) {
+    if (!p.receipt) return std::optional<StoredProtocol>(std::move(p));
+  }
+  return std::optional<StoredProtocol>();
+}
+
+absl::Status Precinct::RecordReceipt(std::uint32_t revision, const std::string& receipt) {
+  absl::StatusOr<std::vector<StoredProtocol>> all = store_->Protocols();
+  if (!all.ok()) return all.status();
+  const bool newest = !all->empty() && all->back().revision == revision;
+  std::vector<Setting> settings;
+  std::optional<PollState> next;
+  if (newest && state_ == PollState::kProtocolFinal) {
+    absl::StatusOr<PollState> transmitted = NextPollState(state_, PollCommand::kMarkTransmitted);
+    if (!transmitted.ok()) return transmitted.status();
+    next = *transmitted;
+    settings = StateSettings(*next);
+  }
+  if (absl::Status s = store_->StoreReceipt(revision, receipt, settings); !s.ok()) return s;
+  if (next) state_ = *next;
+  return absl::OkStatus();
+}
+
+std::string Precinct::ProtocolText(const PrecinctProtocol& p,
+                                   const std::vector<ProtocolCheck>& checks) const {
+  const Election& e = config_.election;
+  std::string out;
+  absl::StrAppend(&out, "PRECINCT PROTOCOL — ", ProtocolStatus_Name(p.status()), ", revision ",
+                  p.revision(), "\n", e.title().ky(), " / ", e.title().ru(), "\n");
+  absl::StrAppend(&out, "election   ", p.election_id(), "\nhash       ", p.election_hash(),
+                  "\nprecinct   ", p.precinct_id(), "\nreader     ", p.reader_serial(), "\n");
+  absl::StrAppend(&out, "opened     ", Timestamp(p.polls_opened_unix_seconds()), "\nclosed     ",
+                  Timestamp(p.polls_closed_unix_seconds()), "\nmade       ",
+                  Timestamp(p.created_unix_seconds()), "\n\n");
+  const std::pair<const char*, std::uint64_t> lines[] = {
+      {"L1  voters on the list", p.voters_on_list()},
+      {"L2  ballots received by the commission", p.ballots_received()},
+      {"L3  ballots issued in the polling room", p.ballots_issued_in_room()},
+      {"L4  ballots issued outside the room", p.ballots_issued_outside()},
+      {"L5  cancelled ballots", p.ballots_cancelled()},
+      {"L6  ballots in the stationary box (reader)", p.ballots_in_stationary_box()},
+      {"L7  ballots in the mobile boxes", p.ballots_in_mobile_boxes()},
+      {"L10 lost ballots", p.ballots_lost()},
+      {"L11 ballots not counted at receipt", p.ballots_not_counted_at_receipt()},
+  };
+  for (const auto& [label, value] : lines) {
+    absl::StrAppend(&out, absl::StrFormat("%-46s %10d\n", label, value));
+  }
+  for (const ContestResult& r : p.contests()) {
+    const Contest* contest = FindContest(e, r.contest_id());
+    absl::StrAppend(&out, "\n", contest ? contest->title().ru() : r.contest_id(), " [",
+                    r.contest_id(), "], vote for ", r.vote_for(), "\n");
+    absl::StrAppend(&out,
+                    absl::StrFormat("%-46s %10d\n", "L8  invalid ballots", r.invalid_ballots()));
+    absl::StrAppend(&out, absl::StrFormat("%-46s %10d\n", "L9  valid ballots", r.valid_ballots()));
+    int line = 12;
+    for (const OptionVotes& v : r.options()) {
+      const Option* option = contest ? FindOption(*contest, v.option_id()) : nullptr;
+      absl::StrAppend(&out,
+                      absl::StrFormat("L%-3d%-42s %10d\n", line++,
+                                      option ? OptionName(*option) : v.option_id(), v.votes()));
+    }
+  }
+  absl::StrAppend(&out, "\ncontrol relations\n");
+  for (const ProtocolCheck& c : checks) {
+    absl::StrAppend(&out, c.holds ? "  holds   " : (c.blocking ? "  BROKEN  " : "  WARNING "),
+                    c.relation, "  (", c.detail, ")\n");
+  }
+  if (!p.commission_explanation().empty()) {
+    absl::StrAppend(&out, "explanation: ", p.commission_explanation(), "\n");
+  }
+  absl::StrAppend(&out, "\nrecords root hash   ", p.records_root_hash(), "\nevent log head hash ",
+                  p.event_log_head_hash(), "\n");
+  return out;
+}
+
 std::string Precinct::Report(const std::string& title, const Tally& tally) const {
   const Election& e = config_.election;
   std::string out;
@@ -177,18 +410,8 @@ std::string Precinct::Report(const std::string& title, const Tally& tally) const
   absl::StrAppend(&out, "reader     ", reader_serial_, "\n");
   absl::StrAppend(&out, "printed    ", Timestamp(clock_.NowUnixSeconds()), "\n");
   absl::StrAppend(&out, "ballots cast: ", tally.ballots_cast, "\n");
-  const BallotStyle* style = nullptr;
-  for (const BallotStyle& s : e.ballot_styles()) {
-    for (const std::string& id : s.precinct_ids()) {
-      if (id == config_.precinct_id) style = &s;
-    }
-  }
-  for (const Contest& contest : e.contests()) {
-    bool on_ballot = false;
-    if (style != nullptr) {
-      for (const Target& t : style->targets()) on_ballot |= t.contest_id() == contest.id();
-    }
-    if (!on_ballot) continue;
+  for (const Contest* c : ContestsOnBallot(e, config_.precinct_id)) {
+    const Contest& contest = *c;
     absl::StrAppend(&out, "\n", contest.title().ru(), " [", contest.id(), "], vote for ",
                     contest.vote_for(), "\n");
     for (const Option& option : contest.options()) {

@@ -41,6 +41,17 @@ CREATE TABLE IF NOT EXISTS counters(test INTEGER PRIMARY KEY, ballots_cast INTEG
 CREATE TABLE IF NOT EXISTS events(
   sequence INTEGER PRIMARY KEY, unix_seconds INTEGER NOT NULL, type TEXT NOT NULL,
   detail TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS commission_lines(id INTEGER PRIMARY KEY CHECK(id = 1), lines BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS protocols(
+  revision INTEGER PRIMARY KEY, protocol_sha256 TEXT NOT NULL, signed BLOB NOT NULL,
+  created_unix_seconds INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox(
+  revision INTEGER PRIMARY KEY REFERENCES protocols(revision), receipt BLOB,
+  delivered_unix_seconds INTEGER);
+CREATE TRIGGER IF NOT EXISTS protocols_are_kept BEFORE DELETE ON protocols
+  BEGIN SELECT RAISE(ABORT, 'a final protocol is never deleted'); END;
+CREATE TRIGGER IF NOT EXISTS protocols_are_not_changed BEFORE UPDATE ON protocols
+  BEGIN SELECT RAISE(ABORT, 'a final protocol is never changed'); END;
 )sql";
 
 const char* StateText(SheetState state) {
@@ -315,15 +326,134 @@ absl::StatusOr<std::string> BallotStore::GetSetting(const std::string& key) cons
 }
 
 absl::Status BallotStore::SetSetting(const std::string& key, const std::string& value) {
-  return db_->Transaction([&]() -> absl::Status {
+  return SetSettings({{key, value}});
+}
+
+absl::Status BallotStore::SetSettings(const std::vector<Setting>& settings) {
+  return db_->Transaction([&] { return SetSettingsLocked(settings); });
+}
+
+absl::Status BallotStore::SetSettingsLocked(const std::vector<Setting>& settings) {
+  for (const auto& [key, value] : settings) {
     if (absl::Status s = db_->Run("INSERT INTO settings(key, value) VALUES(?, ?) "
                                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                   key, value);
         !s.ok()) {
       return s;
     }
-    return AppendEventLocked("setting_changed", absl::StrCat(key, " = ", value));
+    if (absl::Status s = AppendEventLocked("setting_changed", absl::StrCat(key, " = ", value));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BallotStore::SaveCommissionLines(const std::string& serialized_lines) {
+  return db_->Transaction([&]() -> absl::Status {
+    if (absl::Status s = db_->Run("INSERT INTO commission_lines(id, lines) VALUES(1, ?) "
+                                  "ON CONFLICT(id) DO UPDATE SET lines = excluded.lines",
+                                  sqlite::Blob{serialized_lines});
+        !s.ok()) {
+      return s;
+    }
+    return AppendEventLocked("commission_lines_entered",
+                             absl::StrCat("sha256 ", ToHex(Sha256(serialized_lines))));
   });
+}
+
+absl::StatusOr<std::string> BallotStore::CommissionLinesBytes() const {
+  absl::StatusOr<sqlite::Statement> q =
+      db_->Prepare("SELECT lines FROM commission_lines WHERE id = 1");
+  if (!q.ok()) return q.status();
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError("the commission has not entered its protocol lines");
+  return q->Text(0);
+}
+
+absl::Status BallotStore::CommitProtocol(std::uint32_t revision, const std::string& signed_protocol,
+                                         const std::string& protocol_sha256,
+                                         const std::vector<Setting>& settings) {
+  return db_->Transaction([&]() -> absl::Status {
+    if (absl::Status s = db_->Run(
+            "INSERT INTO protocols(revision, protocol_sha256, signed, created_unix_seconds) "
+            "VALUES(?, ?, ?, ?)",
+            std::int64_t{revision}, protocol_sha256, sqlite::Blob{signed_protocol},
+            clock_.NowUnixSeconds());
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = db_->Run("INSERT INTO outbox(revision) VALUES(?)", std::int64_t{revision});
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = AppendEventLocked(
+            "protocol_final", absl::StrCat("revision ", revision, ", sha256 ", protocol_sha256));
+        !s.ok()) {
+      return s;
+    }
+    return SetSettingsLocked(settings);
+  });
+}
+
+absl::StatusOr<std::vector<StoredProtocol>> BallotStore::Protocols() const {
+  absl::StatusOr<sqlite::Statement> q = db_->Prepare(
+      "SELECT p.revision, p.protocol_sha256, p.signed, p.created_unix_seconds, o.receipt, "
+      "o.delivered_unix_seconds FROM protocols p LEFT JOIN outbox o USING(revision) "
+      "ORDER BY p.revision");
+  if (!q.ok()) return q.status();
+  std::vector<StoredProtocol> protocols;
+  for (;;) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return protocols;
+    StoredProtocol& p = protocols.emplace_back();
+    p.revision = static_cast<std::uint32_t>(q->Int(0));
+    p.protocol_sha256 = q->Text(1);
+    p.signed_protocol = q->Text(2);
+    p.created_unix_seconds = q->Int(3);
+    if (!q->IsNull(4)) p.receipt = q->Text(4);
+    p.delivered_unix_seconds = q->Int(5);
+  }
+}
+
+absl::Status BallotStore::StoreReceipt(std::uint32_t revision, const std::string& receipt,
+                                       const std::vector<Setting>& settings) {
+  return db_->Transaction([&]() -> absl::Status {
+    absl::StatusOr<sqlite::Statement> q =
+        db_->Prepare("SELECT receipt IS NULL FROM outbox WHERE revision = ?");
+    if (!q.ok()) return q.status();
+    q->Bind(1, std::int64_t{revision});
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return absl::NotFoundError(absl::StrCat("no protocol revision ", revision, " is queued"));
+    }
+    if (q->Int(0) == 0) return absl::OkStatus();  // already delivered: keep the first receipt
+    if (absl::Status s =
+            db_->Run("UPDATE outbox SET receipt = ?, delivered_unix_seconds = ? WHERE revision = ?",
+                     sqlite::Blob{receipt}, clock_.NowUnixSeconds(), std::int64_t{revision});
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = AppendEventLocked(
+            "protocol_delivered",
+            absl::StrCat("revision ", revision, ", receipt sha256 ", ToHex(Sha256(receipt))));
+        !s.ok()) {
+      return s;
+    }
+    return SetSettingsLocked(settings);
+  });
+}
+
+absl::StatusOr<std::string> BallotStore::EventLogHead() const {
+  absl::StatusOr<sqlite::Statement> q =
+      db_->Prepare("SELECT hash FROM events ORDER BY sequence DESC LIMIT 1");
+  if (!q.ok()) return q.status();
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  return *row ? q->Text(0) : std::string(kZeroHash);
 }
 
 absl::StatusOr<SheetState> BallotStore::State(std::int64_t sheet) const {

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -37,6 +38,11 @@ const Contest* FindContest(const Election& election, std::string_view contest_id
 const Option* FindOption(const Contest& contest, std::string_view option_id);
 const BallotStyle* FindBallotStyle(const Election& election, std::string_view style_id);
 const Precinct* FindPrecinct(const Election& election, std::string_view precinct_id);
+
+// The contests on the ballot of a precinct, in ballot order (the order of its style's targets);
+// empty when no ballot style serves the precinct.
+std::vector<const Contest*> ContestsOnBallot(const Election& election,
+                                             std::string_view precinct_id);
 
 // True when `id` is usable as an identifier: 1 to 32 of [A-Za-z0-9._-]. Ids travel inside
 // barcodes and file names, so they are kept to that alphabet.

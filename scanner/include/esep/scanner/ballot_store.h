@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -35,6 +36,19 @@ struct Tally {
   std::map<std::pair<std::string, std::string>, std::int64_t> votes;     // (contest, option)
   std::map<std::pair<std::string, std::string>, std::int64_t> outcomes;  // (contest, outcome)
 };
+
+// One revision of the precinct protocol as the store keeps it: signed, never changed, and queued
+// for the tabulation centre until its receipt is stored.
+struct StoredProtocol {
+  std::uint32_t revision = 0;
+  std::string protocol_sha256;  // of the signed protocol bytes
+  std::string signed_protocol;  // a serialized SignedProtocol
+  std::int64_t created_unix_seconds = 0;
+  std::optional<std::string> receipt;  // a serialized Receipt, once delivered
+  std::int64_t delivered_unix_seconds = 0;
+};
+
+using Setting = std::pair<std::string, std::string>;
 
 // What Open() found unfinished from before a power loss or crash.
 struct Recovery {
@@ -99,6 +113,27 @@ class BallotStore {
 
   absl::StatusOr<std::string> GetSetting(const std::string& key) const;
   absl::Status SetSetting(const std::string& key, const std::string& value);
+  // Several settings in one transaction, each logged.
+  absl::Status SetSettings(const std::vector<Setting>& settings);
+
+  // The commission's protocol lines (a serialized CommissionLines); entering them again replaces
+  // them, and each entry is logged with its hash.
+  absl::Status SaveCommissionLines(const std::string& serialized_lines);
+  absl::StatusOr<std::string> CommissionLinesBytes() const;
+
+  // Keeps a final protocol revision and queues it for transmission, with `settings` (the poll
+  // state), in one transaction: a protocol is final exactly when it is in the outbox.
+  absl::Status CommitProtocol(std::uint32_t revision, const std::string& signed_protocol,
+                              const std::string& protocol_sha256,
+                              const std::vector<Setting>& settings);
+  // Every revision, oldest first, with its receipt when delivered.
+  absl::StatusOr<std::vector<StoredProtocol>> Protocols() const;
+  // Stores the centre's receipt for a revision, with `settings`, in one transaction. A second
+  // receipt for the same revision is ignored: the first one stays.
+  absl::Status StoreReceipt(std::uint32_t revision, const std::string& receipt,
+                            const std::vector<Setting>& settings);
+  // The hash of the newest event-log entry (64 zeros for an empty log).
+  absl::StatusOr<std::string> EventLogHead() const;
 
  private:
   BallotStore(std::unique_ptr<sqlite::Database> db, Options options, const Clock& clock);
@@ -106,6 +141,7 @@ class BallotStore {
   absl::Status CheckIdentity();
   absl::Status RecoverUnfinished();
   absl::Status AppendEventLocked(const std::string& type, const std::string& detail);
+  absl::Status SetSettingsLocked(const std::vector<Setting>& settings);
   absl::Status Transition(std::int64_t sheet, SheetState from, SheetState to);
   absl::Status ApplyToTally(const CastVoteRecord& record);
   std::filesystem::path ImagePath(const std::string& sha256_hex) const;

@@ -3,12 +3,16 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "esep/proto/election.pb.h"
+#include "esep/proto/precinct_protocol.pb.h"
+#include "esep/proto/protocol_checks.h"
+#include "esep/proto/signed.pb.h"
 #include "esep/scanner/ballot_flow.h"
 #include "esep/scanner/ballot_store.h"
 #include "esep/scanner/clock.h"
@@ -22,6 +26,15 @@ namespace esep::scanner {
 // ballot flow, and the reports a commission prints. Every command the state does not allow is
 // refused with a sentence the commission can act on. This is the daemon's core; esepd adds the
 // control socket and the service manager around it.
+// Signs a protocol with the reader's key (esepd passes transport's Ed25519 signer).
+using ProtocolSigner = std::function<absl::StatusOr<SignedProtocol>(const PrecinctProtocol&)>;
+
+// A protocol as it would be made final now, with every control relation checked.
+struct ProtocolDraft {
+  PrecinctProtocol protocol;
+  std::vector<ProtocolCheck> checks;
+};
+
 class Precinct {
  public:
   struct Config {
@@ -29,6 +42,7 @@ class Precinct {
     std::string precinct_id;
     std::filesystem::path data_directory;
     std::optional<MarkThresholds> thresholds;  // from the reader's calibration profile
+    ProtocolSigner signer = nullptr;           // without one, protocols cannot be made final
   };
 
   // Opens the store, recovers unfinished sheets and settles unconfirmed drops with the reader.
@@ -36,6 +50,7 @@ class Precinct {
                                                         const Clock& clock);
 
   PollState state() const { return state_; }
+  const Election& election() const { return config_.election; }
   const std::string& reader_serial() const { return reader_serial_; }
   const Recovery& recovery() const { return store_->recovery(); }
   const std::vector<std::int64_t>& reconciled() const { return reconciled_; }
@@ -58,11 +73,32 @@ class Precinct {
   // The results, refused while the polls are open (VVSG 1.1.9-K).
   absl::StatusOr<std::string> ResultsReport() const;
 
+  // The commission's protocol lines, once the polls are closed (again later, for a correction).
+  absl::Status EnterCommissionLines(const CommissionLines& lines);
+  // The protocol from the live tally and the entered lines, with its checks; not stored.
+  absl::StatusOr<ProtocolDraft> DraftProtocol() const;
+  // Checks every control relation, signs the protocol and queues it for the tabulation centre,
+  // in one transaction with the poll state. Refused, naming the broken relation, when a blocking
+  // relation fails, or a warning relation fails without the commission's written explanation.
+  // A later call makes a correction: the next revision, kept with the history.
+  absl::StatusOr<StoredProtocol> FinalizeProtocol();
+  // Every final revision, oldest first.
+  absl::StatusOr<std::vector<StoredProtocol>> Protocols() const;
+  // The oldest revision the centre has not acknowledged yet, if any.
+  absl::StatusOr<std::optional<StoredProtocol>> NextUndelivered() const;
+  // Stores the centre's (already verified) receipt for `revision`; the poll state becomes
+  // "transmitted" once the newest revision is acknowledged.
+  absl::Status RecordReceipt(std::uint32_t revision, const std::string& receipt);
+  // The protocol in text, with its control relations, for the commission's printer.
+  std::string ProtocolText(const PrecinctProtocol& protocol,
+                           const std::vector<ProtocolCheck>& checks) const;
+
   BallotStore& store() { return *store_; }
 
  private:
   Precinct(Config config, const Clock& clock);
   absl::Status Apply(PollCommand command);
+  std::vector<Setting> StateSettings(PollState next) const;
   std::string Report(const std::string& title, const Tally& tally) const;
 
   Config config_;

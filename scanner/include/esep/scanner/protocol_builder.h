@@ -1,0 +1,47 @@
+#ifndef ESEP_SCANNER_PROTOCOL_BUILDER_H_
+#define ESEP_SCANNER_PROTOCOL_BUILDER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "esep/proto/election.pb.h"
+#include "esep/proto/precinct_protocol.pb.h"
+#include "esep/scanner/ballot_store.h"
+
+namespace esep::scanner {
+
+// Everything a precinct protocol is made of: the reader's live tally, the commission's lines and
+// the hashes that bind the protocol to the stored records and event log.
+struct ProtocolInputs {
+  const Election* election = nullptr;
+  std::string election_hash;
+  std::string precinct_id;
+  std::string reader_serial;
+  const Tally* live = nullptr;
+  const CommissionLines* lines = nullptr;
+  std::string records_root_hash;
+  std::string event_log_head_hash;
+  std::int64_t polls_opened_unix_seconds = 0;
+  std::int64_t polls_closed_unix_seconds = 0;
+  std::int64_t created_unix_seconds = 0;
+  std::uint32_t revision = 1;
+  ProtocolStatus status = PRELIMINARY;
+};
+
+// Makes the protocol: L6 is the reader's count of cast ballots; per contest of the precinct's
+// ballot (in ballot order), L8 = the machine's overvoted and blank ballots plus the mobile boxes'
+// invalid ones, L9 = the machine's valid and undervoted ballots plus the mobile boxes' valid
+// ones, and each option's votes are the machine's plus the hand count's. Refuses hand counts for
+// contests or options that are not on this precinct's ballot. Does not check the control
+// relations: that is CheckProtocol's job, before a protocol is made final.
+absl::StatusOr<PrecinctProtocol> BuildPrecinctProtocol(const ProtocolInputs& inputs);
+
+// Checks entered lines for what can be told without the machine's counts: every hand-counted
+// contest and option is on the precinct's ballot, each once, and no count overflows.
+absl::Status ValidateCommissionLines(const Election& election, const std::string& precinct_id,
+                                     const CommissionLines& lines);
+
+}  // namespace esep::scanner
+
+#endif  // ESEP_SCANNER_PROTOCOL_BUILDER_H_

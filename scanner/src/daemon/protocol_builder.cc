@@ -1,0 +1,149 @@
+#include "esep/scanner/protocol_builder.h"
+
+#include <limits>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "esep/proto/election.h"
+
+namespace esep::scanner {
+namespace {
+
+// Protocol lines are counts of paper: anything near 2^62 is a typing error, and keeping the
+// bound far from the type's limit keeps every later sum exact.
+constexpr std::uint64_t kMaxLine = std::uint64_t{1} << 40;
+
+std::uint64_t Count(const std::map<std::pair<std::string, std::string>, std::int64_t>& counts,
+                    const std::string& contest, const std::string& key) {
+  const auto it = counts.find({contest, key});
+  return it == counts.end() || it->second < 0 ? 0 : static_cast<std::uint64_t>(it->second);
+}
+
+const MobileBoxContest* FindMobileCount(const CommissionLines& lines, const std::string& contest) {
+  for (const MobileBoxContest& m : lines.mobile_box_counts()) {
+    if (m.contest_id() == contest) return &m;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::Status ValidateCommissionLines(const Election& election, const std::string& precinct_id,
+                                     const CommissionLines& lines) {
+  for (std::uint64_t value :
+       {lines.voters_on_list(), lines.ballots_received(), lines.ballots_issued_in_room(),
+        lines.ballots_issued_outside(), lines.ballots_cancelled(), lines.ballots_in_mobile_boxes(),
+        lines.ballots_lost(), lines.ballots_not_counted_at_receipt()}) {
+    if (value > kMaxLine) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a protocol line of ", value, " ballots cannot be right"));
+    }
+  }
+  const std::vector<const Contest*> on_ballot = ContestsOnBallot(election, precinct_id);
+  std::set<std::string> seen;
+  for (const MobileBoxContest& m : lines.mobile_box_counts()) {
+    const Contest* contest = nullptr;
+    for (const Contest* c : on_ballot) {
+      if (c->id() == m.contest_id()) contest = c;
+    }
+    if (contest == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("the mobile-box count names contest \"",
+                                                     m.contest_id(), "\", which is not on the ",
+                                                     "ballot of precinct ", precinct_id));
+    }
+    if (!seen.insert(m.contest_id()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("contest ", m.contest_id(), " has two mobile-box counts"));
+    }
+    if (m.invalid_ballots() > kMaxLine) {
+      return absl::InvalidArgumentError(absl::StrCat("contest ", m.contest_id(), ": ",
+                                                     m.invalid_ballots(),
+                                                     " invalid ballots cannot be right"));
+    }
+    std::set<std::string> options;
+    for (const OptionVotes& votes : m.options()) {
+      if (FindOption(*contest, votes.option_id()) == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("contest ", m.contest_id(), " has no option \"", votes.option_id(), "\""));
+      }
+      if (!options.insert(votes.option_id()).second) {
+        return absl::InvalidArgumentError(absl::StrCat("contest ", m.contest_id(), ": option ",
+                                                       votes.option_id(), " is counted twice"));
+      }
+      if (votes.votes() > kMaxLine) {
+        return absl::InvalidArgumentError(absl::StrCat("contest ", m.contest_id(), ": ",
+                                                       votes.votes(), " votes cannot be right"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PrecinctProtocol> BuildPrecinctProtocol(const ProtocolInputs& in) {
+  if (in.election == nullptr || in.live == nullptr || in.lines == nullptr) {
+    return absl::InternalError("protocol inputs are incomplete");
+  }
+  if (absl::Status s = ValidateCommissionLines(*in.election, in.precinct_id, *in.lines); !s.ok()) {
+    return s;
+  }
+  const CommissionLines& lines = *in.lines;
+  PrecinctProtocol p;
+  p.set_election_id(in.election->id());
+  p.set_election_hash(in.election_hash);
+  p.set_precinct_id(in.precinct_id);
+  p.set_reader_serial(in.reader_serial);
+  p.set_revision(in.revision);
+  p.set_status(in.status);
+  p.set_voters_on_list(lines.voters_on_list());
+  p.set_ballots_received(lines.ballots_received());
+  p.set_ballots_issued_in_room(lines.ballots_issued_in_room());
+  p.set_ballots_issued_outside(lines.ballots_issued_outside());
+  p.set_ballots_cancelled(lines.ballots_cancelled());
+  p.set_ballots_in_stationary_box(
+      in.live->ballots_cast < 0 ? 0 : static_cast<std::uint64_t>(in.live->ballots_cast));
+  p.set_ballots_in_mobile_boxes(lines.ballots_in_mobile_boxes());
+  p.set_ballots_lost(lines.ballots_lost());
+  p.set_ballots_not_counted_at_receipt(lines.ballots_not_counted_at_receipt());
+  for (const Contest* contest : ContestsOnBallot(*in.election, in.precinct_id)) {
+    const std::string& c = contest->id();
+    const MobileBoxContest* mobile = FindMobileCount(lines, c);
+    ContestResult* result = p.add_contests();
+    result->set_contest_id(c);
+    result->set_vote_for(contest->vote_for());
+    std::uint64_t mobile_valid = lines.ballots_in_mobile_boxes();
+    if (mobile != nullptr) {
+      mobile_valid =
+          mobile->invalid_ballots() > mobile_valid ? 0 : mobile_valid - mobile->invalid_ballots();
+    }
+    if (mobile == nullptr && lines.ballots_in_mobile_boxes() > 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the commission entered ", lines.ballots_in_mobile_boxes(),
+                       " ballots from mobile boxes but no hand count for contest ", c));
+    }
+    result->set_invalid_ballots(Count(in.live->outcomes, c, "OVERVOTE") +
+                                Count(in.live->outcomes, c, "BLANK") +
+                                (mobile ? mobile->invalid_ballots() : 0));
+    result->set_valid_ballots(Count(in.live->outcomes, c, "VALID") +
+                              Count(in.live->outcomes, c, "UNDERVOTE") + mobile_valid);
+    for (const Option& option : contest->options()) {
+      std::uint64_t votes = Count(in.live->votes, c, option.id());
+      if (mobile != nullptr) {
+        for (const OptionVotes& v : mobile->options()) {
+          if (v.option_id() == option.id()) votes += v.votes();
+        }
+      }
+      OptionVotes* line = result->add_options();
+      line->set_option_id(option.id());
+      line->set_votes(votes);
+    }
+  }
+  p.set_records_root_hash(in.records_root_hash);
+  p.set_event_log_head_hash(in.event_log_head_hash);
+  p.set_polls_opened_unix_seconds(in.polls_opened_unix_seconds);
+  p.set_polls_closed_unix_seconds(in.polls_closed_unix_seconds);
+  p.set_created_unix_seconds(in.created_unix_seconds);
+  p.set_commission_explanation(lines.explanation());
+  return p;
+}
+
+}  // namespace esep::scanner

@@ -1,0 +1,264 @@
+// The precinct protocol at the reader: the commission's lines, the control relations, signing,
+// the outbox and corrections.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "esep/proto/election.h"
+#include "esep/proto/record_hash.h"
+#include "esep/scanner/precinct.h"
+#include "esep/scanner/simulated_reader.h"
+#include "esep/transport/signing.h"
+#include "test_sheets.h"
+
+namespace esep::scanner {
+namespace {
+
+bool Contains(absl::string_view text, absl::string_view part) {
+  return absl::StrContains(text, part);
+}
+
+class PrecinctProtocolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<Election> e = LoadElectionFile("fixtures/elections/referendum-2021.json");
+    ASSERT_TRUE(e.ok()) << e.status();
+    election_ = *e;
+    dir_ = testing::ScratchDirectory("esep-protocol");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  SheetImage Sheet(const std::string& option) {
+    return testing::PrintedSheet(election_, "referendum", "1002", {option}, CROSS, false, 11);
+  }
+
+  std::unique_ptr<Precinct> Open(Reader& reader, bool with_key = true) {
+    ProtocolSigner signer;
+    if (with_key) {
+      signer = [this](const PrecinctProtocol& protocol) {
+        return absl::StatusOr<SignedProtocol>(transport::SignProtocol(protocol, key_));
+      };
+    }
+    absl::StatusOr<std::unique_ptr<Precinct>> p =
+        Precinct::Open({election_, "1002", dir_, std::nullopt, signer}, reader, clock_);
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? std::move(*p) : nullptr;
+  }
+
+  // Votes: 2 presidential, 1 against both; then the polls close.
+  std::unique_ptr<Precinct> CountedAndClosed(SimulatedReader& reader) {
+    auto p = Open(reader);
+    EXPECT_TRUE(p->StartTest().ok());
+    EXPECT_TRUE(p->FinishTest().ok());
+    EXPECT_TRUE(p->OpenPolls().ok());
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
+    EXPECT_TRUE(p->ClosePolls().ok());
+    return p;
+  }
+
+  static SimulatedReader ThreeBallots(PrecinctProtocolTest& t) {
+    return SimulatedReader(
+        {t.Sheet("presidential"), t.Sheet("presidential"), t.Sheet("against-both")}, {});
+  }
+
+  // Lines that agree with three ballots in the stationary box.
+  static CommissionLines GoodLines() {
+    CommissionLines lines;
+    lines.set_voters_on_list(100);
+    lines.set_ballots_received(120);
+    lines.set_ballots_issued_in_room(3);
+    lines.set_ballots_cancelled(117);
+    return lines;
+  }
+
+  Election election_;
+  std::filesystem::path dir_;
+  FixedClock clock_{1'610'265'600};
+  transport::SigningKey key_ = transport::SigningKey::Generate();
+};
+
+TEST_F(PrecinctProtocolTest, FinalProtocolIsSignedQueuedAndDelivered) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = CountedAndClosed(reader);
+  absl::StatusOr<ProtocolDraft> no_lines = p->DraftProtocol();
+  ASSERT_FALSE(no_lines.ok());
+  EXPECT_TRUE(Contains(no_lines.status().message(), "enter the commission's protocol lines"));
+
+  ASSERT_TRUE(p->EnterCommissionLines(GoodLines()).ok());
+  absl::StatusOr<StoredProtocol> stored = p->FinalizeProtocol();
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->revision, 1u);
+  EXPECT_EQ(p->state(), PollState::kProtocolFinal);
+
+  SignedProtocol envelope;
+  ASSERT_TRUE(envelope.ParseFromString(stored->signed_protocol));
+  absl::StatusOr<PrecinctProtocol> protocol =
+      transport::VerifyProtocol(envelope, key_.public_key());
+  ASSERT_TRUE(protocol.ok()) << protocol.status();
+  EXPECT_EQ(protocol->status(), FINAL);
+  EXPECT_EQ(protocol->ballots_in_stationary_box(), 3u);
+  ASSERT_EQ(protocol->contests_size(), 1);
+  const ContestResult& referendum = protocol->contests(0);
+  EXPECT_EQ(referendum.valid_ballots(), 3u);
+  EXPECT_EQ(referendum.invalid_ballots(), 0u);
+  ASSERT_EQ(referendum.options_size(), 3);
+  EXPECT_EQ(referendum.options(0).votes(), 2u);  // presidential
+  EXPECT_EQ(referendum.options(1).votes(), 0u);  // parliamentary
+  EXPECT_EQ(referendum.options(2).votes(), 1u);  // against both
+  EXPECT_EQ(protocol->polls_opened_unix_seconds(), 1'610'265'600);
+  EXPECT_EQ(protocol->records_root_hash(), RecordsRootHash(*p->store().Records(false)));
+  EXPECT_EQ(protocol->event_log_head_hash().size(), 64u);
+
+  absl::StatusOr<std::optional<StoredProtocol>> pending = p->NextUndelivered();
+  ASSERT_TRUE(pending.ok() && pending->has_value());
+  EXPECT_EQ((*pending)->revision, 1u);
+  ASSERT_TRUE(p->RecordReceipt(1, "receipt-bytes").ok());
+  EXPECT_EQ(p->state(), PollState::kTransmitted);
+  EXPECT_FALSE(p->NextUndelivered()->has_value());
+  EXPECT_EQ(*p->Protocols()->back().receipt, "receipt-bytes");
+  // A second receipt for the same revision does not replace the first.
+  ASSERT_TRUE(p->RecordReceipt(1, "other").ok());
+  EXPECT_EQ(*p->Protocols()->back().receipt, "receipt-bytes");
+  EXPECT_TRUE(VerifyEventChain(*p->store().Events()).ok());
+}
+
+TEST_F(PrecinctProtocolTest, BrokenRelationIsShownAndNeverQueued) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = CountedAndClosed(reader);
+  CommissionLines lines = GoodLines();
+  lines.set_ballots_received(121);  // one ballot unaccounted for
+  ASSERT_TRUE(p->EnterCommissionLines(lines).ok());
+  absl::StatusOr<ProtocolDraft> draft = p->DraftProtocol();
+  ASSERT_TRUE(draft.ok()) << draft.status();
+  EXPECT_FALSE(ProtocolMayBeFinal(draft->checks));
+  EXPECT_TRUE(Contains(p->ProtocolText(draft->protocol, draft->checks), "BROKEN  L2 = "));
+
+  absl::StatusOr<StoredProtocol> refused = p->FinalizeProtocol();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(Contains(refused.status().message(), "L2 = L3 + L4 + L5 + L10 - L11"))
+      << refused.status();
+  EXPECT_EQ(p->state(), PollState::kClosed);
+  EXPECT_TRUE(p->Protocols()->empty());
+  EXPECT_FALSE(p->NextUndelivered()->has_value());
+}
+
+TEST_F(PrecinctProtocolTest, WarningNeedsTheCommissionsExplanation) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = CountedAndClosed(reader);
+  CommissionLines lines = GoodLines();
+  lines.set_ballots_issued_in_room(2);  // three ballots in the box, two issued
+  lines.set_ballots_cancelled(118);
+  ASSERT_TRUE(p->EnterCommissionLines(lines).ok());
+  absl::StatusOr<StoredProtocol> refused = p->FinalizeProtocol();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(Contains(refused.status().message(), "explanation")) << refused.status();
+
+  lines.set_explanation("one voter's ballot was issued from the reserve and recorded late");
+  ASSERT_TRUE(p->EnterCommissionLines(lines).ok());
+  absl::StatusOr<StoredProtocol> stored = p->FinalizeProtocol();
+  ASSERT_TRUE(stored.ok()) << stored.status();
+}
+
+TEST_F(PrecinctProtocolTest, CorrectionIsANewRevisionKeptWithItsHistory) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = CountedAndClosed(reader);
+  ASSERT_TRUE(p->EnterCommissionLines(GoodLines()).ok());
+  ASSERT_TRUE(p->FinalizeProtocol().ok());
+  absl::StatusOr<StoredProtocol> same = p->FinalizeProtocol();
+  ASSERT_FALSE(same.ok());
+  EXPECT_TRUE(Contains(same.status().message(), "already final")) << same.status();
+
+  CommissionLines corrected = GoodLines();
+  corrected.set_voters_on_list(101);
+  ASSERT_TRUE(p->EnterCommissionLines(corrected).ok());
+  absl::StatusOr<StoredProtocol> second = p->FinalizeProtocol();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->revision, 2u);
+  absl::StatusOr<std::vector<StoredProtocol>> history = p->Protocols();
+  ASSERT_EQ(history->size(), 2u);
+  SignedProtocol first;
+  ASSERT_TRUE(first.ParseFromString((*history)[0].signed_protocol));
+  EXPECT_EQ(transport::VerifyProtocol(first, key_.public_key())->voters_on_list(), 100u);
+  SignedProtocol latest;
+  ASSERT_TRUE(latest.ParseFromString((*history)[1].signed_protocol));
+  absl::StatusOr<PrecinctProtocol> correction = transport::VerifyProtocol(latest, "");
+  EXPECT_EQ(correction->status(), CORRECTION);
+  EXPECT_EQ(correction->voters_on_list(), 101u);
+  // Both revisions wait for the centre, oldest first; the state waits for the newest.
+  ASSERT_TRUE(p->RecordReceipt(1, "r1").ok());
+  EXPECT_EQ(p->state(), PollState::kProtocolFinal);
+  EXPECT_EQ((*p->NextUndelivered())->revision, 2u);
+  ASSERT_TRUE(p->RecordReceipt(2, "r2").ok());
+  EXPECT_EQ(p->state(), PollState::kTransmitted);
+}
+
+TEST_F(PrecinctProtocolTest, MobileBoxHandCountJoinsTheMachineCount) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = CountedAndClosed(reader);
+  CommissionLines lines = GoodLines();
+  lines.set_ballots_issued_outside(2);
+  lines.set_ballots_cancelled(115);
+  lines.set_ballots_in_mobile_boxes(2);
+  MobileBoxContest* mobile = lines.add_mobile_box_counts();
+  mobile->set_contest_id("form-of-government");
+  mobile->set_invalid_ballots(1);
+  OptionVotes* votes = mobile->add_options();
+  votes->set_option_id("parliamentary");
+  votes->set_votes(1);
+  ASSERT_TRUE(p->EnterCommissionLines(lines).ok());
+  absl::StatusOr<ProtocolDraft> draft = p->DraftProtocol();
+  ASSERT_TRUE(draft.ok()) << draft.status();
+  EXPECT_TRUE(ProtocolMayBeFinal(draft->checks)) << DescribeBrokenRelations(draft->checks);
+  const ContestResult& r = draft->protocol.contests(0);
+  EXPECT_EQ(r.invalid_ballots(), 1u);
+  EXPECT_EQ(r.valid_ballots(), 4u);
+  EXPECT_EQ(r.options(1).votes(), 1u);
+}
+
+TEST_F(PrecinctProtocolTest, LinesAreRefusedBeforeCloseOrForAnotherBallot) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = Open(reader);
+  ASSERT_TRUE(p->StartTest().ok());
+  EXPECT_EQ(p->EnterCommissionLines(GoodLines()).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(p->FinishTest().ok());
+  ASSERT_TRUE(p->OpenPolls().ok());
+  EXPECT_EQ(p->EnterCommissionLines(GoodLines()).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(p->FinalizeProtocol().status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(p->ClosePolls().ok());
+  CommissionLines lines = GoodLines();
+  lines.add_mobile_box_counts()->set_contest_id("list");
+  absl::Status wrong_contest = p->EnterCommissionLines(lines);
+  EXPECT_EQ(wrong_contest.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(wrong_contest.message(), "not on the ballot")) << wrong_contest;
+}
+
+TEST_F(PrecinctProtocolTest, FinalProtocolSurvivesARestart) {
+  {
+    SimulatedReader reader = ThreeBallots(*this);
+    auto p = CountedAndClosed(reader);
+    ASSERT_TRUE(p->EnterCommissionLines(GoodLines()).ok());
+    ASSERT_TRUE(p->FinalizeProtocol().ok());
+  }
+  SimulatedReader reader({}, {});
+  auto p = Open(reader);
+  EXPECT_EQ(p->state(), PollState::kProtocolFinal);
+  ASSERT_EQ(p->Protocols()->size(), 1u);
+  EXPECT_EQ((*p->NextUndelivered())->revision, 1u);
+}
+
+TEST_F(PrecinctProtocolTest, NoKeyNoFinalProtocol) {
+  SimulatedReader reader({}, {});
+  auto p = Open(reader, /*with_key=*/false);
+  ASSERT_TRUE(p->StartTest().ok());
+  ASSERT_TRUE(p->FinishTest().ok());
+  ASSERT_TRUE(p->OpenPolls().ok());
+  ASSERT_TRUE(p->ClosePolls().ok());
+  ASSERT_TRUE(p->EnterCommissionLines(CommissionLines()).ok());
+  absl::StatusOr<StoredProtocol> refused = p->FinalizeProtocol();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(Contains(refused.status().message(), "no signing key")) << refused.status();
+}
+
+}  // namespace
+}  // namespace esep::scanner
