@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end on the embedded default: a simulated reader feeds rendered ballots to
 # esepd, which reads, counts or returns each one; the commission's console runs the
-# logic-and-accuracy test, opens the polls, closes them and prints the results.
+# logic-and-accuracy test, opens the polls, closes them, prints the results, enters its protocol
+# lines and makes the signed protocol final.
 # Installs what is missing and builds first. Work files go to build/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,6 +83,24 @@ wait_for_sheets $((3 + live_sheets))
 "$esep" poll status --socket "$socket"
 "$esep" poll close --socket "$socket"
 "$esep" poll results --socket "$socket"
+
+echo "== the commission enters its lines; the protocol is checked, signed and queued"
+cat >"$demo/lines.json" <<'JSON'
+{
+  "voters_on_list": 1200,
+  "ballots_received": 1500,
+  "ballots_issued_in_room": 14,
+  "ballots_issued_outside": 2,
+  "ballots_cancelled": 1484,
+  "ballots_in_mobile_boxes": 2,
+  "mobile_box_counts": [
+    {"contest_id": "parliament-list", "invalid_ballots": 0,
+     "options": [{"option_id": "ata-jurt", "votes": 1}, {"option_id": "ishenim", "votes": 1}]}
+  ]
+}
+JSON
+"$esep" poll lines --file "$demo/lines.json" --socket "$socket" >/dev/null
+"$esep" poll finalize --socket "$socket" --out "$demo/protocol.signed.pb"
 kill "$daemon" && wait "$daemon" || true
 daemon=
 

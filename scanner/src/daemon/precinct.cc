@@ -44,6 +44,15 @@ std::string Timestamp(std::int64_t unix_seconds) {
   return text;
 }
 
+// `text` followed by spaces up to `width` characters (UTF-8 aware, so Cyrillic lines up).
+std::string Padded(std::string_view text, std::size_t width) {
+  std::size_t characters = 0;
+  for (char c : text) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  std::string out(text);
+  if (characters < width) out.append(width - characters, ' ');
+  return out;
+}
+
 std::string OptionName(const Option& option) {
   if (!option.name().ky().empty() && !option.name().ru().empty() &&
       option.name().ky() != option.name().ru()) {
@@ -370,7 +379,7 @@ std::string Precinct::ProtocolText(const PrecinctProtocol& p,
       {"L11 ballots not counted at receipt", p.ballots_not_counted_at_receipt()},
   };
   for (const auto& [label, value] : lines) {
-    absl::StrAppend(&out, absl::StrFormat("%-46s %10d\n", label, value));
+    absl::StrAppend(&out, Padded(label, 46), absl::StrFormat(" %10d\n", value));
   }
   for (const ContestResult& r : p.contests()) {
     const Contest* contest = FindContest(e, r.contest_id());
@@ -382,9 +391,9 @@ std::string Precinct::ProtocolText(const PrecinctProtocol& p,
     int line = 12;
     for (const OptionVotes& v : r.options()) {
       const Option* option = contest ? FindOption(*contest, v.option_id()) : nullptr;
-      absl::StrAppend(&out,
-                      absl::StrFormat("L%-3d%-42s %10d\n", line++,
-                                      option ? OptionName(*option) : v.option_id(), v.votes()));
+      absl::StrAppend(&out, Padded(absl::StrCat("L", line++), 4),
+                      Padded(option ? OptionName(*option) : v.option_id(), 42),
+                      absl::StrFormat(" %10d\n", v.votes()));
     }
   }
   absl::StrAppend(&out, "\ncontrol relations\n");
