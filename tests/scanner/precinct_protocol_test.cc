@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "esep/proto/election.h"
 #include "esep/proto/record_hash.h"
+#include "esep/scanner/control.h"
 #include "esep/scanner/precinct.h"
 #include "esep/scanner/simulated_reader.h"
 #include "esep/transport/signing.h"
@@ -258,6 +259,52 @@ TEST_F(PrecinctProtocolTest, NoKeyNoFinalProtocol) {
   absl::StatusOr<StoredProtocol> refused = p->FinalizeProtocol();
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(Contains(refused.status().message(), "no signing key")) << refused.status();
+}
+
+TEST_F(PrecinctProtocolTest, ConsoleCommandsFollowTheState) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = Open(reader);
+  ControlRequest request;
+  request.set_command(ControlRequest::ENTER_LINES);
+  *request.mutable_lines() = GoodLines();
+  ControlResponse refused = HandleControlRequest(*p, request, "");
+  EXPECT_FALSE(refused.ok());
+  EXPECT_TRUE(Contains(refused.error(), "after the polls close")) << refused.error();
+
+  ASSERT_TRUE(p->StartTest().ok());
+  ASSERT_TRUE(p->FinishTest().ok());
+  ASSERT_TRUE(p->OpenPolls().ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(p->FeedSheet().ok());
+  ASSERT_TRUE(p->ClosePolls().ok());
+  EXPECT_TRUE(HandleControlRequest(*p, request, "").ok());
+
+  request.Clear();
+  request.set_command(ControlRequest::DRAFT_PROTOCOL);
+  ControlResponse draft = HandleControlRequest(*p, request, "");
+  ASSERT_TRUE(draft.ok()) << draft.error();
+  PrecinctProtocol drafted;
+  ASSERT_TRUE(drafted.ParseFromString(draft.protocol()));
+  EXPECT_EQ(drafted.ballots_in_stationary_box(), 3u);
+  EXPECT_TRUE(draft.signed_protocol().empty());
+  EXPECT_TRUE(Contains(draft.report(), "L6  ballots in the stationary box (reader)"))
+      << draft.report();
+
+  request.set_command(ControlRequest::PROTOCOL);
+  EXPECT_FALSE(HandleControlRequest(*p, request, "").ok()) << "no final protocol yet";
+  request.set_command(ControlRequest::FINALIZE_PROTOCOL);
+  ControlResponse final_response = HandleControlRequest(*p, request, "");
+  ASSERT_TRUE(final_response.ok()) << final_response.error();
+  EXPECT_EQ(final_response.poll_state(), "protocol_final");
+  EXPECT_TRUE(Contains(final_response.transmission(), "waiting for the centre's receipt"));
+  SignedProtocol envelope;
+  ASSERT_TRUE(envelope.ParseFromString(final_response.signed_protocol()));
+  EXPECT_TRUE(transport::VerifyProtocol(envelope, key_.public_key()).ok());
+
+  request.set_command(ControlRequest::PROTOCOL);
+  ControlResponse printed = HandleControlRequest(*p, request, "");
+  ASSERT_TRUE(printed.ok()) << printed.error();
+  EXPECT_EQ(printed.signed_protocol(), final_response.signed_protocol());
+  EXPECT_TRUE(Contains(printed.report(), "FINAL, revision 1")) << printed.report();
 }
 
 }  // namespace
