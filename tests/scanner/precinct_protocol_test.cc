@@ -307,5 +307,37 @@ TEST_F(PrecinctProtocolTest, ConsoleCommandsFollowTheState) {
   EXPECT_TRUE(Contains(printed.report(), "FINAL, revision 1")) << printed.report();
 }
 
+TEST_F(PrecinctProtocolTest, RestartNoticesReachTheConsole) {
+  {
+    // Power fails after one sheet was decided to cast and before its drop was confirmed, and
+    // while a second sheet was held in escrow.
+    absl::StatusOr<std::unique_ptr<BallotStore>> store =
+        BallotStore::Open({dir_, ElectionHash(election_), "SIM-0001"}, clock_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    const std::uint8_t first[] = {1, 2, 3};
+    const std::uint8_t second[] = {4, 5, 6};
+    absl::StatusOr<std::string> first_image = (*store)->StoreImage(first);
+    absl::StatusOr<std::string> second_image = (*store)->StoreImage(second);
+    ASSERT_TRUE(first_image.ok() && second_image.ok());
+    absl::StatusOr<std::int64_t> decided = (*store)->Escrow(*first_image);
+    ASSERT_TRUE(decided.ok()) << decided.status();
+    CastVoteRecord record;
+    record.set_election_hash(ElectionHash(election_));
+    ASSERT_TRUE((*store)->DecideCast(*decided, record).ok());
+    ASSERT_TRUE((*store)->Escrow(*second_image).ok());
+  }
+  SimulatedReader reader({}, {});  // the path is empty: the decided sheet reached the box
+  auto p = Open(reader);
+  ControlRequest request;
+  request.set_command(ControlRequest::STATUS);
+  ControlResponse status = HandleControlRequest(*p, request, "");
+  ASSERT_EQ(status.notices_size(), 2) << status.DebugString();
+  EXPECT_TRUE(Contains(status.notices(0), "sheet 2 was in the reader at the restart: returned"))
+      << status.notices(0);
+  EXPECT_TRUE(Contains(status.notices(1), "sheet 1 was decided to cast"));
+  EXPECT_TRUE(Contains(status.notices(1), "counted once")) << status.notices(1);
+  EXPECT_EQ(status.ballots_cast(), 1);
+}
+
 }  // namespace
 }  // namespace esep::scanner

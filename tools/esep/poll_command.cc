@@ -85,6 +85,7 @@ int RunPollCommand(const std::vector<std::string>& args) {
     }
   }
   if (!response->transmission().empty()) std::cout << response->transmission() << "\n";
+  for (const std::string& notice : response->notices()) std::cout << "notice: " << notice << "\n";
   std::cout << "poll state: " << response->poll_state()
             << ", ballots cast: " << response->ballots_cast() << ", reader "
             << response->reader_serial() << "\n";

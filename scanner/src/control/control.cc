@@ -202,6 +202,19 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
     if (test.ok()) response.set_test_ballots_cast(test->ballots_cast);
   }
   response.set_last_return_reason(last_return_reason);
+  for (std::int64_t sheet : precinct.recovery().returned) {
+    response.add_notices(absl::StrCat("sheet ", sheet,
+                                      " was in the reader at the restart: returned to the voter, "
+                                      "not counted"));
+  }
+  for (std::int64_t sheet : precinct.reconciled()) {
+    absl::StatusOr<SheetState> state = precinct.store().State(sheet);
+    response.add_notices(absl::StrCat(
+        "sheet ", sheet, " was decided to cast but its drop was not confirmed before the restart: ",
+        state.ok() && *state == SheetState::kCast
+            ? "the reader's sensors show it left the path: counted once"
+            : "the reader's sensors show it still in the path: returned, not counted"));
+  }
   absl::StatusOr<std::vector<StoredProtocol>> protocols = precinct.Protocols();
   if (protocols.ok() && !protocols->empty()) {
     const StoredProtocol& newest = protocols->back();
