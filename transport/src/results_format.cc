@@ -69,6 +69,13 @@ std::string BaseText(ThresholdBase base) {
   return base == ThresholdBase::kBallotsInBoxes ? "ballots_in_boxes" : "valid_ballots";
 }
 
+const std::string& OptionName(const ContestTotal& c, const std::string& option_id) {
+  for (const OptionTotal& o : c.options) {
+    if (o.option_id == option_id) return o.name;
+  }
+  return option_id;
+}
+
 std::string ContestText(const ContestTotal& c, const AggregationRules& rules, bool national) {
   std::string out = absl::StrCat(c.title, " [", c.contest_id, "], ", KindText(c.kind),
                                  ", vote for ", c.vote_for, "\n");
@@ -105,6 +112,8 @@ std::string ContestText(const ContestTotal& c, const AggregationRules& rules, bo
         ": ", c.threshold_votes, " votes. ",
         c.seats_allocated ? absl::StrCat(rules.list_seats, " seats by largest remainder.")
                           : std::string("No list has passed the threshold; no seats."),
+        c.precincts_counted < c.precincts_expected ? " Provisional until every precinct is counted."
+                                                   : "",
         "\n");
   }
   if (c.kind != PARTY_LIST) {
@@ -112,10 +121,15 @@ std::string ContestText(const ContestTotal& c, const AggregationRules& rules, bo
       absl::StrAppend(&out,
                       "  AGAINST ALL LEADS: no candidate is elected, the district votes again.\n");
     } else if (c.leaders.size() == 1) {
-      absl::StrAppend(&out, "  Leader: ", c.leaders[0],
+      absl::StrAppend(&out, "  Leader: ", OptionName(c, c.leaders[0]),
                       c.leader_has_majority ? " (more than half of the ballots)" : "", "\n");
     } else if (c.leaders.size() > 1) {
-      absl::StrAppend(&out, "  Tie for the lead: ", absl::StrJoin(c.leaders, ", "), "\n");
+      absl::StrAppend(&out, "  Tie for the lead: ",
+                      absl::StrJoin(c.leaders, ", ",
+                                    [&](std::string* to, const std::string& id) {
+                                      to->append(OptionName(c, id));
+                                    }),
+                      "\n");
     }
   }
   return out;
