@@ -118,8 +118,8 @@ absl::Status FinishContest(ContestTotal& total) {
   std::uint64_t best_candidate = 0;
   std::uint64_t best_exclusive = 0;
   for (const OptionTotal& o : total.options) {
-    (o.exclusive ? best_exclusive : best_candidate) =
-        std::max(o.exclusive ? best_exclusive : best_candidate, o.votes);
+    std::uint64_t& best = o.exclusive ? best_exclusive : best_candidate;
+    best = std::max(best, o.votes);
   }
   total.against_all_leads =
       total.kind == CANDIDATE && best_exclusive > 0 && best_exclusive >= best_candidate;

@@ -344,6 +344,7 @@ absl::StatusOr<std::string> ExportNist1500_100(const Election& election, const R
   }
 
   Json parties = Json::array();
+  std::set<std::string> party_ids;
   Json candidates = Json::array();
   Json contests = Json::array();
   bool only_referendum = true;
@@ -373,8 +374,11 @@ absl::StatusOr<std::string> ExportNist1500_100(const Election& election, const R
         selection["Selection"] = Text(option.name());
       } else if (contest.kind() == PARTY_LIST) {
         const std::string party = "party-" + option.id();
-        parties.push_back(Json{
-            {"@id", party}, {"@type", "ElectionResults.Party"}, {"Name", Text(option.name())}});
+        // The same list in a second party-list contest is the same party.
+        if (party_ids.insert(party).second) {
+          parties.push_back(Json{
+              {"@id", party}, {"@type", "ElectionResults.Party"}, {"Name", Text(option.name())}});
+        }
         selection["@type"] = "ElectionResults.PartySelection";
         selection["PartyIds"] = Json::array({party});
       } else {
