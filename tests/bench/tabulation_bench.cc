@@ -1,0 +1,108 @@
+// Aggregating a national party-list count of 2,450 precincts (the size of the country's count)
+// into results and publishing them, next to the reference workload: CheckProtocol over the same
+// protocols, which every aggregation must run. Compare BM_Aggregate with BM_CheckReference.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "esep/proto/election.h"
+#include "esep/proto/protocol_checks.h"
+#include "esep/transport/aggregation.h"
+#include "esep/transport/results_format.h"
+
+namespace {
+
+constexpr int kPrecincts = 2450;
+
+struct Workload {
+  esep::Election election;
+  std::vector<esep::PrecinctProtocol> protocols;
+};
+
+const Workload& Load() {
+  static const Workload* workload = [] {
+    auto* w = new Workload;
+    absl::StatusOr<esep::Election> election = esep::LoadElectionFile(
+        std::string(ESEP_SOURCE_DIR) + "/fixtures/elections/party-list-2021.json");
+    if (!election.ok()) std::abort();
+    w->election = *election;
+    w->election.clear_precincts();
+    w->election.mutable_ballot_styles(0)->clear_precinct_ids();
+    for (int i = 0; i < kPrecincts; ++i) {
+      esep::Precinct* p = w->election.add_precincts();
+      p->set_id(absl::StrFormat("p%04d", i));
+      p->set_registered_voters(3000);
+      w->election.mutable_ballot_styles(0)->add_precinct_ids(p->id());
+    }
+    const std::string hash = esep::ElectionHash(w->election);
+    const esep::Contest& contest = w->election.contests(0);
+    for (int i = 0; i < kPrecincts; ++i) {
+      esep::PrecinctProtocol p;
+      p.set_election_id(w->election.id());
+      p.set_election_hash(hash);
+      p.set_precinct_id(w->election.precincts(i).id());
+      p.set_status(esep::FINAL);
+      p.set_revision(1);
+      esep::ContestResult* r = p.add_contests();
+      r->set_contest_id(contest.id());
+      r->set_vote_for(1);
+      std::uint64_t valid = 0;
+      for (int o = 0; o < contest.options_size(); ++o) {
+        esep::OptionVotes* v = r->add_options();
+        v->set_option_id(contest.options(o).id());
+        v->set_votes(static_cast<std::uint64_t>((i * 7 + o * 13) % 60 + (o < 6 ? 40 : 0)));
+        valid += v->votes();
+      }
+      r->set_valid_ballots(valid);
+      r->set_invalid_ballots(9);
+      p.set_ballots_in_stationary_box(valid + 9);
+      p.set_ballots_issued_in_room(valid + 9);
+      p.set_ballots_cancelled(3000 - valid - 9);
+      p.set_ballots_received(3000);
+      p.set_voters_on_list(3000);
+      w->protocols.push_back(std::move(p));
+    }
+    return w;
+  }();
+  return *workload;
+}
+
+void BM_Aggregate(benchmark::State& state) {
+  const Workload& w = Load();
+  for (auto _ : state) {
+    absl::StatusOr<esep::transport::Results> results =
+        esep::transport::Aggregate(w.election, w.protocols);
+    if (!results.ok()) state.SkipWithError(std::string(results.status().message()).c_str());
+    benchmark::DoNotOptimize(results);
+  }
+}
+BENCHMARK(BM_Aggregate)->Unit(benchmark::kMillisecond);
+
+void BM_AggregateAndPublish(benchmark::State& state) {
+  const Workload& w = Load();
+  for (auto _ : state) {
+    absl::StatusOr<esep::transport::Results> results =
+        esep::transport::Aggregate(w.election, w.protocols);
+    if (!results.ok()) state.SkipWithError("aggregation refused");
+    benchmark::DoNotOptimize(esep::transport::FormatResultsJson(*results));
+    benchmark::DoNotOptimize(esep::transport::ExportNist1500_100(w.election, *results));
+  }
+}
+BENCHMARK(BM_AggregateAndPublish)->Unit(benchmark::kMillisecond);
+
+void BM_CheckReference(benchmark::State& state) {
+  const Workload& w = Load();
+  for (auto _ : state) {
+    for (const esep::PrecinctProtocol& p : w.protocols) {
+      benchmark::DoNotOptimize(esep::CheckProtocol(p, w.election, std::nullopt));
+    }
+  }
+}
+BENCHMARK(BM_CheckReference)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

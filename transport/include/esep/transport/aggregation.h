@@ -1,0 +1,118 @@
+#ifndef ESEP_TRANSPORT_AGGREGATION_H_
+#define ESEP_TRANSPORT_AGGREGATION_H_
+
+// The tabulation centre's arithmetic: national and per-precinct totals from the accepted precinct
+// protocols, shares, the party-list threshold and seats, districts where "against all" leads.
+// Pure functions over the election definition and the protocols (see docs/tabulation.md).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "esep/proto/election.pb.h"
+#include "esep/proto/precinct_protocol.pb.h"
+
+namespace esep::transport {
+
+// Shares and turnout are fixed-point numbers in hundredths of a percent: 10000 is 100.00%.
+inline constexpr std::uint64_t kFullShare = 10000;
+
+// What the party-list threshold is a percentage of.
+enum class ThresholdBase {
+  kBallotsInBoxes,  // L6 + L7 (= L8 + L9): voters who took part; Kyrgyz law's base
+  kValidBallots,    // L9
+};
+
+// The rules of the count that are law rather than arithmetic.
+struct AggregationRules {
+  std::uint32_t list_seats = 54;        // seats of the nationwide party-list constituency
+  std::uint32_t threshold_percent = 5;  // a list needs at least this share of the base
+  ThresholdBase threshold_base = ThresholdBase::kBallotsInBoxes;
+};
+
+struct OptionTotal {
+  std::string option_id;
+  std::string name;  // English name if the definition has one, else Russian
+  bool exclusive = false;
+  std::uint64_t votes = 0;
+  // votes / the contest's votes for options, rounded down: never more than the true share, and
+  // the shares of one contest never add up to more than kFullShare.
+  std::uint64_t share = 0;
+  bool over_threshold = false;  // party list: at least threshold_percent of the base
+  std::uint32_t seats = 0;      // party list, national results only
+};
+
+struct ContestTotal {
+  std::string contest_id;
+  std::string title;
+  ContestKind kind = CONTEST_KIND_UNSPECIFIED;
+  std::uint32_t vote_for = 1;
+  std::uint64_t invalid_ballots = 0;    // L8
+  std::uint64_t valid_ballots = 0;      // L9
+  std::uint64_t votes_for_options = 0;  // sum of L12..., the denominator of the shares
+  std::uint32_t precincts_counted = 0;
+  std::uint32_t precincts_expected = 0;  // precincts whose ballot style carries the contest
+  std::vector<OptionTotal> options;      // in ballot order
+  // The options with the most votes (several on a tie; empty while nobody has a vote).
+  std::vector<std::string> leaders;
+  // Candidate contests: an exclusive "against all" option has at least as many votes as every
+  // candidate, so nobody is elected and the district votes again.
+  bool against_all_leads = false;
+  // The single leader has more than half of the ballots in the boxes (L8 + L9).
+  bool leader_has_majority = false;
+  // Party list, national results only: the threshold's base and the votes a list needs.
+  std::uint64_t threshold_base_ballots = 0;
+  std::uint64_t threshold_votes = 0;
+  bool seats_allocated = false;  // false while no list has passed the threshold
+};
+
+// One precinct, or the whole country.
+struct UnitTotals {
+  std::string id;                      // precinct id, or the election id for the country
+  std::string name;                    // Russian name of the precinct; empty for the country
+  std::uint64_t voters_on_list = 0;    // L1
+  std::uint64_t ballots_in_boxes = 0;  // L6 + L7
+  std::uint64_t turnout = 0;           // ballots_in_boxes / voters_on_list, rounded down
+  std::uint32_t revision = 0;          // the protocol's revision (precincts only)
+  std::vector<ContestTotal> contests;  // in the election's order
+};
+
+struct Results {
+  std::string election_id;
+  std::string election_hash;
+  std::string election_title;
+  std::uint32_t precincts_counted = 0;
+  std::uint32_t precincts_expected = 0;
+  bool complete = false;  // every precinct of the election is counted
+  AggregationRules rules;
+  UnitTotals national;
+  std::vector<UnitTotals> precincts;  // the counted ones, in the election's order
+};
+
+// "16.40" for 1640: a fixed-point share printed with two decimals, no rounding involved.
+std::string FormatShare(std::uint64_t share);
+
+// floor(part / whole * 100%) in hundredths of a percent; 0 when whole is 0. Exact integer
+// arithmetic (128-bit intermediate).
+std::uint64_t ShareOf(std::uint64_t part, std::uint64_t whole);
+
+// Largest-remainder (Hare quota) allocation of `seats` among lists with `votes`, in ballot
+// order. Each list gets floor(votes x seats / total); the seats left go one each to the largest
+// remainders; equal remainders go to the list with more votes, then to the one earlier on the
+// ballot. All zeros when the total is zero.
+std::vector<std::uint32_t> AllocateSeatsHare(const std::vector<std::uint64_t>& votes,
+                                             std::uint32_t seats);
+
+// Aggregates the latest accepted protocol of each counted precinct. Refuses, naming the
+// precinct: a protocol of another election or of another version of its definition, a precinct
+// counted twice, a preliminary protocol, a protocol whose blocking control relations are broken
+// (unknown contests or options included), totals that overflow. Returns an internal error if the
+// shares of a contest ever add up to more than 100% or the seats to more than the rules' seats.
+absl::StatusOr<Results> Aggregate(const Election& election,
+                                  const std::vector<PrecinctProtocol>& protocols,
+                                  const AggregationRules& rules = {});
+
+}  // namespace esep::transport
+
+#endif  // ESEP_TRANSPORT_AGGREGATION_H_

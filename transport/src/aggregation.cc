@@ -1,0 +1,319 @@
+#include "esep/transport/aggregation.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "esep/proto/election.h"
+#include "esep/proto/protocol_checks.h"
+
+namespace esep::transport {
+namespace {
+
+__extension__ using Wide = unsigned __int128;
+
+const std::string& DisplayName(const LocalizedText& text) {
+  return text.en().empty() ? text.ru() : text.en();
+}
+
+// Adds `value` to `total`, refusing a total that no longer fits.
+absl::Status Accumulate(std::uint64_t& total, std::uint64_t value, std::string_view what) {
+  if (__builtin_add_overflow(total, value, &total)) {
+    return absl::OutOfRangeError(
+        absl::StrCat("The total of ", std::string(what),
+                     " does not fit in 64 bits; a protocol carries an impossible number."));
+  }
+  return absl::OkStatus();
+}
+
+// The precincts whose ballot style carries each contest, by contest id.
+std::map<std::string, std::set<std::string>> PrecinctsByContest(const Election& election) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const BallotStyle& style : election.ballot_styles()) {
+    std::set<std::string> contests;
+    for (const Target& t : style.targets()) contests.insert(t.contest_id());
+    for (const ContestPlacement& c : style.contests()) contests.insert(c.contest_id());
+    for (const std::string& contest : contests) {
+      out[contest].insert(style.precinct_ids().begin(), style.precinct_ids().end());
+    }
+  }
+  return out;
+}
+
+ContestTotal EmptyTotal(const Contest& contest) {
+  ContestTotal total;
+  total.contest_id = contest.id();
+  total.title = DisplayName(contest.title());
+  total.kind = contest.kind();
+  total.vote_for = contest.vote_for();
+  for (const Option& option : contest.options()) {
+    OptionTotal o;
+    o.option_id = option.id();
+    o.name = DisplayName(option.name());
+    o.exclusive = option.exclusive();
+    total.options.push_back(std::move(o));
+  }
+  return total;
+}
+
+// Adds one precinct's lines of a contest to `total`. The protocol has passed CheckProtocol, so
+// its options are the contest's, in ballot order.
+absl::Status AddContest(const ContestResult& result, ContestTotal& total) {
+  if (result.options_size() != static_cast<int>(total.options.size())) {
+    return absl::InternalError(absl::StrCat("Contest ", result.contest_id(),
+                                            " has a different number of options than its result."));
+  }
+  ++total.precincts_counted;
+  if (absl::Status s = Accumulate(total.invalid_ballots, result.invalid_ballots(),
+                                  absl::StrCat(result.contest_id(), " invalid ballots"));
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Accumulate(total.valid_ballots, result.valid_ballots(),
+                                  absl::StrCat(result.contest_id(), " valid ballots"));
+      !s.ok()) {
+    return s;
+  }
+  for (int i = 0; i < result.options_size(); ++i) {
+    const std::string what = absl::StrCat(result.contest_id(), " votes");
+    if (absl::Status s = Accumulate(total.options[i].votes, result.options(i).votes(), what);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = Accumulate(total.votes_for_options, result.options(i).votes(), what);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Shares, leaders and flags of a contest whose counts are complete. Shares come only from the
+// stored counts, and their sum is checked: a display above 100% is an error, never a result.
+absl::Status FinishContest(ContestTotal& total) {
+  std::uint64_t share_sum = 0;
+  std::uint64_t vote_sum = 0;
+  for (OptionTotal& o : total.options) {
+    o.share = ShareOf(o.votes, total.votes_for_options);
+    share_sum += o.share;
+    vote_sum += o.votes;
+  }
+  if (vote_sum != total.votes_for_options || share_sum > kFullShare) {
+    return absl::InternalError(
+        absl::StrCat("Contest ", total.contest_id, ": shares add up to ", FormatShare(share_sum),
+                     "% of ", total.votes_for_options, " votes; results are not published."));
+  }
+  std::uint64_t most = 0;
+  for (const OptionTotal& o : total.options) most = std::max(most, o.votes);
+  total.leaders.clear();
+  if (most > 0) {
+    for (const OptionTotal& o : total.options) {
+      if (o.votes == most) total.leaders.push_back(o.option_id);
+    }
+  }
+  std::uint64_t best_candidate = 0;
+  std::uint64_t best_exclusive = 0;
+  for (const OptionTotal& o : total.options) {
+    std::uint64_t& best = o.exclusive ? best_exclusive : best_candidate;
+    best = std::max(best, o.votes);
+  }
+  total.against_all_leads =
+      total.kind == CANDIDATE && best_exclusive > 0 && best_exclusive >= best_candidate;
+  const Wide in_boxes = Wide{total.invalid_ballots} + total.valid_ballots;
+  total.leader_has_majority = total.leaders.size() == 1 && Wide{most} * 2 > in_boxes;
+  return absl::OkStatus();
+}
+
+// The national party-list threshold and seats.
+absl::Status AllocateListSeats(const AggregationRules& rules, ContestTotal& total) {
+  const Wide base = rules.threshold_base == ThresholdBase::kBallotsInBoxes
+                        ? Wide{total.invalid_ballots} + total.valid_ballots
+                        : Wide{total.valid_ballots};
+  if (base > ~std::uint64_t{0}) {
+    return absl::OutOfRangeError("Ballots in the boxes do not fit in 64 bits.");
+  }
+  total.threshold_base_ballots = static_cast<std::uint64_t>(base);
+  const Wide needed = base * rules.threshold_percent;
+  total.threshold_votes = static_cast<std::uint64_t>((needed + 99) / 100);
+  std::vector<std::uint64_t> eligible;
+  for (OptionTotal& o : total.options) {
+    o.over_threshold = !o.exclusive && o.votes > 0 && Wide{o.votes} * 100 >= needed;
+    eligible.push_back(o.over_threshold ? o.votes : 0);
+  }
+  const std::vector<std::uint32_t> seats = AllocateSeatsHare(eligible, rules.list_seats);
+  std::uint64_t seat_sum = 0;
+  for (std::size_t i = 0; i < seats.size(); ++i) {
+    total.options[i].seats = seats[i];
+    seat_sum += seats[i];
+  }
+  total.seats_allocated = seat_sum > 0;
+  if (seat_sum != 0 && seat_sum != rules.list_seats) {
+    return absl::InternalError(absl::StrCat("Contest ", total.contest_id, ": ", seat_sum,
+                                            " seats allocated instead of ", rules.list_seats,
+                                            "; results are not published."));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckBelongs(const Election& election, const std::string& hash,
+                          const PrecinctProtocol& p) {
+  const std::string who = absl::StrCat("The protocol of precinct ", p.precinct_id());
+  if (p.election_id() != election.id()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(who, " is for election '", p.election_id(), "', not '", election.id(), "'."));
+  }
+  if (p.election_hash() != hash) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(who, " was made with another version of the election definition (hash ",
+                     p.election_hash().substr(0, 16), ", expected ", hash.substr(0, 16), ")."));
+  }
+  if (FindPrecinct(election, p.precinct_id()) == nullptr) {
+    return absl::NotFoundError(absl::StrCat(who, ": the election has no such precinct."));
+  }
+  if (p.status() == PRELIMINARY) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(who, " is preliminary; only final protocols and corrections are counted."));
+  }
+  const std::vector<ProtocolCheck> checks = CheckProtocol(p, election, std::nullopt);
+  if (!ProtocolMayBeFinal(checks)) {
+    return absl::FailedPreconditionError(absl::StrCat(who, " (revision ", p.revision(),
+                                                      ") breaks control relations:\n",
+                                                      DescribeBrokenRelations(checks)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string FormatShare(std::uint64_t share) {
+  return absl::StrFormat("%d.%02d", share / 100, share % 100);
+}
+
+std::uint64_t ShareOf(std::uint64_t part, std::uint64_t whole) {
+  if (whole == 0) return 0;
+  const Wide share = Wide{part} * kFullShare / whole;
+  return share > ~std::uint64_t{0} ? ~std::uint64_t{0} : static_cast<std::uint64_t>(share);
+}
+
+std::vector<std::uint32_t> AllocateSeatsHare(const std::vector<std::uint64_t>& votes,
+                                             std::uint32_t seats) {
+  std::vector<std::uint32_t> out(votes.size(), 0);
+  Wide total = 0;
+  for (std::uint64_t v : votes) total += v;
+  if (total == 0 || seats == 0) return out;
+  std::vector<Wide> remainder(votes.size());
+  std::uint32_t given = 0;
+  for (std::size_t i = 0; i < votes.size(); ++i) {
+    const Wide product = Wide{votes[i]} * seats;
+    out[i] = static_cast<std::uint32_t>(product / total);
+    remainder[i] = product % total;
+    given += out[i];
+  }
+  std::vector<std::size_t> order(votes.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (remainder[a] != remainder[b]) return remainder[a] > remainder[b];
+    return votes[a] > votes[b];  // then ballot order, kept by the stable sort
+  });
+  // Fewer seats are left than lists with votes: each floor loses less than one seat.
+  for (std::size_t k = 0; given < seats && k < order.size(); ++k) {
+    if (votes[order[k]] == 0) continue;
+    ++out[order[k]];
+    ++given;
+  }
+  return out;
+}
+
+absl::StatusOr<Results> Aggregate(const Election& election,
+                                  const std::vector<PrecinctProtocol>& protocols,
+                                  const AggregationRules& rules) {
+  if (rules.threshold_percent > 100) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("A threshold of ", rules.threshold_percent, "% cannot be met."));
+  }
+  Results results;
+  results.election_id = election.id();
+  results.election_hash = ElectionHash(election);
+  results.election_title = DisplayName(election.title());
+  results.rules = rules;
+  results.precincts_expected = static_cast<std::uint32_t>(election.precincts_size());
+  results.national.id = election.id();
+
+  std::map<std::string, const PrecinctProtocol*> by_precinct;
+  for (const PrecinctProtocol& p : protocols) {
+    if (absl::Status s = CheckBelongs(election, results.election_hash, p); !s.ok()) return s;
+    auto [it, inserted] = by_precinct.emplace(p.precinct_id(), &p);
+    if (!inserted) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("Precinct ", p.precinct_id(), " is submitted twice (revisions ",
+                       it->second->revision(), " and ", p.revision(),
+                       "); only the latest accepted revision of each precinct is "
+                       "counted."));
+    }
+  }
+
+  const auto expected = PrecinctsByContest(election);
+  for (const Contest& contest : election.contests()) {
+    ContestTotal total = EmptyTotal(contest);
+    auto it = expected.find(contest.id());
+    if (it != expected.end()) total.precincts_expected = it->second.size();
+    results.national.contests.push_back(std::move(total));
+  }
+
+  UnitTotals& nation = results.national;
+  for (const Precinct& precinct : election.precincts()) {
+    auto found = by_precinct.find(precinct.id());
+    if (found == by_precinct.end()) continue;
+    const PrecinctProtocol& p = *found->second;
+    UnitTotals unit;
+    unit.id = precinct.id();
+    unit.name = precinct.name().ru();
+    unit.revision = p.revision();
+    unit.voters_on_list = p.voters_on_list();
+    unit.ballots_in_boxes = p.ballots_in_stationary_box();
+    if (absl::Status s = Accumulate(unit.ballots_in_boxes, p.ballots_in_mobile_boxes(),
+                                    absl::StrCat("precinct ", p.precinct_id(), " ballots"));
+        !s.ok()) {
+      return s;
+    }
+    unit.turnout = ShareOf(unit.ballots_in_boxes, unit.voters_on_list);
+    if (absl::Status s = Accumulate(nation.voters_on_list, unit.voters_on_list, "voters");
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = Accumulate(nation.ballots_in_boxes, unit.ballots_in_boxes, "ballots");
+        !s.ok()) {
+      return s;
+    }
+    for (int c = 0; c < election.contests_size(); ++c) {
+      const Contest& contest = election.contests(c);
+      for (const ContestResult& result : p.contests()) {
+        if (result.contest_id() != contest.id()) continue;
+        ContestTotal local = EmptyTotal(contest);
+        local.precincts_expected = 1;
+        if (absl::Status s = AddContest(result, local); !s.ok()) return s;
+        if (absl::Status s = FinishContest(local); !s.ok()) return s;
+        unit.contests.push_back(std::move(local));
+        if (absl::Status s = AddContest(result, nation.contests[c]); !s.ok()) return s;
+      }
+    }
+    results.precincts.push_back(std::move(unit));
+    ++results.precincts_counted;
+  }
+  nation.turnout = ShareOf(nation.ballots_in_boxes, nation.voters_on_list);
+  results.complete = results.precincts_counted == results.precincts_expected;
+
+  for (ContestTotal& total : nation.contests) {
+    if (absl::Status s = FinishContest(total); !s.ok()) return s;
+    if (total.kind == PARTY_LIST) {
+      if (absl::Status s = AllocateListSeats(rules, total); !s.ok()) return s;
+    }
+  }
+  return results;
+}
+
+}  // namespace esep::transport
