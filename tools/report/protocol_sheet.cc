@@ -216,7 +216,6 @@ class Flow {
 
   void Space(double mm) { y_mm_ += mm; }
   double y_mm() const { return y_mm_; }
-  void Advance(double mm) { y_mm_ += mm; }
   TextSetter& text() { return *text_; }
 
  private:
@@ -247,8 +246,10 @@ absl::Status LineRow(Flow& flow, const std::string& code, const std::string& nam
                   kBodyMm);
 }
 
+// Title, election and precinct; the protocol's revision, status and times unless `zero_report`
+// (which has only the time the polls opened).
 absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProtocol& p,
-                        const internal::Trilingual& title) {
+                        const internal::Trilingual& title, bool zero_report = false) {
   if (absl::Status s = flow.Paragraph({title.ky, true, 1.0}, 4.0, Align::kCentre, 0.5); !s.ok()) {
     return s;
   }
@@ -272,18 +273,22 @@ absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProt
                           : absl::StrCat(p.precinct_id(), " — ", precinct->name().ky(), " / ",
                                          precinct->name().ru());
   const internal::Trilingual status = internal::StatusName(p.status());
-  const std::vector<std::pair<internal::Trilingual, std::string>> info = {
+  std::vector<std::pair<internal::Trilingual, std::string>> info = {
       {{"Участок", "Участок", "Precinct"}, precinct_name},
       {{"Окугуч", "Сканер", "Reader"}, p.reader_serial()},
-      {{"Редакция, абалы", "Редакция, статус", "Revision, status"},
-       absl::StrCat(p.revision(), ", ", internal::Tri(status))},
-      {{"Шайлоо ачылды", "Голосование открыто", "Polls opened"},
-       internal::TimeText(p.polls_opened_unix_seconds())},
-      {{"Шайлоо жабылды", "Голосование закрыто", "Polls closed"},
-       internal::TimeText(p.polls_closed_unix_seconds())},
-      {{"Протокол түзүлдү", "Протокол составлен", "Protocol made"},
-       internal::TimeText(p.created_unix_seconds())},
   };
+  if (!zero_report) {
+    info.push_back({{"Редакция, абалы", "Редакция, статус", "Revision, status"},
+                    absl::StrCat(p.revision(), ", ", internal::Tri(status))});
+  }
+  info.push_back({{"Шайлоо ачылды", "Голосование открыто", "Polls opened"},
+                  internal::TimeText(p.polls_opened_unix_seconds())});
+  if (!zero_report) {
+    info.push_back({{"Шайлоо жабылды", "Голосование закрыто", "Polls closed"},
+                    internal::TimeText(p.polls_closed_unix_seconds())});
+    info.push_back({{"Протокол түзүлдү", "Протокол составлен", "Protocol made"},
+                    internal::TimeText(p.created_unix_seconds())});
+  }
   for (const auto& [label, value] : info) {
     if (absl::Status s = flow.Row(
             {{internal::Tri(label), 0, 95}, {value, 96, flow.width_mm() - 96, Align::kLeft, true}},
@@ -321,7 +326,7 @@ absl::Status DrawSignatureBox(Flow& flow) {
         !s.ok()) {
       return s;
     }
-    flow.Advance(kRowMm - 3.8);
+    flow.Space(kRowMm - 3.8);
     cairo_set_line_width(cr, 0.2 * k);
     for (const auto& [from, to] : {std::pair{72.0, 130.0}, std::pair{134.0, 180.0}}) {
       cairo_move_to(cr, (kMarginMm + from) * k, flow.y_mm() * k);
@@ -384,7 +389,7 @@ absl::Status DrawQrCodes(Flow& flow, const SignedProtocol& signed_protocol) {
         {absl::StrCat("QR ", i + 1, " / ", parts->size()), true, 1.0}, x_mm * k,
         code_bottom + 1.0 * k, kQrBoxMm * k, kBodyMm * k, Align::kCentre);
     if (!h.ok()) return h.status();
-    if (!left || i + 1 == parts->size()) flow.Advance(kQrBoxMm + kLabelMm);
+    if (!left || i + 1 == parts->size()) flow.Space(kQrBoxMm + kLabelMm);
   }
   return absl::OkStatus();
 }
@@ -594,8 +599,8 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                                                    SheetFormat format, int dpi,
                                                    const std::string& path) {
   const auto draw = [&](Flow& flow) -> absl::Status {
-    if (absl::Status s =
-            DrawHeader(flow, election, counters, {"Нөлдүк отчёт", "Нулевой отчёт", "Zero report"});
+    if (absl::Status s = DrawHeader(flow, election, counters,
+                                    {"Нөлдүк отчёт", "Нулевой отчёт", "Zero report"}, true);
         !s.ok()) {
       return s;
     }

@@ -49,8 +49,9 @@ absl::StatusOr<WrittenSheet> RenderProtocolSheet(const Election& election,
                                                  const std::string& path);
 
 // The zero report printed when the polls open (VVSG 1.1.3-B): the machine's counters in
-// `counters` (L6 and every option's votes, normally all zero), a verdict line saying whether every
-// counter is zero, the time, and the commission's signature box.
+// `counters` (L6 and every option's votes, normally all zero; the time the polls opened in
+// polls_opened_unix_seconds), a line saying whether every counter is zero, and the commission's
+// signature box.
 absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                                                    const PrecinctProtocol& counters,
                                                    SheetFormat format, int dpi,
