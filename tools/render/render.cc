@@ -1,192 +1,33 @@
 #include "esep/render/render.h"
 
-#include <ZXing/BarcodeFormat.h>
-#include <ZXing/BitMatrix.h>
-#include <ZXing/MultiFormatWriter.h>
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <pango/pangocairo.h>
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <fstream>
 #include <memory>
 #include <opencv2/imgcodecs.hpp>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "esep/proto/ballot_identity.h"
 #include "esep/proto/election.h"
+#include "esep/render/page_drawing.h"
 
 namespace esep::render {
 namespace {
 
-constexpr char kFontFamily[] = "DejaVu Sans";
 constexpr double kTargetLineMm = 0.3;   // outline of an empty target
 constexpr double kMinFontMm = 1.2;      // smaller text is unreadable: the layout is wrong
 constexpr double kTestFrameMm = 0.5;    // frame of the test-ballot marking
 constexpr double kTextPaddingMm = 0.5;  // kept free inside every text area
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const {
-    if (p != nullptr) Free(p);
-  }
-};
-void UnrefGObject(void* p) { g_object_unref(p); }
-struct GObjectDeleter {
-  void operator()(void* p) const {
-    if (p != nullptr) UnrefGObject(p);
-  }
-};
-using CairoPtr = std::unique_ptr<cairo_t, Deleter<cairo_t, cairo_destroy>>;
-using SurfacePtr =
-    std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_t, cairo_surface_destroy>>;
-using FontOptionsPtr = std::unique_ptr<cairo_font_options_t,
-                                       Deleter<cairo_font_options_t, cairo_font_options_destroy>>;
-using FontDescPtr = std::unique_ptr<PangoFontDescription,
-                                    Deleter<PangoFontDescription, pango_font_description_free>>;
-using ContextPtr = std::unique_ptr<PangoContext, GObjectDeleter>;
-using LayoutPtr = std::unique_ptr<PangoLayout, GObjectDeleter>;
-using FontPtr = std::unique_ptr<PangoFont, GObjectDeleter>;
-
-// A rectangle in drawing units (pixels at the request's dpi).
-struct Box {
-  double x, y, w, h;
-};
-
 Box ToBox(const Rect& r, double k) {
   return {r.x_mm() * k, r.y_mm() * k, r.width_mm() * k, r.height_mm() * k};
 }
-
-Box Inset(const Box& b, double dx, double dy) {
-  return {b.x + dx, b.y + dy, std::max(0.0, b.w - 2 * dx), std::max(0.0, b.h - 2 * dy)};
-}
-
-struct TextLine {
-  std::string text;
-  bool bold = false;
-  double relative_size = 1.0;
-};
-
-// Sets text with Pango on one cairo context. Hinting is off and glyph positions are not rounded,
-// so the raster and the PDF get the same layout and the layout does not depend on the dpi.
-class TextSetter {
- public:
-  static absl::StatusOr<TextSetter> Create(cairo_t* cr) {
-    TextSetter setter;
-    setter.cr_ = cr;
-    setter.context_.reset(pango_cairo_create_context(cr));
-    if (setter.context_ == nullptr) return absl::InternalError("cannot create a Pango context");
-    FontOptionsPtr options(cairo_font_options_create());
-    cairo_font_options_set_antialias(options.get(), CAIRO_ANTIALIAS_GRAY);
-    cairo_font_options_set_hint_style(options.get(), CAIRO_HINT_STYLE_NONE);
-    cairo_font_options_set_hint_metrics(options.get(), CAIRO_HINT_METRICS_OFF);
-    pango_cairo_context_set_font_options(setter.context_.get(), options.get());
-    pango_context_set_round_glyph_positions(setter.context_.get(), FALSE);
-
-    // Refuse to print with a substitute font: the ballot's look is part of its definition.
-    FontDescPtr desc(pango_font_description_from_string(kFontFamily));
-    pango_font_description_set_absolute_size(desc.get(), 10 * PANGO_SCALE);
-    FontPtr font(pango_font_map_load_font(pango_context_get_font_map(setter.context_.get()),
-                                          setter.context_.get(), desc.get()));
-    if (font == nullptr) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("no font found for \"", kFontFamily, "\" (install fonts-dejavu-core)"));
-    }
-    FontDescPtr loaded(pango_font_describe(font.get()));
-    const char* family = pango_font_description_get_family(loaded.get());
-    if (family == nullptr || !absl::EqualsIgnoreCase(family, kFontFamily)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("font \"", kFontFamily, "\" is not installed (fontconfig offers \"",
-                       family == nullptr ? "" : family, "\"); install fonts-dejavu-core"));
-    }
-    return setter;
-  }
-
-  // Draws the lines one under the other inside `box`, at the largest size up to `max_size`
-  // (drawing units, for relative_size 1) at which all of them fit; centred vertically, and
-  // horizontally when `centre` is set.
-  absl::Status DrawLines(const std::vector<TextLine>& lines, const Box& box, double max_size,
-                         double min_size, bool centre) {
-    std::vector<LayoutPtr> layouts;
-    double size = max_size;
-    for (int attempt = 0;; ++attempt) {
-      layouts.clear();
-      double total_h = 0, max_w = 0;
-      for (const TextLine& line : lines) {
-        absl::StatusOr<LayoutPtr> layout = MakeLayout(line, size * line.relative_size);
-        if (!layout.ok()) return layout.status();
-        int w = 0, h = 0;
-        pango_layout_get_size(layout->get(), &w, &h);
-        max_w = std::max(max_w, static_cast<double>(w) / PANGO_SCALE);
-        total_h += static_cast<double>(h) / PANGO_SCALE;
-        layouts.push_back(*std::move(layout));
-      }
-      if (max_w <= box.w && total_h <= box.h) {
-        double y = box.y + (box.h - total_h) / 2;
-        for (const LayoutPtr& layout : layouts) {
-          int w = 0, h = 0;
-          pango_layout_get_size(layout.get(), &w, &h);
-          const double x =
-              centre ? box.x + (box.w - static_cast<double>(w) / PANGO_SCALE) / 2 : box.x;
-          cairo_move_to(cr_, x, y);
-          pango_cairo_show_layout(cr_, layout.get());
-          y += static_cast<double>(h) / PANGO_SCALE;
-        }
-        return absl::OkStatus();
-      }
-      size *= 0.95;
-      if (size < min_size || attempt > 100) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("text \"", lines.empty() ? "" : lines.front().text,
-                         "\" does not fit its area on the ballot even at the smallest size"));
-      }
-    }
-  }
-
-  // Lays out paragraphs wrapped to `width`, from the top-left corner; returns the height used.
-  absl::StatusOr<double> DrawParagraph(const TextLine& line, double x, double y, double width,
-                                       double size) {
-    absl::StatusOr<LayoutPtr> layout = MakeLayout(line, size);
-    if (!layout.ok()) return layout.status();
-    pango_layout_set_width(layout->get(), static_cast<int>(width * PANGO_SCALE));
-    pango_layout_set_wrap(layout->get(), PANGO_WRAP_WORD);
-    int w = 0, h = 0;
-    pango_layout_get_size(layout->get(), &w, &h);
-    cairo_move_to(cr_, x, y);
-    pango_cairo_show_layout(cr_, layout->get());
-    return static_cast<double>(h) / PANGO_SCALE;
-  }
-
- private:
-  absl::StatusOr<LayoutPtr> MakeLayout(const TextLine& line, double size) {
-    LayoutPtr layout(pango_layout_new(context_.get()));
-    FontDescPtr desc(pango_font_description_from_string(kFontFamily));
-    pango_font_description_set_weight(desc.get(),
-                                      line.bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-    pango_font_description_set_absolute_size(desc.get(), size * PANGO_SCALE);
-    pango_layout_set_font_description(layout.get(), desc.get());
-    // No fallback to other fonts: a character DejaVu Sans lacks must show up as unknown.
-    PangoAttrList* attrs = pango_attr_list_new();
-    pango_attr_list_insert(attrs, pango_attr_fallback_new(FALSE));
-    pango_layout_set_attributes(layout.get(), attrs);
-    pango_attr_list_unref(attrs);
-    pango_layout_set_text(layout.get(), line.text.data(), static_cast<int>(line.text.size()));
-    if (const int unknown = pango_layout_get_unknown_glyphs_count(layout.get()); unknown > 0) {
-      return absl::FailedPreconditionError(absl::StrCat("font \"", kFontFamily,
-                                                        "\" has no glyph for ", unknown,
-                                                        " character(s) of \"", line.text, "\""));
-    }
-    return layout;
-  }
-
-  cairo_t* cr_ = nullptr;
-  ContextPtr context_;
-};
 
 struct Resolved {
   const BallotStyle* style = nullptr;
@@ -232,21 +73,20 @@ absl::StatusOr<Resolved> Resolve(const Election& election, const BallotRenderReq
 }
 
 struct BarcodeFormatInfo {
-  ZXing::BarcodeFormat format;
+  CodeFormat format;
   int quiet_modules;  // quiet zone each side, in modules
-  bool linear;
 };
 
 absl::StatusOr<BarcodeFormatInfo> FormatOf(BarcodeSymbology symbology) {
   switch (symbology) {
     case QR_CODE:
-      return BarcodeFormatInfo{ZXing::BarcodeFormat::QRCode, 4, false};
+      return BarcodeFormatInfo{CodeFormat::kQrCode, 4};
     case DATA_MATRIX:
-      return BarcodeFormatInfo{ZXing::BarcodeFormat::DataMatrix, 2, false};
+      return BarcodeFormatInfo{CodeFormat::kDataMatrix, 2};
     case PDF417:
-      return BarcodeFormatInfo{ZXing::BarcodeFormat::PDF417, 2, false};
+      return BarcodeFormatInfo{CodeFormat::kPdf417, 2};
     case CODE_128:
-      return BarcodeFormatInfo{ZXing::BarcodeFormat::Code128, 10, true};
+      return BarcodeFormatInfo{CodeFormat::kCode128, 10};
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("unsupported barcode symbology ", static_cast<int>(symbology)));
@@ -258,52 +98,19 @@ absl::StatusOr<BarcodeFormatInfo> FormatOf(BarcodeSymbology symbology) {
 absl::Status DrawBarcode(cairo_t* cr, const BarcodeSpec& spec, const std::string& text, double k) {
   absl::StatusOr<BarcodeFormatInfo> info = FormatOf(spec.symbology());
   if (!info.ok()) return info.status();
-  ZXing::BitMatrix matrix;
-  try {
-    ZXing::MultiFormatWriter writer(info->format);
-    writer.setMargin(0);
-    // QR: error correction level M (ZXing's scale 0-8, 3-4 = M), 15% of the code may be lost to
-    // dust or a pen stroke; the identity still fits a version 3 code (29 modules), 5 pixels per
-    // module at 200 dpi in the fixtures' 28 mm area.
-    if (info->format == ZXing::BarcodeFormat::QRCode) writer.setEccLevel(4);
-    matrix = writer.encode(text, 0, info->linear ? 1 : 0);
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("cannot encode the ballot barcode: ", e.what()));
+  // QR: error correction level M (ZXing's scale 0-8, 3-4 = M), 15% of the code may be lost to
+  // dust or a pen stroke; the identity still fits a version 3 code (29 modules), 5 pixels per
+  // module at 200 dpi in the fixtures' 28 mm area.
+  absl::StatusOr<CodeMatrix> code = EncodeCode(info->format, text, 4);
+  if (!code.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot encode the ballot barcode: ", code.status().message()));
   }
-  const int cols = matrix.width();
-  const int rows = matrix.height();
-  if (cols <= 0 || rows <= 0) return absl::InternalError("the barcode encoder returned nothing");
-  const Box area = ToBox(spec.area(), k);
-  const int q = info->quiet_modules;
-  double fit = area.w / (cols + 2 * q);
-  if (!info->linear) fit = std::min(fit, area.h / (rows + 2 * q));
-  const int module = static_cast<int>(std::floor(fit));
-  if (module < 1) {
+  if (DrawCodeMatrix(cr, *code, ToBox(spec.area(), k), info->quiet_modules) < 1) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "the barcode (%d x %d modules) does not fit its %.1f x %.1f mm area at this resolution",
-        cols, rows, spec.area().width_mm(), spec.area().height_mm()));
+        code->cols, code->rows, spec.area().width_mm(), spec.area().height_mm()));
   }
-  const double bar_w = static_cast<double>(cols) * module;
-  const double module_h = info->linear ? std::floor(area.h * 0.8) : module;
-  const double bar_h = info->linear ? module_h : static_cast<double>(rows) * module;
-  const double ox = std::round(area.x + (area.w - bar_w) / 2);
-  const double oy = std::round(area.y + (area.h - bar_h) / 2);
-  cairo_save(cr);
-  cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
-  for (int y = 0; y < rows; ++y) {
-    for (int x = 0; x < cols;) {
-      if (!matrix.get(x, y)) {
-        ++x;
-        continue;
-      }
-      int run = 1;
-      while (x + run < cols && matrix.get(x + run, y)) ++run;
-      cairo_rectangle(cr, ox + x * module, oy + y * module_h, run * module, module_h);
-      x += run;
-    }
-  }
-  cairo_fill(cr);
-  cairo_restore(cr);
   return absl::OkStatus();
 }
 
@@ -412,45 +219,6 @@ absl::Status DrawBallot(cairo_t* cr, const Election& election, const Resolved& r
         absl::StrCat("drawing the ballot failed: ", cairo_status_to_string(cairo_status(cr))));
   }
   return absl::OkStatus();
-}
-
-struct Raster {
-  SurfacePtr surface;
-  CairoPtr cr;
-  int width = 0;
-  int height = 0;
-};
-
-absl::StatusOr<Raster> NewRaster(double width_mm, double height_mm, int dpi) {
-  Raster r;
-  r.width = static_cast<int>(std::lround(MmToPx(width_mm, dpi)));
-  r.height = static_cast<int>(std::lround(MmToPx(height_mm, dpi)));
-  // A8: the alpha channel is the ink; the page is 255 - alpha.
-  r.surface.reset(cairo_image_surface_create(CAIRO_FORMAT_A8, r.width, r.height));
-  if (cairo_surface_status(r.surface.get()) != CAIRO_STATUS_SUCCESS) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("cannot allocate a ", r.width, " x ", r.height, " page"));
-  }
-  r.cr.reset(cairo_create(r.surface.get()));
-  return r;
-}
-
-cv::Mat ToPage(Raster& r) {
-  cairo_surface_flush(r.surface.get());
-  const unsigned char* data = cairo_image_surface_get_data(r.surface.get());
-  const int stride = cairo_image_surface_get_stride(r.surface.get());
-  cv::Mat page(r.height, r.width, CV_8UC1);
-  for (int y = 0; y < r.height; ++y) {
-    const unsigned char* src = data + static_cast<std::ptrdiff_t>(y) * stride;
-    unsigned char* dst = page.ptr<unsigned char>(y);
-    for (int x = 0; x < r.width; ++x) dst[x] = static_cast<unsigned char>(255 - src[x]);
-  }
-  return page;
-}
-
-cairo_status_t AppendToString(void* closure, const unsigned char* data, unsigned int length) {
-  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-  return CAIRO_STATUS_SUCCESS;
 }
 
 }  // namespace
