@@ -9,6 +9,9 @@ int RunReaderCommand(const std::vector<std::string>& args);
 int RunInterpretCommand(const std::vector<std::string>& args);
 int RunRenderCommand(const std::vector<std::string>& args);
 int RunDeckCommand(const std::vector<std::string>& args);
+int RunExportCommand(const std::vector<std::string>& args);
+int RunReplayCommand(const std::vector<std::string>& args);
+int RunAuditCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -18,6 +21,9 @@ const std::vector<Command>& Commands() {
       {"interpret", "read ballot images and print what they read as", RunInterpretCommand},
       {"render", "print a ballot to PNG or PDF, optionally marked and damaged", RunRenderCommand},
       {"deck", "generate fixture decks or re-render their images", RunDeckCommand},
+      {"export", "write a precinct's audit bundle from the reader's data", RunExportCommand},
+      {"replay", "re-read ballot images and prove or disprove an export bundle", RunReplayCommand},
+      {"audit", "risk-limiting audit sample and hand-count reconciliation", RunAuditCommand},
   };
   return kCommands;
 }
