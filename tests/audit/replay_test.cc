@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "../scanner/test_sheets.h"
 #include "esep/audit/bundle.h"
@@ -147,6 +148,27 @@ TEST_F(ReplayTest, UntouchedBundleFromAPrecinctRunIsProved) {
   EXPECT_EQ(r.live.ballots_cast, 6);
   EXPECT_EQ(r.test.ballots_cast, 2);
   EXPECT_EQ((r.live.votes.at({"form-of-government", "presidential"})), 4);
+}
+
+// Every file of a directory with its bytes' hash.
+std::map<std::string, std::string> Snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    absl::StatusOr<std::string> bytes = ReadFileBytes(entry.path().string());
+    files[fs::relative(entry.path(), dir).string()] = bytes.ok() ? *bytes : "unreadable";
+  }
+  return files;
+}
+
+TEST_F(ReplayTest, ExportLeavesTheDataDirectoryUntouched) {
+  const std::map<std::string, std::string> before = Snapshot(data_);
+  Export("bundle");
+  const std::map<std::string, std::string> after = Snapshot(data_);
+  for (const auto& [file, bytes] : after) {
+    EXPECT_TRUE(before.contains(file) && before.at(file) == bytes) << file << " created or changed";
+  }
+  EXPECT_EQ(before.size(), after.size());
 }
 
 TEST_F(ReplayTest, BundleCarriesEveryPartListedInItsManifest) {

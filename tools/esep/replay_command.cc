@@ -132,6 +132,12 @@ int RunReplayCommand(const std::vector<std::string>& args) {
   std::optional<audit::Replayer> replayer;
   if (against) {
     absl::StatusOr<audit::Bundle> bundle = audit::ReadBundle(*against);
+    if (!bundle.ok() && audit::IsBundle(*against)) {
+      // A bundle whose parts do not even parse is evidence too: not proved, rather than misused.
+      std::cout << "bundle " << against->string() << ": " << bundle.status().message() << "\n"
+                << "bundle NOT proved: it cannot be read\n";
+      return kExitRejected;
+    }
     if (!bundle.ok()) return Fail(bundle.status());
     if (ElectionHash(*election) != ElectionHash(bundle->election)) {
       return Fail(absl::FailedPreconditionError(

@@ -45,6 +45,19 @@ absl::Status ForEachRow(sqlite3* db, const char* sql, const std::string& what, R
   }
 }
 
+// A path as an SQLite URI: the characters URIs reserve are percent-encoded.
+std::string FileUri(const std::string& path, const char* query) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      absl::StrAppend(&uri, "%", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+    } else {
+      uri += c;
+    }
+  }
+  return absl::StrCat(uri, query);
+}
+
 }  // namespace
 
 absl::StatusOr<StoreContents> ReadStore(const std::filesystem::path& data_directory) {
@@ -55,8 +68,15 @@ absl::StatusOr<StoreContents> ReadStore(const std::filesystem::path& data_direct
                                             " (esep.db is missing): give the reader's data "
                                             "directory"));
   }
+  // A store the daemon closed cleanly has no write-ahead log: it is opened immutable, so SQLite
+  // creates no -wal or -shm file beside it. With a log left by a running or crashed daemon, the
+  // log holds committed transactions and is read through a read-only connection.
+  const std::filesystem::path wal = db_path.string() + "-wal";
+  const bool has_wal = std::filesystem::exists(wal, ec) && std::filesystem::file_size(wal, ec) > 0;
+  const std::string uri = FileUri(db_path.string(), has_wal ? "?mode=ro" : "?mode=ro&immutable=1");
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  const int rc =
+      sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
   Db db(raw);
   if (rc != SQLITE_OK) {
     return absl::FailedPreconditionError(

@@ -20,8 +20,9 @@ struct StoreContents {
 };
 
 // Reads the daemon's tally store (esep.db and images/) read-only: the SQLite file is opened with
-// SQLITE_OPEN_READONLY, so an export never recovers, logs or otherwise writes to the evidence.
-// The daemon should be stopped (or the polls closed) so the export sees a settled store.
+// SQLITE_OPEN_READONLY (and immutable when no write-ahead log is left), so an export never
+// recovers, logs or otherwise writes to the evidence, nor creates files beside it. The daemon
+// should be stopped (or the polls closed) so the export sees a settled store.
 absl::StatusOr<StoreContents> ReadStore(const std::filesystem::path& data_directory);
 
 }  // namespace esep::audit
