@@ -68,6 +68,8 @@ cv::Mat DrawComparison(const cv::Mat& gray, const vision::InterpretationDetails&
   cv::Mat both;
   cv::hconcat(DrawInterpretation(gray, replay, reader, "reader"),
               DrawInterpretation(gray, replay, replay.interpretation, "replay"), both);
+  cv::line(both, cv::Point(gray.cols, 0), cv::Point(gray.cols, gray.rows - 1),
+           cv::Scalar(60, 60, 60), std::max(2, gray.cols / 400));
   return both;
 }
 
