@@ -10,6 +10,9 @@ int RunInterpretCommand(const std::vector<std::string>& args);
 int RunRenderCommand(const std::vector<std::string>& args);
 int RunDeckCommand(const std::vector<std::string>& args);
 int RunVerifyCommand(const std::vector<std::string>& args);
+int RunExportCommand(const std::vector<std::string>& args);
+int RunReplayCommand(const std::vector<std::string>& args);
+int RunAuditCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -21,6 +24,9 @@ const std::vector<Command>& Commands() {
       {"deck", "generate fixture decks or re-render their images", RunDeckCommand},
       {"verify", "check a printed protocol's QR codes from photos: signature, relations, numbers",
        RunVerifyCommand},
+      {"export", "write a precinct's audit bundle from the reader's data", RunExportCommand},
+      {"replay", "re-read ballot images and prove or disprove an export bundle", RunReplayCommand},
+      {"audit", "risk-limiting audit sample and hand-count reconciliation", RunAuditCommand},
   };
   return kCommands;
 }

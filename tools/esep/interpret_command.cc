@@ -3,7 +3,6 @@
 #include <iostream>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <string>
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "command_line.h"
 #include "commands.h"
+#include "esep/audit/overlay.h"
 #include "esep/proto/election.h"
 #include "esep/vision/interpreter.h"
 #include "esep/vision/return_policy.h"
@@ -113,62 +113,6 @@ void PrintText(const std::string& image, const Interpretation& in,
   }
 }
 
-// Draws what the interpreter saw: fiducials found, each target's box, score and class.
-bool WriteOverlay(const cv::Mat& gray, const vision::InterpretationDetails& details,
-                  const std::string& path) {
-  cv::Mat color;
-  cv::cvtColor(gray, color, cv::COLOR_GRAY2BGR);
-  const double scale = std::max(1.0, gray.cols / 800.0);
-  for (std::size_t i = 0; i < details.fiducials.size(); ++i) {
-    if (!details.fiducial_found[i]) continue;
-    const cv::Point p(static_cast<int>(details.fiducials[i].x),
-                      static_cast<int>(details.fiducials[i].y));
-    cv::circle(color, p, static_cast<int>(12 * scale), cv::Scalar(0, 180, 0),
-               static_cast<int>(scale));
-    cv::drawMarker(color, p, cv::Scalar(0, 180, 0), cv::MARKER_CROSS, static_cast<int>(20 * scale),
-                   static_cast<int>(scale));
-  }
-  const Interpretation& in = details.interpretation;
-  for (int i = 0; i < in.targets_size() && i < static_cast<int>(details.target_areas.size()); ++i) {
-    const Rect& a = details.target_areas[static_cast<std::size_t>(i)];
-    const TargetReading& t = in.targets(i);
-    const cv::Scalar colour = t.mark() == MARKED     ? cv::Scalar(0, 0, 220)
-                              : t.mark() == MARGINAL ? cv::Scalar(0, 140, 255)
-                                                     : cv::Scalar(200, 120, 0);
-    std::vector<cv::Point> quad;
-    for (const auto& [x, y] :
-         {std::pair{a.x_mm(), a.y_mm()}, std::pair{a.x_mm() + a.width_mm(), a.y_mm()},
-          std::pair{a.x_mm() + a.width_mm(), a.y_mm() + a.height_mm()},
-          std::pair{a.x_mm(), a.y_mm() + a.height_mm()}}) {
-      const vision::PointPx p = details.transform.ToImage(x, y);
-      quad.emplace_back(static_cast<int>(p.x), static_cast<int>(p.y));
-    }
-    cv::polylines(color, quad, true, colour, static_cast<int>(scale));
-    const std::string label =
-        absl::StrFormat("%.2f%% %s", t.score() * 100, Lower(MarkClass_Name(t.mark())));
-    const int left = std::min({quad[0].x, quad[1].x, quad[2].x, quad[3].x});
-    const int middle = (quad[0].y + quad[1].y + quad[2].y + quad[3].y) / 4;
-    cv::putText(color, label,
-                cv::Point(std::max(0, left - static_cast<int>(95 * scale)),
-                          middle + static_cast<int>(4 * scale)),
-                cv::FONT_HERSHEY_SIMPLEX, 0.35 * scale, colour,
-                std::max(1, static_cast<int>(scale)));
-  }
-  const std::string banner =
-      in.accepted() ? absl::StrCat("accepted ", in.identity().style_id())
-                    : absl::StrCat("rejected ", Lower(RejectionReason_Name(in.reason())));
-  cv::putText(color, banner, cv::Point(static_cast<int>(10 * scale), static_cast<int>(60 * scale)),
-              cv::FONT_HERSHEY_SIMPLEX, 0.8 * scale,
-              in.accepted() ? cv::Scalar(0, 150, 0) : cv::Scalar(0, 0, 220),
-              std::max(1, static_cast<int>(2 * scale)));
-  try {
-    return cv::imwrite(path, color);
-  } catch (const cv::Exception& e) {
-    std::cerr << "esep interpret: cannot write " << path << ": " << e.what() << "\n";
-    return false;
-  }
-}
-
 }  // namespace
 
 int RunInterpretCommand(const std::vector<std::string>& args) {
@@ -258,8 +202,10 @@ int RunInterpretCommand(const std::vector<std::string>& args) {
                                      (std::filesystem::path(path).stem().string() + ".overlay.png"))
                                         .string()
                                   : *overlay;
-      if (!WriteOverlay(gray, details, out)) {
-        std::cerr << "esep interpret: cannot write overlay " << out << "\n";
+      if (absl::Status written =
+              audit::WritePng(audit::DrawInterpretation(gray, details, in, ""), out);
+          !written.ok()) {
+        std::cerr << "esep interpret: " << written.message() << "\n";
         status = kExitUsage;
       }
     }

@@ -4,6 +4,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "esep/scanner/cast_vote_record.h"
 
 namespace esep::scanner {
 namespace {
@@ -67,20 +68,11 @@ absl::StatusOr<SheetResult> BallotFlow::VoterChoice(bool cast_as_is) {
 }
 
 absl::StatusOr<SheetResult> BallotFlow::Cast(SheetResult result, bool test, bool cast_as_is) {
-  CastVoteRecord record;
-  record.set_election_hash(c_.election_hash);
-  record.set_reader_serial(c_.reader_serial);
-  record.set_precinct_id(result.interpretation.identity().precinct_id());
-  record.set_style_id(result.interpretation.identity().style_id());
-  record.set_sheet(result.interpretation.identity().page());
-  record.set_batch_id(c_.batch_id);
-  record.set_interpreter_version(result.interpretation.interpreter_version());
-  *record.mutable_interpretation() = result.interpretation;
-  record.set_test(test);
-  record.set_cast_as_is(cast_as_is);
   absl::StatusOr<std::string> image_sha = c_.store->ImageOf(result.sheet);
   if (!image_sha.ok()) return image_sha.status();
-  record.set_image_sha256(*image_sha);
+  const CastVoteRecord record = MakeCastVoteRecord(
+      {c_.election_hash, c_.reader_serial, c_.batch_id, *image_sha, test, cast_as_is},
+      result.interpretation);
   if (absl::Status s = c_.store->DecideCast(result.sheet, record); !s.ok()) return s;
 
   absl::StatusOr<reader::DeviceStatus> before = c_.reader->GetStatus();

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# esep export / replay / audit end to end over a precinct counted by esepd with a simulated
+# reader: the bundle is proved, the report is byte-identical for --jobs 1 and 4, a swapped image
+# is caught with its overlay, and the audit sample is reproducible.
+# Usage: replay_command_test.sh ESEP ESEPD
+set -euo pipefail
+esep=$1
+esepd=$2
+election=fixtures/elections/presidential-2021.json
+work=$(mktemp -d); echo "work: $work"
+socket=$work/esepd.sock
+trap 'if [ -n "${daemon:-}" ]; then kill -9 "$daemon" 2>/dev/null || true; fi; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+mkdir -p "$work/test" "$work/live"
+"$esep" render --election "$election" --style president --precinct 1001 --test --mark japarov \
+  --out "$work/test/01.png" >/dev/null
+for i in $(seq 1 9); do
+  case $((i % 3)) in 0) who=japarov ;; 1) who=madumarov ;; 2) who=tolbaev ;; esac
+  "$esep" render --election "$election" --style president --precinct 1001 --mark "$who" \
+    --mark-style cross --seed "$i" --out "$work/live/$(printf '%02d' "$i").png" >/dev/null
+done
+"$esep" render --election "$election" --style president --precinct 1001 --mark japarov \
+  --mark-style cross --seed 10 --out "$work/live/10.png" >/dev/null
+
+start() {
+  "$esepd" --election "$election" --precinct 1001 --data-dir "$work/store" --socket "$socket" \
+    --sim "$work/$1" >>"$work/esepd.log" 2>&1 &
+  daemon=$!
+  for _ in $(seq 1 200); do "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0; sleep 0.05; done
+  fail "esepd did not start"
+}
+poll() { "$esep" poll "$@" --socket "$socket"; }
+sheets_read() { poll status | sed -n 's/^sheets read: \([0-9]*\).*/\1/p'; }
+
+start test
+poll start-test >/dev/null
+for _ in $(seq 1 200); do [ "$(sheets_read)" -ge 1 ] && break; sleep 0.05; done
+poll finish-test >/dev/null
+kill "$daemon"; wait "$daemon" || true
+start live
+poll open >/dev/null
+for _ in $(seq 1 400); do [ "$(sheets_read)" -ge 11 ] && break; sleep 0.05; done
+poll close >/dev/null
+kill "$daemon"; wait "$daemon" || true
+daemon=
+
+"$esep" export --data-dir "$work/store" --election "$election" --out "$work/bundle" >"$work/export.txt" \
+  || fail "export failed: $(cat "$work/export.txt")"
+grep -q "10 records\|11 records" "$work/export.txt" || fail "export: $(cat "$work/export.txt")"
+grep -q "no signed protocol" "$work/export.txt" || fail "export should say the protocol is absent"
+
+"$esep" replay --election "$election" "$work/bundle" --jobs 1 --report "$work/r1" >"$work/out1.txt" \
+  || fail "untouched bundle not proved: $(cat "$work/out1.txt")"
+grep -q "bundle proved" "$work/out1.txt" || fail "no verdict: $(cat "$work/out1.txt")"
+grep -q "no signed protocol" "$work/out1.txt" || fail "replay should say the protocol is absent"
+grep -q "^votes president japarov 4$" "$work/out1.txt" || fail "tally: $(cat "$work/out1.txt")"
+"$esep" replay --election "$election" "$work/bundle" --jobs 4 --report "$work/r4" >"$work/out4.txt"
+diff -r "$work/r1" "$work/r4" || fail "report differs between --jobs 1 and --jobs 4"
+diff "$work/out1.txt" "$work/out4.txt" || fail "output differs between --jobs 1 and --jobs 4"
+"$esep" replay --election "$election" "$work/bundle/images" --precinct 1001 --jobs 2 \
+  >"$work/plain.txt" || fail "replay of an image directory failed"
+grep -q "replayed 10 ballots" "$work/plain.txt" || fail "plain replay: $(cat "$work/plain.txt")"
+
+# A forger swaps one ballot's image for another's and fixes nothing else.
+cp -r "$work/bundle" "$work/forged"
+images=("$work"/forged/images/*.png)
+victim=""; for f in "${images[@]}"; do
+  if "$esep" interpret --election "$election" --precinct 1001 "$f" | grep -q "madumarov"; then victim=$f; break; fi
+done
+for f in "${images[@]}"; do
+  if "$esep" interpret --election "$election" --precinct 1001 "$f" | grep -q "\[tolbaev\]"; then cp "$f" "$victim"; break; fi
+done
+set +e
+"$esep" replay --election "$election" "$work/forged" --jobs 2 --report "$work/rf" >"$work/forged.txt"
+status=$?
+set -e
+[ "$status" = 1 ] || fail "forged bundle: exit status $status, expected 1"
+sha=$(basename "$victim" .png)
+grep -q "^image $sha: " "$work/forged.txt" || fail "swapped image not named: $(cat "$work/forged.txt")"
+grep -q "^manifest images/$sha.png: " "$work/forged.txt" || fail "manifest not checked"
+grep -q "^record .*madumarov.*tolbaev" "$work/forged.txt" || fail "record not named: $(cat "$work/forged.txt")"
+ls "$work/rf/overlays/"*.png >/dev/null 2>&1 || fail "no overlay drawn for the discrepancy"
+
+"$esep" audit sample --seed "1 6 2 5 3 4" --margin 0.2 "$work/bundle" >"$work/s1.txt"
+"$esep" audit sample --seed "1 6 2 5 3 4" --margin 0.2 "$work/bundle" >"$work/s2.txt"
+diff "$work/s1.txt" "$work/s2.txt" || fail "sample not reproducible"
+grep -q "^sample size: 32$" "$work/s1.txt" || fail "sample: $(head -5 "$work/s1.txt")"
+printf 'precinct,contest,option,count\n1001,president,japarov,4\n1001,president,madumarov,2\n' \
+  >"$work/hand.csv"
+set +e
+"$esep" audit reconcile --hand "$work/hand.csv" "$work/bundle" >"$work/rec.txt"
+status=$?
+set -e
+[ "$status" = 1 ] || fail "reconcile: exit status $status, expected 1"
+grep -q "option madumarov: machine 3, hand 2, difference -1" "$work/rec.txt" \
+  || fail "reconcile: $(cat "$work/rec.txt")"
+echo "1 passed, 0 failed"

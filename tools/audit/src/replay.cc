@@ -1,0 +1,129 @@
+#include "esep/audit/replay.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <opencv2/imgcodecs.hpp>
+#include <thread>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "esep/audit/json.h"
+#include "esep/proto/sha256.h"
+
+namespace esep::audit {
+
+absl::StatusOr<cv::Mat> DecodeGray(const std::string& bytes) {
+  cv::Mat gray;
+  try {
+    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+    gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
+  } catch (const cv::Exception& e) {
+    return absl::DataLossError(absl::StrCat("not a decodable image: ", e.what()));
+  }
+  if (gray.empty() || gray.type() != CV_8UC1) {
+    return absl::DataLossError("not a decodable image");
+  }
+  if (!gray.isContinuous()) gray = gray.clone();
+  return gray;
+}
+
+vision::GrayImage ViewOf(const cv::Mat& gray) {
+  return {
+      std::span<const std::uint8_t>(gray.data, gray.step[0] * static_cast<std::size_t>(gray.rows)),
+      gray.cols, gray.rows, static_cast<int>(gray.step[0])};
+}
+
+absl::StatusOr<Replayer> Replayer::Create(const Election& election, const std::string& precinct_id,
+                                          std::optional<MarkThresholds> thresholds) {
+  vision::InterpreterOptions options;
+  options.precinct_id = precinct_id;
+  options.thresholds = thresholds;
+  absl::StatusOr<vision::Interpreter> live = vision::Interpreter::Create(election, options);
+  if (!live.ok()) return live.status();
+  options.test_mode = true;
+  absl::StatusOr<vision::Interpreter> test = vision::Interpreter::Create(election, options);
+  if (!test.ok()) return test.status();
+  return Replayer(*std::move(live), *std::move(test));
+}
+
+ReplayedImage Replayer::ReadOne(const ReplayItem& item) const {
+  ReplayedImage out;
+  out.name = item.name;
+  out.test = item.test;
+  absl::StatusOr<std::string> bytes = ReadFileBytes(item.path.string());
+  if (!bytes.ok()) {
+    out.status = bytes.status();
+    return out;
+  }
+  out.image_sha256 = ToHex(Sha256(*bytes));
+  absl::StatusOr<cv::Mat> gray = DecodeGray(*bytes);
+  if (!gray.ok()) {
+    out.status = gray.status();
+    return out;
+  }
+  out.interpretation = interpreter(item.test).Interpret(ViewOf(*gray));
+  return out;
+}
+
+std::vector<ReplayedImage> Replayer::Run(std::vector<ReplayItem> items, int jobs,
+                                         const ReplayProgress& progress) const {
+  std::sort(items.begin(), items.end(), [](const ReplayItem& a, const ReplayItem& b) {
+    return std::tie(a.name, a.test) < std::tie(b.name, b.test);
+  });
+  std::vector<ReplayedImage> results(items.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  const auto worker = [&] {
+    for (std::size_t i = next++; i < items.size(); i = next++) {
+      results[i] = ReadOne(items[i]);
+      ++done;
+    }
+  };
+  const std::size_t workers =
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(1, jobs)), items.size());
+  // With a progress callback every worker is a thread and the caller's thread reports;
+  // without, the caller's thread is one of the workers.
+  std::vector<std::thread> pool;
+  for (std::size_t w = progress ? 0 : 1; w < workers; ++w) pool.emplace_back(worker);
+  if (progress) {
+    while (done.load() < items.size()) {
+      progress(done.load(), items.size());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    progress(items.size(), items.size());
+  } else if (!items.empty()) {
+    worker();
+  }
+  for (std::thread& t : pool) t.join();
+  return results;
+}
+
+scanner::Tally TallyOf(const std::vector<CastVoteRecord>& records, bool test) {
+  scanner::Tally tally;
+  for (const CastVoteRecord& record : records) {
+    if (record.test() != test) continue;
+    ++tally.ballots_cast;
+    for (const ContestReading& contest : record.interpretation().contests()) {
+      ++tally.outcomes[{contest.contest_id(), ContestOutcome_Name(contest.outcome())}];
+      if (contest.outcome() != VALID && contest.outcome() != UNDERVOTE) continue;
+      for (const std::string& option : contest.selections()) {
+        ++tally.votes[{contest.contest_id(), option}];
+      }
+    }
+  }
+  return tally;
+}
+
+std::string FormatTally(const scanner::Tally& tally) {
+  std::string out = absl::StrCat("ballots cast ", tally.ballots_cast, "\n");
+  for (const auto& [key, count] : tally.votes) {
+    absl::StrAppend(&out, "votes ", key.first, " ", key.second, " ", count, "\n");
+  }
+  for (const auto& [key, count] : tally.outcomes) {
+    absl::StrAppend(&out, "outcome ", key.first, " ", key.second, " ", count, "\n");
+  }
+  return out;
+}
+
+}  // namespace esep::audit

@@ -1,0 +1,95 @@
+#include "esep/audit/rla.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "esep/audit/replay.h"
+#include "esep/proto/sha256.h"
+
+namespace esep::audit {
+
+absl::StatusOr<std::int64_t> BallotComparisonSampleSize(const SampleSizeOptions& o) {
+  if (!(o.risk_limit > 0 && o.risk_limit < 1)) {
+    return absl::InvalidArgumentError("the risk limit must be between 0 and 1, e.g. 0.05");
+  }
+  if (!(o.diluted_margin > 0 && o.diluted_margin <= 1)) {
+    return absl::InvalidArgumentError(
+        "the diluted margin must be above 0 and at most 1: a tie cannot be confirmed by an audit");
+  }
+  if (!(o.gamma > 1)) return absl::InvalidArgumentError("gamma must be greater than 1");
+  if (o.one_vote_overstatement_rate < 0 || o.two_vote_overstatement_rate < 0) {
+    return absl::InvalidArgumentError("expected overstatement rates cannot be negative");
+  }
+  const double per_ballot = o.diluted_margin / (2 * o.gamma) +
+                            o.one_vote_overstatement_rate * std::log(1 - 1 / (2 * o.gamma)) +
+                            o.two_vote_overstatement_rate * std::log(1 - 1 / o.gamma);
+  if (!(per_ballot > 0)) {
+    return absl::InvalidArgumentError(
+        "the expected overstatements use up the margin: no sample size confirms the outcome");
+  }
+  return static_cast<std::int64_t>(std::ceil(-std::log(o.risk_limit) / per_ballot));
+}
+
+std::vector<std::int64_t> SampleBallots(const std::string& seed, std::int64_t ballots,
+                                        std::int64_t draws) {
+  std::vector<std::int64_t> picks;
+  if (ballots <= 0) return picks;
+  // remainder * 256 stays below 2^64 for any N below 2^55, far above any election.
+  const auto n = static_cast<std::uint64_t>(std::min<std::int64_t>(ballots, std::int64_t{1} << 55));
+  for (std::int64_t i = 1; i <= draws; ++i) {
+    const Sha256Digest digest = Sha256(absl::StrCat(seed, ",", i));
+    std::uint64_t remainder = 0;
+    for (const std::uint8_t byte : digest) remainder = (remainder * 256 + byte) % n;
+    picks.push_back(static_cast<std::int64_t>(remainder) + 1);
+  }
+  return picks;
+}
+
+std::vector<ManifestEntry> BallotManifest(const std::vector<Bundle>& bundles) {
+  std::vector<ManifestEntry> manifest;
+  for (const Bundle& bundle : bundles) {
+    for (const CastVoteRecord& r : bundle.records) {
+      if (r.test()) continue;
+      manifest.push_back({static_cast<std::int64_t>(manifest.size()) + 1, bundle.info.precinct_id,
+                          r.record_id(), r.batch_id(), r.image_sha256(),
+                          bundle.ImagePath(r.image_sha256()).string()});
+    }
+  }
+  return manifest;
+}
+
+std::string BallotManifestCsv(const std::vector<ManifestEntry>& manifest) {
+  std::string out = "position,precinct_id,record_id,batch_id,image_sha256,image_path\n";
+  for (const ManifestEntry& e : manifest) {
+    absl::StrAppend(&out, e.position, ",", e.precinct_id, ",", e.record_id, ",", e.batch_id, ",",
+                    e.image_sha256, ",", e.image_path, "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<double> DilutedMargin(const std::vector<Bundle>& bundles,
+                                     const std::string& contest_id) {
+  std::map<std::string, std::int64_t> votes;
+  std::int64_t ballots = 0;
+  for (const Bundle& bundle : bundles) {
+    const scanner::Tally tally = TallyOf(bundle.records, false);
+    ballots += tally.ballots_cast;
+    for (const auto& [key, count] : tally.votes) {
+      if (key.first == contest_id) votes[key.second] += count;
+    }
+  }
+  if (ballots == 0) return absl::FailedPreconditionError("the bundles hold no live ballots");
+  std::vector<std::int64_t> counts;
+  for (const auto& [option, count] : votes) counts.push_back(count);
+  if (counts.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no votes for contest ", contest_id, " in the bundles: check the contest id"));
+  }
+  std::sort(counts.rbegin(), counts.rend());
+  const std::int64_t second = counts.size() > 1 ? counts[1] : 0;
+  return static_cast<double>(counts[0] - second) / static_cast<double>(ballots);
+}
+
+}  // namespace esep::audit

@@ -1,0 +1,208 @@
+// esep replay: reads every ballot image again with the same interpreter and, against an export
+// bundle, proves or disproves it.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "command_line.h"
+#include "commands.h"
+#include "esep/audit/bundle.h"
+#include "esep/audit/json.h"
+#include "esep/audit/nist.h"
+#include "esep/audit/overlay.h"
+#include "esep/audit/verify.h"
+#include "esep/proto/election.h"
+#include "esep/transport/signing.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace esep::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kProgram[] = "esep replay";
+
+int Fail(const absl::Status& status) {
+  std::cerr << kProgram << ": " << status.message() << "\n";
+  return kExitUsage;
+}
+
+// A one-line bar on stderr, redrawn in place; only when stderr is a terminal.
+void DrawProgress(std::size_t done, std::size_t total) {
+  constexpr int kWidth = 40;
+  const int filled = total == 0 ? kWidth : static_cast<int>(kWidth * done / total);
+  std::cerr << absl::StrFormat("\rreplay [%s%s] %zu/%zu images", std::string(filled, '#'),
+                               std::string(kWidth - filled, ' '), done, total)
+            << (done == total ? "\n" : "") << std::flush;
+}
+
+// The replayed records as NIST CVR JSON, the tallies, the discrepancies and notes, and one
+// overlay per record read differently: the same bytes for the same input whatever --jobs is.
+absl::Status WriteReport(const fs::path& out, const Election& election,
+                         const audit::AuditResult& result, const audit::NistReportInfo& info,
+                         const audit::Replayer& replayer) {
+  std::error_code ec;
+  fs::create_directories(out / "overlays", ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create ", out.string(), ": ", ec.message()));
+  }
+  std::string discrepancies;
+  for (const audit::Discrepancy& d : result.discrepancies)
+    absl::StrAppend(&discrepancies, d.Line(), "\n");
+  std::string notes;
+  for (const std::string& n : result.notes) absl::StrAppend(&notes, n, "\n");
+  for (absl::Status s :
+       {audit::WriteFileBytes((out / audit::kCvrJsonFile).string(),
+                              audit::CastVoteRecordReportJson(election, result.records, info)),
+        audit::WriteFileBytes((out / "tally.txt").string(),
+                              absl::StrCat("[live]\n", audit::FormatTally(result.live), "[test]\n",
+                                           audit::FormatTally(result.test))),
+        audit::WriteFileBytes((out / "discrepancies.txt").string(), discrepancies),
+        audit::WriteFileBytes((out / "notes.txt").string(), notes)}) {
+    if (!s.ok()) return s;
+  }
+  for (const audit::RecordDifference& d : result.differences) {
+    absl::StatusOr<std::string> bytes = audit::ReadFileBytes(d.image.string());
+    if (!bytes.ok()) continue;
+    absl::StatusOr<cv::Mat> gray = audit::DecodeGray(*bytes);
+    if (!gray.ok()) continue;
+    const vision::InterpretationDetails details =
+        replayer.interpreter(d.test).InterpretWithDetails(audit::ViewOf(*gray));
+    if (absl::Status s = audit::WritePng(audit::DrawComparison(*gray, details, d.reader),
+                                         (out / "overlays" / (d.record_id + ".png")).string());
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunReplayCommand(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      {"election", true, "the election definition (JSON), the auditor's own copy"},
+      {"against", true, "an export bundle to prove (default: INPUT when it is a bundle)"},
+      {"jobs", true, "worker threads (default 1); the output is the same for any number"},
+      {"report", true, "directory for the report: CVR JSON, tally, discrepancies, overlays"},
+      {"key", true, "the reader's published public key (.pub, hex) to check the protocol"},
+      {"precinct", true, "without a bundle: the precinct the images were read at"},
+      {"calibration", true, "without a bundle: calibration profile {\"definite\",\"marginal\"}"},
+      {"test-mode", false, "without a bundle: read logic-and-accuracy test ballots"},
+      {"help", false, "print this help"}};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("election") || cl->positional().size() != 1) {
+    return UsageExit(
+        kProgram, cl,
+        "usage: esep replay --election E.json IMAGES_DIR_OR_BUNDLE [--against BUNDLE]\n"
+        "                   [--jobs N] [--report OUT] [--key READER.pub]\n"
+        "Reads every ballot image again with the interpreter, in parallel, and prints the\n"
+        "tally. Against a bundle it checks the manifest hashes, the event-log chain, the\n"
+        "protocol's signature, that every cast-vote record is reproduced byte for byte and\n"
+        "that the protocol's numbers equal the replayed tally; each discrepancy is printed on\n"
+        "one line. Exit status: 0 proved (or replayed), 1 not proved, 2 bad flags or input.\n",
+        specs);
+  }
+  absl::StatusOr<long long> jobs = cl->GetInt("jobs", 1, 1, 256);
+  if (!jobs.ok()) return Fail(jobs.status());
+  absl::StatusOr<Election> election = LoadElectionFile(*cl->Get("election"));
+  if (!election.ok()) return Fail(election.status());
+  const fs::path input = cl->positional()[0];
+  std::error_code ec;
+  if (!fs::is_directory(input, ec)) {
+    return Fail(absl::NotFoundError(
+        absl::StrCat(input.string(), " is neither a directory of images nor a bundle")));
+  }
+  audit::ReplayProgress progress;
+  if (::isatty(STDERR_FILENO)) progress = DrawProgress;
+
+  std::optional<fs::path> against;
+  if (cl->Has("against")) {
+    against = *cl->Get("against");
+  } else if (audit::IsBundle(input)) {
+    against = input;
+  }
+  std::optional<audit::AuditResult> result;
+  audit::NistReportInfo info{"", cl->Get("precinct").value_or(""),
+                             absl::StrCat(election->date(), "T00:00:00Z")};
+  std::optional<audit::Replayer> replayer;
+  if (against) {
+    absl::StatusOr<audit::Bundle> bundle = audit::ReadBundle(*against);
+    if (!bundle.ok() && audit::IsBundle(*against)) {
+      // A bundle whose parts do not even parse is evidence too: not proved, rather than misused.
+      std::cout << "bundle " << against->string() << ": " << bundle.status().message() << "\n"
+                << "bundle NOT proved: it cannot be read\n";
+      return kExitRejected;
+    }
+    if (!bundle.ok()) return Fail(bundle.status());
+    if (ElectionHash(*election) != ElectionHash(bundle->election)) {
+      return Fail(absl::FailedPreconditionError(
+          absl::StrCat("the bundle's election definition (", ElectionHash(bundle->election),
+                       ") is not the one given (", ElectionHash(*election), ")")));
+    }
+    absl::StatusOr<audit::Replayer> r =
+        audit::Replayer::Create(*election, bundle->info.precinct_id, bundle->thresholds);
+    if (!r.ok()) return Fail(r.status());
+    replayer.emplace(*std::move(r));
+    audit::VerifyOptions options;
+    options.jobs = static_cast<int>(*jobs);
+    options.progress = progress;
+    if (fs::absolute(input) != fs::absolute(*against)) {
+      options.images_directory = audit::IsBundle(input) ? input / audit::kImagesDirectory : input;
+    }
+    if (std::optional<std::string> key_file = cl->Get("key")) {
+      absl::StatusOr<std::string> key = transport::LoadPublicKey(*key_file);
+      if (!key.ok()) return Fail(key.status());
+      options.expected_public_key = *key;
+    }
+    absl::StatusOr<audit::AuditResult> verified = audit::VerifyBundle(*bundle, *replayer, options);
+    if (!verified.ok()) return Fail(verified.status());
+    result = *std::move(verified);
+    info = {bundle->info.reader_serial, bundle->info.precinct_id, bundle->info.generated_utc};
+  } else {
+    std::optional<MarkThresholds> thresholds;
+    if (std::optional<std::string> file = cl->Get("calibration")) {
+      absl::StatusOr<std::string> text = audit::ReadFileBytes(*file);
+      if (!text.ok()) return Fail(text.status());
+      if (!google::protobuf::util::JsonStringToMessage(*text, &thresholds.emplace()).ok()) {
+        return Fail(
+            absl::InvalidArgumentError(absl::StrCat(*file, " is not a calibration profile")));
+      }
+    }
+    absl::StatusOr<audit::Replayer> r =
+        audit::Replayer::Create(*election, info.precinct_id, thresholds);
+    if (!r.ok()) return Fail(r.status());
+    replayer.emplace(*std::move(r));
+    absl::StatusOr<audit::AuditResult> replayed = audit::ReplayImageDirectory(
+        input, *election, *replayer, cl->Has("test-mode"), static_cast<int>(*jobs), progress);
+    if (!replayed.ok()) return Fail(replayed.status());
+    result = *std::move(replayed);
+  }
+
+  for (const audit::Discrepancy& d : result->discrepancies) std::cout << d.Line() << "\n";
+  for (const std::string& note : result->notes) std::cout << "note: " << note << "\n";
+  std::cout << "[live]\n" << audit::FormatTally(result->live);
+  if (result->test.ballots_cast > 0) std::cout << "[test]\n" << audit::FormatTally(result->test);
+  if (std::optional<std::string> report = cl->Get("report")) {
+    if (absl::Status s = WriteReport(*report, *election, *result, info, *replayer); !s.ok()) {
+      return Fail(s);
+    }
+  }
+  if (!against) {
+    std::cout << "replayed " << result->records.size() << " ballots\n";
+    return kExitOk;
+  }
+  if (result->proved()) {
+    std::cout << "bundle proved: " << result->records.size()
+              << " records reproduced, tally and log consistent\n";
+    return kExitOk;
+  }
+  std::cout << "bundle NOT proved: " << result->discrepancies.size() << " discrepancies\n";
+  return kExitRejected;
+}
+
+}  // namespace esep::cli
