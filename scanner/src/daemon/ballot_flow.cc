@@ -4,6 +4,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "esep/scanner/crash_point.h"
 
 namespace esep::scanner {
 namespace {
@@ -36,6 +37,7 @@ absl::StatusOr<SheetResult> BallotFlow::ProcessSheet(bool test) {
   }
   absl::StatusOr<ScannedImage> image = c_.reader->AcceptAndScan();
   if (!image.ok()) return image.status();  // nothing stored, nothing counted
+  CrashPoint("flow.sheet.scanned");
   absl::StatusOr<std::vector<std::uint8_t>> png = EncodePng(*image);
   if (!png.ok()) return png.status();
   absl::StatusOr<std::string> sha = c_.store->StoreImage(*png);
@@ -96,6 +98,7 @@ absl::StatusOr<SheetResult> BallotFlow::Cast(SheetResult result, bool test, bool
                                        "; it is not counted until the drop is confirmed"));
     }
   }
+  CrashPoint("flow.cast.dropped");
   if (absl::Status s = c_.store->ConfirmCast(result.sheet); !s.ok()) return s;
   result.outcome = SheetOutcome::kCast;
   return result;
@@ -107,6 +110,7 @@ absl::StatusOr<SheetResult> BallotFlow::Return(SheetResult result) {
     return s;
   }
   if (absl::Status s = c_.reader->ReturnToVoter(); !s.ok()) return s;
+  CrashPoint("flow.return.ejected");
   if (absl::Status s = c_.store->ConfirmReturned(result.sheet); !s.ok()) return s;
   result.outcome = SheetOutcome::kReturned;
   return result;
@@ -126,6 +130,13 @@ absl::StatusOr<std::vector<std::int64_t>> BallotFlow::ReconcileUnconfirmedCasts(
     }
     if (absl::Status s = c_.store->ResolveUnconfirmedCast(sheet, !in_path); !s.ok()) return s;
     settled.push_back(sheet);
+  }
+  // A sheet still held in the path now is one the journal returned at recovery (or one scanned
+  // but never journaled): it is not counted, so it goes back to the voter.
+  absl::StatusOr<reader::DeviceStatus> status = c_.reader->GetStatus();
+  if (!status.ok()) return status.status();
+  if (status->state() == reader::HOLDING) {
+    if (absl::Status s = c_.reader->ReturnToVoter(); !s.ok()) return s;
   }
   return settled;
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "esep/proto/election.h"
+#include "esep/scanner/crash_point.h"
 
 namespace esep::scanner {
 namespace {
@@ -96,6 +97,8 @@ absl::StatusOr<std::unique_ptr<Precinct>> Precinct::Open(Config config, Reader& 
 absl::Status Precinct::Apply(PollCommand command) {
   absl::StatusOr<PollState> next = NextPollState(state_, command);
   if (!next.ok()) return next.status();
+  CrashPoint(command == PollCommand::kClosePolls ? "precinct.close_polls"
+                                                 : "precinct.poll_command");
   if (absl::Status s = store_->SetSetting(kPollStateSetting, PollStateName(*next)); !s.ok()) {
     return s;
   }
