@@ -370,7 +370,8 @@ TEST_F(CrashInjectionTest, KillNineAnywhereLosesAndDoublesNoBallot) {
   }
   StartOver();
   std::cout << "crash injection: " << kills << " kills over " << days << " election days, "
-            << sites.size() - sites.count("random") << " distinct crash sites, " << clean.points << " crash points per day\n";
+            << sites.size() - sites.count("random") << " distinct crash sites, " << clean.points
+            << " crash points per day\n";
   for (const auto& [site, count] : sites) std::cout << "  " << count << "  " << site << "\n";
   RecordProperty("kills", kills);
   RecordProperty("distinct_sites", static_cast<int>(sites.size() - sites.count("random")));

@@ -9,6 +9,7 @@ int RunReaderCommand(const std::vector<std::string>& args);
 int RunInterpretCommand(const std::vector<std::string>& args);
 int RunRenderCommand(const std::vector<std::string>& args);
 int RunDeckCommand(const std::vector<std::string>& args);
+int RunLogCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -18,6 +19,7 @@ const std::vector<Command>& Commands() {
       {"interpret", "read ballot images and print what they read as", RunInterpretCommand},
       {"render", "print a ballot to PNG or PDF, optionally marked and damaged", RunRenderCommand},
       {"deck", "generate fixture decks or re-render their images", RunDeckCommand},
+      {"log", "verify or print the tally store's hash-chained event log", RunLogCommand},
   };
   return kCommands;
 }

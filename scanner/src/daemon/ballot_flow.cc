@@ -124,15 +124,17 @@ absl::StatusOr<std::vector<std::int64_t>> BallotFlow::ReconcileUnconfirmedCasts(
     if (*state != SheetState::kDecidedCast) continue;  // settled already
     absl::StatusOr<reader::DeviceStatus> status = c_.reader->GetStatus();
     if (!status.ok()) return status.status();
-    const bool in_path = status->paper_in_path();
-    if (in_path) {
-      if (absl::Status s = c_.reader->ReturnToVoter(); !s.ok()) return s;
+    // The journal first, the paper after: were the sheet ejected before "returned" is on disk, a
+    // crash in between would leave it at the front, out of the path, and the next start would
+    // take it for dropped and count it while the voter holds it.
+    if (absl::Status s = c_.store->ResolveUnconfirmedCast(sheet, !status->paper_in_path());
+        !s.ok()) {
+      return s;
     }
-    if (absl::Status s = c_.store->ResolveUnconfirmedCast(sheet, !in_path); !s.ok()) return s;
     settled.push_back(sheet);
   }
-  // A sheet still held in the path now is one the journal returned at recovery (or one scanned
-  // but never journaled): it is not counted, so it goes back to the voter.
+  // A sheet still held in the path now is not counted: one settled above, one the journal
+  // returned at recovery, or one scanned but never journaled. It goes back to the voter.
   absl::StatusOr<reader::DeviceStatus> status = c_.reader->GetStatus();
   if (!status.ok()) return status.status();
   if (status->state() == reader::HOLDING) {
