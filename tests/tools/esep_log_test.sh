@@ -28,7 +28,7 @@ mkdir -p "$work/deck"
 "$esep" render --election "$election" --style president --precinct 1001 --test --mark japarov \
   --out "$work/deck/01.png" >/dev/null
 "$esepd" --election "$election" --precinct 1001 --data-dir "$store" --socket "$socket" \
-  --sim "$work/deck" >>"$work/esepd.log" 2>&1 &
+  --sim "$work/deck" --sim-paper "$work/paper" >>"$work/esepd.log" 2>&1 &
 daemon=$!
 for _ in $(seq 1 200); do "$esep" poll status --socket "$socket" >/dev/null 2>&1 && break; sleep 0.05; done
 "$esep" poll start-test --socket "$socket" >/dev/null
@@ -45,6 +45,8 @@ expect_status 0 "$esep" log show --data-dir "$store"
 grep -q " store_created " "$work/out" || fail "show does not print the first entry"
 grep -q " test_ballot_cast " "$work/out" || fail "show does not print the cast test ballot"
 "$esep" poll status --socket "$socket" >/dev/null || fail "esepd disturbed by the reader"
+# The simulated reader keeps its paper: the test ballot is in the box (last field: box of one).
+grep -Eq " 1 0$" "$work/paper" || fail "the simulated reader's paper file does not show the box"
 kill "$daemon"; wait "$daemon" || true
 daemon=
 
