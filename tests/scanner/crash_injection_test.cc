@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -343,13 +344,19 @@ class CrashInjectionTest : public ::testing::Test {
 
 TEST_F(CrashInjectionTest, KillNineAnywhereLosesAndDoublesNoBallot) {
   // One undisturbed day: the results to reach and the number of crash points a day passes.
+  const auto started = std::chrono::steady_clock::now();
   const ChildEnd clean = RunChild(0, 0);
+  const auto day_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
   ASSERT_TRUE(clean.ended) << "the undisturbed election day failed";
   ASSERT_NO_FATAL_FAILURE(CheckStore(/*finished=*/true));
   ASSERT_GT(clean.points, 0);
 
-  // Kills land a few crash points apart (about 25 per day), every eighth after a random delay
-  // instead, so every step of the day, the close of the polls included, is hit many times.
+  // Kills land a few crash points apart (about 25 per day), every eighth instead after a random
+  // delay of up to a quarter of an undisturbed day, so every step of the day, the close of the
+  // polls included, is hit many times, and instants between crash points too.
+  const int max_delay_us = static_cast<int>(std::max<std::int64_t>(1000, day_us / 4));
   const int wanted = KillsWanted();
   const int gap = std::max(2, clean.points / 25);
   std::mt19937_64 rng(20261123);
@@ -362,7 +369,7 @@ TEST_F(CrashInjectionTest, KillNineAnywhereLosesAndDoublesNoBallot) {
     for (int restarts = 0;; ++restarts) {
       ASSERT_LT(restarts, 2000) << "the election day makes no progress between kills";
       const bool timed = kills % 8 == 7;
-      const ChildEnd end = timed ? RunChild(0, 1 + static_cast<int>(rng() % 60000))
+      const ChildEnd end = timed ? RunChild(0, 1 + static_cast<int>(rng() % max_delay_us))
                                  : RunChild(1 + static_cast<int>(rng() % (2 * gap)), 0);
       ASSERT_FALSE(end.failed) << "the election day failed after " << kills << " kills";
       if (end.ended) {
