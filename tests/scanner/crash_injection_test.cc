@@ -38,18 +38,27 @@ namespace {
 constexpr int kDefaultKills = 150;
 constexpr char kPrecinct[] = "1002";
 
-// The child's crash hook: counts crash points and, at the chosen one, names it on the pipe to the
-// parent and dies as a power loss would kill it.
+// The child's crash hook: counts crash points (only those of `g_target_phase` when set, none of
+// the restart when `g_skip_restart`) and, at
+// the chosen one, names it and the phase of the day on the pipe to the parent and dies as a power
+// loss would kill it.
 int g_kill_at = 0;
 int g_points = 0;
 int g_site_fd = -1;
+const char* g_phase = "restart";
+const char* g_target_phase = nullptr;
+bool g_skip_restart = false;
 
 void KillAtChosenPoint(const char* site) {
+  if (g_target_phase != nullptr && std::strcmp(g_phase, g_target_phase) != 0) return;
+  if (g_skip_restart && std::strcmp(g_phase, "restart") == 0) return;
   if (++g_points != g_kill_at) return;
-  const std::string line = std::string(site) + "\n";
+  const std::string line = std::string(site) + " " + g_phase + "\n";
   (void)!::write(g_site_fd, line.data(), line.size());
   ::raise(SIGKILL);
 }
+
+constexpr char kClosePhase[] = "close-polls";
 
 int KillsWanted() {
   const char* text = std::getenv("ESEP_CRASH_POINTS");
@@ -143,6 +152,7 @@ class CrashInjectionTest : public ::testing::Test {
         SimulatedReader::Create(std::move(images), std::move(options));
     if (!reader.ok()) Die(reader.status());
     FixedClock clock(1'610'265'600);
+    g_phase = "restart";
     absl::StatusOr<std::unique_ptr<Precinct>> opened =
         Precinct::Open({election_, kPrecinct, dir_, std::nullopt}, **reader, clock);
     if (!opened.ok()) Die(opened.status());
@@ -152,18 +162,27 @@ class CrashInjectionTest : public ::testing::Test {
       absl::Status s;
       switch (p.state()) {
         case PollState::kSetup:
+          g_phase = "test";
           s = p.StartTest();
           break;
         case PollState::kTesting:
           s = r.sheets_fed() < test_sheets_ || r.sheets_waiting() > 0 ? Feed(p, r) : p.FinishTest();
           break;
         case PollState::kReady:
+          g_phase = "open-polls";
           s = p.OpenPolls().status();
           break;
         case PollState::kOpen:
-          s = r.sheets_fed() < deck_.size() || r.sheets_waiting() > 0 ? Feed(p, r) : p.ClosePolls();
+          g_phase = "voting";
+          if (r.sheets_fed() < deck_.size() || r.sheets_waiting() > 0) {
+            s = Feed(p, r);
+          } else {
+            g_phase = kClosePhase;
+            s = p.ClosePolls();
+          }
           break;
         default:
+          g_phase = "results";
           s = p.ResultsReport().status();
           if (s.ok()) {
             const std::string line = "ended " + std::to_string(g_points) + "\n";
@@ -194,13 +213,15 @@ class CrashInjectionTest : public ::testing::Test {
   struct ChildEnd {
     bool ended = false;  // the day ended; otherwise it was killed
     bool failed = false;
-    std::string site;  // where it was killed; "random" for a timed kill
-    int points = 0;    // crash points an ended day passed
+    std::string site;   // where it was killed; "random" for a timed kill
+    std::string phase;  // of the day, when killed at a crash point
+    int points = 0;     // crash points an ended day passed
   };
 
-  // Runs the day in a child killed at crash point `kill_at` (0: none) or after `delay_us` (0:
-  // none).
-  ChildEnd RunChild(int kill_at, int delay_us) {
+  // Runs the day in a child killed at crash point `kill_at` (0: none; counted within
+  // `target_phase` when set, after the restart when `skip_restart`) or after `delay_us` (0: none).
+  ChildEnd RunChild(int kill_at, int delay_us, const char* target_phase = nullptr,
+                    bool skip_restart = false) {
     int pipe_fds[2];
     EXPECT_EQ(::pipe(pipe_fds), 0);
     const pid_t child = ::fork();
@@ -209,6 +230,8 @@ class CrashInjectionTest : public ::testing::Test {
       g_kill_at = kill_at;
       g_points = 0;
       g_site_fd = pipe_fds[1];
+      g_target_phase = target_phase;
+      g_skip_restart = skip_restart;
       SetCrashHook(&KillAtChosenPoint);
       RunDay();
     }
@@ -232,7 +255,9 @@ class CrashInjectionTest : public ::testing::Test {
       return end;
     }
     end.failed = !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL;
-    end.site = said.empty() ? "random" : said;
+    const std::size_t space = said.find(' ');
+    end.site = said.empty() ? "random" : said.substr(0, space);
+    end.phase = space == std::string::npos ? "" : said.substr(space + 1);
     return end;
   }
 
@@ -354,23 +379,30 @@ TEST_F(CrashInjectionTest, KillNineAnywhereLosesAndDoublesNoBallot) {
   ASSERT_GT(clean.points, 0);
 
   // Kills land a few crash points apart (about 25 per day), every eighth instead after a random
-  // delay of up to a quarter of an undisturbed day, so every step of the day, the close of the
-  // polls included, is hit many times, and instants between crash points too.
+  // delay of up to a quarter of an undisturbed day, so every step of the day is hit many times,
+  // and instants between crash points too. Three kills in four count no point of the restart
+  // (recovery), so they land on the day's work rather than on its restarts. Every third day sweeps
+  // the close of the polls instead: it runs undisturbed to the close, then dies at its first crash
+  // point, restarts and dies at the second, and so on until the polls are closed.
   const int max_delay_us = static_cast<int>(std::max<std::int64_t>(1000, day_us / 4));
   const int wanted = KillsWanted();
   const int gap = std::max(2, clean.points / 25);
   std::mt19937_64 rng(20261123);
   std::map<std::string, int> sites;
+  std::map<std::string, int> phases;
   int kills = 0;
   int days = 0;
   while (kills < wanted) {
     StartOver();
     ++days;
+    const bool close_sweep = days % 3 == 0;
     for (int restarts = 0;; ++restarts) {
       ASSERT_LT(restarts, 2000) << "the election day makes no progress between kills";
-      const bool timed = kills % 8 == 7;
-      const ChildEnd end = timed ? RunChild(0, 1 + static_cast<int>(rng() % max_delay_us))
-                                 : RunChild(1 + static_cast<int>(rng() % (2 * gap)), 0);
+      const bool timed = !close_sweep && kills % 8 == 7;
+      const ChildEnd end = close_sweep ? RunChild(restarts + 1, 0, kClosePhase)
+                           : timed     ? RunChild(0, 1 + static_cast<int>(rng() % max_delay_us))
+                                   : RunChild(1 + static_cast<int>(rng() % (2 * gap)), 0, nullptr,
+                                              /*skip_restart=*/kills % 4 != 0);
       ASSERT_FALSE(end.failed) << "the election day failed after " << kills << " kills";
       if (end.ended) {
         ASSERT_NO_FATAL_FAILURE(CheckStore(/*finished=*/true));
@@ -378,6 +410,7 @@ TEST_F(CrashInjectionTest, KillNineAnywhereLosesAndDoublesNoBallot) {
       }
       ++kills;
       ++sites[end.site];  // "random" for a timed kill, not a site
+      ++phases[end.phase.empty() ? "(timed)" : end.phase];
       ASSERT_NO_FATAL_FAILURE(CheckStore(/*finished=*/false));
       ASSERT_FALSE(HasFailure()) << "after kill " << kills << " at " << end.site;
     }
@@ -387,9 +420,12 @@ TEST_F(CrashInjectionTest, KillNineAnywhereLosesAndDoublesNoBallot) {
             << sites.size() - sites.count("random") << " distinct crash sites, " << clean.points
             << " crash points per day\n";
   for (const auto& [site, count] : sites) std::cout << "  " << count << "  " << site << "\n";
+  std::cout << "by phase of the day:\n";
+  for (const auto& [phase, count] : phases) std::cout << "  " << count << "  " << phase << "\n";
   RecordProperty("kills", kills);
   RecordProperty("distinct_sites", static_cast<int>(sites.size() - sites.count("random")));
   EXPECT_GE(kills, wanted);
+  EXPECT_GT(phases[kClosePhase], 0) << "no kill during the close of the polls";
 }
 
 }  // namespace
