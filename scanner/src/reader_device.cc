@@ -67,6 +67,28 @@ void ReaderDevice::EmptyBox() {
   if (state_ == reader::BOX_FULL) SetState(reader::IDLE);
 }
 
+void ReaderDevice::PowerOnWith(std::optional<SheetImage> sheet, reader::DeviceState state,
+                               std::uint32_t sheets_cast) {
+  std::lock_guard lock(mutex_);
+  responses_.clear();
+  events_.clear();
+  jam_after_bytes_.reset();
+  link_fault_ = LinkFault::kNone;
+  image_fault_ = ImageFault::kNone;
+  double_feed_ = false;
+  sheets_cast_ = sheets_cast;
+  const bool holds_paper = state == reader::SHEET_AT_ENTRY || state == reader::SCANNING ||
+                           state == reader::HOLDING || state == reader::RETURNED ||
+                           state == reader::JAMMED;
+  if (!holds_paper || !sheet.has_value()) {
+    sheet_.reset();
+    SetState(sheets_cast_ >= config_.box_capacity ? reader::BOX_FULL : reader::IDLE);
+    return;
+  }
+  sheet_ = std::move(sheet);
+  SetState(state == reader::SCANNING ? reader::HOLDING : state);
+}
+
 void ReaderDevice::JamAfterImageBytes(std::uint64_t bytes) {
   std::lock_guard lock(mutex_);
   jam_after_bytes_ = bytes;

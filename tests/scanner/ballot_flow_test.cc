@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
 #include "esep/proto/election.h"
+#include "esep/scanner/crash_point.h"
 #include "esep/scanner/simulated_reader.h"
 #include "test_sheets.h"
 
@@ -186,6 +188,75 @@ TEST_F(BallotFlowTest, UnconfirmedCastIsSettledByTheReadersSensors) {
   EXPECT_EQ(*settled, std::vector<std::int64_t>{sheet});
   EXPECT_EQ(store->GetTally(false)->ballots_cast, 1);
   EXPECT_TRUE(flow.ReconcileUnconfirmedCasts()->empty());
+}
+
+std::vector<std::string>* g_sites = nullptr;
+
+TEST_F(BallotFlowTest, SheetHeldAtRestartIsRecordedReturnedBeforeItIsEjected) {
+  const std::filesystem::path paper = dir_.string() + ".paper";
+  std::int64_t sheet = 0;
+  {
+    SimulatedReaderOptions options;
+    options.state_file = paper;
+    SimulatedReader reader({Sheet({"japarov"})}, options);
+    auto store = OpenStore();
+    ASSERT_TRUE(reader.AcceptAndScan().ok());  // the sheet is held in the path
+    const std::string sha = *store->StoreImage(std::vector<std::uint8_t>{4, 5, 6});
+    sheet = *store->Escrow(sha);
+    CastVoteRecord record;
+    record.set_election_hash(ElectionHash(election_));
+    ASSERT_TRUE(store->DecideCast(sheet, record).ok());
+  }  // power lost before the reader was told to drop it
+  SimulatedReaderOptions options;
+  options.state_file = paper;
+  absl::StatusOr<std::unique_ptr<SimulatedReader>> reader =
+      SimulatedReader::Create({Sheet({"japarov"})}, options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_TRUE((*reader)->GetStatus()->paper_in_path());
+  auto store = OpenStore();
+  BallotFlow flow = Flow(**reader, *store);
+  std::vector<std::string> sites;
+  g_sites = &sites;
+  SetCrashHook([](const char* site) { g_sites->push_back(site); });
+  absl::StatusOr<std::vector<std::int64_t>> settled = flow.ReconcileUnconfirmedCasts();
+  SetCrashHook(nullptr);
+  ASSERT_TRUE(settled.ok()) << settled.status();
+  EXPECT_EQ(*settled, std::vector<std::int64_t>{sheet});
+  EXPECT_EQ(*store->State(sheet), SheetState::kReturned);
+  EXPECT_EQ(store->GetTally(false)->ballots_cast, 0);
+  EXPECT_EQ((*reader)->GetStatus()->state(), reader::RETURNED);
+  // A crash between the two must find the journal settled and the sheet still in the path.
+  const auto committed = std::find(sites.begin(), sites.end(), "store.transaction.committed");
+  const auto ejected = std::find(sites.begin(), sites.end(), "sim.reader.paper_moved");
+  ASSERT_NE(committed, sites.end());
+  ASSERT_NE(ejected, sites.end());
+  EXPECT_LT(committed, ejected);
+  std::filesystem::remove(paper);
+}
+
+TEST_F(BallotFlowTest, SheetInEscrowAtRestartGoesBackToTheVoter) {
+  const std::filesystem::path paper = dir_.string() + ".paper";
+  SimulatedWorld world;
+  world.next_sheet = 1;
+  world.in_reader = 0;
+  world.state = reader::HOLDING;  // imaged and journaled in escrow when the power went
+  ASSERT_TRUE(WriteSimulatedWorld(paper, world).ok());
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store->Escrow(*store->StoreImage(std::vector<std::uint8_t>{7})).ok());
+  }
+  auto store = OpenStore();
+  ASSERT_EQ(store->recovery().returned.size(), 1u);
+  SimulatedReaderOptions options;
+  options.state_file = paper;
+  absl::StatusOr<std::unique_ptr<SimulatedReader>> reader =
+      SimulatedReader::Create({Sheet({"japarov"})}, options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  BallotFlow flow = Flow(**reader, *store);
+  ASSERT_TRUE(flow.ReconcileUnconfirmedCasts().ok());
+  EXPECT_EQ((*reader)->GetStatus()->state(), reader::RETURNED);
+  EXPECT_EQ(ReadSimulatedWorld(paper)->state, reader::RETURNED);
+  std::filesystem::remove(paper);
 }
 
 }  // namespace

@@ -275,6 +275,27 @@ TEST_F(BallotStoreTest, EventLogIsHashChainedAndTamperEvident) {
 
 // kill -9 at pseudo-random instants while ballots are being cast; after each restart every
 // ballot whose drop was confirmed is counted exactly once, and the books agree with each other.
+TEST_F(BallotStoreTest, ReadOnlyOpenChangesNothingAndRefusesAMissingStore) {
+  absl::StatusOr<std::unique_ptr<BallotStore>> missing = BallotStore::OpenReadOnly(dir_);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(std::string(missing.status().message()).find(dir_.string()), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_)) << "a read-only open created the store";
+
+  auto writer = OpenStore();
+  const std::int64_t sheet = *writer->Escrow(*writer->StoreImage(ImageBytes(1)));
+  // Read while the writer holds the store open, and with a sheet a recovery would return.
+  absl::StatusOr<std::unique_ptr<BallotStore>> reader = BallotStore::OpenReadOnly(dir_);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_TRUE((*reader)->recovery().returned.empty());
+  EXPECT_EQ(*(*reader)->State(sheet), SheetState::kEscrow);
+  absl::StatusOr<std::vector<LogEvent>> events = (*reader)->Events();
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), writer->Events()->size());
+  EXPECT_EQ(events->back().hash(), writer->Events()->back().hash());
+  EXPECT_FALSE((*reader)->LogEvent("audit", "must not be written").ok());
+  EXPECT_EQ(writer->Events()->size(), events->size());
+}
+
 TEST_F(BallotStoreTest, SurvivesKillNineAtAnyPoint) {
   std::mt19937_64 rng(20211128);
   const int kKills = 40;

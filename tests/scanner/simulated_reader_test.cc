@@ -123,6 +123,52 @@ TEST_F(SimulatedReaderTest, ReportsEventsOfAScanAndAReturn) {
   EXPECT_EQ(reader->device().sheets_cast(), 0u);
 }
 
+TEST_F(SimulatedReaderTest, PaperStaysWhereItWasAcrossARestart) {
+  SimulatedReaderOptions options;
+  options.state_file = dir_ / "paper";
+  options.voter_feeds_again = [](std::size_t index) { return index == 1; };
+  {
+    absl::StatusOr<std::unique_ptr<SimulatedReader>> reader =
+        SimulatedReader::Open(dir_.string(), options);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    ASSERT_TRUE((*reader)->AcceptAndScan().ok());
+    ASSERT_TRUE((*reader)->Cast().ok());  // sheet 0 in the box
+    ASSERT_TRUE((*reader)->AcceptAndScan().ok());
+    ASSERT_TRUE((*reader)->ReturnToVoter().ok());  // sheet 1 at the front; its voter feeds it again
+    ASSERT_TRUE((*reader)->AcceptAndScan().ok());  // sheet 1 again, held in the path
+  }                                                // the controller dies here
+  absl::StatusOr<SimulatedWorld> world = ReadSimulatedWorld(options.state_file);
+  ASSERT_TRUE(world.ok()) << world.status();
+  EXPECT_EQ(world->box, std::vector<std::size_t>{0});
+  EXPECT_EQ(world->in_reader, std::optional<std::size_t>(1));
+  EXPECT_EQ(world->state, reader::HOLDING);
+  EXPECT_EQ(world->next_sheet, 2u);
+
+  absl::StatusOr<std::unique_ptr<SimulatedReader>> reader =
+      SimulatedReader::Open(dir_.string(), options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  absl::StatusOr<reader::DeviceStatus> status = (*reader)->GetStatus();
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(status->paper_in_path());
+  EXPECT_EQ(status->sheets_cast(), 1u);
+  ASSERT_TRUE((*reader)->Cast().ok());
+  absl::StatusOr<ScannedImage> next = (*reader)->AcceptAndScan();
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->pixels, PixelsOf(2));
+  EXPECT_EQ((*reader)->world().box, (std::vector<std::size_t>{0, 1}));
+}
+
+TEST_F(SimulatedReaderTest, RefusesAStateFileForAnotherDeck) {
+  SimulatedReaderOptions options;
+  options.state_file = dir_ / "paper";
+  SimulatedWorld world;
+  world.box = {7};
+  ASSERT_TRUE(WriteSimulatedWorld(options.state_file, world).ok());
+  absl::StatusOr<std::unique_ptr<SimulatedReader>> reader =
+      SimulatedReader::Open(dir_.string(), options);
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kDataLoss) << reader.status();
+}
+
 TEST_F(SimulatedReaderTest, JamMidImageEndsJammedUntilReset) {
   auto reader = Open({{0, SheetScript::kJam}});
   ASSERT_NE(reader, nullptr);

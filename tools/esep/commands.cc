@@ -13,6 +13,7 @@ int RunVerifyCommand(const std::vector<std::string>& args);
 int RunExportCommand(const std::vector<std::string>& args);
 int RunReplayCommand(const std::vector<std::string>& args);
 int RunAuditCommand(const std::vector<std::string>& args);
+int RunLogCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -27,6 +28,7 @@ const std::vector<Command>& Commands() {
       {"export", "write a precinct's audit bundle from the reader's data", RunExportCommand},
       {"replay", "re-read ballot images and prove or disprove an export bundle", RunReplayCommand},
       {"audit", "risk-limiting audit sample and hand-count reconciliation", RunAuditCommand},
+      {"log", "verify or print the tally store's hash-chained event log", RunLogCommand},
   };
   return kCommands;
 }

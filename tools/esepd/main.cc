@@ -34,6 +34,9 @@ const std::vector<FlagSpec> kFlags = {
     esep::cli::kSimFlag,
     esep::cli::kDeviceFlag,
     esep::cli::kSerialFlag,
+    {"sim-paper", true,
+     "with --sim: file keeping where the simulated reader's paper is, so a restart (even after "
+     "kill -9) finds it there, as with a real reader"},
     {"sim-voter", true,
      "with --sim: what the simulated voter does with a returned ballot: "
      "take-back (default) or cast-as-is"},
@@ -62,6 +65,7 @@ int Run(const CommandLine& cl) {
   absl::StatusOr<std::string> precinct_id = cl.Require("precinct");
   absl::StatusOr<esep::scanner::ReaderSelection> selection =
       esep::cli::ReaderSelectionFromFlags(cl);
+  if (selection.ok()) selection->simulated.state_file = cl.Get("sim-paper").value_or("");
   const std::string voter = cl.Get("sim-voter").value_or("take-back");
   for (const absl::Status& s : {election_path.status(), precinct_id.status(), selection.status()}) {
     if (!s.ok()) {
@@ -184,7 +188,8 @@ int main(int argc, char** argv) {
     return esep::cli::UsageExit(
         "esepd", cl,
         "usage: esepd --election E.json --precinct P [--data-dir DIR] [--socket PATH] [--key K]\n"
-        "             [--sim DECK | --device VID:PID | --serial S] [--sim-voter ...]\n",
+        "             [--sim DECK [--sim-paper FILE] | --device VID:PID | --serial S]\n"
+        "             [--sim-voter ...]\n",
         kFlags);
   }
   return Run(*cl);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "esep/scanner/cast_vote_record.h"
+#include "esep/scanner/crash_point.h"
 
 namespace esep::scanner {
 namespace {
@@ -37,6 +38,7 @@ absl::StatusOr<SheetResult> BallotFlow::ProcessSheet(bool test) {
   }
   absl::StatusOr<ScannedImage> image = c_.reader->AcceptAndScan();
   if (!image.ok()) return image.status();  // nothing stored, nothing counted
+  CrashPoint("flow.sheet.scanned");
   absl::StatusOr<std::vector<std::uint8_t>> png = EncodePng(*image);
   if (!png.ok()) return png.status();
   absl::StatusOr<std::string> sha = c_.store->StoreImage(*png);
@@ -88,6 +90,7 @@ absl::StatusOr<SheetResult> BallotFlow::Cast(SheetResult result, bool test, bool
                                        "; it is not counted until the drop is confirmed"));
     }
   }
+  CrashPoint("flow.cast.dropped");
   if (absl::Status s = c_.store->ConfirmCast(result.sheet); !s.ok()) return s;
   result.outcome = SheetOutcome::kCast;
   return result;
@@ -99,6 +102,7 @@ absl::StatusOr<SheetResult> BallotFlow::Return(SheetResult result) {
     return s;
   }
   if (absl::Status s = c_.reader->ReturnToVoter(); !s.ok()) return s;
+  CrashPoint("flow.return.ejected");
   if (absl::Status s = c_.store->ConfirmReturned(result.sheet); !s.ok()) return s;
   result.outcome = SheetOutcome::kReturned;
   return result;
@@ -112,12 +116,21 @@ absl::StatusOr<std::vector<std::int64_t>> BallotFlow::ReconcileUnconfirmedCasts(
     if (*state != SheetState::kDecidedCast) continue;  // settled already
     absl::StatusOr<reader::DeviceStatus> status = c_.reader->GetStatus();
     if (!status.ok()) return status.status();
-    const bool in_path = status->paper_in_path();
-    if (in_path) {
-      if (absl::Status s = c_.reader->ReturnToVoter(); !s.ok()) return s;
+    // The journal first, the paper after: were the sheet ejected before "returned" is on disk, a
+    // crash in between would leave it at the front, out of the path, and the next start would
+    // take it for dropped and count it while the voter holds it.
+    if (absl::Status s = c_.store->ResolveUnconfirmedCast(sheet, !status->paper_in_path());
+        !s.ok()) {
+      return s;
     }
-    if (absl::Status s = c_.store->ResolveUnconfirmedCast(sheet, !in_path); !s.ok()) return s;
     settled.push_back(sheet);
+  }
+  // A sheet still held in the path now is not counted: one settled above, one the journal
+  // returned at recovery, or one scanned but never journaled. It goes back to the voter.
+  absl::StatusOr<reader::DeviceStatus> status = c_.reader->GetStatus();
+  if (!status.ok()) return status.status();
+  if (status->state() == reader::HOLDING) {
+    if (absl::Status s = c_.reader->ReturnToVoter(); !s.ok()) return s;
   }
   return settled;
 }

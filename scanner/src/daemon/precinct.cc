@@ -8,6 +8,7 @@
 #include "esep/proto/election.h"
 #include "esep/proto/record_hash.h"
 #include "esep/proto/sha256.h"
+#include "esep/scanner/crash_point.h"
 #include "esep/scanner/protocol_builder.h"
 
 namespace esep::scanner {
@@ -139,6 +140,8 @@ std::vector<Setting> Precinct::StateSettings(PollState next) const {
 absl::Status Precinct::Apply(PollCommand command) {
   absl::StatusOr<PollState> next = NextPollState(state_, command);
   if (!next.ok()) return next.status();
+  CrashPoint(command == PollCommand::kClosePolls ? "precinct.close_polls"
+                                                 : "precinct.poll_command");
   if (absl::Status s = store_->SetSettings(StateSettings(*next)); !s.ok()) return s;
   state_ = *next;
   return absl::OkStatus();

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "esep/proto/sha256.h"
+#include "esep/scanner/crash_point.h"
 #include "sqlite_db.h"
 
 namespace esep::scanner {
@@ -161,6 +162,23 @@ absl::StatusOr<std::unique_ptr<BallotStore>> BallotStore::Open(const Options& op
   return store;
 }
 
+absl::StatusOr<std::unique_ptr<BallotStore>> BallotStore::OpenReadOnly(
+    const std::filesystem::path& directory) {
+  const std::filesystem::path file = directory / "esep.db";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    return absl::NotFoundError(absl::StrCat("no tally store in ", directory.string(), " (",
+                                            file.string(), " does not exist)"));
+  }
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
+      sqlite::Database::Open(file.string(), /*read_only=*/true);
+  if (!db.ok()) return db.status();
+  static const SystemClock kClock;  // never read: a read-only store appends no event
+  Options options;
+  options.directory = directory;
+  return std::unique_ptr<BallotStore>(new BallotStore(std::move(*db), std::move(options), kClock));
+}
+
 absl::Status BallotStore::CreateSchema() { return db_->Exec(kSchema); }
 
 absl::Status BallotStore::CheckIdentity() {
@@ -245,15 +263,18 @@ absl::StatusOr<std::string> BallotStore::StoreImage(std::span<const std::uint8_t
   // No time on the file: its times must not tell the order in which ballots were cast.
   const struct timespec times[2] = {{0, 0}, {0, 0}};
   ::futimens(fd, times);
+  CrashPoint("store.image.written");
   if (::fsync(fd) != 0) {
     absl::Status status = ErrnoError(absl::StrCat("cannot sync ", tmp.string()));
     ::close(fd);
     return status;
   }
   ::close(fd);
+  CrashPoint("store.image.synced");
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return ErrnoError(absl::StrCat("cannot rename ", tmp.string()));
   }
+  CrashPoint("store.image.renamed");
   if (absl::Status s = SyncDirectory(path.parent_path()); !s.ok()) return s;
   return hash;
 }

@@ -65,10 +65,12 @@ std::string Statement::Text(int column) const {
   return data ? std::string(data, static_cast<std::size_t>(size)) : std::string();
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool read_only) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status status = Error(db, rc, absl::StrCat("cannot open ", path));
     sqlite3_close(db);
@@ -77,9 +79,11 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   std::unique_ptr<Database> database(new Database(db));
   sqlite3_busy_timeout(db, 5000);
   sqlite3_extended_result_codes(db, 1);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON"}) {
-    if (absl::Status s = database->Exec(pragma); !s.ok()) return s;
+  if (!read_only) {
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                               "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON"}) {
+      if (absl::Status s = database->Exec(pragma); !s.ok()) return s;
+    }
   }
   // journal_mode answers with the mode in force; WAL must have been granted.
   absl::StatusOr<Statement> mode = database->Prepare("PRAGMA journal_mode");

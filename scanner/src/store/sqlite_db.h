@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "esep/scanner/crash_point.h"
 
 namespace esep::scanner::sqlite {
 
@@ -50,7 +51,10 @@ class Statement {
 // One SQLite database in WAL mode with synchronous=FULL: a transaction that returned is on disk.
 class Database {
  public:
-  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
+  // `read_only`: the file must exist and nothing is written (no journal-mode change); WAL
+  // readers see every committed transaction while a writer holds the database open.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
+                                                        bool read_only = false);
   ~Database();
 
   absl::Status Exec(std::string_view sql);
@@ -71,8 +75,15 @@ class Database {
   absl::Status Transaction(Body&& body) {
     if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
     absl::Status result = body();
-    if (result.ok()) result = Exec("COMMIT");
-    if (!result.ok()) (void)Exec("ROLLBACK");
+    if (result.ok()) {
+      CrashPoint("store.transaction.before_commit");
+      result = Exec("COMMIT");
+    }
+    if (!result.ok()) {
+      (void)Exec("ROLLBACK");
+      return result;
+    }
+    CrashPoint("store.transaction.committed");
     return result;
   }
 

@@ -59,7 +59,8 @@ class BallotFlow {
 
   // After a restart: settles every sheet decided "cast" whose drop was never confirmed, by the
   // reader's sensors (still in the paper path: returned to the voter; gone: it reached the box,
-  // the only way out of the path the reader was commanded). Returns the sheets settled.
+  // the only way out of the path the reader was commanded), then hands back a sheet still held
+  // in the path (not counted). Returns the sheets settled.
   absl::StatusOr<std::vector<std::int64_t>> ReconcileUnconfirmedCasts();
 
   bool holding_for_voter() const { return held_.has_value(); }

@@ -77,6 +77,11 @@ class BallotStore {
   // Opens (creating when new) and recovers: sheets left in escrow are returned and logged.
   static absl::StatusOr<std::unique_ptr<BallotStore>> Open(const Options& options,
                                                            const Clock& clock);
+  // Opens an existing store for reading only, as an auditor or `esep log` does: no schema is
+  // created, nothing is recovered or written, the election is not checked, and a missing store is
+  // an error. Works while esepd holds the store open. Every write on it fails.
+  static absl::StatusOr<std::unique_ptr<BallotStore>> OpenReadOnly(
+      const std::filesystem::path& directory);
   ~BallotStore();
 
   const Recovery& recovery() const { return recovery_; }

@@ -71,6 +71,12 @@ class ReaderDevice {
   void CloseCover();
   // The commission empties the box.
   void EmptyBox();
+  // Power comes back after a loss: the paper is where it was when the motors stopped. `sheet` is
+  // the sheet in the reader (at the entry, in the path or at the front), absent when `state`
+  // holds none; a sheet stopped mid-scan rests in the path (HOLDING). The box holds
+  // `sheets_cast` sheets. Pending faults, answers and events are gone.
+  void PowerOnWith(std::optional<SheetImage> sheet, reader::DeviceState state,
+                   std::uint32_t sheets_cast);
   // The next scan jams after sending `bytes` image bytes.
   void JamAfterImageBytes(std::uint64_t bytes);
   // The next response frame is corrupted as `fault` says.
