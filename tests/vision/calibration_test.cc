@@ -224,6 +224,9 @@ TEST_F(CalibrationTest, StreakIsFoundWhereTheSensorIsDirty) {
   EXPECT_EQ(p.streaks(0).width_px(), static_cast<std::uint32_t>(last - first + 1));
   EXPECT_NEAR(p.streaks(0).strength(), truth_strength, 0.02);
   EXPECT_NEAR(p.streaks(0).page_x_mm(), truth_centre / (kDpi / 25.4), 0.2);
+  // The rulers and line pairs are read through the sensor's flat field: the streak does not bend
+  // the ruler.
+  EXPECT_LT(p.ruler_linearity_x_mm(), 0.05);
   EXPECT_FALSE(Passes(p, "streaks"));
   EXPECT_TRUE(Passes(p, "uniformity"));
   // Marks are still read right: the scorer takes each column's streak out.
@@ -269,6 +272,8 @@ TEST_F(CalibrationTest, CombinedDistortionsAreEachMeasured) {
   EXPECT_NEAR(p.black_level(), 10, 3);
   EXPECT_NEAR(p.noise(), 3, 0.5);
   EXPECT_EQ(p.streaks_size(), 1);
+  EXPECT_LT(p.ruler_linearity_x_mm(), 0.05);
+  EXPECT_LT(p.ruler_linearity_y_mm(), 0.05);
   EXPECT_TRUE(Passes(p, "target_classes"));
   ExpectThresholdsNear(p, 60);
 }

@@ -9,6 +9,7 @@ int RunReaderCommand(const std::vector<std::string>& args);
 int RunInterpretCommand(const std::vector<std::string>& args);
 int RunRenderCommand(const std::vector<std::string>& args);
 int RunDeckCommand(const std::vector<std::string>& args);
+int RunCalibrateCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -18,6 +19,8 @@ const std::vector<Command>& Commands() {
       {"interpret", "read ballot images and print what they read as", RunInterpretCommand},
       {"render", "print a ballot to PNG or PDF, optionally marked and damaged", RunRenderCommand},
       {"deck", "generate fixture decks or re-render their images", RunDeckCommand},
+      {"calibrate", "measure a reader on the calibration sheet and write its profile",
+       RunCalibrateCommand},
   };
   return kCommands;
 }
