@@ -305,7 +305,7 @@ TEST_F(CalibrationTest, MissingFiducialIsAClearError) {
 TEST_F(CalibrationTest, ScribbledWedgeIsAClearError) {
   cv::Mat scan = sheet_->clone();
   const double k = kDpi / 25.4;
-  cv::line(scan, cv::Point(25 * k, 36 * k), cv::Point(100 * k, 36 * k), cv::Scalar(0), 10 * k);
+  cv::line(scan, cv::Point(55 * k, 36 * k), cv::Point(100 * k, 36 * k), cv::Scalar(0), 10 * k);
   absl::StatusOr<CalibrationMeasurement> m = Measure(scan);
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), absl::StatusCode::kFailedPrecondition);

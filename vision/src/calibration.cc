@@ -145,25 +145,34 @@ Histogram HistogramOf(const cv::Mat& image, const PageTransform& t, const Rect& 
   return hist;
 }
 
-// Bilinear gray level at image point (u, v); pixel centres lie at half-integers.
-double Sample(const cv::Mat& image, double u, double v) {
+// Bilinear gray level at image point (u, v), pixel centres at half-integers, with each column's
+// sensor gain taken out (`flat[c]` = white / that column's white), so that a streak through a
+// ruler tick or a line-pair group does not move or flatten it.
+double Sample(const cv::Mat& image, const std::vector<double>& flat, double u, double v) {
   const double x = std::clamp(u - 0.5, 0.0, image.cols - 1.0);
   const double y = std::clamp(v - 0.5, 0.0, image.rows - 1.0);
-  const int x0 = std::min(static_cast<int>(x), image.cols - 2 < 0 ? 0 : image.cols - 2);
-  const int y0 = std::min(static_cast<int>(y), image.rows - 2 < 0 ? 0 : image.rows - 2);
+  const int x0 = std::min(static_cast<int>(x), std::max(0, image.cols - 2));
+  const int y0 = std::min(static_cast<int>(y), std::max(0, image.rows - 2));
+  const int x1 = std::min(x0 + 1, image.cols - 1);
   const double fx = x - x0, fy = y - y0;
   const std::uint8_t* r0 = image.ptr<std::uint8_t>(y0);
   const std::uint8_t* r1 = image.ptr<std::uint8_t>(std::min(y0 + 1, image.rows - 1));
-  const int x1 = std::min(x0 + 1, image.cols - 1);
-  const double top = r0[x0] + (r0[x1] - r0[x0]) * fx;
-  const double bottom = r1[x0] + (r1[x1] - r1[x0]) * fx;
+  const double g0 = flat[static_cast<std::size_t>(x0)], g1 = flat[static_cast<std::size_t>(x1)];
+  const double top = r0[x0] * g0 + (r0[x1] * g1 - r0[x0] * g0) * fx;
+  const double bottom = r1[x0] * g0 + (r1[x1] * g1 - r1[x0] * g0) * fx;
   return top + (bottom - top) * fy;
 }
 
-double SamplePage(const cv::Mat& image, const PageTransform& t, double x_mm, double y_mm) {
-  const PointPx p = t.ToImage(x_mm, y_mm);
-  return Sample(image, p.x, p.y);
-}
+// The gray level at a page point, through the transform.
+struct PageSampler {
+  const cv::Mat& image;
+  const PageTransform& t;
+  const std::vector<double>& flat;
+  double operator()(double x_mm, double y_mm) const {
+    const PointPx p = t.ToImage(x_mm, y_mm);
+    return Sample(image, flat, p.x, p.y);
+  }
+};
 
 struct LineFit {
   double slope = 0;
@@ -193,7 +202,11 @@ LineFit FitLine(const std::vector<double>& x, const std::vector<double>& y) {
   return fit;
 }
 
-double Round(double v, double unit) { return std::round(v / unit) * unit; }
+// Rounded to `unit`, so that the profile's bytes do not depend on the last bits; never -0.
+double Round(double v, double unit) {
+  const double r = std::round(v / unit) * unit;
+  return r == 0 ? 0.0 : r;
+}
 
 // Measures one ruler: finds each tick's centre along the ruler's axis, and fits image distance
 // against page position. Returns image pixels per mm along the axis and the largest deviation
@@ -204,8 +217,9 @@ struct RulerReading {
   int ticks_found = 0;
 };
 
-RulerReading MeasureRuler(const cv::Mat& image, const PageTransform& t, const Ruler& ruler,
-                          double white, double black, std::vector<PointPx>* found) {
+RulerReading MeasureRuler(const PageSampler& sample, const Ruler& ruler, double white, double black,
+                          std::vector<PointPx>* found) {
+  const PageTransform& t = sample.t;
   RulerReading reading;
   const double px_per_mm = t.PixelsPerMm();
   const double step = 0.5 / px_per_mm;  // half a pixel
@@ -225,8 +239,7 @@ RulerReading MeasureRuler(const cv::Mat& image, const PageTransform& t, const Ru
       // Across the middle half of the tick's length.
       for (int k = 1; k <= 5; ++k) {
         const double s = ruler.cross_mm + ruler.tick_length_mm * (0.25 + 0.1 * (k - 1) + 0.05);
-        const double v =
-            ruler.along_x ? SamplePage(image, t, p + a, s) : SamplePage(image, t, s, p + a);
+        const double v = ruler.along_x ? sample(p + a, s) : sample(s, p + a);
         w += std::max(0.0, level - v);
       }
       sum_w += w;
@@ -249,8 +262,9 @@ RulerReading MeasureRuler(const cv::Mat& image, const PageTransform& t, const Ru
   return reading;
 }
 
-double Modulation(const cv::Mat& image, const PageTransform& t, const LinePairGroup& group,
-                  double white, double black) {
+double Modulation(const PageSampler& sample, const LinePairGroup& group, double white,
+                  double black) {
+  const PageTransform& t = sample.t;
   const Rect inner = InsetRect(group.area, 1.5);
   const double px_per_mm = t.PixelsPerMm();
   const double step_along = 0.5 / px_per_mm;
@@ -264,7 +278,7 @@ double Modulation(const cv::Mat& image, const PageTransform& t, const LinePairGr
     for (double c = 0; c < len_across; c += step_across) {
       const double x = inner.x_mm() + (group.profile_along_x ? a : c);
       const double y = inner.y_mm() + (group.profile_along_x ? c : a);
-      sum += SamplePage(image, t, x, y);
+      sum += sample(x, y);
       ++n;
     }
     if (n > 0) profile.push_back(sum / n);
@@ -443,6 +457,12 @@ absl::StatusOr<CalibrationMeasurement> MeasureCalibrationSheet(const GrayImage& 
     }
   }
   const double black = steps.back().median;
+  if (steps.front().median - black < 40) {
+    return Unmeasurable(absl::StrFormat(
+        "there is no gray wedge where the calibration sheet has one (its steps read %d to %d): "
+        "this is not the calibration sheet, or the reader's lamp or sensor is not working",
+        steps.front().median, steps.back().median));
+  }
   for (std::size_t i = 1; i < steps.size(); ++i) {
     if (steps[i].median > steps[i - 1].median + 2) {
       return Unmeasurable(absl::StrFormat(
@@ -564,9 +584,14 @@ absl::StatusOr<CalibrationMeasurement> MeasureCalibrationSheet(const GrayImage& 
   }
   p.set_worst_streak_strength(Round(worst, 1e-4));
 
-  // Scale from the rulers.
-  const RulerReading rx = MeasureRuler(mat, t, layout.ruler_x, white, black, &m.ruler_ticks_x);
-  const RulerReading ry = MeasureRuler(mat, t, layout.ruler_y, white, black, &m.ruler_ticks_y);
+  // Scale from the rulers, read through the sensor's flat field.
+  std::vector<double> flat(static_cast<std::size_t>(image.width), 1.0);
+  for (std::size_t col = 0; col < flat.size(); ++col) {
+    if (m.sensor_white[col] > 0) flat[col] = white / m.sensor_white[col];
+  }
+  const PageSampler sample{mat, t, flat};
+  const RulerReading rx = MeasureRuler(sample, layout.ruler_x, white, black, &m.ruler_ticks_x);
+  const RulerReading ry = MeasureRuler(sample, layout.ruler_y, white, black, &m.ruler_ticks_y);
   if (rx.ticks_found * 2 < layout.ruler_x.tick_count() ||
       ry.ticks_found * 2 < layout.ruler_y.tick_count()) {
     return Unmeasurable(absl::StrCat("the rulers cannot be read: found ", rx.ticks_found, " of ",
@@ -588,7 +613,7 @@ absl::StatusOr<CalibrationMeasurement> MeasureCalibrationSheet(const GrayImage& 
   double resolved_x = 0, resolved_y = 0;
   bool broken_x = false, broken_y = false;
   for (const LinePairGroup& group : layout.line_pairs) {
-    const double mod = Modulation(mat, t, group, white, black);
+    const double mod = Modulation(sample, group, white, black);
     LinePairReading* r = p.add_line_pairs();
     r->set_line_pairs_per_mm(group.lp_per_mm);
     r->set_profile_along_x(group.profile_along_x);
