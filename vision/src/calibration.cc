@@ -17,7 +17,8 @@
 namespace esep::vision {
 namespace {
 
-using Histogram = std::array<long long, 256>;
+// Counts of each gray level (a column of a 12000-pixel scan fits an int).
+using Histogram = std::array<int, 256>;
 
 constexpr double kPi = 3.14159265358979323846;
 // A line-pair group counts as resolved when its modulation reaches this.
@@ -57,6 +58,7 @@ Fiducial MakeFiducial(double x, double y, double size) {
   return f;
 }
 
+// Gray level below which a fraction `p` of the `total` counted pixels lie.
 int Percentile(const Histogram& hist, long long total, double p) {
   const long long rank = static_cast<long long>(p * static_cast<double>(total));
   long long seen = 0;
@@ -67,6 +69,7 @@ int Percentile(const Histogram& hist, long long total, double p) {
   return 255;
 }
 
+// The level and the noise of a flat region.
 struct RegionStats {
   long long count = 0;
   int median = 0;
