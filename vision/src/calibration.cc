@@ -177,6 +177,7 @@ struct PageSampler {
   }
 };
 
+// The least-squares line y = slope * x + intercept, and its largest residual.
 struct LineFit {
   double slope = 0;
   double intercept = 0;
@@ -211,15 +212,16 @@ double Round(double v, double unit) {
   return r == 0 ? 0.0 : r;
 }
 
-// Measures one ruler: finds each tick's centre along the ruler's axis, and fits image distance
-// against page position. Returns image pixels per mm along the axis and the largest deviation
-// (mm) from a straight fit; `found` gets the ticks' image points.
+// What one ruler gives: image pixels per mm along its axis, the largest deviation (mm) of a tick
+// from the straight fit, and how many ticks were found.
 struct RulerReading {
   double px_per_mm = 0;
   double linearity_mm = 0;
   int ticks_found = 0;
 };
 
+// Finds each tick's centre along the ruler's axis (a darkness-weighted centroid) and fits image
+// distance against page position; `found` gets the ticks' image points.
 RulerReading MeasureRuler(const PageSampler& sample, const Ruler& ruler, double white, double black,
                           std::vector<PointPx>* found) {
   const PageTransform& t = sample.t;
@@ -265,6 +267,8 @@ RulerReading MeasureRuler(const PageSampler& sample, const Ruler& ruler, double 
   return reading;
 }
 
+// The contrast left in a line-pair group: its profile across the lines, averaged along them,
+// lightest tenth minus darkest tenth relative to white - black.
 double Modulation(const PageSampler& sample, const LinePairGroup& group, double white,
                   double black) {
   const PageTransform& t = sample.t;
@@ -312,12 +316,14 @@ double LocalMedian(const std::vector<double>& values, int c, int h, std::vector<
   return scratch[mid];
 }
 
+// How a target printed at `darkness` must read under the nominal thresholds.
 MarkClass ExpectedClass(double darkness, const MarkThresholds& t) {
   if (darkness >= t.definite()) return MARKED;
   if (darkness >= t.marginal()) return MARGINAL;
   return EMPTY;
 }
 
+// A scan that cannot be measured, with what the technician should do.
 absl::Status Unmeasurable(const std::string& what) {
   return absl::FailedPreconditionError(
       absl::StrCat(what,
