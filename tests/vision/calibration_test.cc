@@ -397,6 +397,9 @@ TEST(CheckProfileForPollsTest, RefusesMissingForeignFailedExpiredAndFutureProfil
       CheckProfileForPolls(PassedProfile(t0), "R1", t0 + kDefaultProfileMaxAgeSeconds + 1),
       "days old");
   EXPECT_TRUE(CheckProfileForPolls(PassedProfile(t0), "R1", t0 + 10 * 86400, 11 * 86400).ok());
+  CalibrationProfile anonymous = PassedProfile(t0);
+  anonymous.clear_reader_serial();
+  ExpectRefused(CheckProfileForPolls(anonymous, "", t0), "names no reader");
   ExpectRefused(CheckProfileForPolls(PassedProfile(t0), "R1", t0 + 10 * 86400, 9 * 86400),
                 "calibrate the reader again");
   ExpectRefused(CheckProfileForPolls(PassedProfile(t0 + 3600), "R1", t0), "in the future");

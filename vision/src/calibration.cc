@@ -854,6 +854,11 @@ absl::Status CheckProfileForPolls(const CalibrationProfile& profile,
                      "format ",
                      kCalibrationProfileFormat, ": calibrate the reader again with this software"));
   }
+  if (profile.reader_serial().empty()) {
+    return absl::FailedPreconditionError(
+        "the calibration profile names no reader: calibrate with esep calibrate --reader, or give "
+        "the reader's --serial-number when calibrating from a file");
+  }
   if (profile.reader_serial() != reader_serial) {
     return absl::FailedPreconditionError(
         absl::StrCat("the calibration profile is of reader \"", profile.reader_serial(),

@@ -150,9 +150,10 @@ void EvaluateTolerances(const CalibrationTolerances& tolerances, CalibrationProf
 std::string FormatCalibrationReport(const CalibrationProfile& profile);
 
 // Whether the polls may open with this reader: refuses, with a sentence saying what to do, a
-// missing profile (format_version 0), one of a newer format, one of another reader, one dated
-// in the future or older than `max_age_seconds`, a failed one, and one whose thresholds are
-// unusable. esepd calls it before opening the polls with the reader's latest profile.
+// missing profile (format_version 0), one of a newer format, one naming no reader or another
+// reader, one dated in the future or older than `max_age_seconds`, a failed one, and one whose
+// thresholds are unusable. esepd calls it before opening the polls with the reader's latest
+// profile.
 absl::Status CheckProfileForPolls(const CalibrationProfile& profile,
                                   const std::string& reader_serial, std::int64_t now_unix,
                                   std::int64_t max_age_seconds = kDefaultProfileMaxAgeSeconds);
