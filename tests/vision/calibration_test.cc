@@ -114,6 +114,24 @@ TEST_F(CalibrationTest, CleanSheetMeasuresNominalAndPasses) {
   EXPECT_TRUE(p.pass()) << FormatCalibrationReport(p);
 }
 
+TEST_F(CalibrationTest, SheetAt300DpiWithStretchMeasuresAtItsResolution) {
+  absl::StatusOr<cv::Mat> page = render::RenderCalibrationSheet(*layout_, 300);
+  ASSERT_TRUE(page.ok()) << page.status();
+  DegradeSpec spec;
+  spec.set_feed_stretch(1.02);
+  spec.set_rotation_deg(-1);
+  ASSERT_TRUE(render::Degrade(*page, spec, 300, kSeed).ok());
+  const GrayImage image{
+      {page->data, page->total()}, page->cols, page->rows, static_cast<int>(page->step)};
+  absl::StatusOr<CalibrationMeasurement> m = MeasureCalibrationSheet(image, *layout_, {300});
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_NEAR(m->profile.dpi_x(), 300, 0.3);
+  EXPECT_NEAR(m->profile.dpi_y(), 306, 0.3);
+  EXPECT_NEAR(m->profile.skew_deg(), 1, 0.03);
+  EXPECT_GE(m->profile.resolved_x_lp_per_mm(), 3);
+  ExpectThresholdsNear(m->profile, 20);
+}
+
 TEST_F(CalibrationTest, GainAndOffsetAreMeasuredBack) {
   DegradeSpec spec;
   spec.set_gain(0.8);
