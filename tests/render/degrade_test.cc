@@ -140,13 +140,37 @@ TEST_F(DegradeTest, EachDamageChangesThePage) {
   }
 }
 
+TEST_F(DegradeTest, FeedStretchLengthensOnlyAlongTheFeed) {
+  DegradeSpec spec;
+  spec.set_feed_stretch(1.05);
+  cv::Mat page = page_->clone();
+  ASSERT_TRUE(Degrade(page, spec, 200, 1).ok());
+  EXPECT_EQ(page.cols, page_->cols);
+  EXPECT_NEAR(page.rows, page_->rows * 1.05, 2);
+}
+
+TEST_F(DegradeTest, GainAndOffsetMapPaperAndInk) {
+  DegradeSpec spec;
+  spec.set_gain(0.8);
+  spec.set_offset(20);
+  cv::Mat page = page_->clone();
+  ASSERT_TRUE(Degrade(page, spec, 200, 1).ok());
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(page, &lo, &hi);
+  EXPECT_EQ(hi, 20 + 0.8 * 255);
+  EXPECT_EQ(lo, 20);
+}
+
 TEST_F(DegradeTest, RefusesDamageOutOfBounds) {
-  std::vector<DegradeSpec> bad(5);
+  std::vector<DegradeSpec> bad(8);
   bad[0].set_rotation_deg(6);
   bad[1].set_scale(0.5);
   bad[2].set_contrast(0.2);
   bad[3].set_jpeg_quality(101);
   bad[4].set_noise_sigma(-1);
+  bad[5].set_feed_stretch(1.2);
+  bad[6].set_gain(2);
+  bad[7].set_offset(-100);
   for (const DegradeSpec& spec : bad) {
     cv::Mat page = page_->clone();
     EXPECT_FALSE(Degrade(page, spec, 200, 1).ok()) << spec.DebugString();

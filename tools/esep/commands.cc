@@ -14,6 +14,7 @@ int RunExportCommand(const std::vector<std::string>& args);
 int RunReplayCommand(const std::vector<std::string>& args);
 int RunAuditCommand(const std::vector<std::string>& args);
 int RunLogCommand(const std::vector<std::string>& args);
+int RunCalibrateCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -29,6 +30,8 @@ const std::vector<Command>& Commands() {
       {"replay", "re-read ballot images and prove or disprove an export bundle", RunReplayCommand},
       {"audit", "risk-limiting audit sample and hand-count reconciliation", RunAuditCommand},
       {"log", "verify or print the tally store's hash-chained event log", RunLogCommand},
+      {"calibrate", "measure a reader on the calibration sheet and write its profile",
+       RunCalibrateCommand},
   };
   return kCommands;
 }

@@ -1,5 +1,6 @@
 // esep interpret: reads ballot images with the interpreter and prints what it read.
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -12,6 +13,7 @@
 #include "command_line.h"
 #include "commands.h"
 #include "esep/audit/overlay.h"
+#include "esep/proto/calibration.pb.h"
 #include "esep/proto/election.h"
 #include "esep/vision/interpreter.h"
 #include "esep/vision/return_policy.h"
@@ -123,6 +125,7 @@ int RunInterpretCommand(const std::vector<std::string>& args) {
       {"json", false, "one JSON object per image per line"},
       {"overlay", true, "write an annotated PNG (a directory when several images are given)"},
       {"thresholds", false, "print the mark thresholds in force"},
+      {"calibration", true, "the reader's calibration profile: use its recommended thresholds"},
       {"help", false, "print this help"}};
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
   if (!cl.ok() || cl->Has("help") || !cl->Has("election") ||
@@ -130,7 +133,8 @@ int RunInterpretCommand(const std::vector<std::string>& args) {
     return UsageExit(
         "esep interpret", cl,
         "usage: esep interpret --election E.json [--precinct P] [--test-mode] [--json]\n"
-        "                      [--overlay OUT.png|DIR] [--thresholds] IMAGE...\n"
+        "                      [--overlay OUT.png|DIR] [--thresholds] [--calibration P.pb]\n"
+        "                      IMAGE...\n"
         "Reads ballot images (any format OpenCV reads, as 8-bit grayscale) and prints what\n"
         "each one reads as. Exit status: 0 every image read, 1 some image rejected, 2 bad\n"
         "flags or unreadable files.\n",
@@ -145,6 +149,16 @@ int RunInterpretCommand(const std::vector<std::string>& args) {
   vision::InterpreterOptions options;
   options.precinct_id = cl->Get("precinct").value_or("");
   options.test_mode = cl->Has("test-mode");
+  if (std::optional<std::string> path = cl->Get("calibration")) {
+    std::ifstream file(*path, std::ios::binary);
+    CalibrationProfile profile;
+    if (!file || !profile.ParseFromIstream(&file) || profile.format_version() == 0) {
+      std::cerr << "esep interpret: " << *path
+                << " is not a calibration profile (write one with esep calibrate)\n";
+      return kExitUsage;
+    }
+    options.thresholds = profile.recommended_thresholds();
+  }
   absl::StatusOr<vision::Interpreter> interpreter =
       vision::Interpreter::Create(*std::move(election), options);
   if (!interpreter.ok()) {

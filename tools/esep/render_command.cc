@@ -1,6 +1,9 @@
-// esep render: prints one ballot to PNG (and PDF), optionally marked and damaged.
+// esep render: prints one ballot to PNG (and PDF), optionally marked and damaged, or the
+// technicians' calibration sheet.
+#include <fstream>
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "command_line.h"
 #include "commands.h"
@@ -8,6 +11,7 @@
 #include "esep/render/degrade.h"
 #include "esep/render/render.h"
 #include "esep/render/spec.h"
+#include "esep/vision/calibration.h"
 
 namespace esep::cli {
 namespace {
@@ -19,7 +23,9 @@ constexpr char kUsage[] =
     "                   [--degrade] [--stray N]\n"
     "Prints one ballot page as an 8-bit grayscale PNG; marks are drawn by hand-like strokes that\n"
     "vary with the seed; --degrade adds random scanner damage chosen by the seed.\n"
-    "Options are named OPTION_ID or CONTEST_ID:OPTION_ID.\n";
+    "Options are named OPTION_ID or CONTEST_ID:OPTION_ID.\n"
+    "       esep render --calibration-sheet --out SHEET.png [--dpi 200|300] [--pdf SHEET.pdf]\n"
+    "Prints the technicians' calibration sheet (see docs/calibration.md).\n";
 
 absl::StatusOr<MarkStyle> ParseMarkStyle(const std::string& name) {
   if (name == "filled") return FILLED;
@@ -35,6 +41,39 @@ absl::StatusOr<MarkStyle> ParseMarkStyle(const std::string& name) {
 int Fail(const absl::Status& status) {
   std::cerr << "esep render: " << status.message() << "\n";
   return kExitUsage;
+}
+
+int RenderCalibrationSheet(const CommandLine& cl) {
+  for (const char* flag : {"election", "style", "precinct", "test", "mark", "mark-style", "seed",
+                           "degrade", "stray"}) {
+    if (cl.Has(flag)) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--", flag, " does not go with --calibration-sheet")));
+    }
+  }
+  absl::StatusOr<std::string> out = cl.Require("out");
+  if (!out.ok()) return Fail(out.status());
+  absl::StatusOr<long long> dpi = cl.GetInt("dpi", 200, 200, 300);
+  if (!dpi.ok()) return Fail(dpi.status());
+  if (*dpi != 200 && *dpi != 300) {
+    return Fail(absl::InvalidArgumentError("--dpi must be 200 or 300"));
+  }
+  const vision::CalibrationLayout layout = vision::StandardCalibrationLayout();
+  absl::StatusOr<cv::Mat> page = render::RenderCalibrationSheet(layout, static_cast<int>(*dpi));
+  if (!page.ok()) return Fail(page.status());
+  if (absl::Status s = render::WritePng(*page, *out); !s.ok()) return Fail(s);
+  if (std::optional<std::string> pdf = cl.Get("pdf")) {
+    absl::StatusOr<std::string> bytes = render::RenderCalibrationSheetPdf(layout);
+    if (!bytes.ok()) return Fail(bytes.status());
+    std::ofstream file(*pdf, std::ios::binary | std::ios::trunc);
+    file.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+    file.close();
+    if (!file) return Fail(absl::UnavailableError(absl::StrCat("cannot write ", *pdf)));
+  }
+  std::cout << "wrote calibration sheet (layout " << vision::kCalibrationLayoutVersion << ") "
+            << *out << " (" << page->cols << " x " << page->rows << " pixels, " << *dpi
+            << " dpi)\n";
+  return kExitOk;
 }
 
 }  // namespace
@@ -53,6 +92,7 @@ int RunRenderCommand(const std::vector<std::string>& args) {
       {"seed", true, "seed of the marks' and damage's variation (default 1)"},
       {"degrade", false, "add random scanner damage chosen by the seed"},
       {"stray", true, "number of stray pen marks outside the targets (default 0)"},
+      {"calibration-sheet", false, "print the calibration sheet instead of a ballot"},
       {"help", false, "print this help"},
   };
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
@@ -62,6 +102,7 @@ int RunRenderCommand(const std::vector<std::string>& args) {
     }
     return UsageExit("esep render", cl, kUsage, specs);
   }
+  if (cl->Has("calibration-sheet")) return RenderCalibrationSheet(*cl);
   absl::StatusOr<std::string> election_path = cl->Require("election");
   absl::StatusOr<std::string> style = cl->Require("style");
   absl::StatusOr<std::string> precinct = cl->Require("precinct");

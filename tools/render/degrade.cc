@@ -91,6 +91,10 @@ void Warp(cv::Mat& page, const DegradeSpec& spec, int dpi) {
   cv::Mat m = cv::getRotationMatrix2D(centre, spec.rotation_deg(), scale);
   m.at<double>(0, 2) += spec.shift_x_mm() * k;
   m.at<double>(1, 2) += spec.shift_y_mm() * k;
+  // The feed pulls the sheet past the sensor too fast or too slow: image rows stretch.
+  if (spec.feed_stretch() != 0) {
+    for (int j = 0; j < 3; ++j) m.at<double>(1, j) *= spec.feed_stretch();
+  }
   // Bounding box of the moved sheet together with the original page frame.
   double min_x = 0, min_y = 0, max_x = page.cols, max_y = page.rows;
   const double corners[4][2] = {{0, 0},
@@ -124,6 +128,18 @@ void DrawStreak(cv::Mat& page, Rng& rng) {
     for (int x = x0; x < x0 + width; ++x) {
       row[x] = cv::saturate_cast<unsigned char>(std::lround(row[x] * factor));
     }
+  }
+}
+
+// The sensor's gain and offset: gray = offset + gain * gray.
+void GainOffset(cv::Mat& page, double gain, double offset) {
+  unsigned char lut[256];
+  for (int v = 0; v < 256; ++v) {
+    lut[v] = cv::saturate_cast<unsigned char>(std::lround(offset + gain * v));
+  }
+  for (int y = 0; y < page.rows; ++y) {
+    unsigned char* row = page.ptr<unsigned char>(y);
+    for (int x = 0; x < page.cols; ++x) row[x] = lut[row[x]];
   }
 }
 
@@ -200,6 +216,17 @@ absl::Status ValidateDegradeSpec(const DegradeSpec& spec) {
     return bad(absl::StrCat("contrast must be 0 (none) or from ", kMinContrast, " to 1"));
   }
   if (spec.jpeg_quality() > 100) return bad("jpeg_quality must be from 0 (none) to 100");
+  if (spec.feed_stretch() != 0 &&
+      !(spec.feed_stretch() >= kMinFeedStretch && spec.feed_stretch() <= kMaxFeedStretch)) {
+    return bad(absl::StrCat("feed_stretch must be 0 (none) or from ", kMinFeedStretch, " to ",
+                            kMaxFeedStretch));
+  }
+  if (spec.gain() != 0 && !(spec.gain() >= kMinGain && spec.gain() <= kMaxGain)) {
+    return bad(absl::StrCat("gain must be 0 (none) or from ", kMinGain, " to ", kMaxGain));
+  }
+  if (!(std::abs(spec.offset()) <= kMaxOffset)) {
+    return bad(absl::StrCat("offset must be within +-", kMaxOffset, " gray levels"));
+  }
   return absl::OkStatus();
 }
 
@@ -223,7 +250,7 @@ absl::Status Degrade(cv::Mat& page, const DegradeSpec& spec, int dpi, std::uint6
       DrawDust(page, spec.dust_specks(), dpi, rng);
     }
     if (spec.rotation_deg() != 0 || spec.scale() != 0 || spec.shift_x_mm() != 0 ||
-        spec.shift_y_mm() != 0) {
+        spec.shift_y_mm() != 0 || spec.feed_stretch() != 0) {
       Warp(page, spec, dpi);
     }
     if (spec.upside_down()) {
@@ -236,6 +263,9 @@ absl::Status Degrade(cv::Mat& page, const DegradeSpec& spec, int dpi, std::uint6
       cv::GaussianBlur(page, blurred, cv::Size(0, 0), spec.blur_sigma_px(), spec.blur_sigma_px(),
                        cv::BORDER_REPLICATE);
       page = blurred;
+    }
+    if (spec.gain() != 0 || spec.offset() != 0) {
+      GainOffset(page, spec.gain() == 0 ? 1.0 : spec.gain(), spec.offset());
     }
     if (spec.streak()) {
       Rng rng(MixSeed(seed, 0x57EA));

@@ -221,6 +221,161 @@ absl::Status DrawBallot(cairo_t* cr, const Election& election, const Resolved& r
   return absl::OkStatus();
 }
 
+// Ink of n/255: the raster prints gray level 255 - n exactly, the PDF the same gray.
+void SetInk(cairo_t* cr, int ink_255) {
+  cairo_set_source_rgba(cr, 0, 0, 0, std::clamp(ink_255, 0, 255) / 255.0);
+}
+
+// The one drawing routine behind the calibration sheet's raster and PDF; drawing units are
+// pixels at `dpi`.
+absl::Status DrawCalibrationSheet(cairo_t* cr, const vision::CalibrationLayout& layout, int dpi) {
+  const double k = dpi / 25.4;
+  SetInk(cr, 255);
+  for (const Fiducial& f : layout.fiducials) {
+    cairo_rectangle(cr, (f.center().x_mm() - f.size_mm() / 2) * k,
+                    (f.center().y_mm() - f.size_mm() / 2) * k, f.size_mm() * k, f.size_mm() * k);
+  }
+  for (const vision::Ruler* ruler : {&layout.ruler_x, &layout.ruler_y}) {
+    for (int i = 0; i < ruler->tick_count(); ++i) {
+      const double at = ruler->tick_mm(i) - ruler->tick_width_mm / 2;
+      if (ruler->along_x) {
+        cairo_rectangle(cr, at * k, ruler->cross_mm * k, ruler->tick_width_mm * k,
+                        ruler->tick_length_mm * k);
+      } else {
+        cairo_rectangle(cr, ruler->cross_mm * k, at * k, ruler->tick_length_mm * k,
+                        ruler->tick_width_mm * k);
+      }
+    }
+  }
+  for (const vision::LinePairGroup& g : layout.line_pairs) {
+    const double period = 1.0 / g.lp_per_mm;
+    const double start = g.profile_along_x ? g.area.x_mm() : g.area.y_mm();
+    const double end = start + (g.profile_along_x ? g.area.width_mm() : g.area.height_mm());
+    for (double a = start; a + period / 2 <= end + 1e-9; a += period) {
+      if (g.profile_along_x) {
+        cairo_rectangle(cr, a * k, g.area.y_mm() * k, period / 2 * k, g.area.height_mm() * k);
+      } else {
+        cairo_rectangle(cr, g.area.x_mm() * k, a * k, g.area.width_mm() * k, period / 2 * k);
+      }
+    }
+  }
+  cairo_fill(cr);
+  for (const vision::WedgePatch& patch : layout.wedge) {
+    SetInk(cr, patch.ink_255);
+    const Box b = ToBox(patch.area, k);
+    cairo_rectangle(cr, b.x, b.y, b.w, b.h);
+    cairo_fill(cr);
+  }
+  if (!layout.wedge.empty()) {
+    // A hairline frame shows where the wedge's white step lies; the measurement reads inside.
+    const Rect& first = layout.wedge.front().area;
+    const Rect& last = layout.wedge.back().area;
+    SetInk(cr, 255);
+    cairo_set_line_width(cr, 0.15 * k);
+    cairo_rectangle(cr, first.x_mm() * k, first.y_mm() * k,
+                    (last.x_mm() + last.width_mm() - first.x_mm()) * k, first.height_mm() * k);
+    cairo_stroke(cr);
+  }
+  const double outline = layout.target_outline_mm * k;
+  for (const vision::PreMarkedTarget& t : layout.targets) {
+    const Box box = ToBox(t.area, k);
+    const Box inside = Inset(box, outline / 2, outline / 2);
+    if (t.ink_255 > 0) {
+      SetInk(cr, t.ink_255);
+      if (t.line) {
+        const double w = layout.line_width_mm * k;
+        cairo_rectangle(cr, inside.x, box.y + (box.h - w) / 2, inside.w, w);
+      } else {
+        cairo_rectangle(cr, inside.x, inside.y, inside.w, inside.h);
+      }
+      cairo_fill(cr);
+    }
+    SetInk(cr, 255);
+    cairo_set_line_width(cr, outline);
+    cairo_rectangle(cr, box.x, box.y, box.w, box.h);
+    cairo_stroke(cr);
+  }
+
+  SetInk(cr, 255);
+  absl::StatusOr<TextSetter> text = TextSetter::Create(cr);
+  if (!text.ok()) return text.status();
+  const double min_size = kMinFontMm * k;
+  auto label = [&](const std::string& s, double x, double y, double w, double h) {
+    return text->DrawLines({{s, false, 1.0}}, {x * k, y * k, w * k, h * k}, 2.2 * k, min_size,
+                           true);
+  };
+  if (absl::Status s = text->DrawLines(
+          {{absl::StrCat("Esep: калибровка барагы / калибровочный лист / calibration sheet"), true,
+            1.0},
+           {absl::StrCat("layout ", vision::kCalibrationLayoutVersion,
+                         " — do not fold, mark or copy; print at 100% on white paper"),
+            false, 0.8}},
+          ToBox(layout.title_area, k), 4.0 * k, min_size, true);
+      !s.ok()) {
+    return s;
+  }
+  for (int i = 0; i < layout.ruler_x.tick_count(); ++i) {
+    const double x = layout.ruler_x.tick_mm(i);
+    if (std::lround(x) % 10 != 0) continue;
+    if (absl::Status s =
+            label(absl::StrCat(std::lround(x)), x - 3, layout.ruler_x.cross_mm - 3.2, 6, 2.8);
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const vision::WedgePatch& patch : layout.wedge) {
+    const Rect& a = patch.area;
+    if (absl::Status s = label(absl::StrFormat("%.2f", patch.reflectance()), a.x_mm(),
+                               a.y_mm() + a.height_mm() + 0.5, a.width_mm(), 3.5);
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const vision::LinePairGroup& g : layout.line_pairs) {
+    const Rect& a = g.area;
+    if (absl::Status s = label(absl::StrFormat("%g lp/mm", g.lp_per_mm), a.x_mm() - 3,
+                               a.y_mm() + a.height_mm() + 0.5, a.width_mm() + 6, 3.5);
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const vision::PreMarkedTarget& t : layout.targets) {
+    const Rect& a = t.area;
+    const std::string name =
+        t.line ? "1 mm line"
+               : (t.ink_255 == 0 ? "empty" : absl::StrFormat("%.1f%%", t.ink_255 / 2.55));
+    if (absl::Status s =
+            label(name, a.x_mm() - 2.5, a.y_mm() + a.height_mm() + 2.0, a.width_mm() + 5, 3.5);
+        !s.ok()) {
+      return s;
+    }
+  }
+  const std::vector<TextLine> notes = {
+      {"Техник: баракты окурмачка салыңыз, анан esep calibrate иштетиңиз. / Технику: подайте лист "
+       "в считыватель и запустите esep calibrate.",
+       false, 1.0},
+      {"Technician: feed this sheet like a ballot and run esep calibrate. The reader is measured "
+       "for scale, skew, white and black, tone (gray wedge), noise, streaks across the sensor, "
+       "sharpness (line pairs) and how it reads marks near the thresholds (targets above). Keep "
+       "the white bands clean: any mark there is read as dirt on the sensor.",
+       false, 1.0},
+  };
+  double y = 186 * k;
+  for (const TextLine& p : notes) {
+    absl::StatusOr<double> h = text->DrawParagraph(p, 20 * k, y, 170 * k, 3.0 * k);
+    if (!h.ok()) return h.status();
+    y += *h + 3 * k;
+  }
+  if (y > 238 * k) {
+    return absl::InternalError("the calibration sheet's notes run into a blank band");
+  }
+  if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+    return absl::InternalError(absl::StrCat("drawing the calibration sheet failed: ",
+                                            cairo_status_to_string(cairo_status(cr))));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<cv::Mat> RenderBallot(const Election& election, const BallotRenderRequest& request) {
@@ -313,6 +468,43 @@ absl::StatusOr<cv::Mat> RenderForeignPage(double width_mm, double height_mm, int
     return absl::InternalError("drawing the foreign sheet failed");
   }
   return ToPage(*raster);
+}
+
+absl::StatusOr<cv::Mat> RenderCalibrationSheet(const vision::CalibrationLayout& layout, int dpi) {
+  if (absl::Status s = CheckDpi(dpi); !s.ok()) return s;
+  absl::StatusOr<Raster> raster = NewRaster(layout.page_width_mm, layout.page_height_mm, dpi);
+  if (!raster.ok()) return raster.status();
+  if (absl::Status s = DrawCalibrationSheet(raster->cr.get(), layout, dpi); !s.ok()) return s;
+  return ToPage(*raster);
+}
+
+absl::StatusOr<std::string> RenderCalibrationSheetPdf(const vision::CalibrationLayout& layout) {
+  std::string bytes;
+  constexpr double kPointsPerMm = 72.0 / 25.4;
+  SurfacePtr surface(cairo_pdf_surface_create_for_stream(AppendToString, &bytes,
+                                                         layout.page_width_mm * kPointsPerMm,
+                                                         layout.page_height_mm * kPointsPerMm));
+  if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
+    return absl::InternalError("cannot create a PDF surface");
+  }
+  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, "Esep calibration sheet");
+  // A fixed date, so that the same layout gives the same file.
+  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE,
+                                 "2026-01-01T00:00:00");
+  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_MOD_DATE, "2026-01-01T00:00:00");
+  {
+    constexpr int kDrawingDpi = 600;
+    CairoPtr cr(cairo_create(surface.get()));
+    cairo_scale(cr.get(), 72.0 / kDrawingDpi, 72.0 / kDrawingDpi);
+    if (absl::Status s = DrawCalibrationSheet(cr.get(), layout, kDrawingDpi); !s.ok()) return s;
+    cairo_show_page(cr.get());
+  }
+  cairo_surface_finish(surface.get());
+  if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
+    return absl::InternalError(absl::StrCat(
+        "writing the PDF failed: ", cairo_status_to_string(cairo_surface_status(surface.get()))));
+  }
+  return bytes;
 }
 
 absl::StatusOr<std::vector<std::uint8_t>> EncodePng(const cv::Mat& image) {

@@ -17,13 +17,17 @@ inline constexpr double kMaxBlurSigmaPx = 4.0;
 inline constexpr double kMaxNoiseSigma = 40.0;
 inline constexpr std::uint32_t kMaxDustSpecks = 500;
 inline constexpr double kMinContrast = 0.4;
+inline constexpr double kMinFeedStretch = 0.9, kMaxFeedStretch = 1.1;
+inline constexpr double kMinGain = 0.3, kMaxGain = 1.5;
+inline constexpr double kMaxOffset = 80.0;
 
 // Checks every field of `spec` against the bounds above.
 absl::Status ValidateDegradeSpec(const DegradeSpec& spec);
 
 // Applies every damage `spec` sets to a page imaged at `dpi`, in the order it happens to a sheet:
 // on the paper (fold, dust), its placement in the reader (skew, scale and shift as one affine
-// warp; fed upside down), the optics (blur), the sensor (vertical streak, low contrast, noise)
+// warp, then stretch along the feed; fed upside down), the optics (blur), the sensor (gain and
+// offset, vertical streak, low contrast, noise)
 // and the image file (JPEG). A skewed, scaled or shifted sheet lies on a white scan area that
 // grows to hold all of it, as a reader images more than the sheet; the page may therefore come
 // back larger. Same page, spec, dpi and seed: same pixels.

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "esep/proto/election.pb.h"
+#include "esep/vision/calibration.h"
 
 namespace esep::render {
 
@@ -47,6 +48,14 @@ absl::Status WriteBallotPdf(const Election& election, const BallotRenderRequest&
 // A sheet that is not a ballot (a letter with some text, no fiducials, no barcode), of the given
 // size, for decks that check the reader refuses foreign sheets.
 absl::StatusOr<cv::Mat> RenderForeignPage(double width_mm, double height_mm, int dpi);
+
+// The technicians' calibration sheet (vision::CalibrationLayout) as an 8-bit grayscale image
+// at `dpi`: fiducials, rulers, the gray wedge, line-pair groups, pre-marked targets and blank
+// bands, with labels and instructions. Gray levels are printed exactly (ink n/255).
+absl::StatusOr<cv::Mat> RenderCalibrationSheet(const vision::CalibrationLayout& layout, int dpi);
+
+// The same sheet as a one-page PDF (the bytes of the file), for printing.
+absl::StatusOr<std::string> RenderCalibrationSheetPdf(const vision::CalibrationLayout& layout);
 
 // PNG bytes of an 8-bit grayscale image with fixed encoder settings: the same image always gives
 // the same bytes.
