@@ -31,6 +31,11 @@ TabulationCentre::TabulationCentre(Election election, SigningKey key, Tabulation
                                    Log log)
     : election_(std::move(election)),
       election_hash_(ElectionHash(election_)),
+      precinct_ids_([this] {
+        std::unordered_set<std::string> ids;
+        for (const Precinct& precinct : election_.precincts()) ids.insert(precinct.id());
+        return ids;
+      }()),
       key_(std::move(key)),
       store_(store),
       log_(log ? std::move(log) : Log(LogToStderr)) {}
@@ -91,7 +96,7 @@ absl::StatusOr<Submission> TabulationCentre::Admit(const std::string& bytes,
                      protocol->election_hash().substr(0, 16), "..., but this centre tabulates \"",
                      election_.id(), "\" with hash ", election_hash_.substr(0, 16), "..."));
   }
-  if (FindPrecinct(election_, protocol->precinct_id()) == nullptr) {
+  if (!precinct_ids_.contains(protocol->precinct_id())) {
     return absl::InvalidArgumentError(absl::StrCat("precinct \"", protocol->precinct_id(),
                                                    "\" is not in the election definition"));
   }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "absl/status/statusor.h"
 #include "esep/proto/election.pb.h"
@@ -54,6 +55,7 @@ class TabulationCentre {
 
   Election election_;
   std::string election_hash_;
+  std::unordered_set<std::string> precinct_ids_;
   SigningKey key_;
   TabulationStore* store_;
   Log log_;
