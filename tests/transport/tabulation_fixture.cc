@@ -25,8 +25,10 @@ void MakeCertificates(const std::filesystem::path& dir, const std::vector<std::s
 TlsFiles ReaderTls(const std::filesystem::path& certs, const std::string& serial) {
   absl::StatusOr<TlsFiles> files =
       serial.empty() ? LoadTlsFiles("", "", certs / "ca.pem")
-                     : LoadTlsFiles(certs / ("reader-" + serial + ".pem"),
-                                    certs / ("reader-" + serial + ".key"), certs / "ca.pem");
+      : serial == "stranger"
+          ? LoadTlsFiles(certs / "stranger.pem", certs / "stranger.key", certs / "ca.pem")
+          : LoadTlsFiles(certs / ("reader-" + serial + ".pem"),
+                         certs / ("reader-" + serial + ".key"), certs / "ca.pem");
   EXPECT_TRUE(files.ok()) << files.status();
   return files.ok() ? *files : TlsFiles{};
 }

@@ -31,7 +31,7 @@ class ScratchDir {
 void MakeCertificates(const std::filesystem::path& dir, const std::vector<std::string>& serials);
 
 // The reader's TLS files from a make-certs.sh directory: its certificate and key (none when
-// `serial` is empty) and the CA.
+// `serial` is empty; "stranger" for the certificate registered nowhere) and the CA.
 TlsFiles ReaderTls(const std::filesystem::path& certs, const std::string& serial);
 TlsFiles CentreTls(const std::filesystem::path& certs);
 std::string FingerprintOf(const std::filesystem::path& pem_file);
