@@ -43,6 +43,12 @@ absl::StatusOr<std::unique_ptr<ProtocolClient>> ProtocolClient::Connect(
   ssl.pem_private_key = options.tls.private_key_pem;
   ssl.pem_cert_chain = options.tls.certificate_pem;
   grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(options.initial_reconnect_backoff)));
+  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(options.initial_reconnect_backoff)));
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
   if (!options.server_name.empty()) {
     arguments.SetSslTargetNameOverride(options.server_name);
   }

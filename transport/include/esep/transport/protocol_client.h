@@ -29,6 +29,9 @@ struct ClientOptions {
   absl::Duration deadline = absl::Seconds(15);
   // The name the centre's certificate must carry, when it is not the host of `target`.
   std::string server_name;
+  // How soon the channel tries to reconnect after losing the centre, growing to the maximum.
+  absl::Duration initial_reconnect_backoff = absl::Seconds(1);
+  absl::Duration max_reconnect_backoff = absl::Seconds(30);
 };
 
 // The reader's gRPC client of the Tabulation service over mutual TLS. gRPC's status is mapped
