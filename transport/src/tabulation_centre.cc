@@ -101,7 +101,8 @@ absl::StatusOr<Submission> TabulationCentre::Admit(const std::string& bytes,
                                                    "\" is not in the election definition"));
   }
 
-  const std::vector<ProtocolCheck> checks = CheckProtocol(*protocol, election_, std::nullopt);
+  const std::vector<ProtocolCheck> checks =
+      CheckProtocol(*protocol, election_, election_hash_, std::nullopt);
   if (!ProtocolMayBeFinal(checks)) {
     return absl::InvalidArgumentError(
         absl::StrCat("control relations of precinct ", protocol->precinct_id(),
