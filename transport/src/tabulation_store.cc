@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <future>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -72,21 +73,52 @@ absl::Status SqlError(sqlite3* db, int code, std::string_view what) {
   }
 }
 
-// A prepared statement with positional binding; text and blobs both bind as bytes.
+}  // namespace
+
+// Prepared statements of one connection, kept for reuse: parsing the SQL again for every
+// protocol would cost more than running it.
+struct TabulationStore::StatementCache {
+  std::unordered_map<std::string, sqlite3_stmt*> statements;
+  ~StatementCache() {
+    for (auto& [sql, stmt] : statements) sqlite3_finalize(stmt);
+  }
+};
+
+namespace {
+
+// A prepared statement with positional binding; text and blobs both bind as bytes. One taken
+// from a cache is reset, not finalized, when it goes away.
 class Statement {
  public:
-  static absl::StatusOr<Statement> Prepare(sqlite3* db, std::string_view sql) {
+  static absl::StatusOr<Statement> Prepare(sqlite3* db, std::string_view sql,
+                                           TabulationStore::StatementCache* cache = nullptr) {
+    if (cache != nullptr) {
+      auto found = cache->statements.find(std::string(sql));
+      if (found != cache->statements.end()) return Statement(db, found->second, true);
+    }
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
     if (rc != SQLITE_OK) return SqlError(db, rc, sql);
-    return Statement(db, stmt);
+    if (cache != nullptr) cache->statements.emplace(std::string(sql), stmt);
+    return Statement(db, stmt, cache != nullptr);
   }
   Statement(Statement&& other) noexcept
-      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), next_(other.next_) {}
+      : db_(other.db_),
+        stmt_(std::exchange(other.stmt_, nullptr)),
+        cached_(other.cached_),
+        next_(other.next_) {}
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   Statement& operator=(Statement&&) = delete;
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~Statement() {
+    if (stmt_ == nullptr) return;
+    if (cached_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
 
   Statement& Text(std::string_view text) {
     sqlite3_bind_text(stmt_, ++next_, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
@@ -122,9 +154,10 @@ class Statement {
   }
 
  private:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool cached) : db_(db), stmt_(stmt), cached_(cached) {}
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  bool cached_;
   int next_ = 0;
 };
 
@@ -185,7 +218,7 @@ absl::StatusOr<sqlite3*> OpenConnection(const std::string& path) {
     }
   }
   {
-    absl::StatusOr<Statement> mode = Statement::Prepare(db, "PRAGMA journal_mode");
+    absl::StatusOr<Statement> mode = Statement::Prepare(db, "PRAGMA journal_mode", nullptr);
     absl::StatusOr<bool> row = mode.ok() ? mode->Step() : mode.status();
     if (!row.ok() || !*row || mode->BytesAt(0) != "wal") {
       sqlite3_close(db);
@@ -213,7 +246,11 @@ absl::StatusOr<std::unique_ptr<TabulationStore>> TabulationStore::Open(const std
   return std::unique_ptr<TabulationStore>(new TabulationStore(*db, *read_db));
 }
 
-TabulationStore::TabulationStore(sqlite3* db, sqlite3* read_db) : db_(db), read_db_(read_db) {
+TabulationStore::TabulationStore(sqlite3* db, sqlite3* read_db)
+    : db_(db),
+      read_db_(read_db),
+      write_statements_(std::make_unique<StatementCache>()),
+      read_statements_(std::make_unique<StatementCache>()) {
   committer_ = std::thread([this] { CommitLoop(); });
 }
 
@@ -224,6 +261,8 @@ TabulationStore::~TabulationStore() {
   }
   queue_changed_.notify_all();
   committer_.join();
+  write_statements_.reset();
+  read_statements_.reset();
   sqlite3_close(read_db_);
   sqlite3_close(db_);
 }
@@ -236,7 +275,8 @@ absl::Status TabulationStore::RegisterReaders(const std::vector<RegisteredReader
     absl::StatusOr<Statement> insert = Statement::Prepare(
         db_,
         "INSERT INTO readers (precinct_id, reader_serial, public_key, certificate_sha256, "
-        "registered_unix_seconds) VALUES (?, ?, ?, ?, ?)");
+        "registered_unix_seconds) VALUES (?, ?, ?, ?, ?)",
+        write_statements_.get());
     if (!insert.ok()) {
       result = insert.status();
       break;
@@ -265,9 +305,11 @@ absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::ReadersOf(
   std::lock_guard lock(read_mutex_);
   absl::StatusOr<Statement> query = Statement::Prepare(
       read_db_,
-      "SELECT precinct_id, reader_serial, public_key, certificate_sha256, "
-      "registered_unix_seconds FROM readers WHERE precinct_id = ?1 OR ?1 IS NULL "
-      "ORDER BY precinct_id, reader_serial");
+      absl::StrCat("SELECT precinct_id, reader_serial, public_key, certificate_sha256, "
+                   "registered_unix_seconds FROM readers ",
+                   precinct_id.empty() ? "" : "WHERE precinct_id = ? ",
+                   "ORDER BY precinct_id, reader_serial"),
+      read_statements_.get());
   if (!query.ok()) return query.status();
   if (!precinct_id.empty()) query->Text(precinct_id);
   std::vector<RegisteredReader> readers;
@@ -390,7 +432,8 @@ absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
     absl::StatusOr<Statement> same =
         Statement::Prepare(db_,
                            "SELECT protocol_sha256, receipt, sequence FROM protocols "
-                           "WHERE precinct_id = ? AND revision = ?");
+                           "WHERE precinct_id = ? AND revision = ?",
+                           write_statements_.get());
     if (!same.ok()) return same.status();
     same->Text(s.precinct_id).Int(s.revision);
     absl::StatusOr<bool> row = same->Step();
@@ -419,7 +462,8 @@ absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
     absl::StatusOr<Statement> query = Statement::Prepare(
         db_,
         "SELECT (SELECT COALESCE(MAX(revision), 0) FROM protocols WHERE precinct_id = ?), "
-        "(SELECT COALESCE(MAX(sequence), 0) + 1 FROM protocols)");
+        "(SELECT COALESCE(MAX(sequence), 0) + 1 FROM protocols)",
+        write_statements_.get());
     if (!query.ok()) return query.status();
     query->Text(s.precinct_id);
     absl::StatusOr<bool> row = query->Step();
@@ -468,7 +512,8 @@ absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
       db_,
       "INSERT INTO protocols (sequence, precinct_id, reader_serial, revision, status, "
       "signed_protocol, protocol_sha256, receipt, received_unix_seconds) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      write_statements_.get());
   if (!insert.ok()) return insert.status();
   insert->Int(next_sequence)
       .Text(s.precinct_id)
@@ -490,7 +535,8 @@ absl::Status TabulationStore::InsertAlarm(const Alarm& alarm) {
   absl::StatusOr<Statement> insert = Statement::Prepare(
       db_,
       "INSERT INTO alarms (at_unix_seconds, precinct_id, reader_serial, protocol_sha256, code, "
-      "reason) VALUES (?, ?, ?, ?, ?, ?)");
+      "reason) VALUES (?, ?, ?, ?, ?, ?)",
+      write_statements_.get());
   if (!insert.ok()) return insert.status();
   insert->Int(alarm.at_unix_seconds != 0 ? alarm.at_unix_seconds : NowUnixSeconds())
       .Text(alarm.precinct_id)
@@ -504,7 +550,7 @@ absl::Status TabulationStore::InsertAlarm(const Alarm& alarm) {
 absl::StatusOr<std::vector<StoredProtocol>> TabulationStore::QueryProtocols(
     const std::string& sql, const std::string& argument) {
   std::lock_guard lock(read_mutex_);
-  absl::StatusOr<Statement> query = Statement::Prepare(read_db_, sql);
+  absl::StatusOr<Statement> query = Statement::Prepare(read_db_, sql, read_statements_.get());
   if (!query.ok()) return query.status();
   if (!argument.empty()) query->Text(argument);
   std::vector<StoredProtocol> protocols;
@@ -540,7 +586,8 @@ absl::StatusOr<std::vector<Alarm>> TabulationStore::Alarms() {
   absl::StatusOr<Statement> query = Statement::Prepare(
       read_db_,
       "SELECT id, at_unix_seconds, precinct_id, reader_serial, protocol_sha256, code, reason "
-      "FROM alarms ORDER BY id");
+      "FROM alarms ORDER BY id",
+      read_statements_.get());
   if (!query.ok()) return query.status();
   std::vector<Alarm> alarms;
   for (;;) {

@@ -116,6 +116,8 @@ class TabulationStore {
   // append-only triggers refuse.
   absl::Status ExecForTesting(const std::string& sql);
 
+  struct StatementCache;
+
  private:
   struct AppendJob {
     Submission submission;
@@ -143,6 +145,8 @@ class TabulationStore {
   std::mutex db_mutex_;  // one statement at a time on it
   sqlite3* read_db_;     // queries, which WAL lets run while the committer writes
   std::mutex read_mutex_;
+  std::unique_ptr<StatementCache> write_statements_;
+  std::unique_ptr<StatementCache> read_statements_;
   std::mutex queue_mutex_;
   std::condition_variable queue_changed_;
   std::deque<Job> queue_;
