@@ -5,6 +5,7 @@
 #include <mutex>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "esep/proto/election.h"
 #include "esep/proto/protocol_checks.h"
@@ -104,9 +105,9 @@ absl::StatusOr<Submission> TabulationCentre::Admit(const std::string& bytes,
   const std::vector<ProtocolCheck> checks =
       CheckProtocol(*protocol, election_, election_hash_, std::nullopt);
   if (!ProtocolMayBeFinal(checks)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("control relations of precinct ", protocol->precinct_id(),
-                     " do not hold: ", DescribeBrokenRelations(checks)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "control relations of precinct ", protocol->precinct_id(),
+        " do not hold: ", absl::StripTrailingAsciiWhitespace(DescribeBrokenRelations(checks))));
   }
 
   if (protocol->status() != FINAL && protocol->status() != CORRECTION) {
