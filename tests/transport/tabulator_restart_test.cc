@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -31,6 +33,19 @@ bool RunTabulator(const std::vector<std::string>& args) {
   for (const std::string& arg : args) command += " '" + arg + "'";
   command += " >/dev/null";
   return std::system(command.c_str()) == 0;
+}
+
+// Runs esep-tabulator with `args` and returns what it printed on stdout.
+std::string Output(const std::vector<std::string>& args) {
+  std::string command = ESEP_TABULATOR;
+  for (const std::string& arg : args) command += " '" + arg + "'";
+  std::string output;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[4096];
+    for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+    pclose(pipe);
+  }
+  return output;
 }
 
 class TabulatorProcess {
@@ -67,6 +82,16 @@ class TabulatorProcess {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return 0;
+  }
+
+  // SIGTERM; the exit status, which is 0 for a clean stop.
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
   void Kill() {
@@ -169,7 +194,7 @@ TEST_F(TabulatorRestartTest, ProtocolIsStoredExactlyOnceWhenTheCentreDiesBeforeA
                     });
   ASSERT_TRUE(loop.RunUntilEmpty(std::stop_token()).ok());
   ASSERT_GE(failures, 1);
-  restarted->Kill();
+  EXPECT_EQ(restarted->Stop(), 0) << "serve stops cleanly on SIGTERM";
 
   std::optional<Receipt> stored_receipt = outbox.ReceiptOf(id);
   ASSERT_TRUE(stored_receipt.has_value());
@@ -179,6 +204,11 @@ TEST_F(TabulatorRestartTest, ProtocolIsStoredExactlyOnceWhenTheCentreDiesBeforeA
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].signed_protocol, signed_protocol.SerializeAsString());
   EXPECT_EQ(stored[0].receipt, stored_receipt->SerializeAsString());
+
+  // The operator's listing shows the one protocol, and there is no alarm.
+  const std::string listing = Output({"protocols", "--data-dir", data_.string()});
+  EXPECT_NE(listing.find(stored[0].protocol_sha256), std::string::npos) << listing;
+  EXPECT_TRUE(RunTabulator({"alarms", "--data-dir", data_.string()}));
 }
 
 // Kills the centre with SIGKILL at the same moment as the `at`-th submission goes out, so that

@@ -189,6 +189,14 @@ int RunServe(const std::vector<std::string>& args) {
                           "Receives signed protocols over mutual TLS until SIGINT or SIGTERM.\n",
                           specs);
   }
+  // SIGINT and SIGTERM are taken by sigwait below, blocked before the store and the
+  // server start their threads, which inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
   if (!dir.ok()) return Fail("serve", dir.status());
   absl::StatusOr<Election> election = LoadElectionFile(dir->election().string());
@@ -201,13 +209,6 @@ int RunServe(const std::vector<std::string>& args) {
   absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
       transport::TabulationStore::Open(dir->store().string());
   if (!store.ok()) return Fail("serve", store.status());
-
-  // SIGINT and SIGTERM are taken by sigwait below, in every thread the server starts.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   transport::TabulationCentre centre(*std::move(election), *std::move(key), store->get());
   absl::StatusOr<std::unique_ptr<transport::TabulationServer>> server =
