@@ -116,6 +116,7 @@ class TabulationStore {
   // append-only triggers refuse.
   absl::Status ExecForTesting(const std::string& sql);
 
+  // Prepared statements kept per connection (defined in tabulation_store.cc).
   struct StatementCache;
 
  private:
