@@ -267,5 +267,11 @@ TEST_F(TabulationServiceTest, SignedBytesThatAreNotAProtocolAreRefused) {
                 "not a PrecinctProtocol");
 }
 
+TEST_F(TabulationServiceTest, OversizedSubmissionIsRefusedBeforeParsing) {
+  const PeerIdentity peer{testing::FingerprintOf(certs_->path() / "reader-R1.pem"), "R1"};
+  ExpectRefused(centre_->IngestBytes(std::string(kMaxSignedProtocolBytes + 1, '\x0a'), peer),
+                absl::StatusCode::kInvalidArgument, "above the limit");
+}
+
 }  // namespace
 }  // namespace esep::transport
