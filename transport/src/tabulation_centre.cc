@@ -74,7 +74,7 @@ absl::StatusOr<Submission> TabulationCentre::Admit(const std::string& bytes,
   for (const RegisteredReader& candidate : *readers) {
     if (candidate.public_key == signed_protocol.signer_public_key()) reader = &candidate;
   }
-  if (reader == nullptr || protocol->precinct_id().empty()) {
+  if (reader == nullptr) {
     return absl::PermissionDeniedError(
         absl::StrCat("the signing key ", KeyId(signed_protocol.signer_public_key()),
                      " is not registered for precinct \"", protocol->precinct_id(), "\""));

@@ -300,18 +300,18 @@ absl::Status TabulationStore::RegisterReaders(const std::vector<RegisteredReader
   return result;
 }
 
-absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::ReadersOf(
-    const std::string& precinct_id) {
+absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::QueryReaders(
+    const std::optional<std::string>& precinct_id) {
   std::lock_guard lock(read_mutex_);
   absl::StatusOr<Statement> query = Statement::Prepare(
       read_db_,
       absl::StrCat("SELECT precinct_id, reader_serial, public_key, certificate_sha256, "
                    "registered_unix_seconds FROM readers ",
-                   precinct_id.empty() ? "" : "WHERE precinct_id = ? ",
+                   precinct_id ? "WHERE precinct_id = ? " : "",
                    "ORDER BY precinct_id, reader_serial"),
       read_statements_.get());
   if (!query.ok()) return query.status();
-  if (!precinct_id.empty()) query->Text(precinct_id);
+  if (precinct_id) query->Text(*precinct_id);
   std::vector<RegisteredReader> readers;
   for (;;) {
     absl::StatusOr<bool> row = query->Step();
@@ -323,7 +323,14 @@ absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::ReadersOf(
   return readers;
 }
 
-absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::Readers() { return ReadersOf(""); }
+absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::ReadersOf(
+    const std::string& precinct_id) {
+  return QueryReaders(precinct_id);
+}
+
+absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::Readers() {
+  return QueryReaders(std::nullopt);
+}
 
 void TabulationStore::Enqueue(Job job) {
   {

@@ -88,7 +88,7 @@ class TabulationStore {
   // error and nothing is written.
   absl::Status RegisterReaders(const std::vector<RegisteredReader>& readers);
   absl::Status RegisterReader(const RegisteredReader& reader) { return RegisterReaders({reader}); }
-  // The readers registered for `precinct_id`.
+  // The readers registered for `precinct_id`; Readers() every registered reader.
   absl::StatusOr<std::vector<RegisteredReader>> ReadersOf(const std::string& precinct_id);
   absl::StatusOr<std::vector<RegisteredReader>> Readers();
 
@@ -139,6 +139,8 @@ class TabulationStore {
   Outcome Apply(Job& job);
   absl::StatusOr<Receipt> ApplyAppend(AppendJob& job);
   absl::Status InsertAlarm(const Alarm& alarm);
+  absl::StatusOr<std::vector<RegisteredReader>> QueryReaders(
+      const std::optional<std::string>& precinct_id);
   absl::StatusOr<std::vector<StoredProtocol>> QueryProtocols(const std::string& sql,
                                                              const std::string& argument);
 
