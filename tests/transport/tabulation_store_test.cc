@@ -183,6 +183,8 @@ TEST_F(TabulationStoreTest, ReaderIsRegisteredOncePerPrecinct) {
   ASSERT_EQ(readers->size(), 1u);
   EXPECT_EQ((*readers)[0].public_key, reader.public_key);
   EXPECT_TRUE(store_->ReadersOf("1002")->empty());
+  EXPECT_TRUE(store_->ReadersOf("")->empty());
+  EXPECT_EQ(store_->Readers()->size(), 1u);
 }
 
 }  // namespace
