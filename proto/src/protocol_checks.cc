@@ -99,9 +99,15 @@ void CheckContest(const PrecinctProtocol& p, const ContestResult& result, const 
 
 std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& p, const Election& election,
                                          std::optional<std::uint64_t> machine_cast_count) {
+  return CheckProtocol(p, election, ElectionHash(election), machine_cast_count);
+}
+
+std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& p, const Election& election,
+                                         std::string_view election_hash,
+                                         std::optional<std::uint64_t> machine_cast_count) {
   Checks checks;
-  checks.Add("election hash matches the definition", true,
-             p.election_hash() == ElectionHash(election), p.election_hash());
+  checks.Add("election hash matches the definition", true, p.election_hash() == election_hash,
+             p.election_hash());
   checks.Add("precinct is in the election", true,
              FindPrecinct(election, p.precinct_id()) != nullptr, p.precinct_id());
 

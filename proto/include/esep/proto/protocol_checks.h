@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "esep/proto/election.pb.h"
@@ -26,6 +27,11 @@ struct ProtocolCheck {
 // Warnings (not blocking): L6 + L7 > L3 + L4; invalid ballots at least 3% of ballots in boxes.
 // Arithmetic is overflow-safe: a sum that overflows breaks the relation.
 std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& protocol, const Election& election,
+                                         std::optional<std::uint64_t> machine_cast_count);
+// The same with ElectionHash(election) computed once by the caller: the tabulation centre checks
+// thousands of protocols against one definition and must not serialize it for each.
+std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& protocol, const Election& election,
+                                         std::string_view election_hash,
                                          std::optional<std::uint64_t> machine_cast_count);
 
 // True when no blocking relation is broken.

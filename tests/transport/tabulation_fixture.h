@@ -1,0 +1,65 @@
+#ifndef ESEP_TESTS_TRANSPORT_TABULATION_FIXTURE_H_
+#define ESEP_TESTS_TRANSPORT_TABULATION_FIXTURE_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "esep/proto/election.pb.h"
+#include "esep/proto/precinct_protocol.pb.h"
+#include "esep/transport/delivery.h"
+#include "esep/transport/tls.h"
+
+namespace esep::transport::testing {
+
+// A temporary directory, removed with everything in it.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Runs tools/make-certs.sh into `dir` for `serials` (plus the CA, the centre and "stranger").
+void MakeCertificates(const std::filesystem::path& dir, const std::vector<std::string>& serials);
+
+// The reader's TLS files from a make-certs.sh directory: its certificate and key (none when
+// `serial` is empty; "stranger" for the certificate registered nowhere) and the CA.
+TlsFiles ReaderTls(const std::filesystem::path& certs, const std::string& serial);
+TlsFiles CentreTls(const std::filesystem::path& certs);
+std::string FingerprintOf(const std::filesystem::path& pem_file);
+
+// The party-list fixture election.
+Election PartyListElection();
+
+// A protocol of `precinct` whose control relations all hold; `variant` moves that many votes
+// between the first two options, so different variants are different bytes of the same shape.
+PrecinctProtocol ValidProtocol(const Election& election, const std::string& precinct,
+                               const std::string& reader_serial, std::uint32_t revision,
+                               ProtocolStatus status, std::uint64_t variant = 0);
+
+// The reader's durable outbox as a small SQLite table, as the daemon keeps it.
+class SqliteOutbox final : public Outbox {
+ public:
+  explicit SqliteOutbox(const std::filesystem::path& path);
+  ~SqliteOutbox() override;
+  std::int64_t Add(const SignedProtocol& signed_protocol);
+  absl::StatusOr<std::optional<PendingProtocol>> NextPending() override;
+  absl::Status StoreReceipt(std::int64_t id, const Receipt& receipt) override;
+  // The stored receipt of `id`, if any.
+  std::optional<Receipt> ReceiptOf(std::int64_t id);
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace esep::transport::testing
+
+#endif  // ESEP_TESTS_TRANSPORT_TABULATION_FIXTURE_H_

@@ -1,0 +1,296 @@
+#include "tabulator_commands.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "command_line.h"
+#include "esep/proto/election.h"
+#include "esep/proto/sha256.h"
+#include "esep/transport/signing.h"
+#include "esep/transport/tabulation_centre.h"
+#include "esep/transport/tabulation_server.h"
+#include "esep/transport/tabulation_store.h"
+#include "esep/transport/tls.h"
+
+namespace esep::tabulator {
+namespace {
+
+using cli::CommandLine;
+using cli::FlagSpec;
+using cli::kExitOk;
+using cli::kExitRejected;
+using cli::kExitUsage;
+
+const FlagSpec kHelp = {"help", false, "print this help"};
+const FlagSpec kDataDir = {"data-dir", true, "the centre's data directory"};
+
+int Fail(const std::string& command, const absl::Status& status, int exit_status = kExitUsage) {
+  std::cerr << "esep-tabulator " << command << ": " << status.message() << "\n";
+  return exit_status;
+}
+
+std::string Hex(std::string_view bytes) {
+  return ToHex(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+}
+
+std::string ReadFile(const std::filesystem::path& path, bool& ok) {
+  std::ifstream in(path, std::ios::binary);
+  ok = static_cast<bool>(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string FormatTime(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// The data directory named by --data-dir, which `init` must have prepared.
+absl::StatusOr<DataDir> ExistingDataDir(const CommandLine& cl) {
+  absl::StatusOr<std::string> root = cl.Require("data-dir");
+  if (!root.ok()) return root.status();
+  DataDir dir{*root};
+  if (!std::filesystem::exists(dir.election()) || !std::filesystem::exists(dir.key())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir.root.string(),
+                     " is not a tabulation centre's data directory: run "
+                     "'esep-tabulator init --data-dir ",
+                     dir.root.string(), " --election ELECTION.json' first"));
+  }
+  return dir;
+}
+
+int RunInit(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      kDataDir, {"election", true, "the election definition (JSON) to tabulate"}, kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("data-dir") || !cl->Has("election")) {
+    return cli::UsageExit("esep-tabulator init", cl,
+                          "usage: esep-tabulator init --data-dir DIR --election ELECTION.json\n"
+                          "Prepares a centre: its election, its receipt-signing key, its store.\n",
+                          specs);
+  }
+  const DataDir dir{*cl->Get("data-dir")};
+  bool read = false;
+  const std::string json = ReadFile(*cl->Get("election"), read);
+  if (!read) return Fail("init", absl::NotFoundError("cannot read " + *cl->Get("election")));
+  absl::StatusOr<Election> election = ParseElectionJson(json);
+  if (!election.ok()) return Fail("init", election.status());
+  std::error_code error;
+  std::filesystem::create_directories(dir.root, error);
+  ::chmod(dir.root.c_str(), 0700);
+  if (std::filesystem::exists(dir.election())) {
+    absl::StatusOr<Election> existing = LoadElectionFile(dir.election().string());
+    if (!existing.ok() || ElectionHash(*existing) != ElectionHash(*election)) {
+      return Fail("init", absl::AlreadyExistsError(absl::StrCat(
+                              dir.root.string(), " already tabulates another election")));
+    }
+  } else {
+    std::ofstream out(dir.election(), std::ios::binary);
+    out << json;
+    if (!out.flush()) {
+      return Fail("init", absl::InternalError("cannot write " + dir.election().string()));
+    }
+  }
+  absl::StatusOr<transport::SigningKey> key = transport::LoadOrCreateKey(dir.key());
+  if (!key.ok()) return Fail("init", key.status());
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
+      transport::TabulationStore::Open(dir.store().string());
+  if (!store.ok()) return Fail("init", store.status());
+  std::cout << "election   " << election->id() << " " << ElectionHash(*election) << "\n"
+            << "centre key " << Hex(key->public_key()) << " ("
+            << transport::KeyId(key->public_key()) << "; readers are configured with "
+            << dir.key().string() << ".pub)\n"
+            << "store      " << dir.store().string() << "\n";
+  return kExitOk;
+}
+
+int RunRegisterReader(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      kDataDir,
+      {"precinct", true, "the precinct the reader serves"},
+      {"serial", true, "the reader's serial number"},
+      {"public-key", true, "the reader's Ed25519 public key: 64 hex digits or a .pub file"},
+      {"certificate", true, "the reader's TLS client certificate (PEM)"},
+      kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("precinct") || !cl->Has("serial") ||
+      !cl->Has("public-key") || !cl->Has("certificate")) {
+    return cli::UsageExit(
+        "esep-tabulator register-reader", cl,
+        "usage: esep-tabulator register-reader --data-dir DIR --precinct P --serial S "
+        "--public-key HEX|FILE --certificate PEM\n"
+        "Allows reader S to submit the protocol of precinct P, signed with this key, over a "
+        "connection with this certificate.\n",
+        specs);
+  }
+  absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
+  if (!dir.ok()) return Fail("register-reader", dir.status());
+  absl::StatusOr<Election> election = LoadElectionFile(dir->election().string());
+  if (!election.ok()) return Fail("register-reader", election.status());
+  const std::string precinct = *cl->Get("precinct");
+  if (FindPrecinct(*election, precinct) == nullptr) {
+    return Fail("register-reader",
+                absl::NotFoundError(absl::StrCat("precinct \"", precinct, "\" is not in election ",
+                                                 election->id())));
+  }
+  const std::string key_text = *cl->Get("public-key");
+  absl::StatusOr<std::string> public_key = std::filesystem::exists(key_text)
+                                               ? transport::LoadPublicKey(key_text)
+                                               : transport::ParsePublicKeyHex(key_text);
+  if (!public_key.ok()) return Fail("register-reader", public_key.status());
+  absl::StatusOr<std::string> pem = transport::ReadPemFile(*cl->Get("certificate"));
+  if (!pem.ok()) return Fail("register-reader", pem.status());
+  absl::StatusOr<std::string> fingerprint = transport::CertificateFingerprint(*pem);
+  if (!fingerprint.ok()) return Fail("register-reader", fingerprint.status());
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
+      transport::TabulationStore::Open(dir->store().string());
+  if (!store.ok()) return Fail("register-reader", store.status());
+  transport::RegisteredReader reader;
+  reader.precinct_id = precinct;
+  reader.reader_serial = *cl->Get("serial");
+  reader.public_key = *public_key;
+  reader.certificate_sha256 = *fingerprint;
+  if (absl::Status s = (*store)->RegisterReader(reader); !s.ok()) {
+    return Fail("register-reader", s, kExitRejected);
+  }
+  std::cout << "registered reader " << reader.reader_serial << " for precinct " << precinct
+            << ": key " << transport::KeyId(*public_key) << ", certificate sha256 " << *fingerprint
+            << "\n";
+  return kExitOk;
+}
+
+int RunServe(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      kDataDir,
+      {"listen", true, "HOST:PORT to listen on (port 0 picks a free one)"},
+      {"cert", true, "the centre's TLS certificate (PEM)"},
+      {"key", true, "the centre's TLS private key (PEM)"},
+      {"client-ca", true, "the CA that signs the readers' client certificates (PEM)"},
+      {"port-file", true, "write the port listened on to this file once serving"},
+      kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("listen") || !cl->Has("cert") || !cl->Has("key") ||
+      !cl->Has("client-ca")) {
+    return cli::UsageExit("esep-tabulator serve", cl,
+                          "usage: esep-tabulator serve --data-dir DIR --listen HOST:PORT --cert "
+                          "PEM --key PEM --client-ca PEM\n"
+                          "Receives signed protocols over mutual TLS until SIGINT or SIGTERM.\n",
+                          specs);
+  }
+  // SIGINT and SIGTERM are taken by sigwait below, blocked before the store and the
+  // server start their threads, which inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
+  if (!dir.ok()) return Fail("serve", dir.status());
+  absl::StatusOr<Election> election = LoadElectionFile(dir->election().string());
+  if (!election.ok()) return Fail("serve", election.status());
+  absl::StatusOr<transport::SigningKey> key = transport::LoadKey(dir->key());
+  if (!key.ok()) return Fail("serve", key.status());
+  absl::StatusOr<transport::TlsFiles> tls =
+      transport::LoadTlsFiles(*cl->Get("cert"), *cl->Get("key"), *cl->Get("client-ca"));
+  if (!tls.ok()) return Fail("serve", tls.status());
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
+      transport::TabulationStore::Open(dir->store().string());
+  if (!store.ok()) return Fail("serve", store.status());
+
+  transport::TabulationCentre centre(*std::move(election), *std::move(key), store->get());
+  absl::StatusOr<std::unique_ptr<transport::TabulationServer>> server =
+      transport::TabulationServer::Start(&centre, {*cl->Get("listen"), *std::move(tls)});
+  if (!server.ok()) return Fail("serve", server.status(), kExitRejected);
+  std::cout << "esep-tabulator: listening on port " << (*server)->port() << " for election "
+            << centre.election().id() << ", receipts signed by key "
+            << transport::KeyId(centre.public_key()) << std::endl;
+  if (std::optional<std::string> port_file = cl->Get("port-file")) {
+    const std::string temporary = *port_file + ".new";
+    std::ofstream(temporary) << (*server)->port() << "\n";
+    std::filesystem::rename(temporary, *port_file);
+  }
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cout << "esep-tabulator: stopping" << std::endl;
+  (*server)->Shutdown();
+  return kExitOk;
+}
+
+int RunProtocols(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      kDataDir, {"precinct", true, "only this precinct, every revision"}, kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("data-dir")) {
+    return cli::UsageExit("esep-tabulator protocols", cl,
+                          "usage: esep-tabulator protocols --data-dir DIR [--precinct P]\n"
+                          "Lists the stored signed protocols in the order they arrived.\n",
+                          specs);
+  }
+  absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
+  if (!dir.ok()) return Fail("protocols", dir.status());
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
+      transport::TabulationStore::Open(dir->store().string());
+  if (!store.ok()) return Fail("protocols", store.status());
+  absl::StatusOr<std::vector<transport::StoredProtocol>> protocols =
+      cl->Has("precinct") ? (*store)->History(*cl->Get("precinct")) : (*store)->Protocols();
+  if (!protocols.ok()) return Fail("protocols", protocols.status());
+  std::cout << "sequence  received              precinct  revision  status      reader  sha256\n";
+  for (const transport::StoredProtocol& p : *protocols) {
+    std::cout << p.sequence << "  " << FormatTime(p.received_unix_seconds) << "  " << p.precinct_id
+              << "  " << p.revision << "  " << ProtocolStatus_Name(p.status) << "  "
+              << p.reader_serial << "  " << p.protocol_sha256 << "\n";
+  }
+  return kExitOk;
+}
+
+int RunAlarms(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {kDataDir, kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("data-dir")) {
+    return cli::UsageExit("esep-tabulator alarms", cl,
+                          "usage: esep-tabulator alarms --data-dir DIR\n"
+                          "Lists every refused submission with its reason.\n",
+                          specs);
+  }
+  absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
+  if (!dir.ok()) return Fail("alarms", dir.status());
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
+      transport::TabulationStore::Open(dir->store().string());
+  if (!store.ok()) return Fail("alarms", store.status());
+  absl::StatusOr<std::vector<transport::Alarm>> alarms = (*store)->Alarms();
+  if (!alarms.ok()) return Fail("alarms", alarms.status());
+  for (const transport::Alarm& a : *alarms) {
+    std::cout << a.id << "  " << FormatTime(a.at_unix_seconds) << "  " << a.code
+              << "  precinct=" << a.precinct_id << "  reader=" << a.reader_serial << "  "
+              << a.reason << "\n";
+  }
+  return alarms->empty() ? kExitOk : kExitRejected;
+}
+
+}  // namespace
+
+const std::vector<cli::Command>& Commands() {
+  static const std::vector<cli::Command> kCommands = {
+      {"init", "prepare a data directory: election, receipt key, store", RunInit},
+      {"register-reader", "allow a reader to submit a precinct's protocol", RunRegisterReader},
+      {"serve", "receive signed protocols over mutual TLS", RunServe},
+      {"protocols", "list the stored signed protocols", RunProtocols},
+      {"alarms", "list the refused submissions", RunAlarms},
+  };
+  return kCommands;
+}
+
+}  // namespace esep::tabulator

@@ -1,0 +1,62 @@
+#ifndef ESEP_TRANSPORT_PROTOCOL_CLIENT_H_
+#define ESEP_TRANSPORT_PROTOCOL_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "esep/proto/signed.pb.h"
+#include "esep/transport/tls.h"
+
+namespace grpc {
+class Channel;
+}
+
+namespace esep::transport {
+
+// Something that delivers a signed protocol and answers the centre's receipt: the gRPC client,
+// or in tests the centre called in-process.
+class ProtocolSender {
+ public:
+  virtual ~ProtocolSender() = default;
+  virtual absl::StatusOr<Receipt> Submit(const SignedProtocol& signed_protocol) = 0;
+};
+
+struct ClientOptions {
+  std::string target;  // the centre's "HOST:PORT"
+  TlsFiles tls;        // this reader's certificate and key, and the centre's CA
+  absl::Duration deadline = absl::Seconds(15);
+  // The name the centre's certificate must carry, when it is not the host of `target`.
+  std::string server_name;
+  // How soon the channel tries to reconnect after losing the centre, growing to the maximum.
+  absl::Duration initial_reconnect_backoff = absl::Seconds(1);
+  absl::Duration max_reconnect_backoff = absl::Seconds(30);
+};
+
+// The reader's gRPC client of the Tabulation service over mutual TLS. gRPC's status is mapped
+// to absl::Status with the same code and a message saying whether the centre refused the
+// protocol (do not resend unchanged) or could not be reached (resend later).
+class ProtocolClient final : public ProtocolSender {
+ public:
+  // The channel connects lazily, on the first Submit.
+  static absl::StatusOr<std::unique_ptr<ProtocolClient>> Connect(const ClientOptions& options);
+  ~ProtocolClient() override;
+
+  absl::StatusOr<Receipt> Submit(const SignedProtocol& signed_protocol) override;
+
+ private:
+  class Stub;
+  ProtocolClient(const ClientOptions& options, std::shared_ptr<grpc::Channel> channel);
+  ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<Stub> stub_;
+};
+
+// True for failures after which the same protocol should be sent again later unchanged: the
+// centre was unreachable, timed out or could not commit.
+bool IsTransient(const absl::Status& status);
+
+}  // namespace esep::transport
+
+#endif  // ESEP_TRANSPORT_PROTOCOL_CLIENT_H_

@@ -1,0 +1,66 @@
+#ifndef ESEP_TRANSPORT_TABULATION_CENTRE_H_
+#define ESEP_TRANSPORT_TABULATION_CENTRE_H_
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "absl/status/statusor.h"
+#include "esep/proto/election.pb.h"
+#include "esep/proto/signed.pb.h"
+#include "esep/transport/signing.h"
+#include "esep/transport/tabulation_store.h"
+
+namespace esep::transport {
+
+// The largest serialized SignedProtocol the centre reads; a real one is a few kilobytes.
+inline constexpr std::size_t kMaxSignedProtocolBytes = 256 * 1024;
+
+// Who is at the other end of the mutual-TLS connection, as the server's handshake saw it.
+struct PeerIdentity {
+  std::string certificate_sha256;  // see CertificateFingerprint(); empty without a certificate
+  std::string common_name;
+};
+
+// The tabulation centre's acceptance of one signed protocol, in a fixed order: size bound,
+// signature (before the protocol is parsed), the reader registered for the precinct with this
+// key and this TLS certificate, the election and its hash, every blocking control relation,
+// status and revision, and last the store's history (replay, conflict, correction). Every
+// refusal is recorded as an alarm and logged before it is answered; an accepted protocol is
+// answered with a receipt signed by the centre's key once it is durable.
+class TabulationCentre {
+ public:
+  using Log = std::function<void(std::string_view line)>;
+
+  // `store` must outlive the centre. `log` receives one line per alarm (stderr when empty).
+  TabulationCentre(Election election, SigningKey key, TabulationStore* store, Log log = {});
+
+  // `bytes` is a serialized SignedProtocol as it came off the wire; `done` runs once the outcome
+  // is durable, possibly on another thread.
+  void IngestBytes(std::string bytes, PeerIdentity peer, ReceiptCallback done);
+  absl::StatusOr<Receipt> IngestBytes(std::string bytes, const PeerIdentity& peer);
+  absl::StatusOr<Receipt> Ingest(const SignedProtocol& signed_protocol, const PeerIdentity& peer);
+
+  // The centre's public key, which readers are configured with to check receipts.
+  std::string public_key() const { return key_.public_key(); }
+  const Election& election() const { return election_; }
+
+ private:
+  // The checks that need no store history; the submission to append when all pass.
+  absl::StatusOr<Submission> Admit(const std::string& bytes, const PeerIdentity& peer,
+                                   Alarm& alarm);
+  void Refuse(Alarm alarm, absl::Status reason, const PeerIdentity& peer, ReceiptCallback done);
+
+  Election election_;
+  std::string election_hash_;
+  std::unordered_set<std::string> precinct_ids_;
+  SigningKey key_;
+  TabulationStore* store_;
+  Log log_;
+};
+
+}  // namespace esep::transport
+
+#endif  // ESEP_TRANSPORT_TABULATION_CENTRE_H_

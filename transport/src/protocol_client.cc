@@ -1,0 +1,82 @@
+#include "esep/transport/protocol_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "tabulation_service.grpc.pb.h"
+
+namespace esep::transport {
+
+class ProtocolClient::Stub {
+ public:
+  explicit Stub(std::shared_ptr<grpc::Channel> channel) : stub(Tabulation::NewStub(channel)) {}
+  std::unique_ptr<Tabulation::Stub> stub;
+};
+
+bool IsTransient(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kCancelled:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::StatusOr<std::unique_ptr<ProtocolClient>> ProtocolClient::Connect(
+    const ClientOptions& options) {
+  if (options.target.empty()) {
+    return absl::InvalidArgumentError("the tabulation centre's address (HOST:PORT) is missing");
+  }
+  if (options.tls.ca_pem.empty()) {
+    return absl::InvalidArgumentError(
+        "the tabulation centre's CA certificate is missing: without it the centre cannot be "
+        "told from an impostor");
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = options.tls.ca_pem;
+  ssl.pem_private_key = options.tls.private_key_pem;
+  ssl.pem_cert_chain = options.tls.certificate_pem;
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(options.initial_reconnect_backoff)));
+  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(options.initial_reconnect_backoff)));
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
+  if (!options.server_name.empty()) {
+    arguments.SetSslTargetNameOverride(options.server_name);
+  }
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(options.target, grpc::SslCredentials(ssl), arguments);
+  return std::unique_ptr<ProtocolClient>(new ProtocolClient(options, std::move(channel)));
+}
+
+ProtocolClient::ProtocolClient(const ClientOptions& options, std::shared_ptr<grpc::Channel> channel)
+    : options_(options), channel_(channel), stub_(std::make_unique<Stub>(channel)) {}
+
+ProtocolClient::~ProtocolClient() = default;
+
+absl::StatusOr<Receipt> ProtocolClient::Submit(const SignedProtocol& signed_protocol) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  Receipt receipt;
+  const grpc::Status status = stub_->stub->Submit(&context, signed_protocol, &receipt);
+  if (status.ok()) return receipt;
+  const absl::Status mapped(static_cast<absl::StatusCode>(status.error_code()),
+                            status.error_message());
+  if (IsTransient(mapped)) {
+    return absl::Status(mapped.code(),
+                        absl::StrCat("cannot deliver to the tabulation centre at ", options_.target,
+                                     " (will retry): ", status.error_message()));
+  }
+  return absl::Status(mapped.code(), absl::StrCat("the tabulation centre refused the protocol: ",
+                                                  status.error_message()));
+}
+
+}  // namespace esep::transport

@@ -1,0 +1,615 @@
+#include "esep/transport/tabulation_store.h"
+
+#include <sqlite3.h>
+
+#include <ctime>
+#include <future>
+#include <unordered_map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace esep::transport {
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS readers (
+  precinct_id TEXT NOT NULL,
+  reader_serial TEXT NOT NULL,
+  public_key BLOB NOT NULL,
+  certificate_sha256 TEXT NOT NULL,
+  registered_unix_seconds INTEGER NOT NULL,
+  PRIMARY KEY (precinct_id, reader_serial));
+CREATE TABLE IF NOT EXISTS protocols (
+  sequence INTEGER PRIMARY KEY,
+  precinct_id TEXT NOT NULL,
+  reader_serial TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  signed_protocol BLOB NOT NULL,
+  protocol_sha256 TEXT NOT NULL,
+  receipt BLOB NOT NULL,
+  received_unix_seconds INTEGER NOT NULL,
+  UNIQUE (precinct_id, revision));
+CREATE TABLE IF NOT EXISTS alarms (
+  id INTEGER PRIMARY KEY,
+  at_unix_seconds INTEGER NOT NULL,
+  precinct_id TEXT NOT NULL,
+  reader_serial TEXT NOT NULL,
+  protocol_sha256 TEXT NOT NULL,
+  code TEXT NOT NULL,
+  reason TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS protocols_append_only_update BEFORE UPDATE ON protocols
+  BEGIN SELECT RAISE(ABORT, 'received protocols are append-only: they cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS protocols_append_only_delete BEFORE DELETE ON protocols
+  BEGIN SELECT RAISE(ABORT, 'received protocols are append-only: they cannot be deleted'); END;
+CREATE TRIGGER IF NOT EXISTS alarms_append_only_update BEFORE UPDATE ON alarms
+  BEGIN SELECT RAISE(ABORT, 'alarms are append-only: they cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS alarms_append_only_delete BEFORE DELETE ON alarms
+  BEGIN SELECT RAISE(ABORT, 'alarms are append-only: they cannot be deleted'); END;
+)sql";
+
+// At most this many submissions share one transaction.
+constexpr std::size_t kMaxBatch = 1024;
+
+std::int64_t NowUnixSeconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+absl::Status SqlError(sqlite3* db, int code, std::string_view what) {
+  std::string message = absl::StrCat("tabulation store: ", std::string(what), ": ",
+                                     db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+      return absl::ResourceExhaustedError(message);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::DataLossError(message);
+    case SQLITE_CONSTRAINT:
+      return absl::FailedPreconditionError(message);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+}  // namespace
+
+// Prepared statements of one connection, kept for reuse: parsing the SQL again for every
+// protocol would cost more than running it.
+struct TabulationStore::StatementCache {
+  std::unordered_map<std::string, sqlite3_stmt*> statements;
+  ~StatementCache() {
+    for (auto& [sql, stmt] : statements) sqlite3_finalize(stmt);
+  }
+};
+
+namespace {
+
+// A prepared statement with positional binding; text and blobs both bind as bytes. One taken
+// from a cache is reset, not finalized, when it goes away.
+class Statement {
+ public:
+  static absl::StatusOr<Statement> Prepare(sqlite3* db, std::string_view sql,
+                                           TabulationStore::StatementCache* cache = nullptr) {
+    if (cache != nullptr) {
+      auto found = cache->statements.find(std::string(sql));
+      if (found != cache->statements.end()) return Statement(db, found->second, true);
+    }
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) return SqlError(db, rc, sql);
+    if (cache != nullptr) cache->statements.emplace(std::string(sql), stmt);
+    return Statement(db, stmt, cache != nullptr);
+  }
+  Statement(Statement&& other) noexcept
+      : db_(other.db_),
+        stmt_(std::exchange(other.stmt_, nullptr)),
+        cached_(other.cached_),
+        next_(other.next_) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& operator=(Statement&&) = delete;
+  ~Statement() {
+    if (stmt_ == nullptr) return;
+    if (cached_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
+
+  Statement& Text(std::string_view text) {
+    sqlite3_bind_text(stmt_, ++next_, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Blob(std::string_view bytes) {
+    sqlite3_bind_blob(stmt_, ++next_, bytes.data(), static_cast<int>(bytes.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Int(std::int64_t value) {
+    sqlite3_bind_int64(stmt_, ++next_, value);
+    return *this;
+  }
+  absl::StatusOr<bool> Step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqlError(db_, rc, sqlite3_sql(stmt_));
+  }
+  absl::Status Run() {
+    for (;;) {
+      absl::StatusOr<bool> row = Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return absl::OkStatus();
+    }
+  }
+  std::int64_t IntAt(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string BytesAt(int column) const {
+    const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    const int size = sqlite3_column_bytes(stmt_, column);
+    return data ? std::string(data, static_cast<std::size_t>(size)) : std::string();
+  }
+
+ private:
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool cached) : db_(db), stmt_(stmt), cached_(cached) {}
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  bool cached_;
+  int next_ = 0;
+};
+
+absl::Status Exec(sqlite3* db, const std::string& sql) {
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  sqlite3_free(message);
+  if (rc != SQLITE_OK) return SqlError(db, rc, sql);
+  return absl::OkStatus();
+}
+
+constexpr char kProtocolColumns[] =
+    "SELECT sequence, precinct_id, reader_serial, revision, status, signed_protocol, "
+    "protocol_sha256, receipt, received_unix_seconds FROM protocols ";
+
+StoredProtocol ProtocolAt(const Statement& row) {
+  StoredProtocol stored;
+  stored.sequence = row.IntAt(0);
+  stored.precinct_id = row.BytesAt(1);
+  stored.reader_serial = row.BytesAt(2);
+  stored.revision = static_cast<std::uint32_t>(row.IntAt(3));
+  const std::int64_t status = row.IntAt(4);
+  stored.status = ProtocolStatus_IsValid(static_cast<int>(status))
+                      ? static_cast<ProtocolStatus>(status)
+                      : PROTOCOL_STATUS_UNSPECIFIED;
+  stored.signed_protocol = row.BytesAt(5);
+  stored.protocol_sha256 = row.BytesAt(6);
+  stored.receipt = row.BytesAt(7);
+  stored.received_unix_seconds = row.IntAt(8);
+  return stored;
+}
+
+std::string PrecinctName(const std::string& precinct_id) {
+  return absl::StrCat("precinct ", precinct_id);
+}
+
+}  // namespace
+
+namespace {
+
+// Opens one connection in WAL mode with synchronous=FULL and the schema in place.
+absl::StatusOr<sqlite3*> OpenConnection(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status status = SqlError(db, rc, absl::StrCat("cannot open ", path));
+    sqlite3_close(db);
+    return status;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_extended_result_codes(db, 1);
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
+    if (absl::Status s = Exec(db, pragma); !s.ok()) {
+      sqlite3_close(db);
+      return s;
+    }
+  }
+  {
+    absl::StatusOr<Statement> mode = Statement::Prepare(db, "PRAGMA journal_mode", nullptr);
+    absl::StatusOr<bool> row = mode.ok() ? mode->Step() : mode.status();
+    if (!row.ok() || !*row || mode->BytesAt(0) != "wal") {
+      sqlite3_close(db);
+      return absl::FailedPreconditionError(
+          absl::StrCat("tabulation store: ", path, " cannot use write-ahead logging"));
+    }
+  }
+  if (absl::Status s = Exec(db, kSchema); !s.ok()) {
+    sqlite3_close(db);
+    return s;
+  }
+  return db;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TabulationStore>> TabulationStore::Open(const std::string& path) {
+  absl::StatusOr<sqlite3*> db = OpenConnection(path);
+  if (!db.ok()) return db.status();
+  absl::StatusOr<sqlite3*> read_db = OpenConnection(path);
+  if (!read_db.ok()) {
+    sqlite3_close(*db);
+    return read_db.status();
+  }
+  return std::unique_ptr<TabulationStore>(new TabulationStore(*db, *read_db));
+}
+
+TabulationStore::TabulationStore(sqlite3* db, sqlite3* read_db)
+    : db_(db),
+      read_db_(read_db),
+      write_statements_(std::make_unique<StatementCache>()),
+      read_statements_(std::make_unique<StatementCache>()) {
+  committer_ = std::thread([this] { CommitLoop(); });
+}
+
+TabulationStore::~TabulationStore() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_changed_.notify_all();
+  committer_.join();
+  write_statements_.reset();
+  read_statements_.reset();
+  sqlite3_close(read_db_);
+  sqlite3_close(db_);
+}
+
+absl::Status TabulationStore::RegisterReaders(const std::vector<RegisteredReader>& readers) {
+  std::lock_guard lock(db_mutex_);
+  if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
+  absl::Status result = absl::OkStatus();
+  for (const RegisteredReader& reader : readers) {
+    absl::StatusOr<Statement> insert = Statement::Prepare(
+        db_,
+        "INSERT INTO readers (precinct_id, reader_serial, public_key, certificate_sha256, "
+        "registered_unix_seconds) VALUES (?, ?, ?, ?, ?)",
+        write_statements_.get());
+    if (!insert.ok()) {
+      result = insert.status();
+      break;
+    }
+    insert->Text(reader.precinct_id)
+        .Text(reader.reader_serial)
+        .Blob(reader.public_key)
+        .Text(reader.certificate_sha256)
+        .Int(reader.registered_unix_seconds != 0 ? reader.registered_unix_seconds
+                                                 : NowUnixSeconds());
+    result = insert->Run();
+    if (absl::IsFailedPrecondition(result)) {
+      result = absl::AlreadyExistsError(absl::StrCat("reader ", reader.reader_serial,
+                                                     " is already registered for ",
+                                                     PrecinctName(reader.precinct_id)));
+    }
+    if (!result.ok()) break;
+  }
+  if (result.ok()) result = Exec(db_, "COMMIT");
+  if (!result.ok()) (void)Exec(db_, "ROLLBACK");
+  return result;
+}
+
+absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::QueryReaders(
+    const std::optional<std::string>& precinct_id) {
+  std::lock_guard lock(read_mutex_);
+  absl::StatusOr<Statement> query = Statement::Prepare(
+      read_db_,
+      absl::StrCat("SELECT precinct_id, reader_serial, public_key, certificate_sha256, "
+                   "registered_unix_seconds FROM readers ",
+                   precinct_id ? "WHERE precinct_id = ? " : "",
+                   "ORDER BY precinct_id, reader_serial"),
+      read_statements_.get());
+  if (!query.ok()) return query.status();
+  if (precinct_id) query->Text(*precinct_id);
+  std::vector<RegisteredReader> readers;
+  for (;;) {
+    absl::StatusOr<bool> row = query->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    readers.push_back({query->BytesAt(0), query->BytesAt(1), query->BytesAt(2), query->BytesAt(3),
+                       query->IntAt(4)});
+  }
+  return readers;
+}
+
+absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::ReadersOf(
+    const std::string& precinct_id) {
+  return QueryReaders(precinct_id);
+}
+
+absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::Readers() {
+  return QueryReaders(std::nullopt);
+}
+
+void TabulationStore::Enqueue(Job job) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.push_back(std::move(job));
+  }
+  queue_changed_.notify_one();
+}
+
+void TabulationStore::Append(Submission submission, ReceiptSigner sign, ReceiptCallback done) {
+  Enqueue(AppendJob{std::move(submission), std::move(sign), std::move(done)});
+}
+
+absl::StatusOr<Receipt> TabulationStore::Append(Submission submission, ReceiptSigner sign) {
+  std::promise<absl::StatusOr<Receipt>> promise;
+  std::future<absl::StatusOr<Receipt>> future = promise.get_future();
+  Append(std::move(submission), std::move(sign),
+         [&promise](absl::StatusOr<Receipt> receipt) { promise.set_value(std::move(receipt)); });
+  return future.get();
+}
+
+void TabulationStore::RecordAlarm(Alarm alarm, std::function<void(absl::Status)> done) {
+  Enqueue(AlarmJob{std::move(alarm), std::move(done)});
+}
+
+absl::Status TabulationStore::RecordAlarm(Alarm alarm) {
+  std::promise<absl::Status> promise;
+  std::future<absl::Status> future = promise.get_future();
+  RecordAlarm(std::move(alarm), [&promise](absl::Status s) { promise.set_value(std::move(s)); });
+  return future.get();
+}
+
+void TabulationStore::CommitLoop() {
+  for (;;) {
+    std::vector<Job> batch;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<Outcome> outcomes;
+    outcomes.reserve(batch.size());
+    absl::Status committed;
+    {
+      std::lock_guard lock(db_mutex_);
+      committed = Exec(db_, "BEGIN IMMEDIATE");
+      if (committed.ok()) {
+        for (Job& job : batch) outcomes.push_back(Apply(job));
+        committed = Exec(db_, "COMMIT");
+        if (!committed.ok()) (void)Exec(db_, "ROLLBACK");
+      }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (auto* append = std::get_if<AppendJob>(&batch[i])) {
+        absl::StatusOr<Receipt> receipt =
+            committed.ok()
+                ? std::get<absl::StatusOr<Receipt>>(std::move(outcomes[i]))
+                : absl::StatusOr<Receipt>(absl::UnavailableError(absl::StrCat(
+                      "the protocol could not be stored; send it again: ", committed.message())));
+        if (append->done) append->done(std::move(receipt));
+      } else if (auto* alarm = std::get_if<AlarmJob>(&batch[i])) {
+        if (alarm->done) {
+          alarm->done(committed.ok() ? std::get<absl::Status>(std::move(outcomes[i])) : committed);
+        }
+      }
+    }
+  }
+}
+
+TabulationStore::Outcome TabulationStore::Apply(Job& job) {
+  if (auto* append = std::get_if<AppendJob>(&job)) {
+    // Each job gets a savepoint, so a failed insert leaves the rest of the batch intact.
+    if (absl::Status s = Exec(db_, "SAVEPOINT job"); !s.ok()) return absl::StatusOr<Receipt>(s);
+    absl::StatusOr<Receipt> receipt = ApplyAppend(*append);
+    // A refusal keeps its alarm row; a failure of the store itself undoes the job's writes.
+    const absl::StatusCode code = receipt.status().code();
+    if (code == absl::StatusCode::kInternal || code == absl::StatusCode::kUnavailable ||
+        code == absl::StatusCode::kDataLoss || code == absl::StatusCode::kResourceExhausted) {
+      (void)Exec(db_, "ROLLBACK TO job");
+    }
+    (void)Exec(db_, "RELEASE job");
+    return receipt;
+  }
+  return InsertAlarm(std::get<AlarmJob>(job).alarm);
+}
+
+absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
+  const Submission& s = job.submission;
+  auto refuse = [&](absl::Status reason) -> absl::StatusOr<Receipt> {
+    if (absl::Status recorded =
+            InsertAlarm({0, NowUnixSeconds(), s.precinct_id, s.reader_serial, s.protocol_sha256,
+                         absl::StatusCodeToString(reason.code()), std::string(reason.message())});
+        !recorded.ok()) {
+      return recorded;
+    }
+    return reason;
+  };
+
+  // The same revision already stored: a replay answers the stored receipt, anything else is a
+  // conflict.
+  {
+    absl::StatusOr<Statement> same =
+        Statement::Prepare(db_,
+                           "SELECT protocol_sha256, receipt, sequence FROM protocols "
+                           "WHERE precinct_id = ? AND revision = ?",
+                           write_statements_.get());
+    if (!same.ok()) return same.status();
+    same->Text(s.precinct_id).Int(s.revision);
+    absl::StatusOr<bool> row = same->Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      if (same->BytesAt(0) == s.protocol_sha256) {
+        Receipt receipt;
+        if (!receipt.ParseFromString(same->BytesAt(1))) {
+          return absl::DataLossError(absl::StrCat("tabulation store: the receipt of sequence ",
+                                                  same->IntAt(2), " cannot be read back"));
+        }
+        return receipt;
+      }
+      return refuse(absl::AlreadyExistsError(absl::StrCat(
+          PrecinctName(s.precinct_id), " already has a different protocol with revision ",
+          s.revision, " (stored as sequence ", same->IntAt(2), ", sha256 ",
+          same->BytesAt(0).substr(0, 16), "...): the new one (sha256 ",
+          s.protocol_sha256.substr(0, 16),
+          "...) is refused; a change must be sent as a CORRECTION with a higher revision")));
+    }
+  }
+
+  std::int64_t latest = 0;
+  std::int64_t next_sequence = 1;
+  {
+    absl::StatusOr<Statement> query = Statement::Prepare(
+        db_,
+        "SELECT (SELECT COALESCE(MAX(revision), 0) FROM protocols WHERE precinct_id = ?), "
+        "(SELECT COALESCE(MAX(sequence), 0) + 1 FROM protocols)",
+        write_statements_.get());
+    if (!query.ok()) return query.status();
+    query->Text(s.precinct_id);
+    absl::StatusOr<bool> row = query->Step();
+    if (!row.ok()) return row.status();
+    latest = query->IntAt(0);
+    next_sequence = query->IntAt(1);
+  }
+
+  ReceiptDisposition disposition = RECEIPT_DISPOSITION_UNSPECIFIED;
+  if (s.status == FINAL) {
+    if (latest != 0) {
+      return refuse(absl::FailedPreconditionError(absl::StrCat(
+          PrecinctName(s.precinct_id), " already has revision ", latest, "; revision ", s.revision,
+          " must be sent as a CORRECTION with a revision above ", latest)));
+    }
+    disposition = RECEIPT_ACCEPTED;
+  } else if (s.status == CORRECTION) {
+    if (latest == 0) {
+      return refuse(absl::FailedPreconditionError(
+          absl::StrCat(PrecinctName(s.precinct_id),
+                       " has no final protocol yet: a CORRECTION can only follow one")));
+    }
+    if (s.revision <= latest) {
+      return refuse(absl::FailedPreconditionError(
+          absl::StrCat("correction revision ", s.revision, " of ", PrecinctName(s.precinct_id),
+                       " is not above the latest stored revision ", latest)));
+    }
+    disposition = RECEIPT_CORRECTION;
+  } else {
+    return refuse(absl::InvalidArgumentError(
+        "only FINAL and CORRECTION protocols are stored by the tabulation centre"));
+  }
+
+  const std::int64_t now = NowUnixSeconds();
+  ReceiptBody body;
+  body.set_election_id(s.election_id);
+  body.set_precinct_id(s.precinct_id);
+  body.set_revision(s.revision);
+  body.set_protocol_sha256(s.protocol_sha256);
+  body.set_disposition(disposition);
+  body.set_sequence(static_cast<std::uint64_t>(next_sequence));
+  body.set_received_unix_seconds(now);
+  Receipt receipt = job.sign(body);
+
+  absl::StatusOr<Statement> insert = Statement::Prepare(
+      db_,
+      "INSERT INTO protocols (sequence, precinct_id, reader_serial, revision, status, "
+      "signed_protocol, protocol_sha256, receipt, received_unix_seconds) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      write_statements_.get());
+  if (!insert.ok()) return insert.status();
+  insert->Int(next_sequence)
+      .Text(s.precinct_id)
+      .Text(s.reader_serial)
+      .Int(s.revision)
+      .Int(s.status)
+      .Blob(s.signed_protocol)
+      .Text(s.protocol_sha256)
+      .Blob(receipt.SerializeAsString())
+      .Int(now);
+  if (absl::Status inserted = insert->Run(); !inserted.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the protocol could not be stored; send it again: ", inserted.message()));
+  }
+  return receipt;
+}
+
+absl::Status TabulationStore::InsertAlarm(const Alarm& alarm) {
+  absl::StatusOr<Statement> insert = Statement::Prepare(
+      db_,
+      "INSERT INTO alarms (at_unix_seconds, precinct_id, reader_serial, protocol_sha256, code, "
+      "reason) VALUES (?, ?, ?, ?, ?, ?)",
+      write_statements_.get());
+  if (!insert.ok()) return insert.status();
+  insert->Int(alarm.at_unix_seconds != 0 ? alarm.at_unix_seconds : NowUnixSeconds())
+      .Text(alarm.precinct_id)
+      .Text(alarm.reader_serial)
+      .Text(alarm.protocol_sha256)
+      .Text(alarm.code)
+      .Text(alarm.reason);
+  return insert->Run();
+}
+
+absl::StatusOr<std::vector<StoredProtocol>> TabulationStore::QueryProtocols(
+    const std::string& sql, const std::string& argument) {
+  std::lock_guard lock(read_mutex_);
+  absl::StatusOr<Statement> query = Statement::Prepare(read_db_, sql, read_statements_.get());
+  if (!query.ok()) return query.status();
+  if (!argument.empty()) query->Text(argument);
+  std::vector<StoredProtocol> protocols;
+  for (;;) {
+    absl::StatusOr<bool> row = query->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    protocols.push_back(ProtocolAt(*query));
+  }
+  return protocols;
+}
+
+absl::StatusOr<std::vector<StoredProtocol>> TabulationStore::Protocols() {
+  return QueryProtocols(absl::StrCat(kProtocolColumns, "ORDER BY sequence"), "");
+}
+
+absl::StatusOr<std::vector<StoredProtocol>> TabulationStore::LatestProtocols() {
+  return QueryProtocols(
+      absl::StrCat(kProtocolColumns,
+                   "WHERE revision = (SELECT MAX(revision) FROM protocols AS p "
+                   "WHERE p.precinct_id = protocols.precinct_id) ORDER BY precinct_id"),
+      "");
+}
+
+absl::StatusOr<std::vector<StoredProtocol>> TabulationStore::History(
+    const std::string& precinct_id) {
+  return QueryProtocols(absl::StrCat(kProtocolColumns, "WHERE precinct_id = ? ORDER BY revision"),
+                        precinct_id);
+}
+
+absl::StatusOr<std::vector<Alarm>> TabulationStore::Alarms() {
+  std::lock_guard lock(read_mutex_);
+  absl::StatusOr<Statement> query = Statement::Prepare(
+      read_db_,
+      "SELECT id, at_unix_seconds, precinct_id, reader_serial, protocol_sha256, code, reason "
+      "FROM alarms ORDER BY id",
+      read_statements_.get());
+  if (!query.ok()) return query.status();
+  std::vector<Alarm> alarms;
+  for (;;) {
+    absl::StatusOr<bool> row = query->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    alarms.push_back({query->IntAt(0), query->IntAt(1), query->BytesAt(2), query->BytesAt(3),
+                      query->BytesAt(4), query->BytesAt(5), query->BytesAt(6)});
+  }
+  return alarms;
+}
+
+absl::Status TabulationStore::ExecForTesting(const std::string& sql) {
+  std::lock_guard lock(db_mutex_);
+  return Exec(db_, sql);
+}
+
+}  // namespace esep::transport
