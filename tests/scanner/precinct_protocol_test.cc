@@ -7,10 +7,12 @@
 #include "absl/strings/match.h"
 #include "esep/proto/election.h"
 #include "esep/proto/record_hash.h"
+#include "esep/render/render.h"
 #include "esep/scanner/control.h"
 #include "esep/scanner/precinct.h"
 #include "esep/scanner/simulated_reader.h"
 #include "esep/transport/signing.h"
+#include "esep/vision/calibration.h"
 #include "test_sheets.h"
 
 namespace esep::scanner {
@@ -334,9 +336,59 @@ TEST_F(PrecinctProtocolTest, RestartNoticesReachTheConsole) {
   ASSERT_EQ(status.notices_size(), 2) << status.DebugString();
   EXPECT_TRUE(Contains(status.notices(0), "sheet 2 was in the reader at the restart: returned"))
       << status.notices(0);
-  EXPECT_TRUE(Contains(status.notices(1), "sheet 1 was decided to cast"));
+  EXPECT_TRUE(Contains(status.notices(1), "sheet 1 was decided to cast but the reader did not"));
   EXPECT_TRUE(Contains(status.notices(1), "counted once")) << status.notices(1);
   EXPECT_EQ(status.ballots_cast(), 1);
+}
+
+// A technician's profile of the simulated reader, measured from a clean calibration sheet.
+CalibrationProfile MeasuredProfile(const std::string& serial, std::int64_t when) {
+  const vision::CalibrationLayout layout = vision::StandardCalibrationLayout();
+  absl::StatusOr<cv::Mat> sheet = render::RenderCalibrationSheet(layout, 200);
+  EXPECT_TRUE(sheet.ok()) << sheet.status();
+  const vision::GrayImage image{{sheet->data, sheet->step * sheet->rows},
+                                sheet->cols,
+                                sheet->rows,
+                                static_cast<int>(sheet->step)};
+  absl::StatusOr<vision::CalibrationMeasurement> m =
+      vision::MeasureCalibrationSheet(image, layout, {200});
+  EXPECT_TRUE(m.ok()) << m.status();
+  CalibrationProfile profile = m->profile;
+  profile.set_reader_serial(serial);
+  profile.set_created_unix(when);
+  vision::EvaluateTolerances(vision::CalibrationTolerances{}, &profile);
+  return profile;
+}
+
+TEST_F(PrecinctProtocolTest, PollsOpenOnlyWithThisReadersPassedProfile) {
+  auto ready = [&](std::optional<CalibrationProfile> profile) {
+    SimulatedReader reader({}, {});
+    Precinct::Config config{election_, "1002", dir_, std::nullopt};
+    config.calibration = std::move(profile);
+    config.require_calibration = true;
+    absl::StatusOr<std::unique_ptr<Precinct>> p = Precinct::Open(config, reader, clock_);
+    EXPECT_TRUE(p.ok()) << p.status();
+    if ((*p)->state() == PollState::kSetup) {
+      EXPECT_TRUE((*p)->StartTest().ok());
+      EXPECT_TRUE((*p)->FinishTest().ok());
+    }
+    return (*p)->OpenPolls().status();
+  };
+  absl::Status missing = ready(std::nullopt);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
+  absl::Status foreign = ready(MeasuredProfile("OTHER-7", clock_.NowUnixSeconds()));
+  EXPECT_EQ(foreign.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Contains(foreign.message(), "OTHER-7")) << foreign;
+  // Without a new profile the daemon keeps the current one of its history: still the foreign one.
+  EXPECT_FALSE(ready(std::nullopt).ok());
+  ASSERT_TRUE(ready(MeasuredProfile("SIM-0001", clock_.NowUnixSeconds())).ok());
+
+  SimulatedReader reader({}, {});
+  auto p = Open(reader);
+  EXPECT_EQ(p->calibration().reader_serial(), "SIM-0001");
+  absl::StatusOr<std::vector<std::string>> history = p->store().CalibrationProfiles();
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 2u) << "the foreign and this reader's profile, once each";
 }
 
 }  // namespace

@@ -23,9 +23,14 @@ done
 "$esep" render --election "$election" --style president --precinct 1001 --mark japarov \
   --mark-style cross --seed 10 --out "$work/live/10.png" >/dev/null
 
+# The simulated reader's calibration, as a technician makes it before election day.
+"$esep" render --calibration-sheet --out "$work/calibration-sheet.png" >/dev/null
+"$esep" calibrate "$work/calibration-sheet.png" --serial-number SIM-0001 \
+  --out "$work/calibration.pb" >/dev/null
+
 start() {
   "$esepd" --election "$election" --precinct 1001 --data-dir "$work/store" --socket "$socket" \
-    --sim "$work/$1" >>"$work/esepd.log" 2>&1 &
+    --sim "$work/$1" --calibration "$work/calibration.pb" >>"$work/esepd.log" 2>&1 &
   daemon=$!
   for _ in $(seq 1 200); do "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0; sleep 0.05; done
   fail "esepd did not start"

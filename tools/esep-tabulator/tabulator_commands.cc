@@ -12,6 +12,8 @@
 #include "command_line.h"
 #include "esep/proto/election.h"
 #include "esep/proto/sha256.h"
+#include "esep/transport/aggregation.h"
+#include "esep/transport/results_format.h"
 #include "esep/transport/signing.h"
 #include "esep/transport/tabulation_centre.h"
 #include "esep/transport/tabulation_server.h"
@@ -280,6 +282,67 @@ int RunAlarms(const std::vector<std::string>& args) {
   return alarms->empty() ? kExitOk : kExitRejected;
 }
 
+int RunResults(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      kDataDir,
+      {"json", false, "print the results as JSON"},
+      {"precinct", true, "print this precinct's results only (text)"},
+      {"nist", true, "also write the NIST SP 1500-100 election results report (JSON) here"},
+      kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("data-dir")) {
+    return cli::UsageExit("esep-tabulator results", cl,
+                          "usage: esep-tabulator results --data-dir DIR [--json | --precinct P] "
+                          "[--nist OUT.json]\n"
+                          "National and per-precinct results from the latest accepted protocol of "
+                          "each precinct,\nre-verified and recomputed from the stored counts.\n",
+                          specs);
+  }
+  absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
+  if (!dir.ok()) return Fail("results", dir.status());
+  absl::StatusOr<Election> election = LoadElectionFile(dir->election().string());
+  if (!election.ok()) return Fail("results", election.status());
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
+      transport::TabulationStore::Open(dir->store().string());
+  if (!store.ok()) return Fail("results", store.status());
+  absl::StatusOr<std::vector<transport::StoredProtocol>> latest = (*store)->LatestProtocols();
+  if (!latest.ok()) return Fail("results", latest.status());
+  std::vector<PrecinctProtocol> protocols;
+  for (const transport::StoredProtocol& stored : *latest) {
+    SignedProtocol envelope;
+    if (!envelope.ParseFromString(stored.signed_protocol)) {
+      return Fail(
+          "results",
+          absl::DataLossError(absl::StrCat("stored protocol ", stored.sequence, " is unreadable")),
+          kExitRejected);
+    }
+    // The store took it only after these checks; they are repeated so that nothing altered in
+    // the store afterwards reaches the published results.
+    absl::StatusOr<PrecinctProtocol> protocol = transport::VerifyProtocol(envelope, "");
+    if (!protocol.ok()) return Fail("results", protocol.status(), kExitRejected);
+    protocols.push_back(*std::move(protocol));
+  }
+  absl::StatusOr<transport::Results> results = transport::Aggregate(*election, protocols);
+  if (!results.ok()) return Fail("results", results.status(), kExitRejected);
+  if (const std::optional<std::string> nist = cl->Get("nist")) {
+    absl::StatusOr<std::string> report = transport::ExportNist1500_100(*election, *results);
+    if (!report.ok()) return Fail("results", report.status(), kExitRejected);
+    std::ofstream out(*nist, std::ios::trunc);
+    out << *report;
+    if (!out.flush()) {
+      return Fail("results", absl::PermissionDeniedError(absl::StrCat("cannot write ", *nist)));
+    }
+  }
+  if (cl->Has("json")) {
+    std::cout << transport::FormatResultsJson(*results);
+    return kExitOk;
+  }
+  absl::StatusOr<std::string> text = transport::FormatResultsText(*results, cl->Get("precinct"));
+  if (!text.ok()) return Fail("results", text.status());
+  std::cout << *text;
+  return kExitOk;
+}
+
 }  // namespace
 
 const std::vector<cli::Command>& Commands() {
@@ -289,6 +352,7 @@ const std::vector<cli::Command>& Commands() {
       {"serve", "receive signed protocols over mutual TLS", RunServe},
       {"protocols", "list the stored signed protocols", RunProtocols},
       {"alarms", "list the refused submissions", RunAlarms},
+      {"results", "national and per-precinct results, text, JSON or NIST SP 1500-100", RunResults},
   };
   return kCommands;
 }

@@ -5,15 +5,21 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "command_line.h"
 #include "commands.h"
+#include "delivery.h"
 #include "esep/proto/election.h"
 #include "esep/scanner/control.h"
 #include "esep/scanner/precinct.h"
+#include "esep/transport/protocol_client.h"
 #include "esep/transport/signing.h"
+#include "esep/transport/tls.h"
 #include "reader_flags.h"
 
 namespace {
@@ -37,6 +43,14 @@ const std::vector<FlagSpec> kFlags = {
     {"sim-paper", true,
      "with --sim: file keeping where the simulated reader's paper is, so a restart (even after "
      "kill -9) finds it there, as with a real reader"},
+    {"calibration", true,
+     "the reader's calibration profile from esep calibrate; kept in the store's history. The "
+     "polls open only with a passed, fresh profile of this reader"},
+    {"centre", true, "the tabulation centre, HOST:PORT; without it protocols wait in the outbox"},
+    {"centre-ca", true, "the CA of the centre's TLS certificate (PEM)"},
+    {"centre-key", true, "the centre's published Ed25519 key (.pub) that signs its receipts"},
+    {"client-cert", true, "this reader's TLS client certificate (PEM)"},
+    {"client-key", true, "this reader's TLS private key (PEM)"},
     {"sim-voter", true,
      "with --sim: what the simulated voter does with a returned ballot: "
      "take-back (default) or cast-as-is"},
@@ -101,9 +115,45 @@ int Run(const CommandLine& cl) {
     return absl::StatusOr<esep::SignedProtocol>(esep::transport::SignProtocol(protocol, *key));
   };
 
+  std::optional<esep::CalibrationProfile> calibration;
+  if (const std::optional<std::string> path = cl.Get("calibration")) {
+    std::ifstream in(*path, std::ios::binary);
+    calibration.emplace();
+    if (!in || !calibration->ParseFromIstream(&in)) {
+      std::cerr << "esepd: " << *path << " is not a calibration profile (esep calibrate --out)\n";
+      return esep::cli::kExitUsage;
+    }
+  }
+  std::unique_ptr<esep::transport::ProtocolClient> client;
+  std::string centre_key;
+  if (const std::optional<std::string> centre = cl.Get("centre")) {
+    absl::StatusOr<esep::transport::TlsFiles> tls = esep::transport::LoadTlsFiles(
+        cl.Get("client-cert").value_or(""), cl.Get("client-key").value_or(""),
+        cl.Get("centre-ca").value_or(""));
+    absl::StatusOr<std::string> published =
+        esep::transport::LoadPublicKey(cl.Get("centre-key").value_or(""));
+    esep::transport::ClientOptions options;
+    options.target = *centre;
+    if (tls.ok()) options.tls = *tls;
+    absl::StatusOr<std::unique_ptr<esep::transport::ProtocolClient>> connected =
+        tls.ok() ? esep::transport::ProtocolClient::Connect(options)
+                 : absl::StatusOr<std::unique_ptr<esep::transport::ProtocolClient>>(tls.status());
+    for (const absl::Status& s : {connected.status(), published.status()}) {
+      if (!s.ok()) {
+        std::cerr << "esepd: the tabulation centre: " << s.message() << "\n";
+        return esep::cli::kExitUsage;
+      }
+    }
+    client = std::move(*connected);
+    centre_key = *published;
+  }
+
   esep::scanner::SystemClock clock;
-  absl::StatusOr<std::unique_ptr<esep::scanner::Precinct>> precinct = esep::scanner::Precinct::Open(
-      {*election, *precinct_id, data_dir, std::nullopt, signer}, *reader->reader, clock);
+  esep::scanner::Precinct::Config config{*election, *precinct_id, data_dir, std::nullopt, signer};
+  config.calibration = calibration;
+  config.require_calibration = true;
+  absl::StatusOr<std::unique_ptr<esep::scanner::Precinct>> precinct =
+      esep::scanner::Precinct::Open(std::move(config), *reader->reader, clock);
   if (!precinct.ok()) {
     std::cerr << "esepd: " << precinct.status().message() << "\n";
     return esep::cli::kExitRejected;
@@ -132,10 +182,30 @@ int Run(const CommandLine& cl) {
   sd_notify(0, "READY=1");
   auto last_ping = std::chrono::steady_clock::now();
   std::string last_return;
+  if (p.calibration().format_version() == 0) {
+    Say("esepd: this reader has no calibration profile; the polls will not open without one");
+  }
+
+  // The precinct is shared with the delivery thread; this lock keeps them apart.
+  std::mutex precinct_lock;
+  esep::daemon::PrecinctOutbox outbox(p, precinct_lock);
+  std::jthread delivery;
+  if (client) {
+    delivery = std::jthread([&](std::stop_token stop) {
+      esep::transport::DeliveryLoop loop(
+          client.get(), &outbox, centre_key, {}, {}, [](const absl::Status& failure) {
+            Say(absl::StrCat("esepd: protocol not delivered yet, will retry: ", failure.message()));
+          });
+      loop.Run(stop, absl::Seconds(1));
+    });
+  } else {
+    Say("esepd: no tabulation centre configured (--centre); final protocols wait in the outbox");
+  }
 
   while (!g_stop) {
     absl::StatusOr<bool> served = (*server)->ServeOne(
         std::chrono::milliseconds(50), [&](const esep::ControlRequest& request) {
+          std::lock_guard<std::mutex> hold(precinct_lock);
           esep::ControlResponse response =
               esep::scanner::HandleControlRequest(p, request, last_return);
           Say(absl::StrCat("esepd: ", esep::ControlRequest::Command_Name(request.command()), " -> ",
@@ -145,6 +215,7 @@ int Run(const CommandLine& cl) {
         });
     if (!served.ok()) Say(absl::StrCat("esepd: control socket: ", served.status().message()));
 
+    std::unique_lock<std::mutex> hold(precinct_lock);
     const bool accepting = esep::scanner::AcceptsLiveBallots(p.state()) ||
                            esep::scanner::AcceptsTestBallots(p.state());
     if (accepting && !p.holding_for_voter()) {
@@ -160,7 +231,10 @@ int Run(const CommandLine& cl) {
           Say(absl::StrCat("esepd: sheet ", result->sheet, ": ", Outcome(*result)));
         } else {
           Say(absl::StrCat("esepd: sheet not read: ", result.status().message()));
-          (void)reader->reader->Reset();  // a jam or double feed; the sheet was not counted
+          // A jam, double feed or lost drop: the journal is settled before the paper moves.
+          if (absl::Status s = p.SettleAfterReaderFault(); !s.ok()) {
+            Say(absl::StrCat("esepd: the reader needs a technician: ", s.message()));
+          }
         }
       }
     }
@@ -168,6 +242,7 @@ int Run(const CommandLine& cl) {
       absl::StatusOr<esep::scanner::SheetResult> r = p.VoterChoice(voter == "cast-as-is");
       if (r.ok()) Say(absl::StrCat("esepd: sheet ", r->sheet, ": the voter chose: ", Outcome(*r)));
     }
+    hold.unlock();
     if (watchdog && std::chrono::steady_clock::now() - last_ping >
                         std::chrono::microseconds(watchdog_usec / 2)) {
       sd_notify(0, "WATCHDOG=1");

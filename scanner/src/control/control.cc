@@ -210,7 +210,7 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
   for (std::int64_t sheet : precinct.reconciled()) {
     absl::StatusOr<SheetState> state = precinct.store().State(sheet);
     response.add_notices(absl::StrCat(
-        "sheet ", sheet, " was decided to cast but its drop was not confirmed before the restart: ",
+        "sheet ", sheet, " was decided to cast but the reader did not confirm its drop: ",
         state.ok() && *state == SheetState::kCast
             ? "the reader's sensors show it left the path: counted once"
             : "the reader's sensors show it still in the path: returned, not counted"));

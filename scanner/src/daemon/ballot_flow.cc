@@ -110,7 +110,10 @@ absl::StatusOr<SheetResult> BallotFlow::Return(SheetResult result) {
 
 absl::StatusOr<std::vector<std::int64_t>> BallotFlow::ReconcileUnconfirmedCasts() {
   std::vector<std::int64_t> settled;
-  for (std::int64_t sheet : c_.store->recovery().awaiting_drop_confirmation) {
+  absl::StatusOr<std::vector<std::int64_t>> unconfirmed =
+      c_.store->SheetsIn(SheetState::kDecidedCast);
+  if (!unconfirmed.ok()) return unconfirmed.status();
+  for (std::int64_t sheet : *unconfirmed) {
     absl::StatusOr<SheetState> state = c_.store->State(sheet);
     if (!state.ok()) return state.status();
     if (*state != SheetState::kDecidedCast) continue;  // settled already

@@ -10,6 +10,7 @@
 #include "esep/proto/sha256.h"
 #include "esep/scanner/crash_point.h"
 #include "esep/scanner/protocol_builder.h"
+#include "esep/vision/calibration.h"
 
 namespace esep::scanner {
 namespace {
@@ -80,15 +81,20 @@ absl::StatusOr<std::unique_ptr<Precinct>> Precinct::Open(Config config, Reader& 
         absl::StrCat("the ballot reader does not answer: ", identity.status().message()));
   }
   p->reader_serial_ = identity->serial();
+  p->reader_ = &reader;
 
   absl::StatusOr<std::unique_ptr<BallotStore>> store =
       BallotStore::Open({p->config_.data_directory, p->election_hash_, p->reader_serial_}, clock);
   if (!store.ok()) return store.status();
   p->store_ = std::move(*store);
 
+  if (absl::Status s = p->LoadCalibration(); !s.ok()) return s;
   vision::InterpreterOptions options;
   options.precinct_id = p->config_.precinct_id;
   options.thresholds = p->config_.thresholds;
+  if (!options.thresholds && p->calibration_.pass()) {
+    options.thresholds = p->calibration_.recommended_thresholds();
+  }
   absl::StatusOr<vision::Interpreter> live =
       vision::Interpreter::Create(p->config_.election, options);
   if (!live.ok()) return live.status();
@@ -150,9 +156,34 @@ absl::Status Precinct::Apply(PollCommand command) {
 absl::Status Precinct::StartTest() { return Apply(PollCommand::kStartTest); }
 absl::Status Precinct::FinishTest() { return Apply(PollCommand::kFinishTest); }
 
+absl::Status Precinct::LoadCalibration() {
+  if (config_.calibration) {
+    const CalibrationProfile& profile = *config_.calibration;
+    absl::StatusOr<bool> added = store_->AddCalibrationProfile(
+        profile.SerializeAsString(),
+        absl::StrCat("reader ", profile.reader_serial(), ", measured ",
+                     Timestamp(profile.created_unix()), ", ", profile.pass() ? "PASS" : "FAIL"));
+    if (!added.ok()) return added.status();
+  }
+  absl::StatusOr<std::vector<std::string>> history = store_->CalibrationProfiles();
+  if (!history.ok()) return history.status();
+  calibration_.Clear();
+  if (!history->empty() && !calibration_.ParseFromString(history->back())) {
+    return absl::DataLossError("tally store: the current calibration profile is unreadable");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> Precinct::OpenPolls() {
   if (!NextPollState(state_, PollCommand::kOpenPolls).ok()) {
     return NextPollState(state_, PollCommand::kOpenPolls).status();
+  }
+  if (config_.require_calibration) {
+    if (absl::Status s =
+            vision::CheckProfileForPolls(calibration_, reader_serial_, clock_.NowUnixSeconds());
+        !s.ok()) {
+      return s;
+    }
   }
   absl::StatusOr<Tally> tally = store_->GetTally(false);
   if (!tally.ok()) return tally.status();
@@ -183,6 +214,13 @@ absl::StatusOr<SheetResult> Precinct::FeedSheet() {
 
 absl::StatusOr<SheetResult> Precinct::VoterChoice(bool cast_as_is) {
   return flow_->VoterChoice(cast_as_is);
+}
+
+absl::Status Precinct::SettleAfterReaderFault() {
+  absl::StatusOr<std::vector<std::int64_t>> settled = flow_->ReconcileUnconfirmedCasts();
+  if (!settled.ok()) return settled.status();
+  reconciled_.insert(reconciled_.end(), settled->begin(), settled->end());
+  return reader_->Reset();
 }
 
 absl::StatusOr<std::int64_t> Precinct::BallotsCast() const {

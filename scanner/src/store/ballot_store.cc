@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS protocols(
 CREATE TABLE IF NOT EXISTS outbox(
   revision INTEGER PRIMARY KEY REFERENCES protocols(revision), receipt BLOB,
   delivered_unix_seconds INTEGER);
+CREATE TABLE IF NOT EXISTS calibration_profiles(
+  sequence INTEGER PRIMARY KEY, profile_sha256 TEXT NOT NULL UNIQUE, profile BLOB NOT NULL,
+  loaded_unix_seconds INTEGER NOT NULL);
 CREATE TRIGGER IF NOT EXISTS protocols_are_kept BEFORE DELETE ON protocols
   BEGIN SELECT RAISE(ABORT, 'a final protocol is never deleted'); END;
 CREATE TRIGGER IF NOT EXISTS protocols_are_not_changed BEFORE UPDATE ON protocols
@@ -466,6 +469,59 @@ absl::Status BallotStore::StoreReceipt(std::uint32_t revision, const std::string
     }
     return SetSettingsLocked(settings);
   });
+}
+
+absl::StatusOr<bool> BallotStore::AddCalibrationProfile(const std::string& serialized_profile,
+                                                        const std::string& description) {
+  const std::string sha = ToHex(Sha256(serialized_profile));
+  bool added = false;
+  absl::Status status = db_->Transaction([&]() -> absl::Status {
+    absl::StatusOr<sqlite::Statement> q = db_->Prepare(
+        "SELECT profile_sha256 FROM calibration_profiles ORDER BY sequence DESC LIMIT 1");
+    if (!q.ok()) return q.status();
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (*row && q->Text(0) == sha) return absl::OkStatus();  // already the current profile
+    if (absl::Status s = db_->Run(
+            "INSERT INTO calibration_profiles(profile_sha256, profile, loaded_unix_seconds) "
+            "VALUES(?, ?, ?) ON CONFLICT(profile_sha256) DO NOTHING",
+            sha, sqlite::Blob{serialized_profile}, clock_.NowUnixSeconds());
+        !s.ok()) {
+      return s;
+    }
+    added = true;
+    return AppendEventLocked("calibration_profile_loaded",
+                             absl::StrCat(description, ", sha256 ", sha));
+  });
+  if (!status.ok()) return status;
+  return added;
+}
+
+absl::StatusOr<std::vector<std::string>> BallotStore::CalibrationProfiles() const {
+  absl::StatusOr<sqlite::Statement> q =
+      db_->Prepare("SELECT profile FROM calibration_profiles ORDER BY sequence");
+  if (!q.ok()) return q.status();
+  std::vector<std::string> profiles;
+  for (;;) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return profiles;
+    profiles.push_back(q->Text(0));
+  }
+}
+
+absl::StatusOr<std::vector<std::int64_t>> BallotStore::SheetsIn(SheetState state) const {
+  absl::StatusOr<sqlite::Statement> q =
+      db_->Prepare("SELECT sheet FROM journal WHERE state = ? ORDER BY sheet");
+  if (!q.ok()) return q.status();
+  q->Bind(1, std::string(StateText(state)));
+  std::vector<std::int64_t> sheets;
+  for (;;) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return sheets;
+    sheets.push_back(q->Int(0));
+  }
 }
 
 absl::StatusOr<std::string> BallotStore::EventLogHead() const {

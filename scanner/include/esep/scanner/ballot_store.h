@@ -104,6 +104,8 @@ class BallotStore {
   absl::Status ResolveUnconfirmedCast(std::int64_t sheet, bool dropped_into_box);
 
   absl::StatusOr<SheetState> State(std::int64_t sheet) const;
+  // The sheets now in `state`, in feed order (only unfinished states keep that order long).
+  absl::StatusOr<std::vector<std::int64_t>> SheetsIn(SheetState state) const;
   // The image of a sheet not yet cast or returned (the journal forgets it afterwards).
   absl::StatusOr<std::string> ImageOf(std::int64_t sheet) const;
   absl::StatusOr<Tally> GetTally(bool test) const;
@@ -137,6 +139,13 @@ class BallotStore {
   // receipt for the same revision is ignored: the first one stays.
   absl::Status StoreReceipt(std::uint32_t revision, const std::string& receipt,
                             const std::vector<Setting>& settings);
+  // The reader's calibration history: a profile (serialized CalibrationProfile) becomes the
+  // current one when it differs from the current one; each change is logged. False when it
+  // already was the current profile.
+  absl::StatusOr<bool> AddCalibrationProfile(const std::string& serialized_profile,
+                                             const std::string& description);
+  // Every profile loaded, oldest first; the last is the current one.
+  absl::StatusOr<std::vector<std::string>> CalibrationProfiles() const;
   // The hash of the newest event-log entry (64 zeros for an empty log).
   absl::StatusOr<std::string> EventLogHead() const;
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "esep/proto/calibration.pb.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/precinct_protocol.pb.h"
 #include "esep/proto/protocol_checks.h"
@@ -43,6 +44,12 @@ class Precinct {
     std::filesystem::path data_directory;
     std::optional<MarkThresholds> thresholds;  // from the reader's calibration profile
     ProtocolSigner signer = nullptr;           // without one, protocols cannot be made final
+    // A calibration profile to load: added to the reader's calibration history when it differs
+    // from the current one. Without one, the current profile of the history is used.
+    std::optional<CalibrationProfile> calibration = std::nullopt;
+    // Refuse to open the polls unless the current profile is this reader's, passed, and fresh
+    // (esepd sets it; unit tests of other parts leave it off).
+    bool require_calibration = false;
   };
 
   // Opens the store, recovers unfinished sheets and settles unconfirmed drops with the reader.
@@ -54,6 +61,8 @@ class Precinct {
   const std::string& reader_serial() const { return reader_serial_; }
   const Recovery& recovery() const { return store_->recovery(); }
   const std::vector<std::int64_t>& reconciled() const { return reconciled_; }
+  // The reader's current calibration profile (empty when it has none).
+  const CalibrationProfile& calibration() const { return calibration_; }
   bool holding_for_voter() const { return flow_->holding_for_voter(); }
 
   absl::Status StartTest();
@@ -65,6 +74,10 @@ class Precinct {
   // Reads the sheet waiting at the entry: a test ballot while testing, a live one while open.
   absl::StatusOr<SheetResult> FeedSheet();
   absl::StatusOr<SheetResult> VoterChoice(bool cast_as_is);
+  // After the reader failed in the middle of a sheet (jam, double feed, lost drop): settles a
+  // sheet decided to cast with the reader's sensors, in the journal first, and only then resets
+  // the reader, so a sheet handed back is never later taken for one in the box.
+  absl::Status SettleAfterReaderFault();
 
   // Live ballots cast: the one number shown while the polls are open.
   absl::StatusOr<std::int64_t> BallotsCast() const;
@@ -98,6 +111,7 @@ class Precinct {
  private:
   Precinct(Config config, const Clock& clock);
   absl::Status Apply(PollCommand command);
+  absl::Status LoadCalibration();
   std::vector<Setting> StateSettings(PollState next) const;
   std::string Report(const std::string& title, const Tally& tally) const;
 
@@ -111,6 +125,8 @@ class Precinct {
   std::unique_ptr<BallotFlow> flow_;
   PollState state_ = PollState::kSetup;
   std::vector<std::int64_t> reconciled_;
+  CalibrationProfile calibration_;
+  Reader* reader_ = nullptr;
 };
 
 }  // namespace esep::scanner
