@@ -8,10 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build --parallel "$(nproc)" --target esep esepd >/dev/null
+cmake --build build --parallel "$(nproc)" --target esep esepd esep-tabulator >/dev/null
 
 esep=build/tools/esep
 esepd=build/tools/esepd
+tabulator=build/tools/esep-tabulator
 election=fixtures/elections/party-list-2021.json
 demo=build/demo
 rm -rf "$demo"
@@ -54,9 +55,11 @@ wait_for_sheets() {  # wait until esepd has read N sheets in all
   return 1
 }
 
-start_daemon() {  # start_daemon DECK
+start_daemon() {  # start_daemon DECK [esepd flags...]
+  local deck=$1
+  shift
   "$esepd" --election "$election" --precinct 1001 --data-dir "$demo/store" --socket "$socket" \
-    --sim "$demo/$1" >>"$demo/esepd.log" 2>&1 &
+    --sim "$demo/$deck" --calibration "$demo/calibration.pb" "$@" >>"$demo/esepd.log" 2>&1 &
   daemon=$!
   for _ in $(seq 1 100); do
     "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0
@@ -66,7 +69,16 @@ start_daemon() {  # start_daemon DECK
   cat "$demo/esepd.log" >&2
   return 1
 }
-trap '[ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null || true' EXIT
+trap '[ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null; [ -n "${centre:-}" ] && kill "$centre" 2>/dev/null; true' EXIT
+
+echo "== the technician calibrates the reader with the calibration sheet"
+"$esep" render --calibration-sheet --out "$demo/calibration-sheet.png" >/dev/null
+"$esep" calibrate --reader --sim "$demo/calibration-sheet.png" --out "$demo/calibration.pb" \
+  --report "$demo/calibration-report.png" | tail -2
+
+echo "== the tabulation centre: certificates, its election and its receipt key"
+tools/make-certs.sh "$demo/certs" SIM-0001
+"$tabulator" init --data-dir "$demo/centre" --election "$election"
 
 echo "== logic-and-accuracy test (3 test ballots)"
 start_daemon test-deck
@@ -76,8 +88,20 @@ wait_for_sheets 3
 "$esep" poll test-report --socket "$socket"
 kill "$daemon" && wait "$daemon" || true
 
+echo "== the centre registers the reader's key and certificate, and listens"
+"$tabulator" register-reader --data-dir "$demo/centre" --precinct 1001 --serial SIM-0001 \
+  --public-key "$demo/store/keys/reader.key.pub" --certificate "$demo/certs/reader-SIM-0001.pem"
+"$tabulator" serve --data-dir "$demo/centre" --listen 127.0.0.1:0 --cert "$demo/certs/centre.pem" \
+  --key "$demo/certs/centre.key" --client-ca "$demo/certs/ca.pem" --port-file "$demo/centre.port" \
+  >>"$demo/centre.log" 2>&1 &
+centre=$!
+for _ in $(seq 1 100); do [ -s "$demo/centre.port" ] && break; sleep 0.1; done
+port=$(cat "$demo/centre.port")
+
 echo "== election day ($live_sheets sheets; the daemon restarts with its state)"
-start_daemon live-deck
+start_daemon live-deck --centre "127.0.0.1:$port" --centre-ca "$demo/certs/ca.pem" \
+  --centre-key "$demo/centre/centre.key.pub" --client-cert "$demo/certs/reader-SIM-0001.pem" \
+  --client-key "$demo/certs/reader-SIM-0001.key"
 "$esep" poll open --socket "$socket"
 wait_for_sheets $((3 + live_sheets))
 "$esep" poll status --socket "$socket"
@@ -100,8 +124,31 @@ cat >"$demo/lines.json" <<'JSON'
 }
 JSON
 "$esep" poll lines --file "$demo/lines.json" --socket "$socket" >/dev/null
-"$esep" poll finalize --socket "$socket" --out "$demo/protocol.signed.pb"
+"$esep" poll finalize --socket "$socket" --out "$demo/protocol.signed.pb" >/dev/null
+for _ in $(seq 1 100); do
+  "$esep" poll status --socket "$socket" | grep -q "delivered" && break
+  sleep 0.1
+done
+"$esep" poll protocol --socket "$socket" --election "$election" --pdf "$demo/protocol.pdf" \
+  --png "$demo/protocol.png"
 kill "$daemon" && wait "$daemon" || true
+daemon=
+
+echo "== the tabulation centre: what arrived, and the results recomputed from it"
+"$tabulator" protocols --data-dir "$demo/centre"
+"$tabulator" results --data-dir "$demo/centre" --nist "$demo/results-nist-1500-100.json"
+kill "$centre" && wait "$centre" || true
+centre=
+
+echo "== an observer checks the printed protocol's QR codes against the reader's published key"
+"$esep" verify --key "$demo/store/keys/reader.key.pub" --election "$election" "$demo"/protocol*.png
+
+echo "== an auditor exports the precinct's data and proves it from the ballot images"
+"$esep" export --data-dir "$demo/store" --election "$election" --precinct 1001 \
+  --calibration "$demo/calibration.pb" --protocol "$demo/protocol.signed.pb" --out "$demo/bundle" \
+  >/dev/null
+"$esep" replay --election "$election" --against "$demo/bundle" "$demo/bundle" \
+  --key "$demo/store/keys/reader.key.pub" | tail -3
 daemon=
 
 echo "== what esepd did with each sheet"
@@ -109,4 +156,5 @@ grep -E "sheet [0-9]+:" "$demo/esepd.log"
 echo "== the live deck read again from the images, as an auditor would (exit 1: some refused)"
 "$esep" interpret --election "$election" --precinct 1001 "$demo"/live-deck/*.png \
   | grep -E '^[^ ].*\.png: ' || true
-echo "run-demo: done; the tally store is in $demo/store, the daemon's log in $demo/esepd.log"
+echo "run-demo: done; the tally store is in $demo/store, the daemon's log in $demo/esepd.log,"
+echo "the printed protocol in $demo/protocol.pdf, the centre's store in $demo/centre"

@@ -15,7 +15,7 @@ int RunExportCommand(const std::vector<std::string>& args) {
       {"election", true, "the election definition (JSON) the reader counted with"},
       {"out", true, "the bundle directory to create"},
       {"precinct", true, "the precinct (default: the one named in the records)"},
-      {"calibration", true, "calibration profile: {\"definite\": D, \"marginal\": M}"},
+      {"calibration", true, "the reader's calibration profile (esep calibrate --out)"},
       {"protocol", true, "signed protocol (default: DATA_DIR/protocol.signed.pb when present)"},
       {"help", false, "print this help"}};
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);

@@ -8,15 +8,69 @@
 
 #include "command_line.h"
 #include "commands.h"
+#include "esep/proto/election.h"
+#include "esep/report/protocol_sheet.h"
 #include "esep/scanner/control.h"
 
 namespace esep::cli {
+
+namespace {
+
+// Prints the answer on paper: the protocol sheet (with its QR codes once signed) when the answer
+// carries a protocol and the election is given, otherwise the report's text.
+absl::Status Print(const CommandLine& cl, const ControlResponse& response) {
+  const std::optional<std::string> pdf = cl.Get("pdf");
+  const std::optional<std::string> png = cl.Get("png");
+  if (!pdf && !png) return absl::OkStatus();
+  if (!response.protocol().empty()) {
+    const std::optional<std::string> election_path = cl.Get("election");
+    if (!election_path) {
+      return absl::InvalidArgumentError("printing the protocol sheet needs --election E.json");
+    }
+    absl::StatusOr<Election> election = LoadElectionFile(*election_path);
+    if (!election.ok()) return election.status();
+    PrecinctProtocol protocol;
+    SignedProtocol signed_protocol;
+    if (!protocol.ParseFromString(response.protocol()) ||
+        (!response.signed_protocol().empty() &&
+         !signed_protocol.ParseFromString(response.signed_protocol()))) {
+      return absl::DataLossError("esepd's protocol is unreadable");
+    }
+    const SignedProtocol* signature =
+        response.signed_protocol().empty() ? nullptr : &signed_protocol;
+    for (const auto& [path, format] :
+         {std::pair{pdf, report::SheetFormat::kPdf}, std::pair{png, report::SheetFormat::kPng}}) {
+      if (!path) continue;
+      absl::StatusOr<report::WrittenSheet> written =
+          report::RenderProtocolSheet(*election, protocol, signature, format, 200, *path);
+      if (!written.ok()) return written.status();
+    }
+    return absl::OkStatus();
+  }
+  if (response.report().empty()) {
+    return absl::FailedPreconditionError("esepd sent nothing to print for this command");
+  }
+  const std::string title = response.report().substr(0, response.report().find('\n'));
+  for (const auto& [path, format] :
+       {std::pair{pdf, report::SheetFormat::kPdf}, std::pair{png, report::SheetFormat::kPng}}) {
+    if (!path) continue;
+    absl::StatusOr<report::WrittenSheet> written =
+        report::RenderTextReport(title, response.report(), format, 200, *path);
+    if (!written.ok()) return written.status();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 int RunPollCommand(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
       {"socket", true, "esepd's control socket (default /run/esep/esepd.sock)"},
       {"file", true, "with lines: the commission's lines (JSON, see docs/esepd.md)"},
       {"out", true, "with finalize or protocol: also write the signed protocol (binary) here"},
+      {"pdf", true, "also print the report to this PDF (the protocol sheet needs --election)"},
+      {"png", true, "also print the protocol sheet as PNG pages (with --election)"},
+      {"election", true, "the election definition, for the printed protocol sheet's names"},
       {"help", false, "print this help"}};
   static const std::map<std::string, ControlRequest::Command> kCommands = {
       {"status", ControlRequest::STATUS},           {"start-test", ControlRequest::START_TEST},
@@ -83,6 +137,10 @@ int RunPollCommand(const std::vector<std::string>& args) {
       std::cerr << "esep poll: cannot write " << *out << "\n";
       return kExitUsage;
     }
+  }
+  if (absl::Status printed = Print(*cl, *response); !printed.ok()) {
+    std::cerr << "esep poll: " << printed.message() << "\n";
+    return kExitUsage;
   }
   if (!response->transmission().empty()) std::cout << response->transmission() << "\n";
   for (const std::string& notice : response->notices()) std::cout << "notice: " << notice << "\n";

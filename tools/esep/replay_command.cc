@@ -14,6 +14,7 @@
 #include "esep/audit/nist.h"
 #include "esep/audit/overlay.h"
 #include "esep/audit/verify.h"
+#include "esep/proto/calibration.pb.h"
 #include "esep/proto/election.h"
 #include "esep/transport/signing.h"
 #include "google/protobuf/util/json_util.h"
@@ -91,7 +92,7 @@ int RunReplayCommand(const std::vector<std::string>& args) {
       {"report", true, "directory for the report: CVR JSON, tally, discrepancies, overlays"},
       {"key", true, "the reader's published public key (.pub, hex) to check the protocol"},
       {"precinct", true, "without a bundle: the precinct the images were read at"},
-      {"calibration", true, "without a bundle: calibration profile {\"definite\",\"marginal\"}"},
+      {"calibration", true, "without a bundle: the reader's calibration profile (esep calibrate)"},
       {"test-mode", false, "without a bundle: read logic-and-accuracy test ballots"},
       {"help", false, "print this help"}};
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
@@ -166,12 +167,14 @@ int RunReplayCommand(const std::vector<std::string>& args) {
   } else {
     std::optional<MarkThresholds> thresholds;
     if (std::optional<std::string> file = cl->Get("calibration")) {
-      absl::StatusOr<std::string> text = audit::ReadFileBytes(*file);
-      if (!text.ok()) return Fail(text.status());
-      if (!google::protobuf::util::JsonStringToMessage(*text, &thresholds.emplace()).ok()) {
-        return Fail(
-            absl::InvalidArgumentError(absl::StrCat(*file, " is not a calibration profile")));
+      absl::StatusOr<std::string> bytes = audit::ReadFileBytes(*file);
+      if (!bytes.ok()) return Fail(bytes.status());
+      CalibrationProfile profile;
+      if (!profile.ParseFromString(*bytes) || profile.format_version() == 0) {
+        return Fail(absl::InvalidArgumentError(
+            absl::StrCat(*file, " is not a calibration profile (esep calibrate --out)")));
       }
+      thresholds = profile.recommended_thresholds();
     }
     absl::StatusOr<audit::Replayer> r =
         audit::Replayer::Create(*election, info.precinct_id, thresholds);

@@ -8,6 +8,7 @@
 #include "esep/audit/json.h"
 #include "esep/audit/nist.h"
 #include "esep/audit/store_reader.h"
+#include "esep/proto/calibration.pb.h"
 #include "esep/proto/election.h"
 #include "esep/proto/sha256.h"
 #include "esep/vision/interpreter.h"
@@ -184,13 +185,16 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
   if (options.calibration_file) {
     absl::StatusOr<std::string> bytes = ReadFileBytes(options.calibration_file->string());
     if (!bytes.ok()) return bytes.status();
-    MarkThresholds thresholds;
-    if (!google::protobuf::util::JsonStringToMessage(*bytes, &thresholds).ok()) {
+    CalibrationProfile profile;
+    if (!profile.ParseFromString(*bytes) || profile.format_version() == 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(options.calibration_file->string(),
-                       " is not a calibration profile ({\"definite\": D, \"marginal\": M})"));
+                       " is not a calibration profile (esep calibrate --out)"));
     }
-    calibration_json = *bytes;
+    google::protobuf::util::JsonPrintOptions print;
+    print.add_whitespace = true;
+    print.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(profile, &calibration_json, print);
     info.thresholds_source = "calibration profile";
   } else {
     google::protobuf::util::JsonPrintOptions print;
@@ -315,7 +319,13 @@ absl::StatusOr<Bundle> ReadBundle(const fs::path& directory) {
 
   absl::StatusOr<std::string> calibration = ReadFileBytes((directory / kCalibrationFile).string());
   if (!calibration.ok()) return calibration.status();
-  if (!google::protobuf::util::JsonStringToMessage(*calibration, &bundle.thresholds).ok()) {
+  // The reader's calibration profile, whose recommended thresholds the reader used; without one
+  // the election's own thresholds.
+  CalibrationProfile profile;
+  if (google::protobuf::util::JsonStringToMessage(*calibration, &profile).ok() &&
+      profile.format_version() != 0) {
+    bundle.thresholds = profile.recommended_thresholds();
+  } else if (!google::protobuf::util::JsonStringToMessage(*calibration, &bundle.thresholds).ok()) {
     return absl::DataLossError("bundle: calibration.json is not a calibration profile");
   }
 

@@ -34,8 +34,8 @@ inline constexpr char kBundleFormat[] = "esep-audit-bundle/1";
 struct ExportOptions {
   std::filesystem::path data_directory;  // the reader's data directory (esep.db, images/)
   std::filesystem::path election_file;   // the definition the reader counted with
-  // A calibration profile: MarkThresholds as JSON ({"definite": .., "marginal": ..}). Absent:
-  // the election's own thresholds, as the daemon uses them.
+  // The reader's calibration profile (a serialized CalibrationProfile), kept in the bundle as JSON.
+  // Absent: the election's own thresholds, as the daemon uses them.
   std::optional<std::filesystem::path> calibration_file;
   // A SignedProtocol; absent: <data_directory>/protocol.signed.pb when the store keeps one.
   std::optional<std::filesystem::path> protocol_file;
