@@ -13,6 +13,7 @@
 #include "esep/audit/nist.h"
 #include "esep/audit/verify.h"
 #include "esep/proto/election.h"
+#include "esep/proto/record_hash.h"
 #include "esep/scanner/precinct.h"
 #include "esep/scanner/simulated_reader.h"
 #include "esep/transport/signing.h"
@@ -29,7 +30,7 @@ bool Contains(const std::string& text, const std::string& part) {
 
 // The protocol a commission would sign for the store's live tally.
 PrecinctProtocol ProtocolFor(const scanner::Tally& tally, const Election& election,
-                             const std::string& head_hash) {
+                             const std::string& head_hash, const std::string& root_hash) {
   PrecinctProtocol p;
   p.set_election_id(election.id());
   p.set_election_hash(ElectionHash(election));
@@ -38,6 +39,7 @@ PrecinctProtocol ProtocolFor(const scanner::Tally& tally, const Election& electi
   p.set_revision(1);
   p.set_ballots_in_stationary_box(static_cast<std::uint64_t>(tally.ballots_cast));
   p.set_event_log_head_hash(head_hash);
+  p.set_records_root_hash(root_hash);
   for (const Contest& contest : election.contests()) {
     ContestResult* c = p.add_contests();
     c->set_contest_id(contest.id());
@@ -91,8 +93,10 @@ class ReplayTest : public ::testing::Test {
     ASSERT_TRUE(tally.ok());
     absl::StatusOr<std::vector<LogEvent>> events = (*p)->store().Events();
     ASSERT_TRUE(events.ok());
-    const SignedProtocol signed_protocol =
-        transport::SignProtocol(ProtocolFor(*tally, election_, events->back().hash()), key_);
+    absl::StatusOr<std::vector<CastVoteRecord>> records = (*p)->store().Records(false);
+    ASSERT_TRUE(records.ok());
+    const SignedProtocol signed_protocol = transport::SignProtocol(
+        ProtocolFor(*tally, election_, events->back().hash(), RecordsRootHash(*records)), key_);
     ASSERT_TRUE(
         WriteFileBytes((data_ / kProtocolFile).string(), signed_protocol.SerializeAsString()).ok());
   }
@@ -263,7 +267,9 @@ TEST_F(ReplayTest, AlteredRecordIsCaughtAndNamed) {
   const AuditResult r = Verify(dir, 2, key_.public_key());
   EXPECT_FALSE(r.proved());
   EXPECT_TRUE(Has(r, "record", victim.record_id())) << Lines(r);
-  EXPECT_EQ(r.discrepancies.size(), 1u) << Lines(r);
+  // The signed protocol's root hash no longer covers the records either.
+  EXPECT_TRUE(Has(r, "protocol", "records_root_hash")) << Lines(r);
+  EXPECT_EQ(r.discrepancies.size(), 2u) << Lines(r);
 }
 
 TEST_F(ReplayTest, AlteredEventLogEntryIsCaughtAndNamed) {
@@ -291,6 +297,7 @@ TEST_F(ReplayTest, DeletedRecordIsCaughtByTheLogsBallotCount) {
   const AuditResult r = Verify(dir, 1);
   EXPECT_TRUE(Has(r, "event-log", "ballot_cast")) << Lines(r);
   EXPECT_TRUE(Has(r, "protocol", "L6")) << Lines(r);
+  EXPECT_TRUE(Has(r, "protocol", "records_root_hash")) << Lines(r);
 }
 
 TEST_F(ReplayTest, AlteredProtocolNumberIsCaughtAndNamed) {

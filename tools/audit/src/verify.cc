@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "esep/audit/json.h"
 #include "esep/proto/election.h"
+#include "esep/proto/record_hash.h"
 #include "esep/proto/sha256.h"
 #include "esep/scanner/cast_vote_record.h"
 #include "esep/transport/signing.h"
@@ -73,6 +74,18 @@ void CompareProtocol(const PrecinctProtocol& protocol, const Bundle& bundle,
                    [&](const LogEvent& e) { return e.hash() == protocol.event_log_head_hash(); })) {
     found.push_back({"protocol", "event_log_head_hash",
                      "the event-log entry the protocol was signed after is not in the log"});
+  }
+  // The root hash binds the protocol to exactly the bundle's live cast-vote records.
+  std::vector<CastVoteRecord> live_records;
+  for (const CastVoteRecord& record : bundle.records) {
+    if (!record.test()) live_records.push_back(record);
+  }
+  if (!protocol.records_root_hash().empty() &&
+      protocol.records_root_hash() != RecordsRootHash(live_records)) {
+    found.push_back({"protocol", "records_root_hash",
+                     absl::StrCat("the protocol's root hash ", protocol.records_root_hash(),
+                                  " is not that of the bundle's ", live_records.size(),
+                                  " cast-vote records (", RecordsRootHash(live_records), ")")});
   }
 }
 
