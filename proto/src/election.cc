@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "esep/proto/deterministic.h"
 #include "esep/proto/sha256.h"
 
 namespace esep {
@@ -388,14 +389,7 @@ absl::StatusOr<Election> LoadElectionFile(const std::string& path) {
 }
 
 std::string ElectionHash(const Election& election) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    election.SerializeToCodedStream(&coded);
-  }
-  const Sha256Digest digest = Sha256(bytes);
+  const Sha256Digest digest = Sha256(DeterministicBytes(election));
   return ToHex(digest);
 }
 

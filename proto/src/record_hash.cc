@@ -2,21 +2,13 @@
 
 #include <algorithm>
 
+#include "esep/proto/deterministic.h"
 #include "esep/proto/sha256.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace esep {
 
 std::string RecordHash(const CastVoteRecord& record) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    record.SerializeToCodedStream(&coded);
-  }
-  return ToHex(Sha256(bytes));
+  return ToHex(Sha256(DeterministicBytes(record)));
 }
 
 std::string RecordsRootHash(const std::vector<CastVoteRecord>& records) {

@@ -1,5 +1,6 @@
 #include "command_line.h"
 
+#include <algorithm>
 #include <charconv>
 #include <iostream>
 
@@ -94,6 +95,39 @@ int UsageExit(const std::string& program, const absl::StatusOr<CommandLine>& cl,
   const bool help = cl.ok() && cl->Has("help");
   (help ? std::cout : std::cerr) << usage << FormatFlags(specs);
   return help ? kExitOk : kExitUsage;
+}
+
+namespace {
+
+int CommandTableUsage(const std::string& program, const std::vector<Command>& commands,
+                      std::ostream& out) {
+  std::size_t width = 0;
+  for (const Command& c : commands) width = std::max(width, std::string(c.name).size());
+  out << "usage: " << program << " COMMAND [FLAGS] [ARGS]\n\ncommands:\n";
+  for (const Command& c : commands) {
+    std::string name = c.name;
+    name.resize(width + 2, ' ');
+    out << "  " << name << c.summary << "\n";
+  }
+  out << "\n'" << program << " COMMAND --help' describes a command's flags.\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+int RunCommandTable(const std::string& program, const std::vector<Command>& commands, int argc,
+                    char** argv) {
+  if (argc < 2) return CommandTableUsage(program, commands, std::cerr);
+  const std::string name = argv[1];
+  if (name == "help" || name == "--help" || name == "-h") {
+    CommandTableUsage(program, commands, std::cout);
+    return kExitOk;
+  }
+  for (const Command& c : commands) {
+    if (name == c.name) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  std::cerr << program << ": unknown command \"" << name << "\"\n";
+  return CommandTableUsage(program, commands, std::cerr);
 }
 
 }  // namespace esep::cli

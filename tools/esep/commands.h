@@ -22,6 +22,12 @@ struct Command {
 // The table of subcommands, in the order `esep help` lists them (commands.cc).
 const std::vector<Command>& Commands();
 
+// The main() of a program made of subcommands (esep, esep-tabulator): runs the one named by
+// argv[1], or prints the table of commands ("help" to stdout with status 0; a missing or unknown
+// command to stderr with the usage status).
+int RunCommandTable(const std::string& program, const std::vector<Command>& commands, int argc,
+                    char** argv);
+
 }  // namespace esep::cli
 
 #endif  // ESEP_TOOLS_ESEP_COMMANDS_H_

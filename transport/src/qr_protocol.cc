@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "esep/proto/deterministic.h"
 #include "esep/proto/sha256.h"
 #include "esep/transport/signing.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -86,16 +87,6 @@ bool Base45Decode(std::string_view text, std::string* out, std::size_t* bad_at) 
   return true;
 }
 
-std::string Deterministic(const SignedProtocol& message) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return bytes;
-}
-
 std::string Label(int index, int count) { return absl::StrFormat("%d/%d", index, count); }
 
 bool IsUpperHex(std::string_view s) {
@@ -110,7 +101,9 @@ bool TwoDigits(std::string_view s, int* value) {
 }
 
 // Shortens a hash for a message: enough digits to compare by eye.
-std::string Short(std::string_view hash) { return absl::StrCat(std::string(hash.substr(0, 16)), "..."); }
+std::string Short(std::string_view hash) {
+  return absl::StrCat(std::string(hash.substr(0, 16)), "...");
+}
 
 }  // namespace
 
@@ -161,7 +154,7 @@ absl::StatusOr<std::vector<std::string>> SplitIntoQrParts(const SignedProtocol& 
                                                    "header alone is ",
                                                    kQrPartHeaderChars, ")"));
   }
-  const std::string payload = Deterministic(signed_protocol);
+  const std::string payload = DeterministicBytes(signed_protocol);
   const std::size_t max_bytes = (max_chars - kQrPartHeaderChars) / 3 * 2;
   const std::size_t count = std::max<std::size_t>(1, (payload.size() + max_bytes - 1) / max_bytes);
   if (count > static_cast<std::size_t>(kQrMaxParts)) {

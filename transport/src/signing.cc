@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "esep/proto/deterministic.h"
 #include "esep/proto/sha256.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -30,17 +31,6 @@ void InitSodium() {
 std::string SignedBytes(SigningDomain domain, std::string_view message) {
   std::string bytes(DomainPrefix(domain));
   bytes.append(message);
-  return bytes;
-}
-
-template <typename Message>
-std::string Deterministic(const Message& message) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
   return bytes;
 }
 
@@ -278,7 +268,7 @@ absl::StatusOr<std::string> LoadPublicKey(const std::filesystem::path& path) {
 
 SignedProtocol SignProtocol(const PrecinctProtocol& protocol, const SigningKey& key) {
   SignedProtocol signed_protocol;
-  signed_protocol.set_protocol(Deterministic(protocol));
+  signed_protocol.set_protocol(DeterministicBytes(protocol));
   signed_protocol.set_signature(
       key.Sign(SigningDomain::kPrecinctProtocol, signed_protocol.protocol()));
   signed_protocol.set_signer_public_key(key.public_key());
@@ -308,7 +298,7 @@ absl::StatusOr<PrecinctProtocol> VerifyProtocol(const SignedProtocol& signed_pro
 
 Receipt SignReceipt(const ReceiptBody& body, const SigningKey& key) {
   Receipt receipt;
-  receipt.set_body(Deterministic(body));
+  receipt.set_body(DeterministicBytes(body));
   receipt.set_signature(key.Sign(SigningDomain::kReceipt, receipt.body()));
   receipt.set_signer_public_key(key.public_key());
   return receipt;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "esep/proto/deterministic.h"
 #include "esep/proto/sha256.h"
 #include "esep/scanner/crash_point.h"
 #include "sqlite_db.h"
@@ -109,14 +110,7 @@ const char* SheetStateName(SheetState state) { return StateText(state); }
 std::string EventHash(const esep::LogEvent& event) {
   esep::LogEvent copy = event;
   copy.clear_hash();
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    copy.SerializeToCodedStream(&coded);
-  }
-  return ToHex(Sha256(bytes));
+  return ToHex(Sha256(DeterministicBytes(copy)));
 }
 
 absl::Status VerifyEventChain(const std::vector<esep::LogEvent>& events) {

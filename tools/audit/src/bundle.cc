@@ -96,17 +96,6 @@ absl::StatusOr<std::string> FileSha256(const fs::path& path) {
 
 std::string SoftwareVersion() { return absl::StrCat("esep ", ESEP_VERSION); }
 
-std::string DeterministicBytes(const google::protobuf::Message& message) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }
-  return bytes;
-}
-
 absl::Status WriteRecords(const fs::path& path, const std::vector<CastVoteRecord>& records) {
   return WriteDelimited(path, records);
 }

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "esep/audit/discrepancy.h"
 #include "esep/proto/cast_vote_record.pb.h"
+#include "esep/proto/deterministic.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/signed.pb.h"
 
@@ -100,8 +101,7 @@ absl::Status WriteRecords(const std::filesystem::path& path,
                           const std::vector<CastVoteRecord>& records);
 absl::Status WriteEvents(const std::filesystem::path& path, const std::vector<LogEvent>& events);
 
-// Deterministic serialization: the bytes records are compared by.
-std::string DeterministicBytes(const google::protobuf::Message& message);
+using ::esep::DeterministicBytes;
 
 // The software version written into bundles and reports.
 std::string SoftwareVersion();
