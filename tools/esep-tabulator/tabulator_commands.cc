@@ -12,6 +12,7 @@
 #include "command_line.h"
 #include "esep/proto/election.h"
 #include "esep/proto/sha256.h"
+#include "esep/proto/utc_time.h"
 #include "esep/transport/aggregation.h"
 #include "esep/transport/results_format.h"
 #include "esep/transport/signing.h"
@@ -47,15 +48,6 @@ std::string ReadFile(const std::filesystem::path& path, bool& ok) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string FormatTime(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 // The data directory named by --data-dir, which `init` must have prepared.
@@ -251,7 +243,7 @@ int RunProtocols(const std::vector<std::string>& args) {
   if (!protocols.ok()) return Fail("protocols", protocols.status());
   std::cout << "sequence  received              precinct  revision  status      reader  sha256\n";
   for (const transport::StoredProtocol& p : *protocols) {
-    std::cout << p.sequence << "  " << FormatTime(p.received_unix_seconds) << "  " << p.precinct_id
+    std::cout << p.sequence << "  " << UtcRfc3339(p.received_unix_seconds) << "  " << p.precinct_id
               << "  " << p.revision << "  " << ProtocolStatus_Name(p.status) << "  "
               << p.reader_serial << "  " << p.protocol_sha256 << "\n";
   }
@@ -275,7 +267,7 @@ int RunAlarms(const std::vector<std::string>& args) {
   absl::StatusOr<std::vector<transport::Alarm>> alarms = (*store)->Alarms();
   if (!alarms.ok()) return Fail("alarms", alarms.status());
   for (const transport::Alarm& a : *alarms) {
-    std::cout << a.id << "  " << FormatTime(a.at_unix_seconds) << "  " << a.code
+    std::cout << a.id << "  " << UtcRfc3339(a.at_unix_seconds) << "  " << a.code
               << "  precinct=" << a.precinct_id << "  reader=" << a.reader_serial << "  "
               << a.reason << "\n";
   }

@@ -1,26 +1,13 @@
 // esep log: reads the tally store's hash-chained event log without changing anything, while
 // esepd runs or after the election: `verify` checks the chain, `show` prints it.
-#include <ctime>
 #include <iostream>
 
 #include "command_line.h"
 #include "commands.h"
+#include "esep/proto/utc_time.h"
 #include "esep/scanner/ballot_store.h"
 
 namespace esep::cli {
-namespace {
-
-// UTC, to the second, as the reports print it.
-std::string Utc(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
-  return text;
-}
-
-}  // namespace
 
 int RunLogCommand(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
@@ -54,7 +41,7 @@ int RunLogCommand(const std::vector<std::string>& args) {
   }
   if (cl->positional()[0] == "show") {
     for (const LogEvent& e : *events) {
-      std::cout << e.sequence() << "  " << Utc(e.unix_seconds()) << "  " << e.type() << "  "
+      std::cout << e.sequence() << "  " << UtcText(e.unix_seconds()) << "  " << e.type() << "  "
                 << e.detail() << "  " << e.hash().substr(0, 16) << "\n";
     }
   }

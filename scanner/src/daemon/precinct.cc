@@ -8,6 +8,7 @@
 #include "esep/proto/election.h"
 #include "esep/proto/record_hash.h"
 #include "esep/proto/sha256.h"
+#include "esep/proto/utc_time.h"
 #include "esep/scanner/crash_point.h"
 #include "esep/scanner/protocol_builder.h"
 #include "esep/vision/calibration.h"
@@ -34,16 +35,6 @@ std::string Substance(PrecinctProtocol protocol) {
   protocol.clear_created_unix_seconds();
   protocol.clear_event_log_head_hash();
   return protocol.SerializeAsString();
-}
-
-// UTC, to the second (VVSG 1.1.9-M).
-std::string Timestamp(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
 }
 
 // `text` followed by spaces up to `width` characters (UTF-8 aware, so Cyrillic lines up).
@@ -162,7 +153,7 @@ absl::Status Precinct::LoadCalibration() {
     absl::StatusOr<bool> added = store_->AddCalibrationProfile(
         profile.SerializeAsString(),
         absl::StrCat("reader ", profile.reader_serial(), ", measured ",
-                     Timestamp(profile.created_unix()), ", ", profile.pass() ? "PASS" : "FAIL"));
+                     UtcText(profile.created_unix()), ", ", profile.pass() ? "PASS" : "FAIL"));
     if (!added.ok()) return added.status();
   }
   absl::StatusOr<std::vector<std::string>> history = store_->CalibrationProfiles();
@@ -405,9 +396,9 @@ std::string Precinct::ProtocolText(const PrecinctProtocol& p,
                   p.revision(), "\n", e.title().ky(), " / ", e.title().ru(), "\n");
   absl::StrAppend(&out, "election   ", p.election_id(), "\nhash       ", p.election_hash(),
                   "\nprecinct   ", p.precinct_id(), "\nreader     ", p.reader_serial(), "\n");
-  absl::StrAppend(&out, "opened     ", Timestamp(p.polls_opened_unix_seconds()), "\nclosed     ",
-                  Timestamp(p.polls_closed_unix_seconds()), "\nmade       ",
-                  Timestamp(p.created_unix_seconds()), "\n\n");
+  absl::StrAppend(&out, "opened     ", UtcText(p.polls_opened_unix_seconds()), "\nclosed     ",
+                  UtcText(p.polls_closed_unix_seconds()), "\nmade       ",
+                  UtcText(p.created_unix_seconds()), "\n\n");
   const std::pair<const char*, std::uint64_t> lines[] = {
       {"L1  voters on the list", p.voters_on_list()},
       {"L2  ballots received by the commission", p.ballots_received()},
@@ -458,7 +449,7 @@ std::string Precinct::Report(const std::string& title, const Tally& tally) const
   absl::StrAppend(&out, "hash       ", election_hash_, "\n");
   absl::StrAppend(&out, "precinct   ", config_.precinct_id, "\n");
   absl::StrAppend(&out, "reader     ", reader_serial_, "\n");
-  absl::StrAppend(&out, "printed    ", Timestamp(clock_.NowUnixSeconds()), "\n");
+  absl::StrAppend(&out, "printed    ", UtcText(clock_.NowUnixSeconds()), "\n");
   absl::StrAppend(&out, "ballots cast: ", tally.ballots_cast, "\n");
   for (const Contest* c : ContestsOnBallot(e, config_.precinct_id)) {
     const Contest& contest = *c;

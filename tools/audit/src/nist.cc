@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "esep/audit/json.h"
+#include "esep/proto/utc_time.h"
 
 namespace esep::audit {
 namespace {
@@ -71,14 +72,7 @@ std::string CvrJson(const CastVoteRecord& record, const std::string& device_id) 
 
 }  // namespace
 
-std::string IsoUtc(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
+std::string IsoUtc(std::int64_t unix_seconds) { return UtcRfc3339(unix_seconds); }
 
 std::string CastVoteRecordReportJson(const Election& election,
                                      const std::vector<CastVoteRecord>& records,
