@@ -8,35 +8,12 @@ esep=$1
 esepd=$2
 election=fixtures/elections/presidential-2021.json
 work=$(mktemp -d); echo "work: $work"
-socket=$work/esepd.sock
-trap 'if [ -n "${daemon:-}" ]; then kill -9 "$daemon" 2>/dev/null || true; fi; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/esepd_test_lib.sh"
 
-mkdir -p "$work/test" "$work/live"
-"$esep" render --election "$election" --style president --precinct 1001 --test --mark japarov \
-  --out "$work/test/01.png" >/dev/null
-for i in $(seq 1 9); do
-  case $((i % 3)) in 0) who=japarov ;; 1) who=madumarov ;; 2) who=tolbaev ;; esac
-  "$esep" render --election "$election" --style president --precinct 1001 --mark "$who" \
-    --mark-style cross --seed "$i" --out "$work/live/$(printf '%02d' "$i").png" >/dev/null
-done
+render_presidential_deck 9
 "$esep" render --election "$election" --style president --precinct 1001 --mark japarov \
   --mark-style cross --seed 10 --out "$work/live/10.png" >/dev/null
-
-# The simulated reader's calibration, as a technician makes it before election day.
-"$esep" render --calibration-sheet --out "$work/calibration-sheet.png" >/dev/null
-"$esep" calibrate "$work/calibration-sheet.png" --serial-number SIM-0001 \
-  --out "$work/calibration.pb" >/dev/null
-
-start() {
-  "$esepd" --election "$election" --precinct 1001 --data-dir "$work/store" --socket "$socket" \
-    --sim "$work/$1" --calibration "$work/calibration.pb" >>"$work/esepd.log" 2>&1 &
-  daemon=$!
-  for _ in $(seq 1 200); do "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0; sleep 0.05; done
-  fail "esepd did not start"
-}
-poll() { "$esep" poll "$@" --socket "$socket"; }
-sheets_read() { poll status | sed -n 's/^sheets read: \([0-9]*\).*/\1/p'; }
+calibrate_reader
 
 start test
 poll start-test >/dev/null

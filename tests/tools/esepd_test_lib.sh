@@ -1,0 +1,40 @@
+# Shared by the shell tests that run esepd over a simulated reader (sourced, not run).
+# The caller sets: esep, esepd (binaries), election (definition), work (scratch directory).
+# Provides: fail, render_presidential_deck, calibrate_reader, start (esepd over a deck), poll,
+# sheets_read; `daemon` holds esepd's pid and is killed on exit.
+socket=$work/esepd.sock
+trap 'if [ -n "${daemon:-}" ]; then kill -9 "$daemon" 2>/dev/null || true; fi; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; tail -30 "$work/esepd.log" >&2 2>/dev/null || true; exit 1; }
+
+# One test ballot in $work/test and LIVE presidential ballots in $work/live, votes in rotation.
+render_presidential_deck() {  # render_presidential_deck LIVE
+  mkdir -p "$work/test" "$work/live"
+  "$esep" render --election "$election" --style president --precinct 1001 --test --mark japarov \
+    --out "$work/test/01.png" >/dev/null
+  local i who
+  for i in $(seq 1 "$1"); do
+    case $((i % 3)) in 0) who=japarov ;; 1) who=madumarov ;; 2) who=tolbaev ;; esac
+    "$esep" render --election "$election" --style president --precinct 1001 --mark "$who" \
+      --mark-style cross --seed "$i" --out "$work/live/$(printf '%02d' "$i").png" >/dev/null
+  done
+}
+
+# The simulated reader's calibration profile, as a technician makes it before election day.
+calibrate_reader() {
+  "$esep" render --calibration-sheet --out "$work/calibration-sheet.png" >/dev/null
+  "$esep" calibrate "$work/calibration-sheet.png" --serial-number SIM-0001 \
+    --out "$work/calibration.pb" >/dev/null
+}
+
+start() {  # start DECK [esepd flags...]
+  local deck=$1
+  shift
+  "$esepd" --election "$election" --precinct 1001 --data-dir "$work/store" --socket "$socket" \
+    --sim "$work/$deck" --calibration "$work/calibration.pb" "$@" >>"$work/esepd.log" 2>&1 &
+  daemon=$!
+  # A socket file may be left by a killed daemon: wait for an answer, not for the file.
+  for _ in $(seq 1 200); do "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0; sleep 0.05; done
+  fail "esepd did not start"
+}
+poll() { "$esep" poll "$@" --socket "$socket"; }
+sheets_read() { poll status | sed -n 's/^sheets read: \([0-9]*\).*/\1/p'; }
