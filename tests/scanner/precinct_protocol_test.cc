@@ -341,6 +341,24 @@ TEST_F(PrecinctProtocolTest, RestartNoticesReachTheConsole) {
   EXPECT_EQ(status.ballots_cast(), 1);
 }
 
+TEST_F(PrecinctProtocolTest, ReaderFaultIsSettledAndTheNextSheetIsRead) {
+  SimulatedReaderOptions options;
+  options.script[0] = SheetScript::kJam;
+  SimulatedReader reader({Sheet("presidential"), Sheet("against-both")}, options);
+  auto p = Open(reader);
+  ASSERT_TRUE(p->StartTest().ok());
+  ASSERT_TRUE(p->FinishTest().ok());
+  ASSERT_TRUE(p->OpenPolls().ok());
+  EXPECT_FALSE(p->FeedSheet().ok()) << "the first sheet jams";
+  ASSERT_TRUE(p->SettleAfterReaderFault().ok());
+  EXPECT_EQ(*p->BallotsCast(), 0);
+  absl::StatusOr<SheetResult> next = p->FeedSheet();
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->outcome, SheetOutcome::kCast);
+  EXPECT_EQ(*p->BallotsCast(), 1);
+  EXPECT_TRUE(p->store().SheetsIn(SheetState::kDecidedCast)->empty());
+}
+
 // A technician's profile of the simulated reader, measured from a clean calibration sheet.
 CalibrationProfile MeasuredProfile(const std::string& serial, std::int64_t when) {
   const vision::CalibrationLayout layout = vision::StandardCalibrationLayout();
