@@ -145,8 +145,7 @@ echo "== an observer checks the printed protocol's QR codes against the reader's
 
 echo "== an auditor exports the precinct's data and proves it from the ballot images"
 "$esep" export --data-dir "$demo/store" --election "$election" --precinct 1001 \
-  --calibration "$demo/calibration.pb" --protocol "$demo/protocol.signed.pb" --out "$demo/bundle" \
-  >/dev/null
+  --out "$demo/bundle" >/dev/null
 "$esep" replay --election "$election" --against "$demo/bundle" "$demo/bundle" \
   --key "$demo/store/keys/reader.key.pub" | tail -3
 daemon=

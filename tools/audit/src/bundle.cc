@@ -171,14 +171,19 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
   }
 
   std::string calibration_json;
+  std::optional<std::string> profile_bytes = store->current_calibration_profile;
+  std::string profile_source = "the store's current calibration profile";
   if (options.calibration_file) {
     absl::StatusOr<std::string> bytes = ReadFileBytes(options.calibration_file->string());
     if (!bytes.ok()) return bytes.status();
+    profile_bytes = *bytes;
+    profile_source = options.calibration_file->string();
+  }
+  if (profile_bytes) {
     CalibrationProfile profile;
-    if (!profile.ParseFromString(*bytes) || profile.format_version() == 0) {
+    if (!profile.ParseFromString(*profile_bytes) || profile.format_version() == 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat(options.calibration_file->string(),
-                       " is not a calibration profile (esep calibrate --out)"));
+          absl::StrCat(profile_source, " is not a calibration profile (esep calibrate --out)"));
     }
     google::protobuf::util::JsonPrintOptions print;
     print.add_whitespace = true;
@@ -212,6 +217,12 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
     protocol_bytes = *bytes;
   } else if (options.protocol_file) {
     return absl::NotFoundError(absl::StrCat("no signed protocol at ", protocol_path.string()));
+  } else if (store->latest_signed_protocol) {
+    SignedProtocol parsed;
+    if (!parsed.ParseFromString(*store->latest_signed_protocol)) {
+      return absl::DataLossError("the store's final protocol is not a signed precinct protocol");
+    }
+    protocol_bytes = *store->latest_signed_protocol;
   } else {
     summary.notes.push_back(
         "no signed protocol in the store: the bundle cannot prove the published numbers");

@@ -6,6 +6,8 @@
 #include "absl/strings/str_format.h"
 #include "esep/audit/json.h"
 #include "esep/proto/utc_time.h"
+#include "esep/transport/aggregation.h"
+#include "esep/transport/results_format.h"
 
 namespace esep::audit {
 namespace {
@@ -133,12 +135,12 @@ std::string EventLogJson(const Election& election, const std::vector<LogEvent>& 
   return out;
 }
 
-absl::StatusOr<std::string> PrecinctResultsNist1500_100(const Election& /*election*/,
-                                                        const PrecinctProtocol& /*protocol*/) {
-  // Integration point: return transport::ExportNist1500_100(election, protocol) once the
-  // aggregation module provides it.
-  return absl::UnimplementedError(
-      "this build has no NIST SP 1500-100 exporter for precinct results");
+absl::StatusOr<std::string> PrecinctResultsNist1500_100(const Election& election,
+                                                        const PrecinctProtocol& protocol) {
+  // The centre's own arithmetic and report, over this one precinct.
+  absl::StatusOr<transport::Results> results = transport::Aggregate(election, {protocol});
+  if (!results.ok()) return results.status();
+  return transport::ExportNist1500_100(election, *results);
 }
 
 }  // namespace esep::audit

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 
@@ -122,6 +123,33 @@ absl::StatusOr<StoreContents> ReadStore(const std::filesystem::path& data_direct
                      });
       !s.ok()) {
     return s;
+  }
+  // Stores from before protocols and calibration histories were kept lack these tables.
+  const auto has_table = [&](const char* table) {
+    sqlite3_stmt* raw_stmt = nullptr;
+    if (sqlite3_prepare_v2(db.get(), "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
+                           -1, &raw_stmt, nullptr) != SQLITE_OK) {
+      return false;
+    }
+    Stmt stmt(raw_stmt);
+    sqlite3_bind_text(stmt.get(), 1, table, -1, SQLITE_STATIC);
+    return sqlite3_step(stmt.get()) == SQLITE_ROW;
+  };
+  for (const auto& [table, sql, target] :
+       {std::tuple{"protocols", "SELECT signed FROM protocols ORDER BY revision DESC LIMIT 1",
+                   &contents.latest_signed_protocol},
+        std::tuple{"calibration_profiles",
+                   "SELECT profile FROM calibration_profiles ORDER BY sequence DESC LIMIT 1",
+                   &contents.current_calibration_profile}}) {
+    if (!has_table(table)) continue;
+    if (absl::Status s = ForEachRow(db.get(), sql, table,
+                                    [&, out = target](sqlite3_stmt* q) {
+                                      *out = Column(q, 0);
+                                      return absl::OkStatus();
+                                    });
+        !s.ok()) {
+      return s;
+    }
   }
   for (const auto& entry : std::filesystem::directory_iterator(data_directory / "images", ec)) {
     const std::string name = entry.path().filename().string();

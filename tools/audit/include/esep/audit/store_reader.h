@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct StoreContents {
   std::vector<CastVoteRecord> records;          // live and test, ordered by record id
   std::vector<LogEvent> events;                 // in sequence order
   std::vector<std::string> image_hashes;        // files under images/, sorted
+  // The newest final protocol revision (a serialized SignedProtocol) and the current
+  // calibration profile (a serialized CalibrationProfile), when the store holds them.
+  std::optional<std::string> latest_signed_protocol;
+  std::optional<std::string> current_calibration_profile;
 };
 
 // Reads the daemon's tally store (esep.db and images/) read-only: the SQLite file is opened with
