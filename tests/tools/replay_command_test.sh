@@ -77,4 +77,22 @@ set -e
 [ "$status" = 1 ] || fail "reconcile: exit status $status, expected 1"
 grep -q "option madumarov: machine 3, hand 2, difference -1" "$work/rec.txt" \
   || fail "reconcile: $(cat "$work/rec.txt")"
+# The commission makes the protocol final; the export then takes it from the store, with the
+# reader's calibration profile, and the replay proves its numbers against the reader's key.
+start live
+printf '{"voters_on_list": 500, "ballots_received": 600, "ballots_issued_in_room": 10,
+  "ballots_cancelled": 590}\n' >"$work/lines.json"
+poll lines --file "$work/lines.json" >/dev/null
+poll finalize >/dev/null || fail "finalize: $(poll draft)"
+kill "$daemon"; wait "$daemon" || true
+daemon=
+"$esep" export --data-dir "$work/store" --election "$election" --out "$work/final" \
+  >"$work/export2.txt" || fail "export with protocol: $(cat "$work/export2.txt")"
+for f in protocol.signed.pb results.nist-1500-100.json calibration.json; do
+  [ -s "$work/final/$f" ] || fail "the bundle lacks $f"
+done
+grep -q '"format_version"' "$work/final/calibration.json" || fail "no calibration profile in the bundle"
+"$esep" replay --election "$election" --against "$work/final" "$work/final" \
+  --key "$work/store/keys/reader.key.pub" >"$work/final.txt" || fail "final: $(cat "$work/final.txt")"
+grep -q "bundle proved" "$work/final.txt" || fail "final bundle: $(cat "$work/final.txt")"
 echo "1 passed, 0 failed"
