@@ -13,12 +13,10 @@
 #include "esep/vision/interpreter.h"
 #include "esep/vision/mark_scorer.h"
 #include "esep/vision/registration.h"
+#include "histogram.h"
 
 namespace esep::vision {
 namespace {
-
-// Counts of each gray level (a column of a 12000-pixel scan fits an int).
-using Histogram = std::array<int, 256>;
 
 constexpr double kPi = 3.14159265358979323846;
 // A line-pair group counts as resolved when its modulation reaches this.
@@ -56,17 +54,6 @@ Fiducial MakeFiducial(double x, double y, double size) {
   f.mutable_center()->set_y_mm(y);
   f.set_size_mm(size);
   return f;
-}
-
-// Gray level below which a fraction `p` of the `total` counted pixels lie.
-int Percentile(const Histogram& hist, long long total, double p) {
-  const long long rank = static_cast<long long>(p * static_cast<double>(total));
-  long long seen = 0;
-  for (int level = 0; level < 256; ++level) {
-    seen += hist[static_cast<std::size_t>(level)];
-    if (seen > rank) return level;
-  }
-  return 255;
 }
 
 // The level and the noise of a flat region.

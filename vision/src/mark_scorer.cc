@@ -6,24 +6,13 @@
 #include <cstdint>
 
 #include "absl/strings/str_format.h"
+#include "histogram.h"
 
 namespace esep::vision {
 namespace {
 
-using Histogram = std::array<int, 256>;
-
 // Darkening of a whole column or row below this many gray levels is left alone (noise).
 constexpr int kLiftDeadZone = 2;
-
-int Percentile(const Histogram& hist, long long total, double p) {
-  const long long rank = static_cast<long long>(p * static_cast<double>(total));
-  long long seen = 0;
-  for (int level = 0; level < 256; ++level) {
-    seen += hist[static_cast<std::size_t>(level)];
-    if (seen > rank) return level;
-  }
-  return 255;
-}
 
 struct PixelBox {
   int x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // half-open
