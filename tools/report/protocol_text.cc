@@ -6,6 +6,7 @@
 #include "absl/time/time.h"
 #include "esep/proto/election.h"
 #include "esep/proto/protocol_checks.h"
+#include "esep/proto/utc_time.h"
 #include "esep/report/protocol_sheet.h"
 #include "protocol_lines.h"
 
@@ -76,8 +77,7 @@ Trilingual StatusName(ProtocolStatus status) {
 
 std::string TimeText(std::int64_t unix_seconds) {
   if (unix_seconds == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixSeconds(unix_seconds),
-                          absl::UTCTimeZone());
+  return UtcText(unix_seconds);
 }
 
 std::string OptionName(const Contest* contest, const std::string& option_id) {
