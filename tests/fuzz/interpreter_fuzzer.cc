@@ -9,6 +9,7 @@
 
 #include "esep/proto/election.h"
 #include "esep/vision/interpreter.h"
+#include "fuzz_image.h"
 
 namespace {
 
@@ -28,21 +29,9 @@ const esep::vision::Interpreter& GetInterpreter() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 5) return 0;
-  const int width = 1 + ((data[0] | data[1] << 8) % 512);
-  const int height = 1 + ((data[2] | data[3] << 8) % 512);
-  const int stride = width + (data[4] & 7);
-  const bool fill = (data[4] & 0x80) != 0;
-  const std::uint8_t* pixels = data + 5;
-  const std::size_t count = size - 5;
-  std::vector<std::uint8_t> buffer;
-  if (fill && count > 0) {
-    buffer.resize(static_cast<std::size_t>(stride) * static_cast<std::size_t>(height));
-    for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = pixels[i % count];
-  } else {
-    buffer.assign(pixels, pixels + count);  // a copy, so ASan sees the exact extent
-  }
-  const esep::vision::GrayImage image{buffer, width, height, stride};
+  const std::optional<esep::fuzz::FuzzImage> fuzzed = esep::fuzz::ImageFromFuzzBytes(data, size);
+  if (!fuzzed) return 0;
+  const esep::vision::GrayImage image = fuzzed->view();
   const esep::Interpretation in = GetInterpreter().Interpret(image);
   if (in.accepted() && in.targets_size() == 0) std::abort();  // an accepted ballot has readings
   return 0;
