@@ -1,11 +1,9 @@
 #include "esep/scanner/ballot_flow.h"
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-
 #include "absl/strings/str_cat.h"
 #include "esep/scanner/cast_vote_record.h"
 #include "esep/scanner/crash_point.h"
+#include "esep/vision/image_codec.h"
 
 namespace esep::scanner {
 namespace {
@@ -15,18 +13,15 @@ absl::StatusOr<std::vector<std::uint8_t>> EncodePng(const ScannedImage& image) {
       image.pixels.size() != static_cast<std::size_t>(image.width) * image.height) {
     return absl::DataLossError("the reader delivered an image whose size does not match");
   }
-  try {
-    const cv::Mat view(static_cast<int>(image.height), static_cast<int>(image.width), CV_8UC1,
-                       const_cast<std::uint8_t*>(image.pixels.data()));
-    std::vector<std::uint8_t> png;
-    // Lossless, and the same bytes for the same pixels: the stored image is what was read.
-    if (!cv::imencode(".png", view, png, {cv::IMWRITE_PNG_COMPRESSION, 1})) {
-      return absl::InternalError("cannot encode the ballot image as PNG");
-    }
-    return png;
-  } catch (const cv::Exception& e) {
-    return absl::InternalError(absl::StrCat("cannot encode the ballot image: ", e.what()));
+  // Lossless, and the same bytes for the same pixels: the stored image is what was read.
+  absl::StatusOr<std::vector<std::uint8_t>> png =
+      vision::EncodeGrayPng({image.pixels, static_cast<int>(image.width),
+                             static_cast<int>(image.height), static_cast<int>(image.width)});
+  if (absl::IsInvalidArgument(png.status())) {
+    return absl::DataLossError(absl::StrCat("the reader delivered an image that cannot be a page: ",
+                                            png.status().message()));
   }
+  return png;
 }
 
 }  // namespace

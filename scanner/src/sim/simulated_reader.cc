@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "esep/scanner/crash_point.h"
+#include "esep/vision/image_codec.h"
 
 namespace esep::scanner {
 namespace {
@@ -127,19 +128,18 @@ absl::StatusOr<SheetImage> LoadSheetImage(const std::string& path, std::uint32_t
     return absl::NotFoundError(
         absl::StrCat("cannot read the ballot image ", path, ": no such file"));
   }
-  cv::Mat gray;
-  try {
-    gray = cv::imread(path, cv::IMREAD_GRAYSCALE);
-  } catch (const cv::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot decode ", path, ": ", e.what()));
+  std::ifstream file(path, std::ios::binary);
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)),
+                                        std::istreambuf_iterator<char>());
+  if (!file.good() && !file.eof()) {
+    return absl::NotFoundError(absl::StrCat("cannot read the ballot image ", path));
   }
-  if (gray.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read the ballot image ", path, ": missing or not an image"));
+  absl::StatusOr<cv::Mat> decoded = vision::DecodeGrayImage(bytes);
+  if (!decoded.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot decode ", path, ": ", decoded.status().message()));
   }
-  if (gray.type() != CV_8UC1) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is not an 8-bit image"));
-  }
+  const cv::Mat& gray = *decoded;
   SheetImage sheet;
   sheet.width = static_cast<std::uint32_t>(gray.cols);
   sheet.height = static_cast<std::uint32_t>(gray.rows);
