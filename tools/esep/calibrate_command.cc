@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "command_line.h"
 #include "commands.h"
+#include "esep/audit/replay.h"
 #include "esep/scanner/reader_factory.h"
 #include "esep/vision/calibration.h"
 #include "reader_flags.h"
@@ -49,14 +50,9 @@ struct Scan {
 
 absl::StatusOr<Scan> ScanFromFile(const std::string& path, const CommandLine& cl) {
   Scan scan;
-  try {
-    scan.image = cv::imread(path, cv::IMREAD_GRAYSCALE);
-  } catch (const cv::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", e.what()));
-  }
-  if (scan.image.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, " as an image"));
-  }
+  absl::StatusOr<cv::Mat> image = audit::ReadGrayImageFile(path);
+  if (!image.ok()) return absl::InvalidArgumentError(image.status().message());
+  scan.image = *std::move(image);
   absl::StatusOr<long long> dpi = cl.GetInt("dpi", 200, 100, 1200);
   if (!dpi.ok()) return dpi.status();
   scan.dpi = static_cast<int>(*dpi);
@@ -245,10 +241,7 @@ int RunCalibrateCommand(const std::vector<std::string>& args) {
   if (!scan.ok()) return Fail(scan.status());
 
   const vision::CalibrationLayout layout = vision::StandardCalibrationLayout();
-  const vision::GrayImage image{{scan->image.data, scan->image.step * scan->image.rows},
-                                scan->image.cols,
-                                scan->image.rows,
-                                static_cast<int>(scan->image.step)};
+  const vision::GrayImage image = audit::ViewOf(scan->image);
   absl::StatusOr<vision::CalibrationMeasurement> m =
       vision::MeasureCalibrationSheet(image, layout, {scan->dpi});
   if (!m.ok()) return Fail(m.status());

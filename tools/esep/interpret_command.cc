@@ -3,7 +3,6 @@
 #include <fstream>
 #include <iostream>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "command_line.h"
 #include "commands.h"
 #include "esep/audit/overlay.h"
+#include "esep/audit/replay.h"
 #include "esep/proto/calibration.pb.h"
 #include "esep/proto/election.h"
 #include "esep/vision/interpreter.h"
@@ -180,28 +180,15 @@ int RunInterpretCommand(const std::vector<std::string>& args) {
   }
   int status = kExitOk;
   for (const std::string& path : images) {
-    cv::Mat gray;
-    std::error_code exists_error;
-    if (!std::filesystem::is_regular_file(path, exists_error)) {
-      std::cerr << "esep interpret: no such image file " << path << "\n";
+    const absl::StatusOr<cv::Mat> image = audit::ReadGrayImageFile(path);
+    if (!image.ok()) {
+      std::cerr << "esep interpret: " << image.status().message() << "\n";
       status = kExitUsage;
       continue;
     }
-    try {
-      gray = cv::imread(path, cv::IMREAD_GRAYSCALE);
-    } catch (const cv::Exception& e) {
-      gray.release();
-    }
-    if (gray.empty() || gray.type() != CV_8UC1) {
-      std::cerr << "esep interpret: cannot read image " << path << "\n";
-      status = kExitUsage;
-      continue;
-    }
-    if (!gray.isContinuous()) gray = gray.clone();
-    const vision::GrayImage view{std::span<const std::uint8_t>(
-                                     gray.data, gray.step[0] * static_cast<std::size_t>(gray.rows)),
-                                 gray.cols, gray.rows, static_cast<int>(gray.step[0])};
-    const vision::InterpretationDetails details = interpreter->InterpretWithDetails(view);
+    const cv::Mat& gray = *image;
+    const vision::InterpretationDetails details =
+        interpreter->InterpretWithDetails(audit::ViewOf(gray));
     const Interpretation& in = details.interpretation;
     const vision::BallotDecision decision = vision::DecideBallot(in, policy);
     if (cl->Has("json")) {

@@ -67,9 +67,7 @@ absl::Status WriteReport(const fs::path& out, const Election& election,
     if (!s.ok()) return s;
   }
   for (const audit::RecordDifference& d : result.differences) {
-    absl::StatusOr<std::string> bytes = audit::ReadFileBytes(d.image.string());
-    if (!bytes.ok()) continue;
-    absl::StatusOr<cv::Mat> gray = audit::DecodeGray(*bytes);
+    absl::StatusOr<cv::Mat> gray = audit::ReadGrayImageFile(d.image.string());
     if (!gray.ok()) continue;
     const vision::InterpretationDetails details =
         replayer.interpreter(d.test).InterpretWithDetails(audit::ViewOf(*gray));

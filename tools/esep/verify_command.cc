@@ -1,16 +1,15 @@
 // esep verify: an observer's check of a printed precinct protocol from photos or scans of its QR
 // codes: the parts' chain, the signature against the reader's published key, the control
 // relations, and the numbers.
-#include <filesystem>
 #include <iostream>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "command_line.h"
 #include "commands.h"
+#include "esep/audit/replay.h"
 #include "esep/proto/election.h"
 #include "esep/report/protocol_sheet.h"
 #include "esep/report/sheet_reader.h"
@@ -84,20 +83,12 @@ int RunVerifyCommand(const std::vector<std::string>& args) {
 
   std::vector<std::string> texts;
   for (const std::string& path : cl->positional()) {
-    cv::Mat gray;
-    std::error_code error;
-    if (std::filesystem::is_regular_file(path, error)) {
-      try {
-        gray = cv::imread(path, cv::IMREAD_GRAYSCALE);
-      } catch (const cv::Exception&) {
-        gray.release();
-      }
-    }
-    if (gray.empty()) {
-      std::cerr << kProgram << ": cannot read image " << path << "\n";
+    const absl::StatusOr<cv::Mat> gray = audit::ReadGrayImageFile(path);
+    if (!gray.ok()) {
+      std::cerr << kProgram << ": " << gray.status().message() << "\n";
       return kExitUsage;
     }
-    const std::vector<std::string> found = report::ReadQrPartTexts(gray);
+    const std::vector<std::string> found = report::ReadQrPartTexts(*gray);
     if (!cl->Has("json")) {
       std::cerr << path << ": " << found.size() << " Esep QR code(s) read\n";
     }

@@ -3,35 +3,43 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <opencv2/imgcodecs.hpp>
 #include <thread>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "esep/audit/json.h"
 #include "esep/proto/sha256.h"
+#include "esep/vision/image_codec.h"
 
 namespace esep::audit {
 
-absl::StatusOr<cv::Mat> DecodeGray(const std::string& bytes) {
-  cv::Mat gray;
-  try {
-    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
-    gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
-  } catch (const cv::Exception& e) {
-    return absl::DataLossError(absl::StrCat("not a decodable image: ", e.what()));
+absl::StatusOr<cv::Mat> DecodeGray(const std::string& bytes, cv::Mat* buffer) {
+  return vision::DecodeGrayImage(
+      {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, buffer);
+}
+
+absl::StatusOr<cv::Mat> ReadGrayImageFile(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return absl::NotFoundError(absl::StrCat("no such image file ", path));
   }
-  if (gray.empty() || gray.type() != CV_8UC1) {
-    return absl::DataLossError("not a decodable image");
+  absl::StatusOr<std::string> bytes = ReadFileBytes(path);
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<cv::Mat> gray = DecodeGray(*bytes);
+  if (!gray.ok()) {
+    return absl::Status(gray.status().code(),
+                        absl::StrCat("cannot read image ", path, ": ", gray.status().message()));
   }
-  if (!gray.isContinuous()) gray = gray.clone();
   return gray;
 }
 
 vision::GrayImage ViewOf(const cv::Mat& gray) {
-  return {
-      std::span<const std::uint8_t>(gray.data, gray.step[0] * static_cast<std::size_t>(gray.rows)),
-      gray.cols, gray.rows, static_cast<int>(gray.step[0])};
+  if (gray.empty()) return {};
+  // The last row ends at its last pixel: `gray` may be a region of a wider buffer.
+  const std::size_t extent =
+      gray.step[0] * static_cast<std::size_t>(gray.rows - 1) + static_cast<std::size_t>(gray.cols);
+  return {std::span<const std::uint8_t>(gray.data, extent), gray.cols, gray.rows,
+          static_cast<int>(gray.step[0])};
 }
 
 absl::StatusOr<Replayer> Replayer::Create(const Election& election, const std::string& precinct_id,
@@ -47,7 +55,7 @@ absl::StatusOr<Replayer> Replayer::Create(const Election& election, const std::s
   return Replayer(*std::move(live), *std::move(test));
 }
 
-ReplayedImage Replayer::ReadOne(const ReplayItem& item) const {
+ReplayedImage Replayer::ReadOne(const ReplayItem& item, cv::Mat* buffer) const {
   ReplayedImage out;
   out.name = item.name;
   out.test = item.test;
@@ -57,7 +65,7 @@ ReplayedImage Replayer::ReadOne(const ReplayItem& item) const {
     return out;
   }
   out.image_sha256 = ToHex(Sha256(*bytes));
-  absl::StatusOr<cv::Mat> gray = DecodeGray(*bytes);
+  absl::StatusOr<cv::Mat> gray = DecodeGray(*bytes, buffer);
   if (!gray.ok()) {
     out.status = gray.status();
     return out;
@@ -75,8 +83,9 @@ std::vector<ReplayedImage> Replayer::Run(std::vector<ReplayItem> items, int jobs
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   const auto worker = [&] {
+    cv::Mat buffer;  // one page buffer per worker, reused from page to page
     for (std::size_t i = next++; i < items.size(); i = next++) {
-      results[i] = ReadOne(items[i]);
+      results[i] = ReadOne(items[i], &buffer);
       ++done;
     }
   };

@@ -55,15 +55,17 @@ class Replayer {
  private:
   Replayer(vision::Interpreter live, vision::Interpreter test)
       : live_(std::move(live)), test_(std::move(test)) {}
-  ReplayedImage ReadOne(const ReplayItem& item) const;
+  ReplayedImage ReadOne(const ReplayItem& item, cv::Mat* buffer) const;
 
   vision::Interpreter live_;
   vision::Interpreter test_;
 };
 
-// Decodes image file bytes as 8-bit grayscale; an error names what is wrong.
-absl::StatusOr<cv::Mat> DecodeGray(const std::string& bytes);
-// A GrayImage view of a continuous 8-bit matrix.
+// vision::DecodeGrayImage of file bytes held in a string.
+absl::StatusOr<cv::Mat> DecodeGray(const std::string& bytes, cv::Mat* buffer = nullptr);
+// Reads and decodes an image file as 8-bit grayscale; the error names the file and what is wrong.
+absl::StatusOr<cv::Mat> ReadGrayImageFile(const std::string& path);
+// A GrayImage view of an 8-bit matrix.
 vision::GrayImage ViewOf(const cv::Mat& gray);
 
 // The tally of records (live or test), counted as the tally store counts: ballots cast, votes
