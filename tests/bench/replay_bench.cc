@@ -1,7 +1,8 @@
 // Replaying ballots from PNG files on two worker threads (esep replay --jobs 2), next to the
-// reference workload of the same run: reading and decoding the same files with cv::imdecode on
-// two threads and nothing else. Both report ballots per second (items_per_second); their ratio
-// says how much of replay is the interpreter and how much is PNG decoding.
+// reference workloads of the same run: reading and decoding the same files on two threads and
+// nothing else, with the reader's PNG codec (what replay uses) and with libpng through
+// cv::imdecode. All report ballots per second (items_per_second); the ratio of replay to bare
+// decoding says how much of replay is the interpreter and how much is reading images.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "esep/proto/election.h"
 #include "esep/render/marks.h"
 #include "esep/render/render.h"
+#include "esep/vision/image_codec.h"
 
 namespace {
 
@@ -45,11 +47,19 @@ void ReportCpu(benchmark::State& state, double cpu_seconds) {
 struct Workload {
   esep::Election election;
   fs::path directory;
-  std::vector<esep::audit::ReplayItem> items;
+  std::vector<esep::audit::ReplayItem> stored;  // as the reader stores them
+  std::vector<esep::audit::ReplayItem> libpng;  // as libpng writes them (older stores, other tools)
 };
 
-// 32 party-list ballots at 200 dpi, each marked for a different list, written as the daemon
-// stores them (lossless PNG, compression level 1).
+void WriteOrAbort(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
+  if (!esep::audit::WriteFileBytes(path.string(), std::string(bytes.begin(), bytes.end())).ok()) {
+    std::abort();
+  }
+}
+
+// 32 party-list ballots at 200 dpi, each marked for a different list, written twice: with the
+// reader's codec (vision::EncodeGrayPng: no row filters, libdeflate) and with libpng through
+// cv::imencode at compression 1 (adaptive row filters, zlib).
 const Workload& Load() {
   static const Workload* workload = [] {
     auto* w = new Workload;
@@ -58,7 +68,8 @@ const Workload& Load() {
     if (!election.ok()) std::abort();
     w->election = *election;
     w->directory = fs::temp_directory_path() / ("esep-replay-bench-" + std::to_string(::getpid()));
-    fs::create_directories(w->directory);
+    fs::create_directories(w->directory / "stored");
+    fs::create_directories(w->directory / "libpng");
     const esep::BallotStyle& style = w->election.ballot_styles(0);
     for (int i = 0; i < kBallots; ++i) {
       esep::render::BallotRenderRequest request;
@@ -75,58 +86,104 @@ const Workload& Load() {
                .ok()) {
         std::abort();
       }
-      std::vector<std::uint8_t> png;
-      cv::imencode(".png", *page, png, {cv::IMWRITE_PNG_COMPRESSION, 1});
-      const fs::path path = w->directory / (std::to_string(1000 + i) + ".png");
-      if (!esep::audit::WriteFileBytes(path.string(), std::string(png.begin(), png.end())).ok()) {
-        std::abort();
-      }
-      w->items.push_back({path.filename().string(), path, false});
+      const std::string name = std::to_string(1000 + i) + ".png";
+      absl::StatusOr<std::vector<std::uint8_t>> stored =
+          esep::vision::EncodeGrayPng(esep::audit::ViewOf(*page));
+      if (!stored.ok()) std::abort();
+      WriteOrAbort(w->directory / "stored" / name, *stored);
+      w->stored.push_back({name, w->directory / "stored" / name, false});
+      std::vector<std::uint8_t> libpng;
+      cv::imencode(".png", *page, libpng, {cv::IMWRITE_PNG_COMPRESSION, 1});
+      WriteOrAbort(w->directory / "libpng" / name, libpng);
+      w->libpng.push_back({name, w->directory / "libpng" / name, false});
     }
     return w;
   }();
   return *workload;
 }
 
-void BM_ReplayFromPng(benchmark::State& state) {
+// Calls `work` once per item on kThreads threads.
+template <typename Work>
+void OnThreads(const std::vector<esep::audit::ReplayItem>& items, const Work& work) {
+  std::atomic<std::size_t> next{0};
+  const auto worker = [&] {
+    for (std::size_t i = next++; i < items.size(); i = next++) work(items[i]);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < kThreads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+}
+
+std::string ReadOrAbort(const esep::audit::ReplayItem& item) {
+  absl::StatusOr<std::string> bytes = esep::audit::ReadFileBytes(item.path.string());
+  if (!bytes.ok()) std::abort();
+  return *std::move(bytes);
+}
+
+void Replay(benchmark::State& state, const std::vector<esep::audit::ReplayItem>& items) {
   const Workload& w = Load();
   absl::StatusOr<esep::audit::Replayer> replayer =
       esep::audit::Replayer::Create(w.election, "1001", std::nullopt);
   if (!replayer.ok()) std::abort();
   const double cpu_start = ProcessCpuSeconds();
   for (auto _ : state) {
-    const std::vector<esep::audit::ReplayedImage> out = replayer->Run(w.items, kThreads);
-    if (!out.back().interpretation.accepted()) state.SkipWithError("ballot rejected");
+    const std::vector<esep::audit::ReplayedImage> out = replayer->Run(items, kThreads);
+    for (const esep::audit::ReplayedImage& image : out) {
+      if (!image.interpretation.accepted()) state.SkipWithError("ballot rejected");
+    }
     benchmark::DoNotOptimize(out);
   }
   ReportCpu(state, ProcessCpuSeconds() - cpu_start);
   state.SetItemsProcessed(state.iterations() * kBallots);
+  std::uintmax_t bytes = 0;
+  for (const esep::audit::ReplayItem& item : items) bytes += fs::file_size(item.path);
+  state.counters["kb_per_file"] = static_cast<double>(bytes) / 1000.0 / kBallots;
 }
-BENCHMARK(BM_ReplayFromPng)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The reference: the same files read and decoded on the same number of threads.
-void BM_DecodePngReference(benchmark::State& state) {
+// The figure: replay of the files as the reader stores them.
+void BM_ReplayStoredPng(benchmark::State& state) { Replay(state, Load().stored); }
+BENCHMARK(BM_ReplayStoredPng)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The reference: the same files read and decoded as replay decodes them, on the same threads.
+void BM_DecodeStoredPngReference(benchmark::State& state) {
   const Workload& w = Load();
   const double cpu_start = ProcessCpuSeconds();
   for (auto _ : state) {
-    std::atomic<std::size_t> next{0};
-    const auto worker = [&] {
-      for (std::size_t i = next++; i < w.items.size(); i = next++) {
-        absl::StatusOr<std::string> bytes = esep::audit::ReadFileBytes(w.items[i].path.string());
-        if (!bytes.ok()) std::abort();
-        absl::StatusOr<cv::Mat> gray = esep::audit::DecodeGray(*bytes);
-        benchmark::DoNotOptimize(gray);
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < kThreads; ++t) pool.emplace_back(worker);
-    worker();
-    for (std::thread& t : pool) t.join();
+    OnThreads(w.stored, [](const esep::audit::ReplayItem& item) {
+      absl::StatusOr<cv::Mat> gray = esep::audit::DecodeGray(ReadOrAbort(item));
+      if (!gray.ok()) std::abort();
+      benchmark::DoNotOptimize(gray);
+    });
   }
   ReportCpu(state, ProcessCpuSeconds() - cpu_start);
   state.SetItemsProcessed(state.iterations() * kBallots);
 }
-BENCHMARK(BM_DecodePngReference)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_DecodeStoredPngReference)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same files decoded by libpng (cv::imdecode), as any PNG reader would.
+void BM_DecodeStoredPngWithLibpng(benchmark::State& state) {
+  const Workload& w = Load();
+  const double cpu_start = ProcessCpuSeconds();
+  for (auto _ : state) {
+    OnThreads(w.stored, [](const esep::audit::ReplayItem& item) {
+      const std::string bytes = ReadOrAbort(item);
+      const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
+                        const_cast<char*>(bytes.data()));
+      cv::Mat gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
+      if (gray.empty()) std::abort();
+      benchmark::DoNotOptimize(gray);
+    });
+  }
+  ReportCpu(state, ProcessCpuSeconds() - cpu_start);
+  state.SetItemsProcessed(state.iterations() * kBallots);
+}
+BENCHMARK(BM_DecodeStoredPngWithLibpng)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Replay of PNG files written by libpng with adaptive row filters (stores made before the
+// reader's codec, or other tools): the same decoder, undoing Sub, Up, Average and Paeth rows.
+void BM_ReplayLibpngWrittenPng(benchmark::State& state) { Replay(state, Load().libpng); }
+BENCHMARK(BM_ReplayLibpngWrittenPng)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
