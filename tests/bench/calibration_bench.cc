@@ -5,8 +5,8 @@
 
 #include <cstdlib>
 #include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 
+#include "bench_images.h"
 #include "esep/render/degrade.h"
 #include "esep/render/render.h"
 #include "esep/vision/calibration.h"
@@ -38,10 +38,7 @@ const Workload& Load() {
 
 void BM_MeasureCalibrationSheet(benchmark::State& state) {
   const Workload& w = Load();
-  const esep::vision::GrayImage image{{w.image.data, w.image.total()},
-                                      w.image.cols,
-                                      w.image.rows,
-                                      static_cast<int>(w.image.step[0])};
+  const esep::vision::GrayImage image = esep::bench::View(w.image);
   for (auto _ : state) {
     auto m = esep::vision::MeasureCalibrationSheet(image, w.layout, {200});
     if (!m.ok()) state.SkipWithError("sheet not measured");
@@ -51,13 +48,7 @@ void BM_MeasureCalibrationSheet(benchmark::State& state) {
 BENCHMARK(BM_MeasureCalibrationSheet)->Unit(benchmark::kMillisecond);
 
 void BM_OtsuReference(benchmark::State& state) {
-  const Workload& w = Load();
-  cv::Mat binary(w.image.size(), CV_8UC1);
-  for (auto _ : state) {
-    const double t = cv::threshold(w.image, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
-    benchmark::DoNotOptimize(t);
-    benchmark::ClobberMemory();
-  }
+  esep::bench::RunOtsuReference(state, Load().image);
 }
 BENCHMARK(BM_OtsuReference)->Unit(benchmark::kMillisecond);
 

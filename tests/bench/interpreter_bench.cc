@@ -7,14 +7,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 #include <vector>
 
-#include "esep/proto/election.h"
-#include "esep/render/marks.h"
-#include "esep/render/render.h"
+#include "bench_images.h"
 #include "esep/vision/interpreter.h"
 
 namespace {
@@ -27,24 +23,9 @@ struct Workload {
 const Workload& Load() {
   static const Workload* workload = [] {
     auto* w = new Workload;
-    absl::StatusOr<esep::Election> election = esep::LoadElectionFile(
-        std::string(ESEP_SOURCE_DIR) + "/fixtures/elections/party-list-2021.json");
-    if (!election.ok()) std::abort();
-    w->election = *election;
-    esep::render::BallotRenderRequest request;
-    request.style_id = "list";
-    request.precinct_id = "1001";
-    request.dpi = 200;
-    absl::StatusOr<cv::Mat> page = esep::render::RenderBallot(w->election, request);
-    if (!page.ok()) std::abort();
-    esep::MarkSpec mark;
-    mark.add_options("ishenim");
-    mark.set_style(esep::LINE);
-    if (!esep::render::ApplyMarks(*page, w->election, w->election.ballot_styles(0), {mark}, 200, 7)
-             .ok()) {
-      std::abort();
-    }
-    w->image = *page;
+    w->election = esep::bench::LoadFixtureElection("party-list-2021");
+    w->image = esep::bench::RenderMarkedBallot(w->election, w->election.ballot_styles(0), "ishenim",
+                                               esep::LINE, 7);
     return w;
   }();
   return *workload;
@@ -56,10 +37,7 @@ esep::vision::InterpreterOptions Options() {
   return options;
 }
 
-esep::vision::GrayImage View(const cv::Mat& m) {
-  return {std::span<const std::uint8_t>(m.data, m.total()), m.cols, m.rows,
-          static_cast<int>(m.step[0])};
-}
+using esep::bench::View;
 
 void BM_Interpret(benchmark::State& state) {
   const Workload& w = Load();
@@ -75,21 +53,9 @@ void BM_Interpret(benchmark::State& state) {
 BENCHMARK(BM_Interpret)->Unit(benchmark::kMillisecond);
 
 void BM_OtsuReference(benchmark::State& state) {
-  const Workload& w = Load();
-  cv::Mat binary(w.image.size(), CV_8UC1);
-  for (auto _ : state) {
-    const double t = cv::threshold(w.image, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
-    benchmark::DoNotOptimize(t);
-    benchmark::ClobberMemory();
-  }
+  esep::bench::RunOtsuReference(state, Load().image);
 }
 BENCHMARK(BM_OtsuReference)->Unit(benchmark::kMillisecond);
-
-double ThreadCpuMs() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) * 1e-6;
-}
 
 struct Medians {
   double wall_ms = 0;
@@ -101,9 +67,9 @@ Medians MedianMs(F f, int runs) {
   std::vector<double> wall, cpu;
   for (int i = 0; i < runs; ++i) {
     const auto start = std::chrono::steady_clock::now();
-    const double cpu_start = ThreadCpuMs();
+    const double cpu_start = esep::bench::ThreadCpuMs();
     f();
-    cpu.push_back(ThreadCpuMs() - cpu_start);
+    cpu.push_back(esep::bench::ThreadCpuMs() - cpu_start);
     wall.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
             .count());
@@ -128,12 +94,7 @@ int main(int argc, char** argv) {
   constexpr int kRuns = 301;
   const Medians interpret =
       MedianMs([&] { benchmark::DoNotOptimize(interpreter->Interpret(View(w.image))); }, kRuns);
-  const Medians otsu = MedianMs(
-      [&] {
-        benchmark::DoNotOptimize(
-            cv::threshold(w.image, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU));
-      },
-      kRuns);
+  const Medians otsu = MedianMs([&] { esep::bench::OtsuThreshold(w.image, binary); }, kRuns);
   std::printf(
       "\n%d x %d px ballot, median of %d runs, one thread:\n"
       "                     wall        thread CPU\n"

@@ -15,11 +15,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench_images.h"
 #include "esep/audit/json.h"
 #include "esep/audit/replay.h"
-#include "esep/proto/election.h"
-#include "esep/render/marks.h"
-#include "esep/render/render.h"
 #include "esep/vision/image_codec.h"
 
 namespace {
@@ -29,13 +27,7 @@ constexpr int kThreads = 2;
 
 namespace fs = std::filesystem;
 
-// CPU time of every thread of the process: on a shared machine, wall time also counts other
-// people's work, CPU time only ours.
-double ProcessCpuSeconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
+using esep::bench::ProcessCpuSeconds;
 
 // Reports CPU milliseconds per ballot and the rate two otherwise idle cores would reach.
 void ReportCpu(benchmark::State& state, double cpu_seconds) {
@@ -63,37 +55,23 @@ void WriteOrAbort(const fs::path& path, const std::vector<std::uint8_t>& bytes) 
 const Workload& Load() {
   static const Workload* workload = [] {
     auto* w = new Workload;
-    absl::StatusOr<esep::Election> election = esep::LoadElectionFile(
-        std::string(ESEP_SOURCE_DIR) + "/fixtures/elections/party-list-2021.json");
-    if (!election.ok()) std::abort();
-    w->election = *election;
+    w->election = esep::bench::LoadFixtureElection("party-list-2021");
     w->directory = fs::temp_directory_path() / ("esep-replay-bench-" + std::to_string(::getpid()));
     fs::create_directories(w->directory / "stored");
     fs::create_directories(w->directory / "libpng");
     const esep::BallotStyle& style = w->election.ballot_styles(0);
     for (int i = 0; i < kBallots; ++i) {
-      esep::render::BallotRenderRequest request;
-      request.style_id = style.id();
-      request.precinct_id = "1001";
-      request.dpi = 200;
-      absl::StatusOr<cv::Mat> page = esep::render::RenderBallot(w->election, request);
-      if (!page.ok()) std::abort();
-      esep::MarkSpec mark;
-      mark.add_options(style.targets(i % style.targets_size()).option_id());
-      mark.set_style(esep::CROSS);
-      if (!esep::render::ApplyMarks(*page, w->election, style, {mark}, 200,
-                                    static_cast<std::uint64_t>(i))
-               .ok()) {
-        std::abort();
-      }
+      const cv::Mat page = esep::bench::RenderMarkedBallot(
+          w->election, style, style.targets(i % style.targets_size()).option_id(), esep::CROSS,
+          static_cast<std::uint64_t>(i));
       const std::string name = std::to_string(1000 + i) + ".png";
       absl::StatusOr<std::vector<std::uint8_t>> stored =
-          esep::vision::EncodeGrayPng(esep::audit::ViewOf(*page));
+          esep::vision::EncodeGrayPng(esep::bench::View(page));
       if (!stored.ok()) std::abort();
       WriteOrAbort(w->directory / "stored" / name, *stored);
       w->stored.push_back({name, w->directory / "stored" / name, false});
       std::vector<std::uint8_t> libpng;
-      cv::imencode(".png", *page, libpng, {cv::IMWRITE_PNG_COMPRESSION, 1});
+      cv::imencode(".png", page, libpng, {cv::IMWRITE_PNG_COMPRESSION, 1});
       WriteOrAbort(w->directory / "libpng" / name, libpng);
       w->libpng.push_back({name, w->directory / "libpng" / name, false});
     }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "bench_common.h"
 #include "esep/proto/election.h"
 #include "esep/proto/protocol_checks.h"
 #include "esep/transport/aggregation.h"
@@ -25,10 +26,7 @@ struct Workload {
 const Workload& Load() {
   static const Workload* workload = [] {
     auto* w = new Workload;
-    absl::StatusOr<esep::Election> election = esep::LoadElectionFile(
-        std::string(ESEP_SOURCE_DIR) + "/fixtures/elections/party-list-2021.json");
-    if (!election.ok()) std::abort();
-    w->election = *election;
+    w->election = esep::bench::LoadFixtureElection("party-list-2021");
     w->election.clear_precincts();
     w->election.mutable_ballot_styles(0)->clear_precinct_ids();
     for (int i = 0; i < kPrecincts; ++i) {

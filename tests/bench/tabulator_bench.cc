@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "bench_common.h"
 #include "esep/proto/election.h"
 #include "esep/transport/signing.h"
 #include "esep/transport/tabulation_centre.h"
@@ -162,11 +163,7 @@ void Setup::TheCentreStops() {
   std::filesystem::remove_all(setup.dir.path(), ignored);  // the setup itself is never destroyed
 }
 
-double ProcessCpuSeconds() {
-  timespec now{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
-}
+using esep::bench::ProcessCpuSeconds;
 
 // One submission in flight.
 struct Call {
