@@ -4,7 +4,9 @@
 
 #include <limits>
 
+#include "absl/strings/str_format.h"
 #include "esep/proto/election.h"
+#include "esep/proto/protocol_text.h"
 
 namespace esep {
 namespace {
@@ -158,6 +160,33 @@ TEST_F(ProtocolChecksTest, VoteForNAllowsUpToNVotesPerValidBallot) {
   p_.mutable_contests(0)->mutable_options(0)->set_votes(3 * 1170 + 1);
   checks = CheckProtocol(p_, e, std::nullopt);
   EXPECT_FALSE(ProtocolMayBeFinal(checks));
+}
+
+// The one text form of the protocol (console, printer, esep verify): every number on its line,
+// each relation with its verdict and numbers, and the commission's explanation.
+TEST_F(ProtocolChecksTest, TextShowsEveryLineRelationAndTheExplanation) {
+  p_.set_ballots_received(1501);  // breaks L2 = L3 + L4 + L5 + L10 - L11
+  p_.set_commission_explanation("one ballot torn at receipt");
+  p_.set_records_root_hash("ab12");
+  const std::string text = FormatProtocolText(election_, p_, CheckProtocol(p_, election_, 1180));
+  EXPECT_NE(text.find("L1         2150  "), std::string::npos) << text;
+  EXPECT_NE(text.find("L2         1501  "), std::string::npos) << text;
+  EXPECT_NE(text.find("L6         1180  "), std::string::npos) << text;
+  EXPECT_NE(text.find("L9         1170  "), std::string::npos) << text;
+  const ContestResult& r = p_.contests(0);
+  for (int i = 0; i < r.options_size(); ++i) {
+    EXPECT_NE(text.find(absl::StrFormat(
+                  "L%-3d %10d  %s", 12 + i, r.options(i).votes(),
+                  PrintedOptionName(&election_.contests(0), r.options(i).option_id()))),
+              std::string::npos)
+        << "option " << i << "\n"
+        << text;
+  }
+  EXPECT_NE(text.find("  BROKEN   L2 = L3 + L4 + L5 + L10 - L11"), std::string::npos) << text;
+  EXPECT_NE(text.find("  holds    L1 >= L3 + L4"), std::string::npos) << text;
+  EXPECT_NE(text.find("explanation: one ballot torn at receipt"), std::string::npos) << text;
+  EXPECT_NE(text.find("records root hash    ab12"), std::string::npos) << text;
+  EXPECT_EQ(FormatProtocolText(election_, p_, {}).find("control relations"), std::string::npos);
 }
 
 }  // namespace

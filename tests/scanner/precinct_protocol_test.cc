@@ -135,7 +135,7 @@ TEST_F(PrecinctProtocolTest, BrokenRelationIsShownAndNeverQueued) {
   absl::StatusOr<ProtocolDraft> draft = p->DraftProtocol();
   ASSERT_TRUE(draft.ok()) << draft.status();
   EXPECT_FALSE(ProtocolMayBeFinal(draft->checks));
-  EXPECT_TRUE(Contains(p->ProtocolText(draft->protocol, draft->checks), "BROKEN  L2 = "));
+  EXPECT_TRUE(Contains(p->ProtocolText(draft->protocol, draft->checks), "BROKEN   L2 = "));
 
   absl::StatusOr<StoredProtocol> refused = p->FinalizeProtocol();
   ASSERT_FALSE(refused.ok());
@@ -288,7 +288,7 @@ TEST_F(PrecinctProtocolTest, ConsoleCommandsFollowTheState) {
   ASSERT_TRUE(drafted.ParseFromString(draft.protocol()));
   EXPECT_EQ(drafted.ballots_in_stationary_box(), 3u);
   EXPECT_TRUE(draft.signed_protocol().empty());
-  EXPECT_TRUE(Contains(draft.report(), "L6  ballots in the stationary box (reader)"))
+  EXPECT_TRUE(Contains(draft.report(), "L6            3  Бюллетени в стационарном ящике"))
       << draft.report();
 
   request.set_command(ControlRequest::PROTOCOL);
@@ -306,7 +306,7 @@ TEST_F(PrecinctProtocolTest, ConsoleCommandsFollowTheState) {
   ControlResponse printed = HandleControlRequest(*p, request, "");
   ASSERT_TRUE(printed.ok()) << printed.error();
   EXPECT_EQ(printed.signed_protocol(), final_response.signed_protocol());
-  EXPECT_TRUE(Contains(printed.report(), "FINAL, revision 1")) << printed.report();
+  EXPECT_TRUE(Contains(printed.report(), "revision   1, final")) << printed.report();
 }
 
 TEST_F(PrecinctProtocolTest, RestartNoticesReachTheConsole) {

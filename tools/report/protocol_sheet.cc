@@ -14,11 +14,11 @@
 #include "absl/time/time.h"
 #include "esep/proto/election.h"
 #include "esep/proto/protocol_checks.h"
+#include "esep/proto/protocol_text.h"
 #include "esep/render/page_drawing.h"
 #include "esep/render/render.h"
 #include "esep/transport/qr_protocol.h"
 #include "esep/transport/signing.h"
-#include "protocol_lines.h"
 
 namespace esep::report {
 namespace {
@@ -231,10 +231,10 @@ class Flow {
 
 std::string Number(std::uint64_t v) { return absl::StrCat(v); }
 
-absl::Status Heading(Flow& flow, const internal::Trilingual& t) {
+absl::Status Heading(Flow& flow, const Trilingual& t) {
   flow.Space(2);
   if (absl::Status s = flow.NeedRoom(14); !s.ok()) return s;
-  return flow.Paragraph({internal::Tri(t), true, 1.0}, kBodyMm * 1.15, Align::kLeft, 1.0);
+  return flow.Paragraph({JoinTrilingual(t), true, 1.0}, kBodyMm * 1.15, Align::kLeft, 1.0);
 }
 
 // The lines table: code, name in three languages, number.
@@ -249,7 +249,7 @@ absl::Status LineRow(Flow& flow, const std::string& code, const std::string& nam
 // Title, election and precinct; the protocol's revision, status and times unless `zero_report`
 // (which has only the time the polls opened).
 absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProtocol& p,
-                        const internal::Trilingual& title, bool zero_report = false) {
+                        const Trilingual& title, bool zero_report = false) {
   if (absl::Status s = flow.Paragraph({title.ky, true, 1.0}, 4.0, Align::kCentre, 0.5); !s.ok()) {
     return s;
   }
@@ -272,26 +272,26 @@ absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProt
       precinct == nullptr ? p.precinct_id()
                           : absl::StrCat(p.precinct_id(), " — ", precinct->name().ky(), " / ",
                                          precinct->name().ru());
-  const internal::Trilingual status = internal::StatusName(p.status());
-  std::vector<std::pair<internal::Trilingual, std::string>> info = {
+  const Trilingual status = ProtocolStatusName(p.status());
+  std::vector<std::pair<Trilingual, std::string>> info = {
       {{"Участок", "Участок", "Precinct"}, precinct_name},
       {{"Окугуч", "Сканер", "Reader"}, p.reader_serial()},
   };
   if (!zero_report) {
     info.push_back({{"Редакция, абалы", "Редакция, статус", "Revision, status"},
-                    absl::StrCat(p.revision(), ", ", internal::Tri(status))});
+                    absl::StrCat(p.revision(), ", ", JoinTrilingual(status))});
   }
   info.push_back({{"Шайлоо ачылды", "Голосование открыто", "Polls opened"},
-                  internal::TimeText(p.polls_opened_unix_seconds())});
+                  ProtocolTimeText(p.polls_opened_unix_seconds())});
   if (!zero_report) {
     info.push_back({{"Шайлоо жабылды", "Голосование закрыто", "Polls closed"},
-                    internal::TimeText(p.polls_closed_unix_seconds())});
+                    ProtocolTimeText(p.polls_closed_unix_seconds())});
     info.push_back({{"Протокол түзүлдү", "Протокол составлен", "Protocol made"},
-                    internal::TimeText(p.created_unix_seconds())});
+                    ProtocolTimeText(p.created_unix_seconds())});
   }
   for (const auto& [label, value] : info) {
     if (absl::Status s = flow.Row(
-            {{internal::Tri(label), 0, 95}, {value, 96, flow.width_mm() - 96, Align::kLeft, true}},
+            {{JoinTrilingual(label), 0, 95}, {value, 96, flow.width_mm() - 96, Align::kLeft, true}},
             kBodyMm, false);
         !s.ok()) {
       return s;
@@ -302,7 +302,7 @@ absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProt
 }
 
 absl::Status DrawSignatureBox(Flow& flow) {
-  const std::vector<internal::Trilingual> roles = {
+  const std::vector<Trilingual> roles = {
       {"Төрага", "Председатель", "Chair"}, {"Төраганын орун басары", "Заместитель", "Deputy"},
       {"Катчы", "Секретарь", "Secretary"}, {"Мүчө", "Член комиссии", "Member"},
       {"Мүчө", "Член комиссии", "Member"}, {"Мүчө", "Член комиссии", "Member"},
@@ -318,8 +318,8 @@ absl::Status DrawSignatureBox(Flow& flow) {
   const double k = flow.k();
   cairo_t* cr = flow.cr();
   const double top = flow.y_mm();
-  for (const internal::Trilingual& role : roles) {
-    if (absl::Status s = flow.Row({{internal::Tri(role), 0, 70},
+  for (const Trilingual& role : roles) {
+    if (absl::Status s = flow.Row({{JoinTrilingual(role), 0, 70},
                                    {"(аты-жөнү / Ф.И.О. / name)", 72, 60},
                                    {"(колу / подпись / signature)", 134, 46}},
                                   kSmallMm, false);
@@ -404,8 +404,8 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
     return s;
   }
   flow.Rule(0.3);
-  for (const internal::Line& line : internal::GeneralLines(p)) {
-    if (absl::Status s = LineRow(flow, line.code, internal::Tri(line.name), Number(line.value));
+  for (const ProtocolLine& line : GeneralProtocolLines(p)) {
+    if (absl::Status s = LineRow(flow, line.code, JoinTrilingual(line.name), Number(line.value));
         !s.ok()) {
       return s;
     }
@@ -415,7 +415,7 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
     flow.Space(2);
     if (absl::Status s = flow.NeedRoom(30); !s.ok()) return s;
     if (absl::Status s = flow.Paragraph(
-            {absl::StrCat(internal::ContestTitle(contest, r.contest_id()), " [", r.contest_id(),
+            {absl::StrCat(PrintedContestTitle(contest, r.contest_id()), " [", r.contest_id(),
                           "] — ", r.vote_for(), " талапкер / кандидат(ов) / to elect"),
              true, 1.0},
             kBodyMm * 1.1);
@@ -423,15 +423,15 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
       return s;
     }
     flow.Rule(0.3);
-    for (const internal::Line& line : internal::ContestLines(r)) {
-      if (absl::Status s = LineRow(flow, line.code, internal::Tri(line.name), Number(line.value));
+    for (const ProtocolLine& line : ContestProtocolLines(r)) {
+      if (absl::Status s = LineRow(flow, line.code, JoinTrilingual(line.name), Number(line.value));
           !s.ok()) {
         return s;
       }
     }
     for (int i = 0; i < r.options_size(); ++i) {
       if (absl::Status s = LineRow(flow, absl::StrCat("L", 12 + i),
-                                   internal::OptionName(contest, r.options(i).option_id()),
+                                   PrintedOptionName(contest, r.options(i).option_id()),
                                    Number(r.options(i).votes()));
           !s.ok()) {
         return s;
@@ -608,8 +608,8 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
     bool all_zero = counters.ballots_in_stationary_box() == 0;
     if (absl::Status s = LineRow(
             flow, "L6",
-            internal::Tri({"Окугуч эсептеген бюллетендер", "Бюллетени, подсчитанные сканером",
-                           "Ballots counted by the reader"}),
+            JoinTrilingual({"Окугуч эсептеген бюллетендер", "Бюллетени, подсчитанные сканером",
+                            "Ballots counted by the reader"}),
             Number(counters.ballots_in_stationary_box()));
         !s.ok()) {
       return s;
@@ -618,7 +618,7 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
       const Contest* contest = FindContest(election, r.contest_id());
       flow.Space(2);
       if (absl::Status s =
-              flow.Paragraph({absl::StrCat(internal::ContestTitle(contest, r.contest_id()), " [",
+              flow.Paragraph({absl::StrCat(PrintedContestTitle(contest, r.contest_id()), " [",
                                            r.contest_id(), "]"),
                               true, 1.0},
                              kBodyMm * 1.1);
@@ -628,7 +628,7 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
       for (int i = 0; i < r.options_size(); ++i) {
         all_zero &= r.options(i).votes() == 0;
         if (absl::Status s = LineRow(flow, absl::StrCat("L", 12 + i),
-                                     internal::OptionName(contest, r.options(i).option_id()),
+                                     PrintedOptionName(contest, r.options(i).option_id()),
                                      Number(r.options(i).votes()));
             !s.ok()) {
           return s;

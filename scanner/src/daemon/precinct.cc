@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "esep/proto/election.h"
+#include "esep/proto/protocol_text.h"
 #include "esep/proto/record_hash.h"
 #include "esep/proto/sha256.h"
 #include "esep/proto/utc_time.h"
@@ -35,23 +36,6 @@ std::string Substance(PrecinctProtocol protocol) {
   protocol.clear_created_unix_seconds();
   protocol.clear_event_log_head_hash();
   return protocol.SerializeAsString();
-}
-
-// `text` followed by spaces up to `width` characters (UTF-8 aware, so Cyrillic lines up).
-std::string Padded(std::string_view text, std::size_t width) {
-  std::size_t characters = 0;
-  for (char c : text) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  std::string out(text);
-  if (characters < width) out.append(width - characters, ' ');
-  return out;
-}
-
-std::string OptionName(const Option& option) {
-  if (!option.name().ky().empty() && !option.name().ru().empty() &&
-      option.name().ky() != option.name().ru()) {
-    return absl::StrCat(option.name().ky(), " / ", option.name().ru());
-  }
-  return option.name().ky().empty() ? option.name().ru() : option.name().ky();
 }
 
 }  // namespace
@@ -390,55 +374,7 @@ absl::Status Precinct::RecordReceipt(std::uint32_t revision, const std::string& 
 
 std::string Precinct::ProtocolText(const PrecinctProtocol& p,
                                    const std::vector<ProtocolCheck>& checks) const {
-  const Election& e = config_.election;
-  std::string out;
-  absl::StrAppend(&out, "PRECINCT PROTOCOL — ", ProtocolStatus_Name(p.status()), ", revision ",
-                  p.revision(), "\n", e.title().ky(), " / ", e.title().ru(), "\n");
-  absl::StrAppend(&out, "election   ", p.election_id(), "\nhash       ", p.election_hash(),
-                  "\nprecinct   ", p.precinct_id(), "\nreader     ", p.reader_serial(), "\n");
-  absl::StrAppend(&out, "opened     ", UtcText(p.polls_opened_unix_seconds()), "\nclosed     ",
-                  UtcText(p.polls_closed_unix_seconds()), "\nmade       ",
-                  UtcText(p.created_unix_seconds()), "\n\n");
-  const std::pair<const char*, std::uint64_t> lines[] = {
-      {"L1  voters on the list", p.voters_on_list()},
-      {"L2  ballots received by the commission", p.ballots_received()},
-      {"L3  ballots issued in the polling room", p.ballots_issued_in_room()},
-      {"L4  ballots issued outside the room", p.ballots_issued_outside()},
-      {"L5  cancelled ballots", p.ballots_cancelled()},
-      {"L6  ballots in the stationary box (reader)", p.ballots_in_stationary_box()},
-      {"L7  ballots in the mobile boxes", p.ballots_in_mobile_boxes()},
-      {"L10 lost ballots", p.ballots_lost()},
-      {"L11 ballots not counted at receipt", p.ballots_not_counted_at_receipt()},
-  };
-  for (const auto& [label, value] : lines) {
-    absl::StrAppend(&out, Padded(label, 46), absl::StrFormat(" %10d\n", value));
-  }
-  for (const ContestResult& r : p.contests()) {
-    const Contest* contest = FindContest(e, r.contest_id());
-    absl::StrAppend(&out, "\n", contest ? contest->title().ru() : r.contest_id(), " [",
-                    r.contest_id(), "], vote for ", r.vote_for(), "\n");
-    absl::StrAppend(&out,
-                    absl::StrFormat("%-46s %10d\n", "L8  invalid ballots", r.invalid_ballots()));
-    absl::StrAppend(&out, absl::StrFormat("%-46s %10d\n", "L9  valid ballots", r.valid_ballots()));
-    int line = 12;
-    for (const OptionVotes& v : r.options()) {
-      const Option* option = contest ? FindOption(*contest, v.option_id()) : nullptr;
-      absl::StrAppend(&out, Padded(absl::StrCat("L", line++), 4),
-                      Padded(option ? OptionName(*option) : v.option_id(), 42),
-                      absl::StrFormat(" %10d\n", v.votes()));
-    }
-  }
-  absl::StrAppend(&out, "\ncontrol relations\n");
-  for (const ProtocolCheck& c : checks) {
-    absl::StrAppend(&out, c.holds ? "  holds   " : (c.blocking ? "  BROKEN  " : "  WARNING "),
-                    c.relation, "  (", c.detail, ")\n");
-  }
-  if (!p.commission_explanation().empty()) {
-    absl::StrAppend(&out, "explanation: ", p.commission_explanation(), "\n");
-  }
-  absl::StrAppend(&out, "\nrecords root hash   ", p.records_root_hash(), "\nevent log head hash ",
-                  p.event_log_head_hash(), "\n");
-  return out;
+  return FormatProtocolText(config_.election, p, checks);
 }
 
 std::string Precinct::Report(const std::string& title, const Tally& tally) const {
@@ -458,7 +394,7 @@ std::string Precinct::Report(const std::string& title, const Tally& tally) const
     for (const Option& option : contest.options()) {
       const auto it = tally.votes.find({contest.id(), option.id()});
       absl::StrAppend(&out, absl::StrFormat("  %8d  ", it == tally.votes.end() ? 0 : it->second),
-                      OptionName(option), "\n");
+                      PrintedOptionName(&contest, option.id()), "\n");
     }
     for (const char* outcome : {"VALID", "UNDERVOTE", "OVERVOTE", "BLANK"}) {
       const auto it = tally.outcomes.find({contest.id(), outcome});
