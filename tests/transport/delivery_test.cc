@@ -1,6 +1,13 @@
 #include "esep/transport/delivery.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "esep/transport/signing.h"
@@ -168,6 +175,40 @@ TEST_F(DeliveryLoopTest, StopEndsTheLoopWhileTheCentreIsUnreachable) {
                     [&stop](const absl::Status&) { stop.request_stop(); });
   EXPECT_EQ(loop.RunUntilEmpty(stop.get_token()).code(), absl::StatusCode::kCancelled);
   EXPECT_TRUE(store_->Protocols()->empty());
+}
+
+// A centre that takes the TCP connection and never answers the TLS handshake: the client's
+// wait for the connection must end when the loop is stopped, not at its 60-second deadline.
+TEST_F(DeliveryLoopTest, StopCancelsASubmitWaitingForTheCentre) {
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(listen(listener, 4), 0);  // connections complete in the backlog, never accepted
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  ClientOptions options;
+  options.target = absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
+  options.tls = testing::ReaderTls(dir_.path() / "certs", "R1");
+  options.deadline = absl::Seconds(60);
+  absl::StatusOr<std::unique_ptr<ProtocolClient>> silent = ProtocolClient::Connect(options);
+  ASSERT_TRUE(silent.ok()) << silent.status();
+
+  outbox_->Add(Protocol(1, FINAL, 0));
+  std::vector<absl::Status> failures;
+  DeliveryLoop loop(silent->get(), outbox_.get(), centre_->public_key(), FastPolicy(), {},
+                    [&failures](const absl::Status& status) { failures.push_back(status); });
+  std::stop_source stop;
+  std::jthread stopper([&stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop.request_stop();
+  });
+  EXPECT_EQ(loop.RunUntilEmpty(stop.get_token()).code(), absl::StatusCode::kCancelled);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].code(), absl::StatusCode::kCancelled) << failures[0];
+  close(listener);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <random>
+#include <stop_token>
 
 #include "absl/strings/str_cat.h"
 #include "esep/proto/precinct_protocol.pb.h"
@@ -90,6 +91,8 @@ bool DeliveryLoop::Sleep(std::stop_token stop, absl::Duration delay) {
 }
 
 absl::Status DeliveryLoop::RunUntilEmpty(std::stop_token stop) {
+  // A Submit waiting for the centre ends at once when the loop is stopped.
+  const std::stop_callback cancel(stop, [this] { sender_->CancelSubmit(); });
   while (!stop.stop_requested()) {
     absl::StatusOr<bool> delivered = DeliverNext();
     if (delivered.ok()) {

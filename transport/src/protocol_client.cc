@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "tabulation_service.grpc.pb.h"
 
@@ -45,8 +47,9 @@ absl::StatusOr<std::unique_ptr<ProtocolClient>> ProtocolClient::Connect(
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
                    static_cast<int>(absl::ToInt64Milliseconds(options.initial_reconnect_backoff)));
+  // gRPC's "minimum reconnect backoff" is the time one connection attempt may take.
   arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
-                   static_cast<int>(absl::ToInt64Milliseconds(options.initial_reconnect_backoff)));
+                   static_cast<int>(absl::ToInt64Milliseconds(options.connect_timeout)));
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
                    static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
   if (!options.server_name.empty()) {
@@ -62,11 +65,45 @@ ProtocolClient::ProtocolClient(const ClientOptions& options, std::shared_ptr<grp
 
 ProtocolClient::~ProtocolClient() = default;
 
+void ProtocolClient::AwaitConnectionAttempt(absl::Time deadline) {
+  // gRPC's sync client makes progress on a connection only while some thread polls for it (or
+  // at its 5-second backup poll): waiting here for the channel's state is that polling.
+  bool attempted = false;
+  grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+  while (state != GRPC_CHANNEL_READY && !cancelled_ && absl::Now() < deadline) {
+    if (state == GRPC_CHANNEL_CONNECTING) attempted = true;
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE && attempted) return;  // this attempt failed
+    channel_->WaitForStateChange(
+        state, absl::ToChronoTime(std::min(deadline, absl::Now() + absl::Milliseconds(200))));
+    state = channel_->GetState(/*try_to_connect=*/true);
+  }
+}
+
+void ProtocolClient::CancelSubmit() {
+  cancelled_ = true;
+  std::lock_guard lock(in_flight_lock_);
+  if (in_flight_ != nullptr) in_flight_->TryCancel();
+}
+
 absl::StatusOr<Receipt> ProtocolClient::Submit(const SignedProtocol& signed_protocol) {
+  const absl::Time deadline = absl::Now() + options_.deadline;
+  cancelled_ = false;
+  AwaitConnectionAttempt(deadline);
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  context.set_deadline(absl::ToChronoTime(deadline));
+  {
+    std::lock_guard lock(in_flight_lock_);
+    in_flight_ = &context;
+    if (cancelled_) context.TryCancel();
+  }
   Receipt receipt;
+  // Fail fast when still not connected: the status then carries the last connection error
+  // (refused, TLS handshake failed...), which tells a technician what is wrong.
   const grpc::Status status = stub_->stub->Submit(&context, signed_protocol, &receipt);
+  {
+    std::lock_guard lock(in_flight_lock_);
+    in_flight_ = nullptr;
+  }
   if (status.ok()) return receipt;
   const absl::Status mapped(static_cast<absl::StatusCode>(status.error_code()),
                             status.error_message());

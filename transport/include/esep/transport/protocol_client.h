@@ -1,7 +1,9 @@
 #ifndef ESEP_TRANSPORT_PROTOCOL_CLIENT_H_
 #define ESEP_TRANSPORT_PROTOCOL_CLIENT_H_
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -11,7 +13,8 @@
 
 namespace grpc {
 class Channel;
-}
+class ClientContext;
+}  // namespace grpc
 
 namespace esep::transport {
 
@@ -21,22 +24,31 @@ class ProtocolSender {
  public:
   virtual ~ProtocolSender() = default;
   virtual absl::StatusOr<Receipt> Submit(const SignedProtocol& signed_protocol) = 0;
+  // Makes a Submit in progress on another thread return soon (CANCELLED); for shutdown.
+  virtual void CancelSubmit() {}
 };
 
 struct ClientOptions {
   std::string target;  // the centre's "HOST:PORT"
   TlsFiles tls;        // this reader's certificate and key, and the centre's CA
+  // How long one Submit may take, waiting for a connection included.
   absl::Duration deadline = absl::Seconds(15);
   // The name the centre's certificate must carry, when it is not the host of `target`.
   std::string server_name;
   // How soon the channel tries to reconnect after losing the centre, growing to the maximum.
   absl::Duration initial_reconnect_backoff = absl::Seconds(1);
   absl::Duration max_reconnect_backoff = absl::Seconds(30);
+  // How long one connection attempt (TCP and the TLS handshake) may take: seconds over a slow
+  // mobile link from a rural precinct.
+  absl::Duration connect_timeout = absl::Seconds(20);
 };
 
 // The reader's gRPC client of the Tabulation service over mutual TLS. gRPC's status is mapped
 // to absl::Status with the same code and a message saying whether the centre refused the
-// protocol (do not resend unchanged) or could not be reached (resend later).
+// protocol (do not resend unchanged) or could not be reached (resend later). A Submit first
+// waits, up to its deadline, for the outcome of one connection attempt (after the channel's
+// reconnect backoff): the waiting call is what drives the connection, so a centre that comes
+// back is reached within one backoff, and a refused one is reported with its reason.
 class ProtocolClient final : public ProtocolSender {
  public:
   // The channel connects lazily, on the first Submit.
@@ -44,6 +56,7 @@ class ProtocolClient final : public ProtocolSender {
   ~ProtocolClient() override;
 
   absl::StatusOr<Receipt> Submit(const SignedProtocol& signed_protocol) override;
+  void CancelSubmit() override;
 
  private:
   class Stub;
@@ -51,6 +64,12 @@ class ProtocolClient final : public ProtocolSender {
   ClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<Stub> stub_;
+  // Returns when the channel is ready, a connection attempt begun during this wait has failed,
+  // `deadline` has passed or CancelSubmit was called.
+  void AwaitConnectionAttempt(absl::Time deadline);
+  std::atomic<bool> cancelled_{false};
+  std::mutex in_flight_lock_;
+  grpc::ClientContext* in_flight_ = nullptr;  // the Submit in progress, guarded by the lock
 };
 
 // True for failures after which the same protocol should be sent again later unchanged: the
