@@ -155,6 +155,16 @@ TEST_F(TabulationServiceTest, ReaderNotRegisteredForThePrecinctIsRefused) {
                 "is not registered for precinct \"1001\"");
 }
 
+TEST_F(TabulationServiceTest, RevokedReaderIsRefusedAndOtherReadersStillPass) {
+  ASSERT_TRUE(store_->RevokeReader("1001", "R1", "reported stolen from the precinct").ok());
+  ExpectRefused(Submit("R1", R1Protocol()), absl::StatusCode::kPermissionDenied, "was revoked at ");
+  EXPECT_NE(Alarms()[0].reason.find("reported stolen from the precinct"), std::string::npos);
+  // R2 of precinct 1002 is not affected.
+  const SignedProtocol r2 =
+      SignProtocol(testing::ValidProtocol(election_, "1002", "R2", 1, FINAL), r2_);
+  EXPECT_TRUE(Submit("R2", r2).ok());
+}
+
 TEST_F(TabulationServiceTest, RegisteredKeyOverAnotherCertificateIsRefused) {
   ExpectRefused(Submit("R2", R1Protocol()), absl::StatusCode::kPermissionDenied,
                 "must connect with its registered TLS certificate");

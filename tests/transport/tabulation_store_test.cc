@@ -187,5 +187,30 @@ TEST_F(TabulationStoreTest, ReaderIsRegisteredOncePerPrecinct) {
   EXPECT_EQ(store_->Readers()->size(), 1u);
 }
 
+TEST_F(TabulationStoreTest, RevocationIsRecordedWithItsReasonOnceAndForGood) {
+  ASSERT_TRUE(store_->RegisterReader({"1001", "R1", std::string(32, 'k'), "ab", 0}).ok());
+  ASSERT_TRUE(store_->RegisterReader({"1001", "R2", std::string(32, 'm'), "cd", 0}).ok());
+  EXPECT_EQ(store_->RevokeReader("1001", "R9", "lost").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->RevokeReader("1002", "R1", "lost").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->RevokeReader("1001", "R1", "").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(store_->ReadersOf("1001")->front().revoked());
+
+  ASSERT_TRUE(store_->RevokeReader("1001", "R1", "key compromised").ok());
+  EXPECT_EQ(store_->RevokeReader("1001", "R1", "again").code(), absl::StatusCode::kAlreadyExists);
+  absl::StatusOr<std::vector<RegisteredReader>> readers = store_->ReadersOf("1001");
+  ASSERT_TRUE(readers.ok());
+  ASSERT_EQ(readers->size(), 2u);
+  EXPECT_TRUE((*readers)[0].revoked());
+  EXPECT_GT((*readers)[0].revoked_unix_seconds, 0);
+  EXPECT_EQ((*readers)[0].revocation_reason, "key compromised");
+  EXPECT_FALSE((*readers)[1].revoked());
+  for (const char* sql : {"UPDATE revocations SET reason = 'none'", "DELETE FROM revocations"}) {
+    absl::Status refused = store_->ExecForTesting(sql);
+    EXPECT_FALSE(refused.ok()) << sql;
+    EXPECT_NE(refused.message().find("permanent"), std::string::npos) << refused;
+  }
+  EXPECT_TRUE(store_->Readers()->front().revoked());
+}
+
 }  // namespace
 }  // namespace esep::transport

@@ -65,6 +65,14 @@ absl::StatusOr<DataDir> ExistingDataDir(const CommandLine& cl) {
   return dir;
 }
 
+// The store of the data directory named by --data-dir.
+absl::StatusOr<std::unique_ptr<transport::TabulationStore>> OpenDataDirStore(
+    const CommandLine& cl) {
+  absl::StatusOr<DataDir> dir = ExistingDataDir(cl);
+  if (!dir.ok()) return dir.status();
+  return transport::TabulationStore::Open(dir->store().string());
+}
+
 int RunInit(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
       kDataDir, {"election", true, "the election definition (JSON) to tabulate"}, kHelp};
@@ -165,6 +173,64 @@ int RunRegisterReader(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+int RunRevokeReader(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      kDataDir,
+      {"precinct", true, "the precinct the reader was registered for"},
+      {"serial", true, "the reader's serial number"},
+      {"reason", true, "why, for the record (lost, stolen, compromised key...)"},
+      kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("precinct") || !cl->Has("serial") ||
+      !cl->Has("reason")) {
+    return cli::UsageExit(
+        "esep-tabulator revoke-reader", cl,
+        "usage: esep-tabulator revoke-reader --data-dir DIR --precinct P --serial S "
+        "--reason TEXT\n"
+        "Refuses, from now on and for good, every protocol of reader S (lost, stolen or its key "
+        "compromised);\nprotocols it delivered before stay. A running serve refuses it from its "
+        "next submission.\n",
+        specs);
+  }
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store = OpenDataDirStore(*cl);
+  if (!store.ok()) return Fail("revoke-reader", store.status());
+  const std::string precinct = *cl->Get("precinct");
+  const std::string serial = *cl->Get("serial");
+  if (absl::Status s = (*store)->RevokeReader(precinct, serial, *cl->Get("reason")); !s.ok()) {
+    return Fail("revoke-reader", s, kExitRejected);
+  }
+  std::cout << "revoked reader " << serial << " of precinct " << precinct
+            << ": its protocols are refused from now on\n";
+  return kExitOk;
+}
+
+int RunReaders(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {kDataDir, kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("data-dir")) {
+    return cli::UsageExit("esep-tabulator readers", cl,
+                          "usage: esep-tabulator readers --data-dir DIR\n"
+                          "Lists the registered readers: precinct, serial, key, certificate and "
+                          "whether revoked.\n",
+                          specs);
+  }
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store = OpenDataDirStore(*cl);
+  if (!store.ok()) return Fail("readers", store.status());
+  absl::StatusOr<std::vector<transport::RegisteredReader>> readers = (*store)->Readers();
+  if (!readers.ok()) return Fail("readers", readers.status());
+  std::cout << "precinct  reader  key  certificate-sha256  registered  state\n";
+  for (const transport::RegisteredReader& r : *readers) {
+    std::cout << r.precinct_id << "  " << r.reader_serial << "  " << transport::KeyId(r.public_key)
+              << "  " << r.certificate_sha256.substr(0, 16) << "  "
+              << UtcRfc3339(r.registered_unix_seconds) << "  "
+              << (r.revoked() ? absl::StrCat("REVOKED ", UtcRfc3339(r.revoked_unix_seconds), " (",
+                                             r.revocation_reason, ")")
+                              : std::string("active"))
+              << "\n";
+  }
+  return kExitOk;
+}
+
 int RunServe(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
       kDataDir,
@@ -233,10 +299,7 @@ int RunProtocols(const std::vector<std::string>& args) {
                           "Lists the stored signed protocols in the order they arrived.\n",
                           specs);
   }
-  absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
-  if (!dir.ok()) return Fail("protocols", dir.status());
-  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
-      transport::TabulationStore::Open(dir->store().string());
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store = OpenDataDirStore(*cl);
   if (!store.ok()) return Fail("protocols", store.status());
   absl::StatusOr<std::vector<transport::StoredProtocol>> protocols =
       cl->Has("precinct") ? (*store)->History(*cl->Get("precinct")) : (*store)->Protocols();
@@ -259,10 +322,7 @@ int RunAlarms(const std::vector<std::string>& args) {
                           "Lists every refused submission with its reason.\n",
                           specs);
   }
-  absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
-  if (!dir.ok()) return Fail("alarms", dir.status());
-  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
-      transport::TabulationStore::Open(dir->store().string());
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store = OpenDataDirStore(*cl);
   if (!store.ok()) return Fail("alarms", store.status());
   absl::StatusOr<std::vector<transport::Alarm>> alarms = (*store)->Alarms();
   if (!alarms.ok()) return Fail("alarms", alarms.status());
@@ -341,6 +401,8 @@ const std::vector<cli::Command>& Commands() {
   static const std::vector<cli::Command> kCommands = {
       {"init", "prepare a data directory: election, receipt key, store", RunInit},
       {"register-reader", "allow a reader to submit a precinct's protocol", RunRegisterReader},
+      {"revoke-reader", "refuse a lost, stolen or compromised reader for good", RunRevokeReader},
+      {"readers", "list the registered readers and which are revoked", RunReaders},
       {"serve", "receive signed protocols over mutual TLS", RunServe},
       {"protocols", "list the stored signed protocols", RunProtocols},
       {"alarms", "list the refused submissions", RunAlarms},

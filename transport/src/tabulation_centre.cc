@@ -10,6 +10,7 @@
 #include "esep/proto/election.h"
 #include "esep/proto/protocol_checks.h"
 #include "esep/proto/sha256.h"
+#include "esep/proto/utc_time.h"
 
 namespace esep::transport {
 namespace {
@@ -83,6 +84,12 @@ absl::StatusOr<Submission> TabulationCentre::Admit(const std::string& bytes,
     return absl::PermissionDeniedError(absl::StrCat(
         "the protocol names reader \"", protocol->reader_serial(), "\" but key ",
         KeyId(reader->public_key), " is registered as reader ", reader->reader_serial));
+  }
+  if (reader->revoked()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("reader ", reader->reader_serial, " of precinct ", reader->precinct_id,
+                     " was revoked at ", UtcText(reader->revoked_unix_seconds), " (",
+                     reader->revocation_reason, "): its protocols are refused"));
   }
   if (peer.certificate_sha256.empty() || reader->certificate_sha256 != peer.certificate_sha256) {
     return absl::PermissionDeniedError(

@@ -43,6 +43,16 @@ CREATE TRIGGER IF NOT EXISTS protocols_append_only_update BEFORE UPDATE ON proto
   BEGIN SELECT RAISE(ABORT, 'received protocols are append-only: they cannot be changed'); END;
 CREATE TRIGGER IF NOT EXISTS protocols_append_only_delete BEFORE DELETE ON protocols
   BEGIN SELECT RAISE(ABORT, 'received protocols are append-only: they cannot be deleted'); END;
+CREATE TABLE IF NOT EXISTS revocations (
+  precinct_id TEXT NOT NULL,
+  reader_serial TEXT NOT NULL,
+  revoked_unix_seconds INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (precinct_id, reader_serial));
+CREATE TRIGGER IF NOT EXISTS revocations_append_only_update BEFORE UPDATE ON revocations
+  BEGIN SELECT RAISE(ABORT, 'revocations are permanent: they cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS revocations_append_only_delete BEFORE DELETE ON revocations
+  BEGIN SELECT RAISE(ABORT, 'revocations are permanent: they cannot be deleted'); END;
 CREATE TRIGGER IF NOT EXISTS alarms_append_only_update BEFORE UPDATE ON alarms
   BEGIN SELECT RAISE(ABORT, 'alarms are append-only: they cannot be changed'); END;
 CREATE TRIGGER IF NOT EXISTS alarms_append_only_delete BEFORE DELETE ON alarms
@@ -300,13 +310,56 @@ absl::Status TabulationStore::RegisterReaders(const std::vector<RegisteredReader
   return result;
 }
 
+absl::Status TabulationStore::RevokeReader(const std::string& precinct_id,
+                                           const std::string& reader_serial,
+                                           const std::string& reason) {
+  if (reason.empty()) {
+    return absl::InvalidArgumentError("a revocation needs its reason, for the record");
+  }
+  std::lock_guard lock(db_mutex_);
+  if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
+  absl::Status result = [&]() -> absl::Status {
+    {
+      absl::StatusOr<Statement> known = Statement::Prepare(
+          db_, "SELECT 1 FROM readers WHERE precinct_id = ? AND reader_serial = ?",
+          write_statements_.get());
+      if (!known.ok()) return known.status();
+      known->Text(precinct_id).Text(reader_serial);
+      absl::StatusOr<bool> row = known->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) {
+        return absl::NotFoundError(absl::StrCat("reader ", reader_serial, " is not registered for ",
+                                                PrecinctName(precinct_id)));
+      }
+    }  // the query is reset here, before the insert
+    absl::StatusOr<Statement> insert = Statement::Prepare(
+        db_,
+        "INSERT INTO revocations (precinct_id, reader_serial, revoked_unix_seconds, reason) "
+        "VALUES (?, ?, ?, ?)",
+        write_statements_.get());
+    if (!insert.ok()) return insert.status();
+    insert->Text(precinct_id).Text(reader_serial).Int(NowUnixSeconds()).Text(reason);
+    const absl::Status inserted = insert->Run();
+    if (absl::IsFailedPrecondition(inserted)) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "reader ", reader_serial, " of ", PrecinctName(precinct_id), " is already revoked"));
+    }
+    return inserted;
+  }();
+  if (result.ok()) result = Exec(db_, "COMMIT");
+  if (!result.ok()) (void)Exec(db_, "ROLLBACK");
+  return result;
+}
+
 absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::QueryReaders(
     const std::optional<std::string>& precinct_id) {
   std::lock_guard lock(read_mutex_);
   absl::StatusOr<Statement> query = Statement::Prepare(
       read_db_,
       absl::StrCat("SELECT precinct_id, reader_serial, public_key, certificate_sha256, "
-                   "registered_unix_seconds FROM readers ",
+                   "registered_unix_seconds, COALESCE(revoked_unix_seconds, 0), "
+                   "COALESCE(reason, '') FROM readers LEFT JOIN revocations "
+                   "USING (precinct_id, reader_serial) ",
                    precinct_id ? "WHERE precinct_id = ? " : "",
                    "ORDER BY precinct_id, reader_serial"),
       read_statements_.get());
@@ -318,7 +371,7 @@ absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::QueryReaders(
     if (!row.ok()) return row.status();
     if (!*row) break;
     readers.push_back({query->BytesAt(0), query->BytesAt(1), query->BytesAt(2), query->BytesAt(3),
-                       query->IntAt(4)});
+                       query->IntAt(4), query->IntAt(5), query->BytesAt(6)});
   }
   return readers;
 }

@@ -30,6 +30,11 @@ struct RegisteredReader {
   std::string public_key;  // 32 raw bytes
   std::string certificate_sha256;
   std::int64_t registered_unix_seconds = 0;
+  // Set once the reader is revoked (lost, stolen or compromised): from then on the centre
+  // refuses its protocols. A revocation is permanent.
+  std::int64_t revoked_unix_seconds = 0;
+  std::string revocation_reason{};
+  bool revoked() const { return revoked_unix_seconds != 0; }
 };
 
 // One accepted signed protocol, exactly as received, with the receipt the centre returned.
@@ -88,7 +93,11 @@ class TabulationStore {
   // error and nothing is written.
   absl::Status RegisterReaders(const std::vector<RegisteredReader>& readers);
   absl::Status RegisterReader(const RegisteredReader& reader) { return RegisterReaders({reader}); }
-  // The readers registered for `precinct_id`; Readers() every registered reader.
+  // Revokes a registered reader for good, with the commission's or technician's reason (not
+  // empty). NotFound for a reader not registered for the precinct, AlreadyExists when revoked.
+  absl::Status RevokeReader(const std::string& precinct_id, const std::string& reader_serial,
+                            const std::string& reason);
+  // The readers registered for `precinct_id`, revoked ones included; Readers() every reader.
   absl::StatusOr<std::vector<RegisteredReader>> ReadersOf(const std::string& precinct_id);
   absl::StatusOr<std::vector<RegisteredReader>> Readers();
 
