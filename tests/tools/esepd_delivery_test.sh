@@ -2,7 +2,7 @@
 # The tabulation centre's server goes down during the count, esepd loses power while its final
 # protocol is still undelivered, and the centre comes back: the protocol survives in the outbox,
 # is delivered once the centre answers again, the receipt is stored, and the centre holds the
-# protocol once. Real binaries: esepd, esep and esep-tabulator over mutual TLS.
+# protocol once. Then the reader is revoked at the centre and its correction is refused. Real binaries: esepd, esep and esep-tabulator over mutual TLS.
 # Usage: esepd_delivery_test.sh ESEP ESEPD ESEP_TABULATOR
 set -euo pipefail
 esep=$1
@@ -85,6 +85,28 @@ start live "${centre_flags[@]}"
 sleep 2
 transmission | grep -q "delivered" || fail "the receipt was lost over a restart"
 [ "$(received | wc -l)" = 1 ] || fail "the centre should still hold one protocol: $(received)"
+
+# The reader is reported stolen and the centre revokes it: its next protocol (a correction) is
+# refused with an alarm and waits in the outbox; what it delivered before stays.
+"$tabulator" revoke-reader --data-dir "$work/centre" --precinct 1001 --serial SIM-0001 \
+  --reason "reported stolen" >/dev/null
+"$tabulator" readers --data-dir "$work/centre" | grep -q "SIM-0001 .*REVOKED .*(reported stolen)" ||
+  fail "the reader is not listed as revoked: $("$tabulator" readers --data-dir "$work/centre")"
+sed 's/"voters_on_list": 100/"voters_on_list": 101/' "$work/lines.json" >"$work/lines2.json"
+poll lines --file "$work/lines2.json" >/dev/null
+poll finalize >/dev/null || fail "correction: $(poll draft)"
+alarms=
+for _ in $(seq 1 200); do
+  alarms=$("$tabulator" alarms --data-dir "$work/centre" || true)
+  echo "$alarms" | grep -q "was revoked" && break
+  sleep 0.05
+done
+echo "$alarms" | grep -q "PERMISSION_DENIED .*reader=SIM-0001 .*was revoked .*(reported stolen)" ||
+  fail "no alarm for the revoked reader: $alarms"
+transmission | grep -q "revision 2 final, waiting" || fail "the correction should wait: $(transmission)"
+[ "$(received | wc -l)" = 1 ] || fail "the revoked reader's correction was stored: $(received)"
 kill "$daemon"; wait "$daemon" || true
 daemon=
+kill "$centre"; wait "$centre" || fail "the centre did not stop cleanly on SIGTERM"
+centre=
 echo "1 passed, 0 failed"
