@@ -1,5 +1,5 @@
-// What the image benchmarks share: a marked ballot page rendered in memory, views of OpenCV
-// matrices and the reference workload, one global Otsu threshold over the same frame.
+// What the image benchmarks share: a marked ballot page rendered in memory and the reference
+// workload, one global Otsu threshold over the same frame.
 #ifndef ESEP_TESTS_BENCH_BENCH_IMAGES_H_
 #define ESEP_TESTS_BENCH_BENCH_IMAGES_H_
 
@@ -15,7 +15,7 @@
 #include "bench_common.h"
 #include "esep/render/marks.h"
 #include "esep/render/render.h"
-#include "esep/vision/gray_image.h"
+#include "esep/vision/image_codec.h"
 
 namespace esep::bench {
 
@@ -34,14 +34,6 @@ inline cv::Mat RenderMarkedBallot(const Election& election, const BallotStyle& s
   mark.set_style(mark_style);
   if (!render::ApplyMarks(*page, election, style, {mark}, 200, seed).ok()) std::abort();
   return *page;
-}
-
-// A GrayImage view of an 8-bit matrix.
-inline vision::GrayImage View(const cv::Mat& m) {
-  const std::size_t extent =
-      m.step[0] * static_cast<std::size_t>(m.rows - 1) + static_cast<std::size_t>(m.cols);
-  return {std::span<const std::uint8_t>(m.data, extent), m.cols, m.rows,
-          static_cast<int>(m.step[0])};
 }
 
 // One global Otsu threshold over `image`, the reference workload of the image benchmarks.

@@ -38,7 +38,7 @@ const Workload& Load() {
 
 void BM_MeasureCalibrationSheet(benchmark::State& state) {
   const Workload& w = Load();
-  const esep::vision::GrayImage image = esep::bench::View(w.image);
+  const esep::vision::GrayImage image = esep::vision::ViewOf(w.image);
   for (auto _ : state) {
     auto m = esep::vision::MeasureCalibrationSheet(image, w.layout, {200});
     if (!m.ok()) state.SkipWithError("sheet not measured");

@@ -37,7 +37,7 @@ esep::vision::InterpreterOptions Options() {
   return options;
 }
 
-using esep::bench::View;
+using esep::vision::ViewOf;
 
 void BM_Interpret(benchmark::State& state) {
   const Workload& w = Load();
@@ -45,7 +45,7 @@ void BM_Interpret(benchmark::State& state) {
       esep::vision::Interpreter::Create(w.election, Options());
   if (!interpreter.ok()) std::abort();
   for (auto _ : state) {
-    esep::Interpretation in = interpreter->Interpret(View(w.image));
+    esep::Interpretation in = interpreter->Interpret(ViewOf(w.image));
     if (!in.accepted()) state.SkipWithError("ballot rejected");
     benchmark::DoNotOptimize(in);
   }
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   cv::Mat binary(w.image.size(), CV_8UC1);
   constexpr int kRuns = 301;
   const Medians interpret =
-      MedianMs([&] { benchmark::DoNotOptimize(interpreter->Interpret(View(w.image))); }, kRuns);
+      MedianMs([&] { benchmark::DoNotOptimize(interpreter->Interpret(ViewOf(w.image))); }, kRuns);
   const Medians otsu = MedianMs([&] { esep::bench::OtsuThreshold(w.image, binary); }, kRuns);
   std::printf(
       "\n%d x %d px ballot, median of %d runs, one thread:\n"

@@ -66,7 +66,7 @@ const Workload& Load() {
           static_cast<std::uint64_t>(i));
       const std::string name = std::to_string(1000 + i) + ".png";
       absl::StatusOr<std::vector<std::uint8_t>> stored =
-          esep::vision::EncodeGrayPng(esep::bench::View(page));
+          esep::vision::EncodeGrayPng(esep::vision::ViewOf(page));
       if (!stored.ok()) std::abort();
       WriteOrAbort(w->directory / "stored" / name, *stored);
       w->stored.push_back({name, w->directory / "stored" / name, false});

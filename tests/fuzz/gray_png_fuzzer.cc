@@ -108,11 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (!Same(*ours, theirs)) std::abort();
   // Pages smaller than a scan cannot be stored; the rest must survive a round trip.
-  const esep::vision::GrayImage view{
-      std::span<const std::uint8_t>(ours->data,
-                                    ours->step[0] * static_cast<std::size_t>(ours->rows - 1) +
-                                        static_cast<std::size_t>(ours->cols)),
-      ours->cols, ours->rows, static_cast<int>(ours->step[0])};
+  const esep::vision::GrayImage view = esep::vision::ViewOf(*ours);
   const absl::StatusOr<Bytes> again = esep::vision::EncodeGrayPng(view);
   if (!again.ok()) return 0;
   const absl::StatusOr<cv::Mat> back = esep::vision::DecodeGrayPng(*again);

@@ -126,8 +126,7 @@ TEST_F(BallotFlowTest, StoredImagesReproduceTheirRecordsBitForBit) {
     const cv::Mat pixels = cv::imdecode(
         cv::Mat(1, static_cast<int>(png->size()), CV_8UC1, png->data()), cv::IMREAD_UNCHANGED);
     ASSERT_EQ(pixels.type(), CV_8UC1);
-    const vision::GrayImage view{std::span<const std::uint8_t>(pixels.datastart, pixels.dataend),
-                                 pixels.cols, pixels.rows, static_cast<int>(pixels.step)};
+    const vision::GrayImage view = vision::ViewOf(pixels);
     EXPECT_EQ(live_->Interpret(view).SerializeAsString(),
               record.interpretation().SerializeAsString());
     // libpng above, the image codec replay uses here: the same pixels.

@@ -21,6 +21,7 @@
 #include "esep/proto/election.h"
 #include "esep/render/degrade.h"
 #include "esep/render/spec.h"
+#include "esep/vision/image_codec.h"
 #include "esep/vision/interpreter.h"
 #include "esep/vision/return_policy.h"
 
@@ -75,11 +76,6 @@ void ExpectOneMark(const BallotStyle& style, int marked, DeckBallot& ballot) {
     want.set_option_id(style.targets(t).option_id());
     want.add_allowed(t == marked ? MARKED : EMPTY);
   }
-}
-
-GrayImage ViewOf(const cv::Mat& image) {
-  return GrayImage{std::span<const std::uint8_t>(image.data, image.total()), image.cols, image.rows,
-                   static_cast<int>(image.step[0])};
 }
 
 void Check(const std::string& deck, const DeckBallot& ballot, const Interpretation& in,

@@ -31,12 +31,6 @@ cv::Mat RandomPage(int width, int height, std::uint32_t seed) {
   return page;
 }
 
-GrayImage View(const cv::Mat& m) {
-  return {std::span<const std::uint8_t>(m.data, m.step[0] * static_cast<std::size_t>(m.rows - 1) +
-                                                    static_cast<std::size_t>(m.cols)),
-          m.cols, m.rows, static_cast<int>(m.step[0])};
-}
-
 cv::Mat Libpng(const Bytes& png) { return cv::imdecode(png, cv::IMREAD_GRAYSCALE); }
 
 bool Same(const cv::Mat& a, const cv::Mat& b) {
@@ -120,7 +114,7 @@ TEST(GrayPngTest, WhatEsepWritesLibpngReadsPixelForPixel) {
        std::vector<std::tuple<int, int, int>>{{16, 16, 0}, {1654, 2339, 0}, {333, 101, 7}}) {
     const cv::Mat padded = RandomPage(width + pad, height, static_cast<std::uint32_t>(width));
     const cv::Mat page = padded.colRange(0, width);  // a view whose stride exceeds its width
-    absl::StatusOr<Bytes> png = EncodeGrayPng(View(page));
+    absl::StatusOr<Bytes> png = EncodeGrayPng(ViewOf(page));
     ASSERT_TRUE(png.ok()) << png.status();
     EXPECT_TRUE(Same(Libpng(*png), page)) << width << " x " << height;
     absl::StatusOr<cv::Mat> back = DecodeGrayPng(*png);
@@ -131,13 +125,13 @@ TEST(GrayPngTest, WhatEsepWritesLibpngReadsPixelForPixel) {
 
 TEST(GrayPngTest, TheSamePixelsGiveTheSameBytes) {
   const cv::Mat page = RandomPage(400, 300, 7);
-  const absl::StatusOr<Bytes> first = EncodeGrayPng(View(page));
-  const absl::StatusOr<Bytes> second = EncodeGrayPng(View(page.clone()));
+  const absl::StatusOr<Bytes> first = EncodeGrayPng(ViewOf(page));
+  const absl::StatusOr<Bytes> second = EncodeGrayPng(ViewOf(page.clone()));
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(*first, *second);
   cv::Mat other = page.clone();
   other.at<std::uint8_t>(299, 399) ^= 1;
-  EXPECT_NE(*EncodeGrayPng(View(other)), *first);
+  EXPECT_NE(*EncodeGrayPng(ViewOf(other)), *first);
 }
 
 TEST(GrayPngTest, EncodingRefusesAnInvalidView) {
@@ -220,16 +214,16 @@ TEST(GrayPngTest, AWorkersBufferIsReusedForPagesOfTheSameSize) {
   const cv::Mat second = RandomPage(300, 200, 2);
   const cv::Mat other_size = RandomPage(250, 200, 3);
   cv::Mat buffer;
-  absl::StatusOr<cv::Mat> a = DecodeGrayPng(*EncodeGrayPng(View(first)), &buffer);
+  absl::StatusOr<cv::Mat> a = DecodeGrayPng(*EncodeGrayPng(ViewOf(first)), &buffer);
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_TRUE(Same(*a, first));
   const std::uint8_t* memory = buffer.data;
-  absl::StatusOr<cv::Mat> b = DecodeGrayPng(*EncodeGrayPng(View(second)), &buffer);
+  absl::StatusOr<cv::Mat> b = DecodeGrayPng(*EncodeGrayPng(ViewOf(second)), &buffer);
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_TRUE(Same(*b, second));
   EXPECT_EQ(buffer.data, memory);
   EXPECT_EQ(b->data, memory);
-  absl::StatusOr<cv::Mat> c = DecodeGrayPng(*EncodeGrayPng(View(other_size)), &buffer);
+  absl::StatusOr<cv::Mat> c = DecodeGrayPng(*EncodeGrayPng(ViewOf(other_size)), &buffer);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_TRUE(Same(*c, other_size));
   EXPECT_TRUE(Same(*b, second));  // b keeps the memory it shares alive
@@ -246,7 +240,7 @@ TEST(GrayImageTest, OtherKindsAreDecodedByOpenCvAsGray) {
     ASSERT_TRUE(gray.ok()) << ext << ": " << gray.status();
     EXPECT_TRUE(Same(*gray, page)) << ext;
   }
-  absl::StatusOr<cv::Mat> own = DecodeGrayImage(*EncodeGrayPng(View(page)));
+  absl::StatusOr<cv::Mat> own = DecodeGrayImage(*EncodeGrayPng(ViewOf(page)));
   ASSERT_TRUE(own.ok());
   EXPECT_TRUE(Same(*own, page));
 }
@@ -255,7 +249,7 @@ TEST(GrayImageTest, BytesThatAreNoImageAreDataLoss) {
   EXPECT_EQ(DecodeGrayImage({}).status().code(), absl::StatusCode::kDataLoss);
   const Bytes text = {'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e'};
   EXPECT_EQ(DecodeGrayImage(text).status().code(), absl::StatusCode::kDataLoss);
-  Bytes png = *EncodeGrayPng(View(RandomPage(32, 32, 9)));
+  Bytes png = *EncodeGrayPng(ViewOf(RandomPage(32, 32, 9)));
   png[png.size() - 20] ^= 1;  // a damaged ballot PNG is not handed to another decoder
   const absl::Status status = DecodeGrayImage(png).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);

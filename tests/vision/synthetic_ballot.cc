@@ -9,6 +9,7 @@
 
 #include "esep/proto/ballot_identity.h"
 #include "esep/proto/election.h"
+#include "esep/vision/image_codec.h"
 
 namespace esep::vision::testing {
 namespace {
@@ -98,10 +99,7 @@ std::string BarcodeText(const Election& election, const std::string& style_id,
   return EncodeBallotIdentity(id);
 }
 
-GrayImage View(const cv::Mat& mat) {
-  return GrayImage{std::span<const std::uint8_t>(mat.data, mat.total()), mat.cols, mat.rows,
-                   static_cast<int>(mat.step[0])};
-}
+GrayImage View(const cv::Mat& mat) { return ViewOf(mat); }
 
 Election LoadFixtureElection(const std::string& relative_path) {
   absl::StatusOr<Election> election =

@@ -20,6 +20,7 @@
 #include "esep/audit/replay.h"
 #include "esep/scanner/reader_factory.h"
 #include "esep/vision/calibration.h"
+#include "esep/vision/image_codec.h"
 #include "reader_flags.h"
 
 namespace esep::cli {
@@ -241,7 +242,7 @@ int RunCalibrateCommand(const std::vector<std::string>& args) {
   if (!scan.ok()) return Fail(scan.status());
 
   const vision::CalibrationLayout layout = vision::StandardCalibrationLayout();
-  const vision::GrayImage image = audit::ViewOf(scan->image);
+  const vision::GrayImage image = vision::ViewOf(scan->image);
   absl::StatusOr<vision::CalibrationMeasurement> m =
       vision::MeasureCalibrationSheet(image, layout, {scan->dpi});
   if (!m.ok()) return Fail(m.status());

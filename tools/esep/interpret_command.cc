@@ -15,6 +15,7 @@
 #include "esep/audit/replay.h"
 #include "esep/proto/calibration.pb.h"
 #include "esep/proto/election.h"
+#include "esep/vision/image_codec.h"
 #include "esep/vision/interpreter.h"
 #include "esep/vision/return_policy.h"
 
@@ -188,7 +189,7 @@ int RunInterpretCommand(const std::vector<std::string>& args) {
     }
     const cv::Mat& gray = *image;
     const vision::InterpretationDetails details =
-        interpreter->InterpretWithDetails(audit::ViewOf(gray));
+        interpreter->InterpretWithDetails(vision::ViewOf(gray));
     const Interpretation& in = details.interpretation;
     const vision::BallotDecision decision = vision::DecideBallot(in, policy);
     if (cl->Has("json")) {

@@ -17,6 +17,7 @@
 #include "esep/proto/calibration.pb.h"
 #include "esep/proto/election.h"
 #include "esep/transport/signing.h"
+#include "esep/vision/image_codec.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace esep::cli {
@@ -70,7 +71,7 @@ absl::Status WriteReport(const fs::path& out, const Election& election,
     absl::StatusOr<cv::Mat> gray = audit::ReadGrayImageFile(d.image.string());
     if (!gray.ok()) continue;
     const vision::InterpretationDetails details =
-        replayer.interpreter(d.test).InterpretWithDetails(audit::ViewOf(*gray));
+        replayer.interpreter(d.test).InterpretWithDetails(vision::ViewOf(*gray));
     if (absl::Status s = audit::WritePng(audit::DrawComparison(*gray, details, d.reader),
                                          (out / "overlays" / (d.record_id + ".png")).string());
         !s.ok()) {

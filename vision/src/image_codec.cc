@@ -298,6 +298,14 @@ absl::StatusOr<cv::Mat> DecodeGrayPng(std::span<const std::uint8_t> bytes, cv::M
   return rows.colRange(0, width);
 }
 
+GrayImage ViewOf(const cv::Mat& gray) {
+  if (gray.empty()) return {};
+  const std::size_t extent =
+      gray.step[0] * static_cast<std::size_t>(gray.rows - 1) + static_cast<std::size_t>(gray.cols);
+  return {std::span<const std::uint8_t>(gray.data, extent), gray.cols, gray.rows,
+          static_cast<int>(gray.step[0])};
+}
+
 absl::StatusOr<cv::Mat> DecodeGrayImage(std::span<const std::uint8_t> bytes, cv::Mat* buffer) {
   absl::StatusOr<cv::Mat> png = DecodeGrayPng(bytes, buffer);
   if (png.ok() || !absl::IsUnimplemented(png.status())) return png;

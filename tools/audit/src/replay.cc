@@ -33,15 +33,6 @@ absl::StatusOr<cv::Mat> ReadGrayImageFile(const std::string& path) {
   return gray;
 }
 
-vision::GrayImage ViewOf(const cv::Mat& gray) {
-  if (gray.empty()) return {};
-  // The last row ends at its last pixel: `gray` may be a region of a wider buffer.
-  const std::size_t extent =
-      gray.step[0] * static_cast<std::size_t>(gray.rows - 1) + static_cast<std::size_t>(gray.cols);
-  return {std::span<const std::uint8_t>(gray.data, extent), gray.cols, gray.rows,
-          static_cast<int>(gray.step[0])};
-}
-
 absl::StatusOr<Replayer> Replayer::Create(const Election& election, const std::string& precinct_id,
                                           std::optional<MarkThresholds> thresholds) {
   vision::InterpreterOptions options;
@@ -70,7 +61,7 @@ ReplayedImage Replayer::ReadOne(const ReplayItem& item, cv::Mat* buffer) const {
     out.status = gray.status();
     return out;
   }
-  out.interpretation = interpreter(item.test).Interpret(ViewOf(*gray));
+  out.interpretation = interpreter(item.test).Interpret(vision::ViewOf(*gray));
   return out;
 }
 

@@ -43,6 +43,11 @@ absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image);
 absl::StatusOr<cv::Mat> DecodeGrayPng(std::span<const std::uint8_t> bytes,
                                       cv::Mat* buffer = nullptr);
 
+// The GrayImage view of an 8-bit matrix: what the decoders return (rows may be longer than the
+// width) or any region of one. The view ends at the last pixel of the last row; empty for an
+// empty matrix.
+GrayImage ViewOf(const cv::Mat& gray);
+
 // Decodes the bytes of any image file the tools read (ballot scans, calibration sheets, protocol
 // photographs) as 8-bit grayscale: 8-bit grayscale PNG with DecodeGrayPng, every other kind
 // (colour or 16-bit PNG, JPEG, TIFF, ...) with OpenCV's decoders, converted to gray.

@@ -65,8 +65,6 @@ class Replayer {
 absl::StatusOr<cv::Mat> DecodeGray(const std::string& bytes, cv::Mat* buffer = nullptr);
 // Reads and decodes an image file as 8-bit grayscale; the error names the file and what is wrong.
 absl::StatusOr<cv::Mat> ReadGrayImageFile(const std::string& path);
-// A GrayImage view of an 8-bit matrix.
-vision::GrayImage ViewOf(const cv::Mat& gray);
 
 // The tally of records (live or test), counted as the tally store counts: ballots cast, votes
 // of VALID and UNDERVOTE contests, and ballots per contest outcome.
