@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <ctime>
+#include <functional>
 #include <future>
 #include <unordered_map>
 #include <utility>
@@ -179,6 +180,15 @@ absl::Status Exec(sqlite3* db, const std::string& sql) {
   return absl::OkStatus();
 }
 
+// Runs `body` in one write transaction: committed when it succeeds, rolled back otherwise.
+absl::Status InTransaction(sqlite3* db, const std::function<absl::Status()>& body) {
+  if (absl::Status s = Exec(db, "BEGIN IMMEDIATE"); !s.ok()) return s;
+  absl::Status result = body();
+  if (result.ok()) result = Exec(db, "COMMIT");
+  if (!result.ok()) (void)Exec(db, "ROLLBACK");
+  return result;
+}
+
 constexpr char kProtocolColumns[] =
     "SELECT sequence, precinct_id, reader_serial, revision, status, signed_protocol, "
     "protocol_sha256, receipt, received_unix_seconds FROM protocols ";
@@ -279,35 +289,30 @@ TabulationStore::~TabulationStore() {
 
 absl::Status TabulationStore::RegisterReaders(const std::vector<RegisteredReader>& readers) {
   std::lock_guard lock(db_mutex_);
-  if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
-  absl::Status result = absl::OkStatus();
-  for (const RegisteredReader& reader : readers) {
-    absl::StatusOr<Statement> insert = Statement::Prepare(
-        db_,
-        "INSERT INTO readers (precinct_id, reader_serial, public_key, certificate_sha256, "
-        "registered_unix_seconds) VALUES (?, ?, ?, ?, ?)",
-        write_statements_.get());
-    if (!insert.ok()) {
-      result = insert.status();
-      break;
-    }
-    insert->Text(reader.precinct_id)
-        .Text(reader.reader_serial)
-        .Blob(reader.public_key)
-        .Text(reader.certificate_sha256)
-        .Int(reader.registered_unix_seconds != 0 ? reader.registered_unix_seconds
-                                                 : NowUnixSeconds());
-    result = insert->Run();
-    if (absl::IsFailedPrecondition(result)) {
-      result = absl::AlreadyExistsError(absl::StrCat("reader ", reader.reader_serial,
+  return InTransaction(db_, [&]() -> absl::Status {
+    for (const RegisteredReader& reader : readers) {
+      absl::StatusOr<Statement> insert = Statement::Prepare(
+          db_,
+          "INSERT INTO readers (precinct_id, reader_serial, public_key, certificate_sha256, "
+          "registered_unix_seconds) VALUES (?, ?, ?, ?, ?)",
+          write_statements_.get());
+      if (!insert.ok()) return insert.status();
+      insert->Text(reader.precinct_id)
+          .Text(reader.reader_serial)
+          .Blob(reader.public_key)
+          .Text(reader.certificate_sha256)
+          .Int(reader.registered_unix_seconds != 0 ? reader.registered_unix_seconds
+                                                   : NowUnixSeconds());
+      const absl::Status inserted = insert->Run();
+      if (absl::IsFailedPrecondition(inserted)) {
+        return absl::AlreadyExistsError(absl::StrCat("reader ", reader.reader_serial,
                                                      " is already registered for ",
                                                      PrecinctName(reader.precinct_id)));
+      }
+      if (!inserted.ok()) return inserted;
     }
-    if (!result.ok()) break;
-  }
-  if (result.ok()) result = Exec(db_, "COMMIT");
-  if (!result.ok()) (void)Exec(db_, "ROLLBACK");
-  return result;
+    return absl::OkStatus();
+  });
 }
 
 absl::Status TabulationStore::RevokeReader(const std::string& precinct_id,
@@ -317,8 +322,7 @@ absl::Status TabulationStore::RevokeReader(const std::string& precinct_id,
     return absl::InvalidArgumentError("a revocation needs its reason, for the record");
   }
   std::lock_guard lock(db_mutex_);
-  if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
-  absl::Status result = [&]() -> absl::Status {
+  return InTransaction(db_, [&]() -> absl::Status {
     {
       absl::StatusOr<Statement> known = Statement::Prepare(
           db_, "SELECT 1 FROM readers WHERE precinct_id = ? AND reader_serial = ?",
@@ -345,10 +349,7 @@ absl::Status TabulationStore::RevokeReader(const std::string& precinct_id,
           "reader ", reader_serial, " of ", PrecinctName(precinct_id), " is already revoked"));
     }
     return inserted;
-  }();
-  if (result.ok()) result = Exec(db_, "COMMIT");
-  if (!result.ok()) (void)Exec(db_, "ROLLBACK");
-  return result;
+  });
 }
 
 absl::StatusOr<std::vector<RegisteredReader>> TabulationStore::QueryReaders(
