@@ -94,6 +94,10 @@ std::string FormatProtocolText(const Election& election, const PrecinctProtocol&
                                const std::vector<ProtocolCheck>& checks) {
   const Trilingual status = ProtocolStatusName(p.status());
   std::string out;
+  const auto append_line = [&out](const ProtocolLine& line) {
+    absl::StrAppend(&out, absl::StrFormat("%-4s %10d  %s / %s\n", line.code, line.value,
+                                          line.name.ru, line.name.en));
+  };
   absl::StrAppend(&out, "PRECINCT PROTOCOL / ПРОТОКОЛ УЧАСТКОВОЙ ИЗБИРАТЕЛЬНОЙ КОМИССИИ\n",
                   election.title().ky(), " / ", election.title().ru(), "\n");
   absl::StrAppend(&out, "election   ", p.election_id(), " (hash ", p.election_hash(), ")\n");
@@ -105,18 +109,12 @@ std::string FormatProtocolText(const Election& election, const PrecinctProtocol&
   absl::StrAppend(&out, "opened     ", ProtocolTimeText(p.polls_opened_unix_seconds()), "\n");
   absl::StrAppend(&out, "closed     ", ProtocolTimeText(p.polls_closed_unix_seconds()), "\n");
   absl::StrAppend(&out, "made       ", ProtocolTimeText(p.created_unix_seconds()), "\n\n");
-  for (const ProtocolLine& line : GeneralProtocolLines(p)) {
-    absl::StrAppend(&out, absl::StrFormat("%-4s %10d  %s / %s\n", line.code, line.value,
-                                          line.name.ru, line.name.en));
-  }
+  for (const ProtocolLine& line : GeneralProtocolLines(p)) append_line(line);
   for (const ContestResult& r : p.contests()) {
     const Contest* contest = FindContest(election, r.contest_id());
     absl::StrAppend(&out, "\n", PrintedContestTitle(contest, r.contest_id()), " [", r.contest_id(),
                     "], vote for ", r.vote_for(), "\n");
-    for (const ProtocolLine& line : ContestProtocolLines(r)) {
-      absl::StrAppend(&out, absl::StrFormat("%-4s %10d  %s / %s\n", line.code, line.value,
-                                            line.name.ru, line.name.en));
-    }
+    for (const ProtocolLine& line : ContestProtocolLines(r)) append_line(line);
     for (int i = 0; i < r.options_size(); ++i) {
       absl::StrAppend(&out, absl::StrFormat("L%-3d %10d  %s\n", 12 + i, r.options(i).votes(),
                                             PrintedOptionName(contest, r.options(i).option_id())));
