@@ -56,10 +56,12 @@ wait_for_sheets() {  # wait until esepd has read N sheets in all
 }
 
 start_daemon() {  # start_daemon DECK [esepd flags...]
-  local deck=$1
+  local deck=$1 setup=()
   shift
+  # The first start sets the reader up (its key and an empty store); later ones never do.
+  [ -e "$demo/store/esep.db" ] || setup=(--new-reader)
   "$esepd" --election "$election" --precinct 1001 --data-dir "$demo/store" --socket "$socket" \
-    --sim "$demo/$deck" --calibration "$demo/calibration.pb" "$@" >>"$demo/esepd.log" 2>&1 &
+    --sim "$demo/$deck" --calibration "$demo/calibration.pb" "${setup[@]}" "$@" >>"$demo/esepd.log" 2>&1 &
   daemon=$!
   for _ in $(seq 1 100); do
     "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0

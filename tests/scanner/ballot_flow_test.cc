@@ -11,6 +11,7 @@
 #include "esep/scanner/crash_point.h"
 #include "esep/scanner/simulated_reader.h"
 #include "esep/vision/image_codec.h"
+#include "storage_fault.h"
 #include "test_sheets.h"
 
 namespace esep::scanner {
@@ -263,6 +264,179 @@ TEST_F(BallotFlowTest, SheetInEscrowAtRestartGoesBackToTheVoter) {
   EXPECT_EQ((*reader)->GetStatus()->state(), reader::RETURNED);
   EXPECT_EQ(ReadSimulatedWorld(paper)->state, reader::RETURNED);
   std::filesystem::remove(paper);
+}
+
+CastVoteRecord JaparovRecord(const Election& election, const std::string& image_sha) {
+  CastVoteRecord record;
+  record.set_election_hash(ElectionHash(election));
+  record.set_image_sha256(image_sha);
+  ContestReading* c = record.mutable_interpretation()->add_contests();
+  c->set_contest_id("president");
+  c->set_outcome(VALID);
+  c->add_selections("japarov");
+  return record;
+}
+
+// The reader's count of sheets cast decides, not "is any paper in the path": a sheet that
+// reached the box is counted although the next voter's sheet is in the path at the restart.
+TEST_F(BallotFlowTest, SheetInTheBoxIsCountedThoughAnotherSheetIsInThePath) {
+  SimulatedReader reader({Sheet({"japarov"}), Sheet({"tolbaev"})}, {});
+  std::int64_t sheet = 0;
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(reader.AcceptAndScan().ok());
+    const std::string sha = *store->StoreImage(std::vector<std::uint8_t>{1, 2, 3});
+    sheet = *store->Escrow(sha);
+    ASSERT_TRUE(
+        store->DecideCast(sheet, JaparovRecord(election_, sha), reader.GetStatus()->sheets_cast())
+            .ok());
+    ASSERT_TRUE(reader.Cast().ok());           // in the box; the store never heard of it
+    ASSERT_TRUE(reader.AcceptAndScan().ok());  // the next sheet is in the path
+  }
+  ASSERT_TRUE(reader.GetStatus()->paper_in_path());
+  auto store = OpenStore();
+  BallotFlow flow = Flow(reader, *store);
+  absl::StatusOr<std::vector<std::int64_t>> settled = flow.ReconcileUnconfirmedCasts();
+  ASSERT_TRUE(settled.ok()) << settled.status();
+  EXPECT_EQ(*store->State(sheet), SheetState::kCast);
+  EXPECT_EQ(store->GetTally(false)->ballots_cast, 1);
+  EXPECT_EQ(reader.world().box.size(), 1u);
+  // The sheet in the path is not counted: it goes back to its voter.
+  EXPECT_EQ(reader.GetStatus()->state(), reader::RETURNED);
+}
+
+// A sheet decided to cast but handed back (the drop never ran) is not counted, although the
+// path is empty at the restart.
+TEST_F(BallotFlowTest, SheetDecidedButHandedBackIsNotCounted) {
+  SimulatedReader reader({Sheet({"japarov"})}, {});
+  std::int64_t sheet = 0;
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(reader.AcceptAndScan().ok());
+    const std::string sha = *store->StoreImage(std::vector<std::uint8_t>{7, 8, 9});
+    sheet = *store->Escrow(sha);
+    ASSERT_TRUE(
+        store->DecideCast(sheet, JaparovRecord(election_, sha), reader.GetStatus()->sheets_cast())
+            .ok());
+    ASSERT_TRUE(reader.ReturnToVoter().ok());
+  }
+  ASSERT_FALSE(reader.GetStatus()->paper_in_path());
+  auto store = OpenStore();
+  BallotFlow flow = Flow(reader, *store);
+  ASSERT_TRUE(flow.ReconcileUnconfirmedCasts().ok());
+  EXPECT_EQ(*store->State(sheet), SheetState::kReturned);
+  EXPECT_EQ(store->GetTally(false)->ballots_cast, 0);
+  EXPECT_TRUE(reader.world().box.empty());
+}
+
+fault::StorageFault g_arm_at_drop = fault::StorageFault::kNone;
+std::string g_arm_dir;
+
+// The store's file system turns read-only (or fails) between the drop and its record: the sheet
+// is in the box, the reader takes no further paper, and the restart counts that sheet once.
+TEST_F(BallotFlowTest, StorageFailingAtTheDropStopsTheReaderAndLosesNoBallot) {
+  for (fault::StorageFault mode : {fault::StorageFault::kReadOnly, fault::StorageFault::kIoError,
+                                   fault::StorageFault::kFull}) {
+    SCOPED_TRACE(fault::StorageFaultName(mode));
+    std::filesystem::remove_all(dir_);
+    SimulatedReader reader({Sheet({"japarov"}), Sheet({"tolbaev"}), Sheet({"madumarov"})}, {});
+    {
+      auto store = OpenStore();
+      BallotFlow flow = Flow(reader, *store);
+      g_arm_at_drop = mode;
+      g_arm_dir = std::filesystem::absolute(dir_).string();
+      SetCrashHook([](const char* site) {
+        if (std::string_view(site) == "flow.cast.dropped") {
+          fault::ArmStorageFault(g_arm_dir, g_arm_at_drop, 0);
+        }
+      });
+      absl::StatusOr<SheetResult> first = flow.ProcessSheet(false);
+      SetCrashHook(nullptr);
+      ASSERT_FALSE(first.ok());
+      EXPECT_NE(std::string(first.status().message()).find("is in the box"), std::string::npos)
+          << first.status();
+      EXPECT_FALSE(flow.storage_fault().ok());
+      // The next voter's sheet: the reader does not take it.
+      const std::size_t fed = reader.sheets_fed();
+      absl::StatusOr<SheetResult> next = flow.ProcessSheet(false);
+      EXPECT_FALSE(next.ok());
+      EXPECT_NE(std::string(next.status().message()).find("takes no paper"), std::string::npos)
+          << next.status();
+      EXPECT_EQ(reader.sheets_fed(), fed) << "paper was taken after the storage failed";
+      EXPECT_FALSE(reader.GetStatus()->paper_in_path());
+      fault::DisarmStorageFault();
+    }
+    // The technician repaired the storage; esepd starts again with the same reader.
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    BallotFlow flow = Flow(reader, *store);
+    ASSERT_TRUE(flow.ReconcileUnconfirmedCasts().ok());
+    EXPECT_EQ(store->GetTally(false)->ballots_cast, 1);
+    EXPECT_EQ(reader.world().box.size(), 1u);
+    absl::StatusOr<SheetResult> resumed = flow.ProcessSheet(false);
+    ASSERT_TRUE(resumed.ok()) << resumed.status();
+    EXPECT_EQ(store->GetTally(false)->ballots_cast, 2);
+    EXPECT_EQ(reader.world().box.size(), 2u);
+  }
+}
+
+// A disk that fills up at any point of a sheet's way: the paper in the box always equals the
+// ballots counted after the restart, and the reader takes no sheet once it has failed.
+TEST_F(BallotFlowTest, FullDiskAtAnySizeLosesNoBallot) {
+  const int kSheets = 4;
+  std::vector<SheetImage> deck;
+  for (int i = 0; i < kSheets; ++i) {
+    deck.push_back(
+        testing::PrintedSheet(election_, "president", "1001", {"japarov"}, FILLED, false, 20 + i));
+  }
+  // The bytes an undisturbed run writes, to place the fills across it.
+  std::int64_t day_bytes = 0;
+  {
+    const std::string dir = std::filesystem::absolute(dir_).string();
+    fault::ArmStorageFault(dir, fault::StorageFault::kFull, std::int64_t{1} << 40);
+    SimulatedReader reader(deck, {});
+    auto store = OpenStore();
+    BallotFlow flow = Flow(reader, *store);
+    for (int i = 0; i < kSheets; ++i) ASSERT_TRUE(flow.ProcessSheet(false).ok());
+    day_bytes = (std::int64_t{1} << 40) - fault::StorageBudgetLeft();
+    fault::DisarmStorageFault();
+  }
+  ASSERT_GT(day_bytes, 0);
+  int stopped = 0;
+  for (int step = 0; step < 24; ++step) {
+    const std::int64_t budget = day_bytes * step / 24;
+    SCOPED_TRACE(::testing::Message() << "disk full after " << budget << " bytes");
+    std::filesystem::remove_all(dir_);
+    SimulatedReader reader(deck, {});
+    std::size_t fed_at_fault = 0;
+    {
+      auto store = OpenStore();
+      BallotFlow flow = Flow(reader, *store);
+      fault::ArmStorageFault(std::filesystem::absolute(dir_).string(), fault::StorageFault::kFull,
+                             budget);
+      for (int i = 0; i < kSheets; ++i) {
+        absl::StatusOr<SheetResult> r = flow.ProcessSheet(false);
+        if (r.ok()) continue;
+        if (flow.storage_fault().ok()) ADD_FAILURE() << r.status();
+        fed_at_fault = reader.sheets_fed();
+        ASSERT_TRUE(flow.HandBackAfterStorageFault().ok());
+        EXPECT_FALSE(flow.ProcessSheet(false).ok());
+        EXPECT_EQ(reader.sheets_fed(), fed_at_fault) << "paper taken after the disk filled";
+        ++stopped;
+        break;
+      }
+      fault::DisarmStorageFault();
+    }
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    BallotFlow flow = Flow(reader, *store);
+    ASSERT_TRUE(flow.ReconcileUnconfirmedCasts().ok());
+    EXPECT_EQ(store->GetTally(false)->ballots_cast,
+              static_cast<std::int64_t>(reader.world().box.size()))
+        << "paper in the box and ballots counted differ";
+    EXPECT_EQ(store->Records(false)->size(), reader.world().box.size());
+  }
+  EXPECT_GT(stopped, 12) << "most fills should land inside the day";
 }
 
 }  // namespace

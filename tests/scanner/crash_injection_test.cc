@@ -6,6 +6,12 @@
 // to the interpreter's reading of their stored images, with no sheet counted twice and none
 // counted that is not in the box; at the end every ballot that should be cast is cast exactly
 // once. ESEP_CRASH_POINTS sets the number of kills (tools/crash-test.sh runs the full count).
+//
+// The same days run again with storage faults instead of kills: at the chosen crash point the
+// store's file system fills up, turns read-only or fails with I/O errors (tests/fault/), and the
+// day goes on until the reader notices. From then on it must take no more paper; the child then
+// stops, and the next start (the storage repaired) must find the same invariants: paper in the
+// box = ballots counted, nothing counted twice. ESEP_STORAGE_FAULTS sets their number.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -30,12 +36,14 @@
 #include "esep/scanner/precinct.h"
 #include "esep/scanner/simulated_reader.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "storage_fault.h"
 #include "test_sheets.h"
 
 namespace esep::scanner {
 namespace {
 
 constexpr int kDefaultKills = 150;
+constexpr int kDefaultStorageFaults = 60;
 constexpr char kPrecinct[] = "1002";
 
 // The child's crash hook: counts crash points (only those of `g_target_phase` when set, none of
@@ -49,22 +57,37 @@ const char* g_phase = "restart";
 const char* g_target_phase = nullptr;
 bool g_skip_restart = false;
 
+// Instead of the kill: the storage fault to arm at the chosen point, under `g_fault_dir`.
+fault::StorageFault g_fault = fault::StorageFault::kNone;
+std::int64_t g_fault_budget = 0;
+std::string g_fault_dir;
+
 void KillAtChosenPoint(const char* site) {
   if (g_target_phase != nullptr && std::strcmp(g_phase, g_target_phase) != 0) return;
   if (g_skip_restart && std::strcmp(g_phase, "restart") == 0) return;
   if (++g_points != g_kill_at) return;
   const std::string line = std::string(site) + " " + g_phase + "\n";
   (void)!::write(g_site_fd, line.data(), line.size());
+  if (g_fault != fault::StorageFault::kNone) {
+    fault::ArmStorageFault(g_fault_dir, g_fault, g_fault_budget);
+    return;
+  }
   ::raise(SIGKILL);
 }
 
+// The child's exit status when it stopped on a storage fault as it must.
+constexpr int kStoppedByStorageFault = 30;
+// ... and when the reader took paper after the fault.
+constexpr int kPaperTakenAfterFault = 31;
+
 constexpr char kClosePhase[] = "close-polls";
 
-int KillsWanted() {
-  const char* text = std::getenv("ESEP_CRASH_POINTS");
+int CountWanted(const char* variable, int fallback) {
+  const char* text = std::getenv(variable);
   const int n = text == nullptr ? 0 : std::atoi(text);
-  return n > 0 ? n : kDefaultKills;
+  return n > 0 ? n : fallback;
 }
+int KillsWanted() { return CountWanted("ESEP_CRASH_POINTS", kDefaultKills); }
 
 // One sheet of the deck and what must become of it.
 struct DeckSheet {
@@ -190,9 +213,27 @@ class CrashInjectionTest : public ::testing::Test {
             ::_exit(0);
           }
       }
-      if (!s.ok()) Die(s);
+      if (!s.ok()) {
+        if (fault::StorageFaultsInjected() > 0) StopOnStorageFault(p, r);
+        Die(s);
+      }
     }
     Die(absl::InternalError("the election day did not end"));
+  }
+
+  // The storage failed under the day's work: the reader must refuse the next sheet without
+  // moving paper, hand back a sheet it holds, and say so; then the child stops, as esepd waits
+  // for the technician.
+  [[noreturn]] void StopOnStorageFault(Precinct& p, SimulatedReader& r) {
+    const std::size_t fed = r.sheets_fed();
+    (void)p.SettleAfterReaderFault();
+    if (AcceptsLiveBallots(p.state()) || AcceptsTestBallots(p.state())) {
+      if (p.FeedSheet().ok() || r.sheets_fed() != fed) ::_exit(kPaperTakenAfterFault);
+    }
+    if (p.storage_fault().ok() || r.device().state() == reader::HOLDING) {
+      ::_exit(kPaperTakenAfterFault);  // the fault went unnoticed, or a sheet is left held
+    }
+    ::_exit(kStoppedByStorageFault);
   }
 
   absl::Status Feed(Precinct& p, SimulatedReader& r) {
@@ -206,22 +247,27 @@ class CrashInjectionTest : public ::testing::Test {
   }
 
   [[noreturn]] static void Die(const absl::Status& status) {
+    // A restart on failing storage may be refused; that is the reader stopping, as it must.
+    if (fault::StorageFaultsInjected() > 0) ::_exit(kStoppedByStorageFault);
     std::cerr << "election day failed: " << status << std::endl;
     ::_exit(20);
   }
 
   struct ChildEnd {
-    bool ended = false;  // the day ended; otherwise it was killed
+    bool ended = false;  // the day ended; otherwise it was killed or stopped by the fault
     bool failed = false;
-    std::string site;   // where it was killed; "random" for a timed kill
-    std::string phase;  // of the day, when killed at a crash point
-    int points = 0;     // crash points an ended day passed
+    bool stopped = false;  // stopped on the storage fault
+    std::string site;      // where it was killed; "random" for a timed kill
+    std::string phase;     // of the day, when killed at a crash point
+    int points = 0;        // crash points an ended day passed
   };
 
   // Runs the day in a child killed at crash point `kill_at` (0: none; counted within
   // `target_phase` when set, after the restart when `skip_restart`) or after `delay_us` (0: none).
   ChildEnd RunChild(int kill_at, int delay_us, const char* target_phase = nullptr,
-                    bool skip_restart = false) {
+                    bool skip_restart = false,
+                    fault::StorageFault fault = fault::StorageFault::kNone,
+                    std::int64_t fault_budget = 0) {
     int pipe_fds[2];
     EXPECT_EQ(::pipe(pipe_fds), 0);
     const pid_t child = ::fork();
@@ -232,6 +278,9 @@ class CrashInjectionTest : public ::testing::Test {
       g_site_fd = pipe_fds[1];
       g_target_phase = target_phase;
       g_skip_restart = skip_restart;
+      g_fault = fault;
+      g_fault_budget = fault_budget;
+      g_fault_dir = dir_.string();
       SetCrashHook(&KillAtChosenPoint);
       RunDay();
     }
@@ -248,8 +297,26 @@ class CrashInjectionTest : public ::testing::Test {
     ::waitpid(child, &status, 0);
     if (!said.empty() && said.back() == '\n') said.pop_back();
     ChildEnd end;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == kStoppedByStorageFault) {
+      end.stopped = true;
+      const std::size_t space = said.find(' ');
+      end.site = said.substr(0, space);
+      end.phase = space == std::string::npos ? "" : said.substr(space + 1);
+      end.failed = said.empty();
+      return end;
+    }
+    // A fault armed that the rest of the day never ran into leaves its site before "ended".
+    if (const std::size_t last = said.rfind('\n'); last != std::string::npos) {
+      said = said.substr(last + 1);
+    }
     if (WIFEXITED(status)) {
+      EXPECT_NE(WEXITSTATUS(status), kPaperTakenAfterFault)
+          << "the reader took or kept paper after the storage failed";
       end.failed = WEXITSTATUS(status) != 0 || !said.starts_with("ended ");
+      if (end.failed) {
+        std::cerr << "the child exited with status " << WEXITSTATUS(status) << " after \"" << said
+                  << "\"\n";
+      }
       end.ended = !end.failed;
       if (end.ended) end.points = std::atoi(said.c_str() + 6);
       return end;
@@ -426,6 +493,64 @@ TEST_F(CrashInjectionTest, KillNineAnywhereLosesAndDoublesNoBallot) {
   RecordProperty("distinct_sites", static_cast<int>(sites.size() - sites.count("random")));
   EXPECT_GE(kills, wanted);
   EXPECT_GT(phases[kClosePhase], 0) << "no kill during the close of the polls";
+}
+
+TEST_F(CrashInjectionTest, StorageFaultsAnywhereLoseAndDoubleNoBallot) {
+  const ChildEnd clean = RunChild(0, 0);
+  ASSERT_TRUE(clean.ended) << "the undisturbed election day failed";
+  ASSERT_GT(clean.points, 0);
+
+  // At a crash point a few apart, the store's file system fails in one of three ways, with a
+  // little room left: a full disk after a random number of bytes (up to a few images), a
+  // read-only remount or I/O errors after a few more operations. The child goes on until the
+  // reader notices, checks that it takes no more paper, and stops; the next start runs on
+  // repaired storage.
+  const fault::StorageFault modes[] = {fault::StorageFault::kFull, fault::StorageFault::kReadOnly,
+                                       fault::StorageFault::kIoError};
+  const int wanted = CountWanted("ESEP_STORAGE_FAULTS", kDefaultStorageFaults);
+  const int gap = std::max(2, clean.points / 25);
+  std::mt19937_64 rng(20261203);
+  std::map<std::string, int> sites;
+  std::map<std::string, int> phases;
+  std::map<std::string, int> by_mode;
+  int faults = 0;
+  int days = 0;
+  while (faults < wanted) {
+    StartOver();
+    ++days;
+    ASSERT_LT(days, 20 * wanted) << "storage faults are never noticed";
+    for (int restarts = 0;; ++restarts) {
+      ASSERT_LT(restarts, 2000) << "the election day makes no progress between faults";
+      const fault::StorageFault mode = modes[faults % 3];
+      const std::int64_t budget = mode == fault::StorageFault::kFull
+                                      ? static_cast<std::int64_t>(rng() % 150'000)
+                                      : static_cast<std::int64_t>(rng() % 4);
+      const ChildEnd end = RunChild(1 + static_cast<int>(rng() % (2 * gap)), 0, nullptr,
+                                    /*skip_restart=*/faults % 4 != 0, mode, budget);
+      ASSERT_FALSE(end.failed) << "the election day failed after " << faults << " faults";
+      if (end.ended) {
+        ASSERT_NO_FATAL_FAILURE(CheckStore(/*finished=*/true));
+        break;
+      }
+      ASSERT_TRUE(end.stopped);
+      ++faults;
+      ++sites[end.site];
+      ++phases[end.phase.empty() ? "(none)" : end.phase];
+      ++by_mode[fault::StorageFaultName(mode)];
+      ASSERT_NO_FATAL_FAILURE(CheckStore(/*finished=*/false));
+      ASSERT_FALSE(HasFailure()) << "after fault " << faults << " at " << end.site;
+    }
+  }
+  StartOver();
+  std::cout << "storage faults: " << faults << " over " << days << " election days, "
+            << sites.size() << " distinct sites\n";
+  for (const auto& [mode, count] : by_mode) std::cout << "  " << count << "  " << mode << "\n";
+  for (const auto& [site, count] : sites) std::cout << "  " << count << "  " << site << "\n";
+  std::cout << "by phase of the day:\n";
+  for (const auto& [phase, count] : phases) std::cout << "  " << count << "  " << phase << "\n";
+  RecordProperty("storage_faults", faults);
+  EXPECT_GE(faults, wanted);
+  EXPECT_EQ(by_mode.size(), 3u);
 }
 
 }  // namespace

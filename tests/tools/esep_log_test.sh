@@ -28,7 +28,7 @@ mkdir -p "$work/deck"
 "$esep" render --election "$election" --style president --precinct 1001 --test --mark japarov \
   --out "$work/deck/01.png" >/dev/null
 "$esepd" --election "$election" --precinct 1001 --data-dir "$store" --socket "$socket" \
-  --sim "$work/deck" --sim-paper "$work/paper" >>"$work/esepd.log" 2>&1 &
+  --sim "$work/deck" --sim-paper "$work/paper" --new-reader >>"$work/esepd.log" 2>&1 &
 daemon=$!
 for _ in $(seq 1 200); do "$esep" poll status --socket "$socket" >/dev/null 2>&1 && break; sleep 0.05; done
 "$esep" poll start-test --socket "$socket" >/dev/null

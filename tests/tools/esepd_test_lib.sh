@@ -27,10 +27,12 @@ calibrate_reader() {
 }
 
 start() {  # start DECK [esepd flags...]
-  local deck=$1
+  local deck=$1 setup=()
   shift
+  # The first start sets the reader up (its key and an empty store); later ones never do.
+  [ -e "$work/store/esep.db" ] || setup=(--new-reader)
   "$esepd" --election "$election" --precinct 1001 --data-dir "$work/store" --socket "$socket" \
-    --sim "$work/$deck" --calibration "$work/calibration.pb" "$@" >>"$work/esepd.log" 2>&1 &
+    --sim "$work/$deck" --calibration "$work/calibration.pb" "${setup[@]}" "$@" >>"$work/esepd.log" 2>&1 &
   daemon=$!
   # A socket file may be left by a killed daemon: wait for an answer, not for the file.
   for _ in $(seq 1 200); do "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0; sleep 0.05; done

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -24,6 +25,11 @@
 
 namespace {
 
+// The tally store or the signing key needs a technician (damaged, rolled back, missing): the
+// service manager does not restart esepd on this status (esepd.service,
+// RestartPreventExitStatus).
+constexpr int kExitNeedsTechnician = 3;
+
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
 
@@ -36,7 +42,14 @@ const std::vector<FlagSpec> kFlags = {
     {"data-dir", true, "tally store directory (default /var/lib/esep)"},
     {"socket", true, "control socket (default /run/esep/esepd.sock)"},
     {"key", true,
-     "the reader's Ed25519 signing key, made on first start (default DATA_DIR/keys/reader.key)"},
+     "the reader's Ed25519 signing key (default DATA_DIR/keys/reader.key); made only with "
+     "--new-reader, never replaced"},
+    {"witness", true,
+     "the store's witness file, best on other storage than DATA_DIR (default DATA_DIR/witness): "
+     "a store rolled back, swapped or removed behind it is refused"},
+    {"new-reader", false,
+     "set up a new reader: make its signing key and an empty tally store. Refused when a store "
+     "exists; without it a missing key or store stops esepd"},
     esep::cli::kSimFlag,
     esep::cli::kDeviceFlag,
     esep::cli::kSerialFlag,
@@ -104,11 +117,26 @@ int Run(const CommandLine& cl) {
   Say(absl::StrCat("esepd: ", reader->description));
 
   const std::string data_dir = cl.Get("data-dir").value_or("/var/lib/esep");
-  absl::StatusOr<esep::transport::SigningKey> key = esep::transport::LoadOrCreateKey(
-      cl.Get("key").value_or(absl::StrCat(data_dir, "/keys/reader.key")));
+  const bool new_reader = cl.Has("new-reader");
+  if (new_reader && std::filesystem::exists(std::filesystem::path(data_dir) / "esep.db")) {
+    std::cerr << "esepd: --new-reader: " << data_dir
+              << " already holds a tally store; start esepd without --new-reader\n";
+    return esep::cli::kExitUsage;
+  }
+  const std::string key_path = cl.Get("key").value_or(absl::StrCat(data_dir, "/keys/reader.key"));
+  absl::StatusOr<esep::transport::SigningKey> key =
+      new_reader ? esep::transport::LoadOrCreateKey(key_path) : esep::transport::LoadKey(key_path);
+  if (absl::IsNotFound(key.status())) {
+    std::cerr << "esepd: the reader's signing key " << key_path
+              << " is missing. esepd never makes a new key by itself: protocols signed by a key "
+                 "the centre does not know would be refused. A technician restores the key from "
+                 "its backup (docs/esepd.md, \"A damaged store\"), or sets up a new reader once "
+                 "with --new-reader\n";
+    return kExitNeedsTechnician;
+  }
   if (!key.ok()) {
     std::cerr << "esepd: " << key.status().message() << "\n";
-    return esep::cli::kExitRejected;
+    return kExitNeedsTechnician;
   }
   Say(absl::StrCat("esepd: signing key ", esep::transport::KeyId(key->public_key())));
   esep::scanner::ProtocolSigner signer = [&key](const esep::PrecinctProtocol& protocol) {
@@ -152,11 +180,16 @@ int Run(const CommandLine& cl) {
   esep::scanner::Precinct::Config config{*election, *precinct_id, data_dir, std::nullopt, signer};
   config.calibration = calibration;
   config.require_calibration = true;
+  config.create_store = new_reader;
+  config.witness = cl.Get("witness").value_or(absl::StrCat(data_dir, "/witness"));
   absl::StatusOr<std::unique_ptr<esep::scanner::Precinct>> precinct =
       esep::scanner::Precinct::Open(std::move(config), *reader->reader, clock);
   if (!precinct.ok()) {
     std::cerr << "esepd: " << precinct.status().message() << "\n";
-    return esep::cli::kExitRejected;
+    // A damaged, rolled-back or missing store waits for a technician; a restart cannot help.
+    return absl::IsDataLoss(precinct.status()) || absl::IsFailedPrecondition(precinct.status())
+               ? kExitNeedsTechnician
+               : esep::cli::kExitRejected;
   }
   esep::scanner::Precinct& p = **precinct;
   for (std::int64_t sheet : p.recovery().returned) {
@@ -182,6 +215,7 @@ int Run(const CommandLine& cl) {
   sd_notify(0, "READY=1");
   auto last_ping = std::chrono::steady_clock::now();
   std::string last_return;
+  bool storage_fault_said = false;
   if (p.calibration().format_version() == 0) {
     Say("esepd: this reader has no calibration profile; the polls will not open without one");
   }
@@ -218,7 +252,19 @@ int Run(const CommandLine& cl) {
     std::unique_lock<std::mutex> hold(precinct_lock);
     const bool accepting = esep::scanner::AcceptsLiveBallots(p.state()) ||
                            esep::scanner::AcceptsTestBallots(p.state());
-    if (accepting && !p.holding_for_voter()) {
+    if (!p.storage_fault().ok()) {
+      // Nothing more can be made durable: no paper is taken, a sheet held goes back uncounted.
+      if (!storage_fault_said) {
+        Say(absl::StrCat("esepd: STORAGE FAULT: ", p.storage_fault().message(),
+                         "; the reader takes no paper; call the technician"));
+        storage_fault_said = true;
+        if (absl::Status s = p.SettleAfterReaderFault();
+            !absl::IsFailedPrecondition(s) && !s.ok()) {
+          Say(absl::StrCat("esepd: ", s.message()));
+        }
+        sd_notify(0, "STATUS=storage fault: the reader takes no paper");
+      }
+    } else if (accepting && !p.holding_for_voter()) {
       // Let the reader report what happened at its entry, then read a waiting sheet.
       absl::StatusOr<std::optional<esep::reader::Event>> event =
           reader->reader->PollEvent(std::chrono::milliseconds(0));
@@ -238,7 +284,7 @@ int Run(const CommandLine& cl) {
         }
       }
     }
-    if (p.holding_for_voter() && reader->simulated) {
+    if (p.holding_for_voter() && reader->simulated && p.storage_fault().ok()) {
       absl::StatusOr<esep::scanner::SheetResult> r = p.VoterChoice(voter == "cast-as-is");
       if (r.ok()) Say(absl::StrCat("esepd: sheet ", r->sheet, ": the voter chose: ", Outcome(*r)));
     }
@@ -263,6 +309,7 @@ int main(int argc, char** argv) {
     return esep::cli::UsageExit(
         "esepd", cl,
         "usage: esepd --election E.json --precinct P [--data-dir DIR] [--socket PATH] [--key K]\n"
+        "             [--witness FILE] [--new-reader]\n"
         "             [--sim DECK [--sim-paper FILE] | --device VID:PID | --serial S]\n"
         "             [--sim-voter ...]\n",
         kFlags);

@@ -207,6 +207,14 @@ absl::StatusOr<SigningKey> LoadOrCreateKey(const std::filesystem::path& path) {
     return absl::PermissionDeniedError(absl::StrCat("the key directory ", directory.string(),
                                                     " may be written by others; make it 0700"));
   }
+  const std::filesystem::path public_path = path.string() + ".pub";
+  if (std::filesystem::exists(public_path, error)) {
+    // A published key without its private half: the key was lost. A new one would sign
+    // protocols the centre cannot verify, and overwriting the .pub would hide the loss.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the signing key ", path.string(), " is missing but its public key ", public_path.string(),
+        " exists: the key was lost; restore it rather than make a new one"));
+  }
   InitSodium();
   std::array<std::uint8_t, kSeedSize> seed{};
   randombytes_buf(seed.data(), seed.size());
@@ -220,8 +228,6 @@ absl::StatusOr<SigningKey> LoadOrCreateKey(const std::filesystem::path& path) {
   if (!key.ok()) {
     return key;
   }
-  const std::filesystem::path public_path = path.string() + ".pub";
-  std::filesystem::remove(public_path, error);
   absl::Status published = WriteNewFile(
       public_path,
       absl::StrCat(ToHex(std::span(reinterpret_cast<const std::uint8_t*>(key->public_key().data()),

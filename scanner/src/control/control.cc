@@ -202,6 +202,10 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
     if (test.ok()) response.set_test_ballots_cast(test->ballots_cast);
   }
   response.set_last_return_reason(last_return_reason);
+  if (const absl::Status& fault = precinct.storage_fault(); !fault.ok()) {
+    response.add_notices(absl::StrCat("STORAGE FAULT: ", std::string(fault.message()),
+                                      ". The reader takes no paper; call the technician"));
+  }
   for (std::int64_t sheet : precinct.recovery().returned) {
     response.add_notices(absl::StrCat("sheet ", sheet,
                                       " was in the reader at the restart: returned to the voter, "
@@ -212,8 +216,8 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
     response.add_notices(absl::StrCat(
         "sheet ", sheet, " was decided to cast but the reader did not confirm its drop: ",
         state.ok() && *state == SheetState::kCast
-            ? "the reader's sensors show it left the path: counted once"
-            : "the reader's sensors show it still in the path: returned, not counted"));
+            ? "the reader shows it reached the box: counted once"
+            : "the reader shows it did not reach the box: returned, not counted"));
   }
   absl::StatusOr<std::vector<StoredProtocol>> protocols = precinct.Protocols();
   if (protocols.ok() && !protocols->empty()) {

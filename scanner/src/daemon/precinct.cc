@@ -59,7 +59,9 @@ absl::StatusOr<std::unique_ptr<Precinct>> Precinct::Open(Config config, Reader& 
   p->reader_ = &reader;
 
   absl::StatusOr<std::unique_ptr<BallotStore>> store =
-      BallotStore::Open({p->config_.data_directory, p->election_hash_, p->reader_serial_}, clock);
+      BallotStore::Open({p->config_.data_directory, p->election_hash_, p->reader_serial_,
+                         p->config_.create_store, p->config_.witness},
+                        clock);
   if (!store.ok()) return store.status();
   p->store_ = std::move(*store);
 
@@ -123,7 +125,9 @@ absl::Status Precinct::Apply(PollCommand command) {
   if (!next.ok()) return next.status();
   CrashPoint(command == PollCommand::kClosePolls ? "precinct.close_polls"
                                                  : "precinct.poll_command");
-  if (absl::Status s = store_->SetSettings(StateSettings(*next)); !s.ok()) return s;
+  if (absl::Status s = flow_->Stored(store_->SetSettings(StateSettings(*next))); !s.ok()) {
+    return s;
+  }
   state_ = *next;
   return absl::OkStatus();
 }
@@ -192,6 +196,10 @@ absl::StatusOr<SheetResult> Precinct::VoterChoice(bool cast_as_is) {
 }
 
 absl::Status Precinct::SettleAfterReaderFault() {
+  if (!flow_->storage_fault().ok()) {
+    if (absl::Status s = flow_->HandBackAfterStorageFault(); !s.ok()) return s;
+    return flow_->storage_fault();
+  }
   absl::StatusOr<std::vector<std::int64_t>> settled = flow_->ReconcileUnconfirmedCasts();
   if (!settled.ok()) return settled.status();
   reconciled_.insert(reconciled_.end(), settled->begin(), settled->end());
@@ -235,7 +243,7 @@ absl::Status Precinct::EnterCommissionLines(const CommissionLines& lines) {
       !s.ok()) {
     return s;
   }
-  return store_->SaveCommissionLines(lines.SerializeAsString());
+  return flow_->Stored(store_->SaveCommissionLines(lines.SerializeAsString()));
 }
 
 absl::StatusOr<ProtocolDraft> Precinct::DraftProtocol() const {
@@ -328,8 +336,8 @@ absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol() {
   if (!signed_protocol.ok()) return signed_protocol.status();
   const std::string bytes = signed_protocol->SerializeAsString();
   const std::string sha = ToHex(Sha256(signed_protocol->protocol()));
-  if (absl::Status s =
-          store_->CommitProtocol(draft->protocol.revision(), bytes, sha, StateSettings(*next));
+  if (absl::Status s = flow_->Stored(
+          store_->CommitProtocol(draft->protocol.revision(), bytes, sha, StateSettings(*next)));
       !s.ok()) {
     return s;
   }
@@ -367,7 +375,9 @@ absl::Status Precinct::RecordReceipt(std::uint32_t revision, const std::string& 
     next = *transmitted;
     settings = StateSettings(*next);
   }
-  if (absl::Status s = store_->StoreReceipt(revision, receipt, settings); !s.ok()) return s;
+  if (absl::Status s = flow_->Stored(store_->StoreReceipt(revision, receipt, settings)); !s.ok()) {
+    return s;
+  }
   if (next) state_ = *next;
   return absl::OkStatus();
 }

@@ -9,12 +9,15 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "esep/proto/deterministic.h"
 #include "esep/proto/sha256.h"
 #include "esep/scanner/crash_point.h"
 #include "sqlite_db.h"
+#include "witness.h"
 
 namespace esep::scanner {
 namespace {
@@ -30,7 +33,8 @@ CREATE TABLE IF NOT EXISTS journal(
   reason TEXT);
 CREATE TABLE IF NOT EXISTS pending(
   sheet INTEGER PRIMARY KEY REFERENCES journal(sheet),
-  record BLOB NOT NULL);
+  record BLOB NOT NULL,
+  reader_sheets_cast INTEGER NOT NULL DEFAULT -1);
 CREATE TABLE IF NOT EXISTS records(
   record_id TEXT PRIMARY KEY, test INTEGER NOT NULL, record BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS votes(
@@ -142,21 +146,75 @@ BallotStore::~BallotStore() = default;
 absl::StatusOr<std::unique_ptr<BallotStore>> BallotStore::Open(const Options& options,
                                                                const Clock& clock) {
   if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialise");
+  const std::filesystem::path file = options.directory / "esep.db";
   std::error_code ec;
+  const bool existed = std::filesystem::exists(file, ec);
+  // The witness first: a store whose database is gone while its witness saw it committed is
+  // refused, not made anew.
+  std::unique_ptr<Witness> witness;
+  if (!options.witness.empty()) {
+    absl::StatusOr<std::unique_ptr<Witness>> opened = Witness::Open(
+        options.witness, options.election_hash, /*create=*/!existed && options.create);
+    if (absl::IsNotFound(opened.status())) {
+      return absl::DataLossError(
+          absl::StrCat("the tally store in ", options.directory.string(), " has lost its witness (",
+                       options.witness.string(),
+                       "): it cannot be told from a store rolled back or swapped; "
+                       "the reader stops until a technician checks the store (docs/esepd.md, "
+                       "\"A damaged store\")"));
+    }
+    if (!opened.ok()) return opened.status();
+    witness = std::move(*opened);
+    if (!existed && witness->mark().sequence > 0) {
+      return absl::DataLossError(absl::StrCat(
+          "the tally store ", file.string(), " is missing, but its witness (",
+          options.witness.string(), ") saw ", witness->mark().sequence,
+          " events committed to it: the store was removed or moved; the reader stops until a "
+          "technician restores it (docs/esepd.md, \"A damaged store\")"));
+    }
+  }
+  if (!existed && !options.create) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no tally store in ", options.directory.string(), " (", file.string(),
+        " does not exist): a new reader is set up once with --new-reader; an existing one "
+        "never starts over on an empty store"));
+  }
   std::filesystem::create_directories(options.directory / "images", ec);
   if (ec) {
     return absl::FailedPreconditionError(absl::StrCat(
         "tally store: cannot create ", options.directory.string(), ": ", ec.message()));
   }
   ::chmod(options.directory.c_str(), 0700);
-  absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
-      sqlite::Database::Open((options.directory / "esep.db").string());
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db = sqlite::Database::Open(file.string());
   if (!db.ok()) return db.status();
   std::unique_ptr<BallotStore> store(new BallotStore(std::move(*db), options, clock));
-  if (absl::Status s = store->CreateSchema(); !s.ok()) return s;
+  if (absl::Status s = store->CreateSchema(); !s.ok()) {
+    return absl::DataLossError(absl::StrCat("the tally store ", file.string(),
+                                            " cannot be read: ", std::string(s.message())));
+  }
+  if (existed) {
+    if (absl::Status s = store->CheckStore(); !s.ok()) return s;
+    if (witness) {
+      if (absl::Status s = store->CheckAgainstWitness(witness->mark(), options.witness.string());
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  store->witness_ = std::move(witness);
   if (absl::Status s = store->CheckIdentity(); !s.ok()) return s;
   if (absl::Status s = store->RecoverUnfinished(); !s.ok()) return s;
   return store;
+}
+
+absl::Status BallotStore::Write(const std::function<absl::Status()>& body) {
+  appended_sequence_ = 0;
+  absl::Status status = db_->Transaction(body);
+  const std::uint64_t sequence = std::exchange(appended_sequence_, 0);
+  if (!status.ok() || !witness_ || sequence == 0) return status;
+  // Committed: the witness follows. Should it fail, the store is ahead of its witness, which a
+  // restart accepts; the caller still learns that storage is failing.
+  return witness_->Update({sequence, appended_hash_});
 }
 
 absl::StatusOr<std::unique_ptr<BallotStore>> BallotStore::OpenReadOnly(
@@ -189,7 +247,7 @@ absl::Status BallotStore::CheckIdentity() {
     return absl::OkStatus();
   }
   if (!absl::IsNotFound(hash.status())) return hash.status();
-  return db_->Transaction([&]() -> absl::Status {
+  return Write([&]() -> absl::Status {
     for (const auto& [key, value] :
          {std::pair<std::string, std::string>{"election_hash", options_.election_hash},
           {"reader_serial", options_.reader_serial}}) {
@@ -222,7 +280,7 @@ absl::Status BallotStore::RecoverUnfinished() {
       recovery_.awaiting_drop_confirmation.push_back(sheet);
       continue;
     }
-    absl::Status s = db_->Transaction([&, sheet_id = sheet, from = state]() -> absl::Status {
+    absl::Status s = Write([&, sheet_id = sheet, from = state]() -> absl::Status {
       if (absl::Status t = Transition(sheet_id, from, SheetState::kReturned); !t.ok()) return t;
       return AppendEventLocked("sheet_returned_after_restart",
                                absl::StrCat("sheet ", sheet_id, " was ", StateText(from),
@@ -302,6 +360,8 @@ absl::Status BallotStore::AppendEventLocked(const std::string& type, const std::
   event.set_type(type);
   event.set_detail(detail);
   event.set_hash(EventHash(event));
+  appended_sequence_ = event.sequence();
+  appended_hash_ = event.hash();
   return db_->Run(
       "INSERT INTO events(sequence, unix_seconds, type, detail, previous_hash, hash) "
       "VALUES(?, ?, ?, ?, ?, ?)",
@@ -310,7 +370,7 @@ absl::Status BallotStore::AppendEventLocked(const std::string& type, const std::
 }
 
 absl::Status BallotStore::LogEvent(const std::string& type, const std::string& detail) {
-  return db_->Transaction([&] { return AppendEventLocked(type, detail); });
+  return Write([&] { return AppendEventLocked(type, detail); });
 }
 
 absl::StatusOr<std::vector<esep::LogEvent>> BallotStore::Events() const {
@@ -348,7 +408,7 @@ absl::Status BallotStore::SetSetting(const std::string& key, const std::string& 
 }
 
 absl::Status BallotStore::SetSettings(const std::vector<Setting>& settings) {
-  return db_->Transaction([&] { return SetSettingsLocked(settings); });
+  return Write([&] { return SetSettingsLocked(settings); });
 }
 
 absl::Status BallotStore::SetSettingsLocked(const std::vector<Setting>& settings) {
@@ -368,7 +428,7 @@ absl::Status BallotStore::SetSettingsLocked(const std::vector<Setting>& settings
 }
 
 absl::Status BallotStore::SaveCommissionLines(const std::string& serialized_lines) {
-  return db_->Transaction([&]() -> absl::Status {
+  return Write([&]() -> absl::Status {
     if (absl::Status s = db_->Run("INSERT INTO commission_lines(id, lines) VALUES(1, ?) "
                                   "ON CONFLICT(id) DO UPDATE SET lines = excluded.lines",
                                   sqlite::Blob{serialized_lines});
@@ -393,7 +453,7 @@ absl::StatusOr<std::string> BallotStore::CommissionLinesBytes() const {
 absl::Status BallotStore::CommitProtocol(std::uint32_t revision, const std::string& signed_protocol,
                                          const std::string& protocol_sha256,
                                          const std::vector<Setting>& settings) {
-  return db_->Transaction([&]() -> absl::Status {
+  return Write([&]() -> absl::Status {
     if (absl::Status s = db_->Run(
             "INSERT INTO protocols(revision, protocol_sha256, signed, created_unix_seconds) "
             "VALUES(?, ?, ?, ?)",
@@ -438,7 +498,7 @@ absl::StatusOr<std::vector<StoredProtocol>> BallotStore::Protocols() const {
 
 absl::Status BallotStore::StoreReceipt(std::uint32_t revision, const std::string& receipt,
                                        const std::vector<Setting>& settings) {
-  return db_->Transaction([&]() -> absl::Status {
+  return Write([&]() -> absl::Status {
     absl::StatusOr<sqlite::Statement> q =
         db_->Prepare("SELECT receipt IS NULL FROM outbox WHERE revision = ?");
     if (!q.ok()) return q.status();
@@ -469,7 +529,7 @@ absl::StatusOr<bool> BallotStore::AddCalibrationProfile(const std::string& seria
                                                         const std::string& description) {
   const std::string sha = ToHex(Sha256(serialized_profile));
   bool added = false;
-  absl::Status status = db_->Transaction([&]() -> absl::Status {
+  absl::Status status = Write([&]() -> absl::Status {
     absl::StatusOr<sqlite::Statement> q = db_->Prepare(
         "SELECT profile_sha256 FROM calibration_profiles ORDER BY sequence DESC LIMIT 1");
     if (!q.ok()) return q.status();
@@ -579,7 +639,7 @@ absl::StatusOr<std::int64_t> BallotStore::Escrow(const std::string& image_sha256
         absl::StrCat("tally store: image ", image_sha256, " must be stored before escrow"));
   }
   std::int64_t sheet = 0;
-  absl::Status s = db_->Transaction([&]() -> absl::Status {
+  absl::Status s = Write([&]() -> absl::Status {
     if (absl::Status r =
             db_->Run("INSERT INTO journal(state, image_sha256) VALUES('escrow', ?)", image_sha256);
         !r.ok()) {
@@ -595,19 +655,21 @@ absl::StatusOr<std::int64_t> BallotStore::Escrow(const std::string& image_sha256
   return sheet;
 }
 
-absl::Status BallotStore::DecideCast(std::int64_t sheet, CastVoteRecord record) {
+absl::Status BallotStore::DecideCast(std::int64_t sheet, CastVoteRecord record,
+                                     std::int64_t reader_sheets_cast_before) {
   if (record.election_hash() != options_.election_hash) {
     return absl::FailedPreconditionError("cast-vote record is for another election");
   }
   record.set_record_id(RandomRecordId());
-  return db_->Transaction([&]() -> absl::Status {
+  return Write([&]() -> absl::Status {
     if (absl::Status t = Transition(sheet, SheetState::kEscrow, SheetState::kDecidedCast);
         !t.ok()) {
       return t;
     }
     const std::string bytes = record.SerializeAsString();
     if (absl::Status r =
-            db_->Run("INSERT INTO pending(sheet, record) VALUES(?, ?)", sheet, sqlite::Blob{bytes});
+            db_->Run("INSERT INTO pending(sheet, record, reader_sheets_cast) VALUES(?, ?, ?)",
+                     sheet, sqlite::Blob{bytes}, reader_sheets_cast_before);
         !r.ok()) {
       return r;
     }
@@ -616,7 +678,7 @@ absl::Status BallotStore::DecideCast(std::int64_t sheet, CastVoteRecord record) 
 }
 
 absl::Status BallotStore::DecideReturn(std::int64_t sheet, const std::string& reason) {
-  return db_->Transaction([&]() -> absl::Status {
+  return Write([&]() -> absl::Status {
     if (absl::Status t = Transition(sheet, SheetState::kEscrow, SheetState::kDecidedReturn);
         !t.ok()) {
       return t;
@@ -660,7 +722,7 @@ absl::Status BallotStore::ApplyToTally(const CastVoteRecord& record) {
 }
 
 absl::Status BallotStore::ConfirmCast(std::int64_t sheet) {
-  return db_->Transaction([&]() -> absl::Status {
+  return Write([&]() -> absl::Status {
     absl::StatusOr<sqlite::Statement> q =
         db_->Prepare("SELECT record FROM pending WHERE sheet = ?");
     if (!q.ok()) return q.status();
@@ -698,7 +760,7 @@ absl::Status BallotStore::ConfirmCast(std::int64_t sheet) {
 }
 
 absl::Status BallotStore::ConfirmReturned(std::int64_t sheet) {
-  return db_->Transaction([&]() -> absl::Status {
+  return Write([&]() -> absl::Status {
     if (absl::Status t = Transition(sheet, SheetState::kDecidedReturn, SheetState::kReturned);
         !t.ok()) {
       return t;
@@ -707,13 +769,27 @@ absl::Status BallotStore::ConfirmReturned(std::int64_t sheet) {
   });
 }
 
-absl::Status BallotStore::ResolveUnconfirmedCast(std::int64_t sheet, bool dropped_into_box) {
+absl::StatusOr<std::int64_t> BallotStore::ReaderSheetsCastAtDecision(std::int64_t sheet) const {
+  absl::StatusOr<sqlite::Statement> q =
+      db_->Prepare("SELECT reader_sheets_cast FROM pending WHERE sheet = ?");
+  if (!q.ok()) return q.status();
+  q->Bind(1, sheet);
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    return absl::NotFoundError(absl::StrCat("tally store: sheet ", sheet, " is not decided_cast"));
+  }
+  return q->Int(0);
+}
+
+absl::Status BallotStore::ResolveUnconfirmedCast(std::int64_t sheet, bool dropped_into_box,
+                                                 const std::string& evidence) {
   if (dropped_into_box) {
     if (absl::Status s = ConfirmCast(sheet); !s.ok()) return s;
     return LogEvent("cast_confirmed_after_restart",
-                    absl::StrCat("sheet ", sheet, ": the reader's sensors confirm the drop"));
+                    absl::StrCat("sheet ", sheet, " reached the box: ", evidence));
   }
-  return db_->Transaction([&]() -> absl::Status {
+  return Write([&]() -> absl::Status {
     if (absl::Status t = Transition(sheet, SheetState::kDecidedCast, SheetState::kReturned);
         !t.ok()) {
       return t;
@@ -721,9 +797,9 @@ absl::Status BallotStore::ResolveUnconfirmedCast(std::int64_t sheet, bool droppe
     if (absl::Status s = db_->Run("DELETE FROM pending WHERE sheet = ?", sheet); !s.ok()) {
       return s;
     }
-    return AppendEventLocked(
-        "cast_not_confirmed_after_restart",
-        absl::StrCat("sheet ", sheet, " did not reach the box; returned, not counted"));
+    return AppendEventLocked("cast_not_confirmed_after_restart",
+                             absl::StrCat("sheet ", sheet, " did not reach the box (", evidence,
+                                          "); returned, not counted"));
   });
 }
 
@@ -777,6 +853,175 @@ absl::StatusOr<std::vector<CastVoteRecord>> BallotStore::Records(bool test) cons
       return absl::DataLossError("tally store: a cast-vote record is unreadable");
     }
   }
+}
+
+namespace {
+
+absl::StatusOr<std::int64_t> CountOf(sqlite::Database& db, const std::string& sql) {
+  absl::StatusOr<sqlite::Statement> q = db.Prepare(sql);
+  if (!q.ok()) return q.status();
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  return *row ? q->Int(0) : 0;
+}
+
+}  // namespace
+
+absl::Status BallotStore::CheckStore() const {
+  std::vector<std::string> damage;
+  auto note = [&damage](const absl::Status& s) {
+    damage.push_back(std::string(s.message()));
+    return damage.size() < 20;
+  };
+  // 1. The database file itself: every page, index and constraint.
+  {
+    absl::StatusOr<sqlite::Statement> q = db_->Prepare("PRAGMA integrity_check(20)");
+    if (!q.ok()) {
+      note(q.status());
+    } else {
+      for (;;) {
+        absl::StatusOr<bool> row = q->Step();
+        if (!row.ok()) {
+          note(row.status());
+          break;
+        }
+        if (!*row || q->Text(0) == "ok") break;
+        note(absl::DataLossError(absl::StrCat("database file: ", q->Text(0))));
+      }
+    }
+  }
+  if (!damage.empty()) {
+    // The rest reads the same damaged pages; what SQLite names is the damage.
+    return absl::DataLossError(
+        absl::StrCat("the tally store in ", options_.directory.string(),
+                     " is damaged: ", absl::StrJoin(damage, "; "),
+                     "; the reader takes no ballot on it (docs/esepd.md, \"A damaged store\")"));
+  }
+  // 2. The event log's chain, and its cast events against the journal and the counters.
+  absl::StatusOr<std::vector<esep::LogEvent>> events = Events();
+  if (!events.ok()) {
+    note(events.status());
+  } else if (absl::Status s = VerifyEventChain(*events); !s.ok()) {
+    note(s);
+  }
+  std::int64_t cast_events[2] = {0, 0};
+  if (events.ok()) {
+    for (const esep::LogEvent& e : *events) {
+      if (e.type() == "ballot_cast") ++cast_events[0];
+      if (e.type() == "test_ballot_cast") ++cast_events[1];
+    }
+  }
+  std::int64_t records_total = 0;
+  for (const bool test : {false, true}) {
+    const char* which = test ? "test" : "live";
+    absl::StatusOr<Tally> tally = GetTally(test);
+    absl::StatusOr<std::vector<CastVoteRecord>> records = Records(test);
+    if (!tally.ok() || !records.ok()) {
+      note(!tally.ok() ? tally.status() : records.status());
+      continue;
+    }
+    const auto count = static_cast<std::int64_t>(records->size());
+    records_total += count;
+    if (tally->ballots_cast != count) {
+      note(absl::DataLossError(absl::StrCat("the ", which, " counter says ", tally->ballots_cast,
+                                            " ballots cast, but ", count,
+                                            " cast-vote records are stored")));
+    }
+    if (events.ok() && cast_events[test] != count) {
+      note(absl::DataLossError(absl::StrCat("the event log records ", cast_events[test], " ", which,
+                                            " ballots cast, but ", count,
+                                            " cast-vote records are stored")));
+    }
+    Tally recount;
+    for (const CastVoteRecord& record : *records) {
+      for (const ContestReading& contest : record.interpretation().contests()) {
+        ++recount.outcomes[{contest.contest_id(), ContestOutcome_Name(contest.outcome())}];
+        if (contest.outcome() != VALID && contest.outcome() != UNDERVOTE) continue;
+        for (const std::string& option : contest.selections()) {
+          ++recount.votes[{contest.contest_id(), option}];
+        }
+      }
+      if (absl::StatusOr<std::string> image = LoadImage(record.image_sha256()); !image.ok()) {
+        if (!note(image.status())) break;
+      }
+    }
+    if (recount.votes != tally->votes || recount.outcomes != tally->outcomes) {
+      note(absl::DataLossError(absl::StrCat("the ", which,
+                                            " tally differs from a recount of its cast-vote "
+                                            "records")));
+    }
+  }
+  absl::StatusOr<std::int64_t> journal_cast =
+      CountOf(*db_, "SELECT count(*) FROM journal WHERE state = 'cast'");
+  if (!journal_cast.ok()) {
+    note(journal_cast.status());
+  } else if (*journal_cast != records_total) {
+    note(absl::DataLossError(absl::StrCat("the journal has ", *journal_cast, " sheets cast, but ",
+                                          records_total, " cast-vote records are stored")));
+  }
+  // 3. The images of sheets still on their way.
+  {
+    absl::StatusOr<sqlite::Statement> q =
+        db_->Prepare("SELECT sheet, image_sha256 FROM journal WHERE image_sha256 IS NOT NULL");
+    if (q.ok()) {
+      for (;;) {
+        absl::StatusOr<bool> row = q->Step();
+        if (!row.ok()) {
+          note(row.status());
+          break;
+        }
+        if (!*row) break;
+        if (absl::StatusOr<std::string> image = LoadImage(q->Text(1)); !image.ok()) {
+          note(absl::DataLossError(
+              absl::StrCat("sheet ", q->Int(0), ": ", std::string(image.status().message()))));
+        }
+      }
+    } else {
+      note(q.status());
+    }
+  }
+  if (damage.empty()) return absl::OkStatus();
+  return absl::DataLossError(
+      absl::StrCat("the tally store in ", options_.directory.string(),
+                   " is damaged: ", absl::StrJoin(damage, "; "),
+                   "; the reader takes no ballot on it (docs/esepd.md, \"A damaged store\")"));
+}
+
+absl::Status BallotStore::CheckAgainstWitness(const WitnessMark& mark,
+                                              const std::string& where) const {
+  if (mark.sequence == 0) return absl::OkStatus();
+  absl::StatusOr<sqlite::Statement> q = db_->Prepare("SELECT hash FROM events WHERE sequence = ?");
+  if (!q.ok()) return q.status();
+  q->Bind(1, static_cast<std::int64_t>(mark.sequence));
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  absl::StatusOr<std::int64_t> last = CountOf(*db_, "SELECT max(sequence) FROM events");
+  const std::string ends = last.ok() ? absl::StrCat(*last) : "?";
+  if (!*row) {
+    return absl::DataLossError(absl::StrCat(
+        "the tally store in ", options_.directory.string(),
+        " was rolled back: its event log ends "
+        "at entry ",
+        ends, ", but its witness (", where, ") saw entry ", mark.sequence,
+        " committed; ballots counted after that would be lost; the reader stops until a "
+        "technician restores the store (docs/esepd.md, \"A damaged store\")"));
+  }
+  if (q->Text(0) != mark.head_hash) {
+    return absl::DataLossError(absl::StrCat("the tally store in ", options_.directory.string(),
+                                            " is not the store its witness (", where,
+                                            ") saw: event ", mark.sequence,
+                                            " differs; the store was replaced (docs/esepd.md, "
+                                            "\"A damaged store\")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BallotStore::CheckWithWitness(const std::filesystem::path& witness,
+                                           const std::string& election_hash) const {
+  if (absl::Status s = CheckStore(); !s.ok()) return s;
+  absl::StatusOr<WitnessMark> mark = Witness::Read(witness, election_hash);
+  if (!mark.ok()) return mark.status();
+  return CheckAgainstWitness(*mark, witness.string());
 }
 
 }  // namespace esep::scanner

@@ -57,15 +57,36 @@ class BallotFlow {
   // The voter's choice for the sheet held after kAwaitingVoter.
   absl::StatusOr<SheetResult> VoterChoice(bool cast_as_is);
 
-  // After a restart: settles every sheet decided "cast" whose drop was never confirmed, by the
-  // reader's sensors (still in the paper path: returned to the voter; gone: it reached the box,
-  // the only way out of the path the reader was commanded), then hands back a sheet still held
-  // in the path (not counted). Returns the sheets settled.
+  // After a restart or a reader fault: settles every sheet decided "cast" whose drop was never
+  // confirmed. The reader's own count of sheets cast decides: above the count recorded with the
+  // decision, the sheet reached the box; equal, it did not. Only when the reader's count went
+  // back (the reader lost power or its box was emptied) do its sensors decide (still in the
+  // paper path: returned; gone: it reached the box, the only way out of the path the reader was
+  // commanded). Then hands back a sheet still held in the path (not counted). Returns the sheets
+  // settled.
   absl::StatusOr<std::vector<std::int64_t>> ReconcileUnconfirmedCasts();
 
   bool holding_for_voter() const { return held_.has_value(); }
 
+  // The first failure to read or write the tally store, once there was one (OK before). From
+  // then on no sheet is taken: a sheet whose "decided" record cannot be made durable is never
+  // moved into the box, and one whose drop cannot be recorded stays decided for the reader's
+  // count to settle at the next start.
+  const absl::Status& storage_fault() const { return storage_fault_; }
+  // After a storage fault: hands a sheet still held in the reader back to the voter without
+  // touching the store. It is not counted: its journal entry is at most "decided to cast", which
+  // the next start settles by the reader's count (no drop since the decision: returned).
+  absl::Status HandBackAfterStorageFault();
+  // Passes a store's answer through, remembering the first failure as the storage fault (also
+  // for the store's writes outside the ballot flow: poll commands, protocols, receipts).
+  absl::Status Stored(absl::Status status);
+
  private:
+  template <typename T>
+  absl::StatusOr<T> Stored(absl::StatusOr<T> value) {
+    if (!value.ok()) return Stored(value.status());
+    return value;
+  }
   absl::StatusOr<SheetResult> Cast(SheetResult result, bool test, bool cast_as_is);
   absl::StatusOr<SheetResult> Return(SheetResult result);
 
@@ -75,6 +96,7 @@ class BallotFlow {
     bool test;
   };
   std::optional<Held> held_;
+  absl::Status storage_fault_;
 };
 
 }  // namespace esep::scanner

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +22,8 @@ namespace esep::scanner {
 namespace sqlite {
 class Database;
 }
+class Witness;
+struct WitnessMark;
 
 // Where a sheet is in the ballot journal. A sheet enters in escrow (imaged, held in the reader),
 // is decided (to cast or to return), and ends cast (in the box, counted) or returned (handed
@@ -72,9 +75,18 @@ class BallotStore {
     std::filesystem::path directory;  // created if missing; holds esep.db and images/
     std::string election_hash;        // the store refuses to open for another election
     std::string reader_serial;
+    // A new store is made only when this is set; otherwise a missing esep.db is refused, so a
+    // removed store is never silently replaced by an empty one.
+    bool create = true;
+    // The store's witness (see Witness in src/store/witness.h): a file, best on other storage,
+    // updated after every transaction with the event log's newest entry. A store rolled back,
+    // replaced or removed behind it is refused. Empty: no witness.
+    std::filesystem::path witness = {};
   };
 
-  // Opens (creating when new) and recovers: sheets left in escrow are returned and logged.
+  // Opens (creating when new and allowed), checks and recovers. A store that fails CheckStore(),
+  // or disagrees with its witness, is refused with DataLoss naming the damage. Sheets left in
+  // escrow are returned and logged.
   static absl::StatusOr<std::unique_ptr<BallotStore>> Open(const Options& options,
                                                            const Clock& clock);
   // Opens an existing store for reading only, as an auditor or `esep log` does: no schema is
@@ -93,15 +105,22 @@ class BallotStore {
 
   // A sheet was imaged; its image is already stored. Returns the sheet number.
   absl::StatusOr<std::int64_t> Escrow(const std::string& image_sha256);
-  // The interpretation says cast (or the voter chose to cast as is). The record is kept pending.
-  absl::Status DecideCast(std::int64_t sheet, CastVoteRecord record);
+  // The interpretation says cast (or the voter chose to cast as is). The record is kept pending
+  // with the reader's count of sheets cast before the drop (-1 when unknown), which later tells
+  // whether the sheet reached the box.
+  absl::Status DecideCast(std::int64_t sheet, CastVoteRecord record,
+                          std::int64_t reader_sheets_cast_before = -1);
+  // The reader's count of sheets cast when `sheet` was decided to cast (-1 when unknown).
+  absl::StatusOr<std::int64_t> ReaderSheetsCastAtDecision(std::int64_t sheet) const;
   absl::Status DecideReturn(std::int64_t sheet, const std::string& reason);
   // The reader confirmed the drop: the record becomes final and the tally counts it.
   absl::Status ConfirmCast(std::int64_t sheet);
   // The voter took the sheet back.
   absl::Status ConfirmReturned(std::int64_t sheet);
-  // After a restart: the reader's sensors say whether the sheet reached the box.
-  absl::Status ResolveUnconfirmedCast(std::int64_t sheet, bool dropped_into_box);
+  // After a restart or a fault: whether the sheet reached the box, and how that is known (for the
+  // event log).
+  absl::Status ResolveUnconfirmedCast(std::int64_t sheet, bool dropped_into_box,
+                                      const std::string& evidence = "the reader's sensors");
 
   absl::StatusOr<SheetState> State(std::int64_t sheet) const;
   // The sheets now in `state`, in feed order (only unfinished states keep that order long).
@@ -149,8 +168,20 @@ class BallotStore {
   // The hash of the newest event-log entry (64 zeros for an empty log).
   absl::StatusOr<std::string> EventLogHead() const;
 
+  // Checks the whole store: SQLite's integrity check of the database file, the event log's hash
+  // chain, the event log against the journal and the counters (one cast event per counted
+  // ballot), the tallies against a recount of the cast-vote records, and every stored image
+  // against its hash. DataLoss lists everything found damaged.
+  absl::Status CheckStore() const;
+  // CheckStore() and, when the store has a witness, the witness against the event log.
+  absl::Status CheckWithWitness(const std::filesystem::path& witness,
+                                const std::string& election_hash) const;
+
  private:
   BallotStore(std::unique_ptr<sqlite::Database> db, Options options, const Clock& clock);
+  // Runs `body` in one transaction; once it is committed, the witness records the new head.
+  absl::Status Write(const std::function<absl::Status()>& body);
+  absl::Status CheckAgainstWitness(const WitnessMark& mark, const std::string& where) const;
   absl::Status CreateSchema();
   absl::Status CheckIdentity();
   absl::Status RecoverUnfinished();
@@ -161,6 +192,10 @@ class BallotStore {
   std::filesystem::path ImagePath(const std::string& sha256_hex) const;
 
   std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<Witness> witness_;
+  // The newest event appended in the open transaction (sequence 0: none).
+  std::uint64_t appended_sequence_ = 0;
+  std::string appended_hash_;
   Options options_;
   const Clock& clock_;
   Recovery recovery_;

@@ -50,6 +50,10 @@ class Precinct {
     // Refuse to open the polls unless the current profile is this reader's, passed, and fresh
     // (esepd sets it; unit tests of other parts leave it off).
     bool require_calibration = false;
+    // A new tally store is made only when set (esepd: --new-reader); see BallotStore::Options.
+    bool create_store = true;
+    // The store's witness file (esepd: --witness); empty for none.
+    std::filesystem::path witness = {};
   };
 
   // Opens the store, recovers unfinished sheets and settles unconfirmed drops with the reader.
@@ -64,6 +68,9 @@ class Precinct {
   // The reader's current calibration profile (empty when it has none).
   const CalibrationProfile& calibration() const { return calibration_; }
   bool holding_for_voter() const { return flow_->holding_for_voter(); }
+  // The tally store's first failure while reading ballots (OK while there was none): from then on
+  // the reader takes no paper (BallotFlow::storage_fault()).
+  const absl::Status& storage_fault() const { return flow_->storage_fault(); }
 
   absl::Status StartTest();
   absl::Status FinishTest();
@@ -75,8 +82,10 @@ class Precinct {
   absl::StatusOr<SheetResult> FeedSheet();
   absl::StatusOr<SheetResult> VoterChoice(bool cast_as_is);
   // After the reader failed in the middle of a sheet (jam, double feed, lost drop): settles a
-  // sheet decided to cast with the reader's sensors, in the journal first, and only then resets
-  // the reader, so a sheet handed back is never later taken for one in the box.
+  // sheet decided to cast with the reader's count, in the journal first, and only then resets
+  // the reader, so a sheet handed back is never later taken for one in the box. After a storage
+  // fault nothing can be written: a sheet held in the reader goes back to the voter, uncounted,
+  // and the fault is returned.
   absl::Status SettleAfterReaderFault();
 
   // Live ballots cast: the one number shown while the polls are open.
