@@ -41,6 +41,7 @@ expect_status 0 "$esep" log verify --data-dir "$store"
 grep -Eq "^event log intact: [0-9]+ entries, head [0-9a-f]{64}$" "$work/out" || fail "no summary"
 entries=$(sed -n 's/^event log intact: \([0-9]*\) entries.*/\1/p' "$work/out")
 [ "$entries" -ge 4 ] || fail "only $entries entries in the log"
+grep -q "^store intact: .*; witness .* agrees$" "$work/out" || fail "the whole store is not checked"
 expect_status 0 "$esep" log show --data-dir "$store"
 grep -q " store_created " "$work/out" || fail "show does not print the first entry"
 grep -q " test_ballot_cast " "$work/out" || fail "show does not print the cast test ballot"
@@ -49,6 +50,12 @@ grep -q " test_ballot_cast " "$work/out" || fail "show does not print the cast t
 grep -Eq " 1 0$" "$work/paper" || fail "the simulated reader's paper file does not show the box"
 kill "$daemon"; wait "$daemon" || true
 daemon=
+
+# A counter changed behind the books: the store check names it, as esepd would at start.
+sqlite3 "$store/esep.db" "UPDATE counters SET ballots_cast = ballots_cast + 1 WHERE test = 1"
+expect_status 1 "$esep" log verify --data-dir "$store"
+grep -q "^DAMAGED: .*counter says 2" "$work/out" || fail "a changed counter is not named"
+sqlite3 "$store/esep.db" "UPDATE counters SET ballots_cast = ballots_cast - 1 WHERE test = 1"
 
 # An entry altered after the fact breaks the chain at that entry.
 sqlite3 "$store/esep.db" "UPDATE events SET detail = 'nothing happened' WHERE sequence = 2"

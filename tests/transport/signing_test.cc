@@ -144,6 +144,21 @@ TEST(KeyStorageTest, CreatesOnFirstStartWithOwnerOnlyPermissions) {
   EXPECT_EQ(*published, created->public_key());
 }
 
+// The break: a deleted reader key was silently replaced by a new one and its .pub overwritten.
+TEST(KeyStorageTest, ALostKeyIsNotReplacedAndItsPublicKeyIsKept) {
+  ScratchDir dir;
+  const std::filesystem::path path = dir.path() / "keys" / "reader.key";
+  ASSERT_TRUE(LoadOrCreateKey(path).ok());
+  absl::StatusOr<std::string> published = LoadPublicKey(path.string() + ".pub");
+  ASSERT_TRUE(published.ok());
+  std::filesystem::remove(path);
+  absl::StatusOr<SigningKey> again = LoadOrCreateKey(path);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(again.status().message().find("was lost"), std::string::npos) << again.status();
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_EQ(*LoadPublicKey(path.string() + ".pub"), *published);
+}
+
 TEST(KeyStorageTest, RefusesAKeyOthersMayRead) {
   ScratchDir dir;
   const std::filesystem::path path = dir.path() / "reader.key";

@@ -151,33 +151,38 @@ absl::StatusOr<std::unique_ptr<BallotStore>> BallotStore::Open(const Options& op
   const bool existed = std::filesystem::exists(file, ec);
   // The witness first: a store whose database is gone while its witness saw it committed is
   // refused, not made anew.
+  if (!existed) {
+    if (!options.witness.empty()) {
+      absl::StatusOr<WitnessMark> mark = Witness::Read(options.witness, options.election_hash);
+      if (mark.ok() && mark->sequence > 0) {
+        return absl::DataLossError(absl::StrCat(
+            "the tally store ", file.string(), " is missing, but its witness (",
+            options.witness.string(), ") saw ", mark->sequence,
+            " events committed to it: the store was removed or moved; the reader stops until a "
+            "technician restores it (docs/esepd.md, \"A damaged store\")"));
+      }
+      if (!mark.ok() && !absl::IsNotFound(mark.status())) return mark.status();
+    }
+    if (!options.create) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "no tally store in ", options.directory.string(), " (", file.string(),
+          " does not exist): a new reader is set up once with --new-reader; an existing one "
+          "never starts over on an empty store"));
+    }
+  }
   std::unique_ptr<Witness> witness;
   if (!options.witness.empty()) {
-    absl::StatusOr<std::unique_ptr<Witness>> opened = Witness::Open(
-        options.witness, options.election_hash, /*create=*/!existed && options.create);
+    absl::StatusOr<std::unique_ptr<Witness>> opened =
+        Witness::Open(options.witness, options.election_hash, /*create=*/!existed);
     if (absl::IsNotFound(opened.status())) {
-      return absl::DataLossError(
-          absl::StrCat("the tally store in ", options.directory.string(), " has lost its witness (",
-                       options.witness.string(),
-                       "): it cannot be told from a store rolled back or swapped; "
-                       "the reader stops until a technician checks the store (docs/esepd.md, "
-                       "\"A damaged store\")"));
+      return absl::DataLossError(absl::StrCat(
+          "the tally store in ", options.directory.string(), " has lost its witness (",
+          options.witness.string(),
+          "): it cannot be told from a store rolled back or swapped; the reader stops until a "
+          "technician checks the store (docs/esepd.md, \"A damaged store\")"));
     }
     if (!opened.ok()) return opened.status();
     witness = std::move(*opened);
-    if (!existed && witness->mark().sequence > 0) {
-      return absl::DataLossError(absl::StrCat(
-          "the tally store ", file.string(), " is missing, but its witness (",
-          options.witness.string(), ") saw ", witness->mark().sequence,
-          " events committed to it: the store was removed or moved; the reader stops until a "
-          "technician restores it (docs/esepd.md, \"A damaged store\")"));
-    }
-  }
-  if (!existed && !options.create) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no tally store in ", options.directory.string(), " (", file.string(),
-        " does not exist): a new reader is set up once with --new-reader; an existing one "
-        "never starts over on an empty store"));
   }
   std::filesystem::create_directories(options.directory / "images", ec);
   if (ec) {
@@ -868,6 +873,14 @@ absl::StatusOr<std::int64_t> CountOf(sqlite::Database& db, const std::string& sq
 }  // namespace
 
 absl::Status BallotStore::CheckStore() const {
+  // One read transaction: a snapshot of the books, while esepd may be writing.
+  if (absl::Status s = db_->Exec("BEGIN"); !s.ok()) return s;
+  absl::Status status = CheckStoreLocked();
+  (void)db_->Exec("COMMIT");
+  return status;
+}
+
+absl::Status BallotStore::CheckStoreLocked() const {
   std::vector<std::string> damage;
   auto note = [&damage](const absl::Status& s) {
     damage.push_back(std::string(s.message()));

@@ -181,6 +181,7 @@ class BallotStore {
   BallotStore(std::unique_ptr<sqlite::Database> db, Options options, const Clock& clock);
   // Runs `body` in one transaction; once it is committed, the witness records the new head.
   absl::Status Write(const std::function<absl::Status()>& body);
+  absl::Status CheckStoreLocked() const;
   absl::Status CheckAgainstWitness(const WitnessMark& mark, const std::string& where) const;
   absl::Status CreateSchema();
   absl::Status CheckIdentity();
