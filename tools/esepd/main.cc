@@ -258,9 +258,9 @@ int Run(const CommandLine& cl) {
         Say(absl::StrCat("esepd: STORAGE FAULT: ", p.storage_fault().message(),
                          "; the reader takes no paper; call the technician"));
         storage_fault_said = true;
-        if (absl::Status s = p.SettleAfterReaderFault();
-            !absl::IsFailedPrecondition(s) && !s.ok()) {
-          Say(absl::StrCat("esepd: ", s.message()));
+        // Hands back a sheet the reader holds; anything but the fault itself is news.
+        if (absl::Status s = p.SettleAfterReaderFault(); !s.ok() && s != p.storage_fault()) {
+          Say(absl::StrCat("esepd: the reader needs a technician: ", s.message()));
         }
         sd_notify(0, "STATUS=storage fault: the reader takes no paper");
       }
