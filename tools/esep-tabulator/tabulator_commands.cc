@@ -386,7 +386,9 @@ int RunResults(const std::vector<std::string>& args) {
     }
   }
   if (cl->Has("json")) {
-    std::cout << transport::FormatResultsJson(*results);
+    absl::StatusOr<std::string> json = transport::FormatResultsJson(*results);
+    if (!json.ok()) return Fail("results", json.status(), kExitRejected);
+    std::cout << *json;
     return kExitOk;
   }
   absl::StatusOr<std::string> text = transport::FormatResultsText(*results, cl->Get("precinct"));
