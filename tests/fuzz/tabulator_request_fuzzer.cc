@@ -1,7 +1,10 @@
 // A tabulation centre's request bytes come from the network: any bytes must end in a receipt or
-// a refusal with a reason (and an alarm), never a crash. The centre runs for real, with a store
-// in a temporary directory and one reader registered with a fixed key, so seeds signed with
-// that key (tests/fuzz/corpus/tabulator_request_fuzzer/) reach the checks past the signature.
+// a refusal with a reason (and an alarm), never a crash, and whatever was stored, the results
+// must still be published for everyone with no impossible figure in them. The centre runs for
+// real, with a store in a temporary directory and one reader registered with a fixed key, so
+// seeds signed with that key (tests/fuzz/corpus/tabulator_request_fuzzer/) reach the checks past
+// the signature: protocols counted, held for review (turnout of 160% and 100,000%, a list longer
+// than the precinct's registered voters) and refused (numbers near 2^63).
 #include <stdlib.h>
 
 #include <cstdint>
@@ -11,8 +14,10 @@
 #include <string>
 
 #include "esep/proto/election.h"
+#include "esep/transport/results_format.h"
 #include "esep/transport/signing.h"
 #include "esep/transport/tabulation_centre.h"
+#include "esep/transport/tabulation_results.h"
 #include "esep/transport/tabulation_store.h"
 
 namespace {
@@ -22,6 +27,7 @@ constexpr char kReaderSeed[] = "esep-fuzz-reader-key-seed-000000";
 constexpr char kReaderCertificate[] = "fuzz-reader-certificate";
 
 struct Centre {
+  esep::Election election;
   std::unique_ptr<esep::transport::TabulationStore> store;
   std::unique_ptr<esep::transport::TabulationCentre> centre;
 };
@@ -55,7 +61,7 @@ Centre* MakeCentre() {
     (void)(*store)->RegisterReader(
         {precinct, "FUZZ-1", reader->public_key(), kReaderCertificate, 1});
   }
-  auto* centre = new Centre{*std::move(store), nullptr};
+  auto* centre = new Centre{*election, *std::move(store), nullptr};
   centre->centre = std::make_unique<esep::transport::TabulationCentre>(
       *std::move(election), esep::transport::SigningKey::Generate(), centre->store.get(),
       [](std::string_view) {});
@@ -72,6 +78,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (receipt.ok() &&
       !esep::transport::VerifyReceipt(*receipt, centre->centre->public_key()).ok()) {
     std::abort();  // an accepted protocol must come with a receipt signed by the centre
+  }
+  // No protocol, stored or refused, may stop the results of the others or put an impossible
+  // figure in them.
+  absl::StatusOr<esep::transport::Results> results =
+      esep::transport::ResultsOfStore(centre->election, *centre->store);
+  if (!results.ok() || !esep::transport::FormatResultsJson(*results).ok()) std::abort();
+  for (const esep::transport::UnitTotals& unit : results->precincts) {
+    if (unit.ballots_in_boxes > unit.voters_on_list) std::abort();
   }
   return 0;
 }

@@ -29,6 +29,23 @@ std::uint64_t ShareSum(const ContestTotal& c) {
   return sum;
 }
 
+// The one exclusion of `precinct`, which must be listed.
+const ExcludedProtocol& ExcludedOf(const Results& results, const std::string& precinct) {
+  for (const ExcludedProtocol& e : results.excluded) {
+    if (e.precinct_id == precinct) return e;
+  }
+  ADD_FAILURE() << "precinct " << precinct << " is not listed as excluded";
+  static const ExcludedProtocol kNone;
+  return kNone;
+}
+
+bool Counted(const Results& results, const std::string& precinct) {
+  for (const UnitTotals& u : results.precincts) {
+    if (u.id == precinct) return true;
+  }
+  return false;
+}
+
 // National party-list votes in the proportions of the 2021 preliminary count (per ten thousand
 // ballots in the boxes, halved): the six lists over 5%, four just under it, eleven small lists,
 // against all; 255 invalid ballots make 5000 ballots in the boxes.
@@ -228,42 +245,139 @@ TEST(AggregateTest, FlagsTheDistrictWhereAgainstAllLeads) {
   EXPECT_EQ(National(*results, "district-2").leaders.size(), 2u);
 }
 
-TEST(AggregateTest, RefusesAProtocolOfAnotherElectionOrDefinition) {
+TEST(AggregateTest, LeavesOutAProtocolOfAnotherElectionOrDefinition) {
   const Election election = LoadFixture("party-list-2021");
   std::vector<PrecinctProtocol> protocols = Protocols2021(election);
   protocols[1].set_election_id("kg-2021-president");
   absl::StatusOr<Results> results = Aggregate(election, protocols);
-  EXPECT_EQ(results.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(results.status().message().find("1002"), std::string::npos);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(results->precincts_counted, 2u);
+  EXPECT_FALSE(Counted(*results, "1002"));
+  EXPECT_EQ(ExcludedOf(*results, "1002").exclusion, Exclusion::kRefused);
+  EXPECT_NE(ExcludedOf(*results, "1002").reason.find("is for election"), std::string::npos);
   protocols = Protocols2021(election);
   protocols[2].set_election_hash(std::string(64, '0'));
   results = Aggregate(election, protocols);
-  EXPECT_EQ(results.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(results.status().message().find("another version"), std::string::npos);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_FALSE(Counted(*results, "2001"));
+  EXPECT_NE(ExcludedOf(*results, "2001").reason.find("another version"), std::string::npos);
 }
 
-TEST(AggregateTest, RefusesUnknownPrecinctsContestsAndOptions) {
+TEST(AggregateTest, LeavesOutUnknownPrecinctsContestsAndOptions) {
   const Election election = LoadFixture("party-list-2021");
   std::vector<PrecinctProtocol> protocols = Protocols2021(election);
   protocols[0].set_precinct_id("9999");
-  EXPECT_FALSE(Aggregate(election, protocols).ok());
+  absl::StatusOr<Results> results = Aggregate(election, protocols);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(results->precincts_counted, 2u);
+  ASSERT_EQ(results->excluded.size(), 1u);
+  EXPECT_EQ(results->excluded[0].precinct_id, "9999");
+  EXPECT_NE(results->excluded[0].reason.find("no such precinct"), std::string::npos);
   protocols = Protocols2021(election);
   protocols[0].mutable_contests(0)->mutable_options(3)->set_option_id("no-such-party");
-  absl::StatusOr<Results> results = Aggregate(election, protocols);
-  EXPECT_EQ(results.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(results.status().message().find("ballot order"), std::string::npos);
+  results = Aggregate(election, protocols);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_FALSE(Counted(*results, "1001"));
+  EXPECT_NE(ExcludedOf(*results, "1001").reason.find("ballot order"), std::string::npos);
   protocols = Protocols2021(election);
   protocols[0].mutable_contests(0)->set_contest_id("no-such-contest");
-  EXPECT_EQ(Aggregate(election, protocols).status().code(), absl::StatusCode::kFailedPrecondition);
+  results = Aggregate(election, protocols);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(ExcludedOf(*results, "1001").exclusion, Exclusion::kRefused);
+  EXPECT_EQ(results->precincts_counted, 2u);
 }
 
-TEST(AggregateTest, RefusesTotalsThatOverflow) {
+// A protocol with numbers near 2^63 (consistent among themselves) once made every total
+// overflow, and the country's results failed for everyone. It is left out, the others count.
+TEST(AggregateTest, NumbersAboveThePrecinctsBoundsAreLeftOutAndTheRestIsCounted) {
   const Election election = LoadFixture("presidential-2021");
   const std::uint64_t huge = std::numeric_limits<std::uint64_t>::max() / 2 + 1;
-  PrecinctProtocol a = MakeProtocol(election, "1001", {huge, 0, 0, 0, 0});
-  PrecinctProtocol b = MakeProtocol(election, "1002", {huge, 0, 0, 0, 0});
-  ASSERT_TRUE(Aggregate(election, {a}).ok()) << Aggregate(election, {a}).status();
-  EXPECT_EQ(Aggregate(election, {a, b}).status().code(), absl::StatusCode::kOutOfRange);
+  PrecinctProtocol a = MakeProtocol(election, "1001", {huge, huge - 5000, 0, 0, 0});
+  PrecinctProtocol b = MakeProtocol(election, "1002", {500, 100, 50, 30, 20});
+  absl::StatusOr<Results> results = Aggregate(election, {a, b});
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_FALSE(Counted(*results, "1001"));
+  EXPECT_TRUE(Counted(*results, "1002"));
+  EXPECT_EQ(ExcludedOf(*results, "1001").exclusion, Exclusion::kRefused);
+  EXPECT_NE(ExcludedOf(*results, "1001").reason.find("cannot have (at most 4300"),
+            std::string::npos)
+      << ExcludedOf(*results, "1001").reason;
+  EXPECT_EQ(National(*results, "president").options[0].votes, 500u);
+  EXPECT_EQ(results->national.voters_on_list, 1870u);
+}
+
+TEST(AggregateTest, ImpossibleTurnoutIsHeldForReviewAndNeverCounted) {
+  const Election election = LoadFixture("presidential-2021");
+  PrecinctProtocol p = MakeProtocol(election, "1001", {2000, 1000, 200, 150, 90}, 0);
+  // 3440 ballots in the boxes, 2150 voters on the list: turnout 160%. Ballots issued stay
+  // within the list (a blocking relation); the others were "found" in the boxes.
+  p.set_voters_on_list(2150);
+  p.set_ballots_issued_in_room(2100);
+  p.set_ballots_issued_outside(50);
+  p.set_ballots_cancelled(p.ballots_received() - 2150);
+  absl::StatusOr<Results> results = Aggregate(election, {p});
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(results->precincts_counted, 0u);
+  EXPECT_EQ(results->national.ballots_in_boxes, 0u);
+  EXPECT_EQ(ExcludedOf(*results, "1001").exclusion, Exclusion::kHeldForReview);
+  EXPECT_NE(ExcludedOf(*results, "1001").reason.find("turnout 160.00%"), std::string::npos)
+      << ExcludedOf(*results, "1001").reason;
+}
+
+TEST(AddPrecinctTotalsTest, AddsAPrecinctWholeOrNotAtAll) {
+  const Election election = LoadFixture("presidential-2021");
+  absl::StatusOr<Results> one =
+      Aggregate(election, {MakeProtocol(election, "1001", {500, 100, 50, 30, 20}, 7)});
+  ASSERT_TRUE(one.ok()) << one.status();
+  UnitTotals country = one->national;
+  const UnitTotals precinct = one->precincts.at(0);
+  ASSERT_TRUE(AddPrecinctTotals(precinct, country).ok());
+  EXPECT_EQ(country.ballots_in_boxes, 2 * precinct.ballots_in_boxes);
+  EXPECT_EQ(country.contests[0].options[0].votes, 1000u);
+  EXPECT_EQ(country.contests[0].precincts_counted, 2u);
+
+  // Only the last option would overflow: nothing at all is added.
+  country.contests[0].options[4].votes = std::numeric_limits<std::uint64_t>::max() - 5;
+  const UnitTotals before = country;
+  absl::Status added = AddPrecinctTotals(precinct, country);
+  EXPECT_EQ(added.code(), absl::StatusCode::kOutOfRange) << added;
+  EXPECT_NE(added.message().find("president votes"), std::string::npos) << added;
+  EXPECT_EQ(country.ballots_in_boxes, before.ballots_in_boxes);
+  EXPECT_EQ(country.voters_on_list, before.voters_on_list);
+  EXPECT_EQ(country.contests[0].options[0].votes, before.contests[0].options[0].votes);
+  EXPECT_EQ(country.contests[0].valid_ballots, before.contests[0].valid_ballots);
+  EXPECT_EQ(country.contests[0].precincts_counted, 2u);
+}
+
+TEST(CheckPublishableTest, RefusesTurnoutSharesAndPrecinctsAboveTheWhole) {
+  const Election election = LoadFixture("presidential-2021");
+  absl::StatusOr<Results> good =
+      Aggregate(election, {MakeProtocol(election, "1001", {500, 100, 50, 30, 20}, 7)});
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_TRUE(CheckPublishable(*good).ok());
+
+  Results turnout = *good;
+  turnout.precincts[0].ballots_in_boxes = 3440;
+  turnout.precincts[0].turnout = 16000;
+  absl::Status s = CheckPublishable(turnout);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(s.message().find("Turnout of precinct 1001 would be 160.00%"), std::string::npos) << s;
+
+  Results country = *good;
+  country.national.voters_on_list = 100;
+  EXPECT_NE(CheckPublishable(country).message().find("Turnout of the country"), std::string::npos);
+
+  Results shares = *good;
+  shares.national.contests[0].options[1].share = kFullShare;
+  EXPECT_NE(CheckPublishable(shares).message().find("more than 100%"), std::string::npos);
+
+  Results precincts = *good;
+  precincts.national.contests[0].precincts_counted = 4;
+  EXPECT_NE(CheckPublishable(precincts).message().find("4 precincts counted of 3"),
+            std::string::npos);
+  precincts = *good;
+  precincts.precincts_counted = 4;
+  EXPECT_EQ(CheckPublishable(precincts).code(), absl::StatusCode::kInternal);
 }
 
 TEST(AggregateTest, SharesNeverExceedTheWholeOrTheTrueShareOnRandomCounts) {
@@ -271,7 +385,13 @@ TEST(AggregateTest, SharesNeverExceedTheWholeOrTheTrueShareOnRandomCounts) {
   const std::vector<std::string> names = {"party-list-2021", "single-mandate-2021",
                                           "presidential-2021", "referendum-2021"};
   std::vector<Election> elections;
-  for (const std::string& name : names) elections.push_back(LoadFixture(name));
+  for (const std::string& name : names) {
+    elections.push_back(LoadFixture(name));
+    // Lists as long as the counts below, so that every protocol is counted.
+    for (Precinct& precinct : *elections.back().mutable_precincts()) {
+      precinct.set_registered_voters(3000000);
+    }
+  }
   for (int round = 0; round < 300; ++round) {
     const Election& election = elections[round % elections.size()];
     std::vector<PrecinctProtocol> protocols;
@@ -286,6 +406,8 @@ TEST(AggregateTest, SharesNeverExceedTheWholeOrTheTrueShareOnRandomCounts) {
     }
     absl::StatusOr<Results> results = Aggregate(election, protocols);
     ASSERT_TRUE(results.ok()) << results.status();
+    ASSERT_TRUE(results->excluded.empty()) << results->excluded[0].reason;
+    EXPECT_EQ(results->precincts_counted, protocols.size());
     std::vector<const UnitTotals*> units = {&results->national};
     for (const UnitTotals& u : results->precincts) units.push_back(&u);
     for (const UnitTotals* unit : units) {
@@ -329,7 +451,13 @@ TEST_F(Display150PercentTest, APreliminaryAndAFinalRevisionAreNotBothCounted) {
   preliminary.set_revision(0);
   std::vector<PrecinctProtocol> protocols = protocols_;
   protocols.push_back(preliminary);
-  EXPECT_FALSE(Aggregate(election_, protocols).ok());
+  absl::StatusOr<Results> results = Aggregate(election_, protocols);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(results->precincts_counted, 3u);
+  EXPECT_EQ(ExcludedOf(*results, "1002").revision, 0u);
+  EXPECT_NE(ExcludedOf(*results, "1002").reason.find("preliminary"), std::string::npos);
+  EXPECT_EQ(National(*results, "parliament-list").valid_ballots,
+            National(*Aggregate(election_, protocols_), "parliament-list").valid_ballots);
   // A correction counted beside the final it replaces.
   PrecinctProtocol correction = protocols_[1];
   correction.set_status(CORRECTION);
@@ -340,17 +468,22 @@ TEST_F(Display150PercentTest, APreliminaryAndAFinalRevisionAreNotBothCounted) {
   // A preliminary protocol alone is not counted either.
   protocols = protocols_;
   protocols[1] = preliminary;
-  EXPECT_EQ(Aggregate(election_, protocols).status().code(), absl::StatusCode::kFailedPrecondition);
+  results = Aggregate(election_, protocols);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_FALSE(Counted(*results, "1002"));
+  EXPECT_EQ(results->precincts_counted, 2u);
 }
 
-TEST_F(Display150PercentTest, OptionVotesAboveTheValidBallotsAreRefused) {
+TEST_F(Display150PercentTest, OptionVotesAboveTheValidBallotsAreNotCounted) {
   std::vector<PrecinctProtocol> protocols = protocols_;
   // Half as many votes again on the first list, as if a precinct's votes were added twice.
   OptionVotes* first = protocols[2].mutable_contests(0)->mutable_options(0);
   first->set_votes(first->votes() + protocols[2].contests(0).valid_ballots() / 2);
   absl::StatusOr<Results> results = Aggregate(election_, protocols);
-  EXPECT_EQ(results.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(results.status().message().find("L9 = sum of votes"), std::string::npos);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_FALSE(Counted(*results, "2001"));
+  EXPECT_NE(ExcludedOf(*results, "2001").reason.find("L9 = sum of votes"), std::string::npos);
+  EXPECT_LE(ShareSum(National(*results, "parliament-list")), kFullShare);
 }
 
 TEST_F(Display150PercentTest, AWrongDenominatorCannotLiftSharesAbove100) {
@@ -371,7 +504,12 @@ TEST_F(Display150PercentTest, PrecinctsOfAnotherElectionCannotBeMixedIn) {
   const Election president = LoadFixture("presidential-2021");
   std::vector<PrecinctProtocol> protocols = protocols_;
   protocols.push_back(MakeProtocol(president, "1001", {1, 2, 3, 4, 5}));
-  EXPECT_EQ(Aggregate(election_, protocols).status().code(), absl::StatusCode::kFailedPrecondition);
+  absl::StatusOr<Results> results = Aggregate(election_, protocols);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(results->precincts_counted, 3u);
+  EXPECT_EQ(ExcludedOf(*results, "1001").exclusion, Exclusion::kRefused);
+  EXPECT_EQ(National(*results, "parliament-list").valid_ballots,
+            National(*Aggregate(election_, protocols_), "parliament-list").valid_ballots);
 }
 
 }  // namespace

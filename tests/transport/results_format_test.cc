@@ -100,6 +100,58 @@ TEST(FormatResultsTextTest, PrintsOnePrecinctOrRefusesAnUncountedOne) {
   EXPECT_EQ(FormatResultsText(results, "1002").status().code(), absl::StatusCode::kNotFound);
 }
 
+// A protocol held for review: 3440 ballots in the boxes of 1001's 2150 voters on the list.
+Results WithAHeldPrecinct() {
+  const Election election = LoadFixture("single-mandate-2021");
+  PrecinctProtocol held = MakeProtocol(election, "1001", {1500, 900, 400, 300, 100, 90, 140}, 10);
+  held.set_voters_on_list(2150);
+  held.set_ballots_issued_in_room(2100);
+  held.set_ballots_issued_outside(50);
+  held.set_ballots_cancelled(held.ballots_received() - 2150);
+  return MustAggregate(election,
+                       {held, MakeProtocol(election, "2001", {200, 150, 100, 50, 420}, 9)});
+}
+
+TEST(FormatResultsTextTest, ListsWhatIsNotCountedWithItsReason) {
+  const Results results = WithAHeldPrecinct();
+  ASSERT_EQ(results.excluded.size(), 1u);
+  absl::StatusOr<std::string> text = FormatResultsText(results);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(text->find("== Precinct 1001"), std::string::npos) << *text;
+  EXPECT_NE(text->find("== Not counted (1) ==\nPrecinct 1001, protocol revision 1: held for "
+                       "review: ballots in the boxes L6 + L7 = 3440 are more than the voters on "
+                       "the list L1 = 2150 (turnout 160.00%)"),
+            std::string::npos)
+      << *text;
+  absl::StatusOr<std::string> one = FormatResultsText(results, "1001");
+  EXPECT_EQ(one.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(one.status().message().find("is held for review"), std::string::npos) << one.status();
+
+  absl::StatusOr<std::string> json = FormatResultsJson(results);
+  ASSERT_TRUE(json.ok()) << json.status();
+  const Json j = Json::parse(*json);
+  ASSERT_EQ(j["not_counted"].size(), 1u);
+  EXPECT_EQ(j["not_counted"][0]["precinct"], "1001");
+  EXPECT_EQ(j["not_counted"][0]["why"], "held_for_review");
+  EXPECT_EQ(j["precincts"].size(), 1u);
+}
+
+TEST(FormatResultsTest, NoFormatPublishesAnImpossibleFigure) {
+  const Election election = LoadFixture("single-mandate-2021");
+  Results results = SingleMandate(true);
+  results.precincts[0].ballots_in_boxes = results.precincts[0].voters_on_list * 8 / 5;
+  results.precincts[0].turnout = 16000;
+  EXPECT_EQ(FormatResultsText(results).status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(FormatResultsJson(results).status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ExportNist1500_100(election, results).status().code(), absl::StatusCode::kInternal);
+  results = SingleMandate(true);
+  results.national.contests[0].options[0].share = 9000;
+  results.national.contests[0].options[1].share = 9000;
+  absl::StatusOr<std::string> text = FormatResultsText(results);
+  EXPECT_EQ(text.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(text.status().message().find("results are not published"), std::string::npos);
+}
+
 TEST(FormatResultsTextTest, ShowsThresholdAndSeatsForTheNation) {
   absl::StatusOr<std::string> text = FormatResultsText(PartyList());
   ASSERT_TRUE(text.ok()) << text.status();
@@ -110,8 +162,10 @@ TEST(FormatResultsTextTest, ShowsThresholdAndSeatsForTheNation) {
 
 TEST(FormatResultsJsonTest, CarriesEveryCountAndIsStable) {
   const Results results = PartyList();
-  const std::string text = FormatResultsJson(results);
-  EXPECT_EQ(text, FormatResultsJson(results));
+  absl::StatusOr<std::string> json = FormatResultsJson(results);
+  ASSERT_TRUE(json.ok()) << json.status();
+  const std::string& text = *json;
+  EXPECT_EQ(text, *FormatResultsJson(results));
   const Json j = Json::parse(text);
   EXPECT_EQ(j["election"]["id"], results.election_id);
   EXPECT_EQ(j["status"], "partial");
@@ -246,7 +300,9 @@ TEST(ExportNistTest, SummaryReportParsesWithResolvableIdsAndTheTotals) {
 
 TEST(ExportNistTest, PrecinctLevelReportAddsUpToTheTotalsForEveryKind) {
   for (const char* name : {"party-list-2021", "presidential-2021", "referendum-2021"}) {
-    const Election election = LoadFixture(name);
+    Election election = LoadFixture(name);
+    // Lists long enough for the votes below, so that every precinct is counted.
+    for (Precinct& precinct : *election.mutable_precincts()) precinct.set_registered_voters(5000);
     std::vector<PrecinctProtocol> protocols;
     for (const Precinct& precinct : election.precincts()) {
       const Contest* contest = testing::ContestOfPrecinct(election, precinct.id());

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 #include "esep/proto/election.h"
 
@@ -65,7 +67,9 @@ PrecinctProtocol ValidProtocol(const Election& election, const std::string& prec
   p.set_reader_serial(reader_serial);
   p.set_revision(revision);
   p.set_status(status);
-  p.set_voters_on_list(2150);
+  const Precinct* known = FindPrecinct(election, precinct);
+  p.set_voters_on_list(
+      known != nullptr && known->registered_voters() != 0 ? known->registered_voters() : 2150);
   p.set_ballots_received(1500);
   p.set_ballots_issued_in_room(1200);
   p.set_ballots_issued_outside(20);
@@ -90,6 +94,46 @@ PrecinctProtocol ValidProtocol(const Election& election, const std::string& prec
   const std::uint64_t moved = variant % 50;
   result->mutable_options(0)->set_votes(result->options(0).votes() - moved);
   result->mutable_options(1)->set_votes(result->options(1).votes() + moved);
+  return p;
+}
+
+PrecinctProtocol WithBallotsInBoxes(PrecinctProtocol p, std::uint64_t ballots) {
+  const std::uint64_t issued = std::min(p.voters_on_list(), ballots);
+  p.set_ballots_issued_in_room(issued);
+  p.set_ballots_issued_outside(0);
+  p.set_ballots_received(ballots + 100);
+  p.set_ballots_cancelled(ballots + 100 - issued);
+  p.set_ballots_lost(0);
+  p.set_ballots_not_counted_at_receipt(0);
+  p.set_ballots_in_stationary_box(ballots);
+  p.set_ballots_in_mobile_boxes(0);
+  for (ContestResult& result : *p.mutable_contests()) {
+    result.set_invalid_ballots(0);
+    result.set_valid_ballots(ballots);
+    for (OptionVotes& option : *result.mutable_options()) option.set_votes(0);
+    if (result.options_size() > 0) result.mutable_options(0)->set_votes(ballots);
+  }
+  return p;
+}
+
+PrecinctProtocol NearTwoToThe63Protocol(const Election& election, const std::string& precinct,
+                                        const std::string& reader_serial, std::uint32_t revision,
+                                        ProtocolStatus status) {
+  constexpr std::uint64_t kHalf = std::uint64_t{1} << 63;
+  PrecinctProtocol p = ValidProtocol(election, precinct, reader_serial, revision, status);
+  p.set_voters_on_list(std::numeric_limits<std::uint64_t>::max());
+  p.set_ballots_issued_in_room(kHalf);
+  p.set_ballots_issued_outside(kHalf - 5000);
+  p.set_ballots_cancelled(0);
+  p.set_ballots_received(kHalf + (kHalf - 5000));
+  p.set_ballots_in_stationary_box(kHalf);
+  p.set_ballots_in_mobile_boxes(kHalf - 5000);
+  ContestResult* result = p.mutable_contests(0);
+  result->set_invalid_ballots(0);
+  result->set_valid_ballots(kHalf + (kHalf - 5000));
+  for (OptionVotes& option : *result->mutable_options()) option.set_votes(0);
+  result->mutable_options(0)->set_votes(kHalf);
+  result->mutable_options(1)->set_votes(kHalf - 5000);
   return p;
 }
 

@@ -39,11 +39,24 @@ std::string FingerprintOf(const std::filesystem::path& pem_file);
 // The party-list fixture election.
 Election PartyListElection();
 
-// A protocol of `precinct` whose control relations all hold; `variant` moves that many votes
-// between the first two options, so different variants are different bytes of the same shape.
+// A protocol of `precinct` whose control relations all hold and that the centre counts (the
+// precinct's registered voters on the list); `variant` moves that many votes between the first
+// two options, so different variants are different bytes of the same shape.
 PrecinctProtocol ValidProtocol(const Election& election, const std::string& precinct,
                                const std::string& reader_serial, std::uint32_t revision,
                                ProtocolStatus status, std::uint64_t variant = 0);
+
+// `protocol` with `ballots` in the boxes (all in the stationary box, every valid vote on the
+// first option) and every control relation still holding: the ballots issued stay within the
+// list and the ballots received cover those in the boxes. With more ballots than voters on the
+// list, only the relation the centre holds for review is broken (turnout above 100%).
+PrecinctProtocol WithBallotsInBoxes(PrecinctProtocol protocol, std::uint64_t ballots);
+
+// A protocol of `precinct` whose numbers near 2^63 agree with every control relation, and whose
+// totals with any other precinct overflow 64 bits.
+PrecinctProtocol NearTwoToThe63Protocol(const Election& election, const std::string& precinct,
+                                        const std::string& reader_serial, std::uint32_t revision,
+                                        ProtocolStatus status);
 
 // The reader's durable outbox as a small SQLite table, as the daemon keeps it.
 class SqliteOutbox final : public Outbox {

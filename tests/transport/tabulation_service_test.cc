@@ -182,6 +182,30 @@ TEST_F(TabulationServiceTest, BrokenControlRelationIsRefusedNamingTheRelation) {
                 "L1 >= L3 + L4");
 }
 
+TEST_F(TabulationServiceTest, NumberThePrecinctCannotHaveIsRefusedOutOfRange) {
+  ExpectRefused(
+      Submit("R1",
+             SignProtocol(testing::NearTwoToThe63Protocol(election_, "1001", "R1", 1, FINAL), r1_)),
+      absl::StatusCode::kOutOfRange, "numbers precinct 1001 cannot have");
+}
+
+TEST_F(TabulationServiceTest, ImpossibleTurnoutIsAnsweredWithAHeldReceiptTheReaderAccepts) {
+  const SignedProtocol held = SignProtocol(
+      testing::WithBallotsInBoxes(testing::ValidProtocol(election_, "1001", "R1", 1, FINAL), 3440),
+      r1_);
+  absl::StatusOr<Receipt> receipt = Submit("R1", held);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  // The reader checks it as any receipt and stops sending; the body says why it is not counted.
+  absl::StatusOr<ReceiptBody> body = CheckReceipt(*receipt, held, centre_->public_key());
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(body->disposition(), RECEIPT_HELD_FOR_REVIEW);
+  EXPECT_NE(body->review_reason().find("turnout 160.00%"), std::string::npos)
+      << body->review_reason();
+  EXPECT_EQ(StoredCount(), 1u);
+  ASSERT_EQ(Alarms().size(), 1u);
+  EXPECT_EQ(Alarms()[0].code, kHeldForReviewAlarm);
+}
+
 TEST_F(TabulationServiceTest, ProtocolOfAnotherElectionIsRefused) {
   PrecinctProtocol protocol = testing::ValidProtocol(election_, "1001", "R1", 1, FINAL);
   protocol.set_election_hash(std::string(64, '0'));

@@ -1,6 +1,7 @@
 #include "esep/transport/tabulation_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <set>
 #include <thread>
@@ -171,6 +172,65 @@ TEST_F(TabulationStoreTest, ConcurrentSubmissionsAreEachStoredOnceInOrder) {
   EXPECT_EQ(*all.begin(), 1u);
   EXPECT_EQ(*all.rbegin(), static_cast<std::uint64_t>(kThreads * kPerThread));
   EXPECT_EQ(store_->Protocols()->size(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+TEST_F(TabulationStoreTest, HeldProtocolIsStoredWithItsReasonReceiptAndAlarm) {
+  Submission held = Make("1001", 1, FINAL, "protocol A");
+  held.held_reason = "ballots in the boxes L6 + L7 = 3440 are more than the voters on the list";
+  absl::StatusOr<Receipt> receipt = Append(held);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  const ReceiptBody body = BodyOf(*receipt);
+  EXPECT_EQ(body.disposition(), RECEIPT_HELD_FOR_REVIEW);
+  EXPECT_EQ(body.review_reason(), held.held_reason);
+  absl::StatusOr<std::vector<StoredProtocol>> stored = store_->Protocols();
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].held_reason, held.held_reason);
+  absl::StatusOr<std::vector<Alarm>> alarms = store_->Alarms();
+  ASSERT_EQ(alarms->size(), 1u);
+  EXPECT_EQ((*alarms)[0].code, kHeldForReviewAlarm);
+  EXPECT_NE((*alarms)[0].reason.find(held.held_reason), std::string::npos);
+
+  // Sent again: the same receipt, no second alarm. A correction above it is counted as usual.
+  absl::StatusOr<Receipt> again = Append(held);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->SerializeAsString(), receipt->SerializeAsString());
+  absl::StatusOr<Receipt> correction = Append(Make("1001", 2, CORRECTION, "protocol A2"));
+  ASSERT_TRUE(correction.ok()) << correction.status();
+  EXPECT_EQ(BodyOf(*correction).disposition(), RECEIPT_CORRECTION);
+  EXPECT_TRUE(BodyOf(*correction).review_reason().empty());
+  EXPECT_FALSE(store_->LatestProtocols()->front().held());
+  EXPECT_EQ(store_->Alarms()->size(), 1u);
+  EXPECT_FALSE(store_->ExecForTesting("UPDATE protocols SET held_reason = ''").ok());
+}
+
+TEST_F(TabulationStoreTest, StoreFromBeforeHeldProtocolsOpensWithItsProtocolsCounted) {
+  store_.reset();
+  const std::filesystem::path path = dir_.path() / "old.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE protocols (sequence INTEGER PRIMARY KEY, precinct_id TEXT "
+                         "NOT NULL, reader_serial TEXT NOT NULL, revision INTEGER NOT NULL, "
+                         "status INTEGER NOT NULL, signed_protocol BLOB NOT NULL, protocol_sha256 "
+                         "TEXT NOT NULL, receipt BLOB NOT NULL, received_unix_seconds INTEGER NOT "
+                         "NULL, UNIQUE (precinct_id, revision));"
+                         "INSERT INTO protocols VALUES (1, '1001', 'R1', 1, 2, x'00', 'ab', x'00', "
+                         "1617213600);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  for (int open = 0; open < 2; ++open) {
+    absl::StatusOr<std::unique_ptr<TabulationStore>> store = TabulationStore::Open(path.string());
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<std::vector<StoredProtocol>> latest = (*store)->LatestProtocols();
+    ASSERT_TRUE(latest.ok()) << latest.status();
+    ASSERT_EQ(latest->size(), 1u);
+    EXPECT_FALSE((*latest)[0].held());
+    absl::StatusOr<Receipt> next =
+        (*store)->Append(Make("1001", 2 + open, CORRECTION, "protocol " + std::to_string(open)),
+                         [this](const ReceiptBody& body) { return SignReceipt(body, key_); });
+    EXPECT_TRUE(next.ok()) << next.status();
+  }
 }
 
 TEST_F(TabulationStoreTest, ReaderIsRegisteredOncePerPrecinct) {

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,7 @@
 #include "esep/transport/results_format.h"
 #include "esep/transport/signing.h"
 #include "esep/transport/tabulation_centre.h"
+#include "esep/transport/tabulation_results.h"
 #include "esep/transport/tabulation_server.h"
 #include "esep/transport/tabulation_store.h"
 #include "esep/transport/tls.h"
@@ -334,6 +336,54 @@ int RunAlarms(const std::vector<std::string>& args) {
   return alarms->empty() ? kExitOk : kExitRejected;
 }
 
+int RunHeld(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {kDataDir, kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("data-dir")) {
+    return cli::UsageExit(
+        "esep-tabulator held", cl,
+        "usage: esep-tabulator held --data-dir DIR\n"
+        "Lists the protocols held for review (stored, never counted: a relation no real count "
+        "breaks)\nand the protocols refused for a number their precinct cannot have, each with "
+        "its reason.\nExit status 1 while the latest protocol of some precinct is held.\n",
+        specs);
+  }
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store = OpenDataDirStore(*cl);
+  if (!store.ok()) return Fail("held", store.status());
+  absl::StatusOr<std::vector<transport::StoredProtocol>> protocols = (*store)->Protocols();
+  if (!protocols.ok()) return Fail("held", protocols.status());
+  absl::StatusOr<std::vector<transport::StoredProtocol>> latest = (*store)->LatestProtocols();
+  if (!latest.ok()) return Fail("held", latest.status());
+  absl::StatusOr<std::vector<transport::Alarm>> alarms = (*store)->Alarms();
+  if (!alarms.ok()) return Fail("held", alarms.status());
+  std::map<std::string, std::uint32_t> latest_revision;
+  for (const transport::StoredProtocol& p : *latest) latest_revision[p.precinct_id] = p.revision;
+
+  bool under_review = false;
+  std::cout << "Held for review (stored, not counted):\n"
+            << "sequence  received  precinct  revision  reader  state  reason\n";
+  for (const transport::StoredProtocol& p : *protocols) {
+    if (!p.held()) continue;
+    const std::uint32_t newest = latest_revision[p.precinct_id];
+    under_review |= newest == p.revision;
+    std::cout << p.sequence << "  " << UtcRfc3339(p.received_unix_seconds) << "  " << p.precinct_id
+              << "  " << p.revision << "  " << p.reader_serial << "  "
+              << (newest == p.revision ? std::string("UNDER REVIEW")
+                                       : absl::StrCat("superseded by revision ", newest))
+              << "  " << p.held_reason << "\n";
+  }
+  std::cout << "\nRefused, a number the precinct cannot have (not stored):\n"
+            << "alarm  at  precinct  reader  sha256  reason\n";
+  const std::string out_of_range = absl::StatusCodeToString(absl::StatusCode::kOutOfRange);
+  for (const transport::Alarm& a : *alarms) {
+    if (a.code != out_of_range) continue;
+    std::cout << a.id << "  " << UtcRfc3339(a.at_unix_seconds) << "  " << a.precinct_id << "  "
+              << a.reader_serial << "  " << a.protocol_sha256.substr(0, 16) << "  " << a.reason
+              << "\n";
+  }
+  return under_review ? kExitRejected : kExitOk;
+}
+
 int RunResults(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
       kDataDir,
@@ -347,7 +397,8 @@ int RunResults(const std::vector<std::string>& args) {
                           "usage: esep-tabulator results --data-dir DIR [--json | --precinct P] "
                           "[--nist OUT.json]\n"
                           "National and per-precinct results from the latest accepted protocol of "
-                          "each precinct,\nre-verified and recomputed from the stored counts.\n",
+                          "each precinct,\nre-verified and recomputed from the stored counts; "
+                          "the protocols not counted are listed last,\nwith their reasons.\n",
                           specs);
   }
   absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
@@ -357,24 +408,7 @@ int RunResults(const std::vector<std::string>& args) {
   absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
       transport::TabulationStore::Open(dir->store().string());
   if (!store.ok()) return Fail("results", store.status());
-  absl::StatusOr<std::vector<transport::StoredProtocol>> latest = (*store)->LatestProtocols();
-  if (!latest.ok()) return Fail("results", latest.status());
-  std::vector<PrecinctProtocol> protocols;
-  for (const transport::StoredProtocol& stored : *latest) {
-    SignedProtocol envelope;
-    if (!envelope.ParseFromString(stored.signed_protocol)) {
-      return Fail(
-          "results",
-          absl::DataLossError(absl::StrCat("stored protocol ", stored.sequence, " is unreadable")),
-          kExitRejected);
-    }
-    // The store took it only after these checks; they are repeated so that nothing altered in
-    // the store afterwards reaches the published results.
-    absl::StatusOr<PrecinctProtocol> protocol = transport::VerifyProtocol(envelope, "");
-    if (!protocol.ok()) return Fail("results", protocol.status(), kExitRejected);
-    protocols.push_back(*std::move(protocol));
-  }
-  absl::StatusOr<transport::Results> results = transport::Aggregate(*election, protocols);
+  absl::StatusOr<transport::Results> results = transport::ResultsOfStore(*election, **store);
   if (!results.ok()) return Fail("results", results.status(), kExitRejected);
   if (const std::optional<std::string> nist = cl->Get("nist")) {
     absl::StatusOr<std::string> report = transport::ExportNist1500_100(*election, *results);
@@ -386,7 +420,9 @@ int RunResults(const std::vector<std::string>& args) {
     }
   }
   if (cl->Has("json")) {
-    std::cout << transport::FormatResultsJson(*results);
+    absl::StatusOr<std::string> json = transport::FormatResultsJson(*results);
+    if (!json.ok()) return Fail("results", json.status(), kExitRejected);
+    std::cout << *json;
     return kExitOk;
   }
   absl::StatusOr<std::string> text = transport::FormatResultsText(*results, cl->Get("precinct"));
@@ -406,6 +442,7 @@ const std::vector<cli::Command>& Commands() {
       {"serve", "receive signed protocols over mutual TLS", RunServe},
       {"protocols", "list the stored signed protocols", RunProtocols},
       {"alarms", "list the refused submissions", RunAlarms},
+      {"held", "list the protocols held for review or refused as impossible", RunHeld},
       {"results", "national and per-precinct results, text, JSON or NIST SP 1500-100", RunResults},
   };
   return kCommands;

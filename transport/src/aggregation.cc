@@ -6,10 +6,12 @@
 #include <set>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "esep/proto/election.h"
 #include "esep/proto/protocol_checks.h"
+#include "esep/transport/protocol_review.h"
 
 namespace esep::transport {
 namespace {
@@ -187,6 +189,34 @@ absl::Status CheckBelongs(const Election& election, const std::string& hash,
   return absl::OkStatus();
 }
 
+// One precinct's own totals from its protocol, with checked arithmetic.
+absl::StatusOr<UnitTotals> PrecinctTotals(const Election& election, const Precinct& precinct,
+                                          const PrecinctProtocol& p) {
+  UnitTotals unit;
+  unit.id = precinct.id();
+  unit.name = precinct.name().ru();
+  unit.revision = p.revision();
+  unit.voters_on_list = p.voters_on_list();
+  unit.ballots_in_boxes = p.ballots_in_stationary_box();
+  if (absl::Status s = Accumulate(unit.ballots_in_boxes, p.ballots_in_mobile_boxes(),
+                                  absl::StrCat("precinct ", p.precinct_id(), " ballots"));
+      !s.ok()) {
+    return s;
+  }
+  unit.turnout = ShareOf(unit.ballots_in_boxes, unit.voters_on_list);
+  for (const Contest& contest : election.contests()) {
+    for (const ContestResult& result : p.contests()) {
+      if (result.contest_id() != contest.id()) continue;
+      ContestTotal local = EmptyTotal(contest);
+      local.precincts_expected = 1;
+      if (absl::Status s = AddContest(result, local); !s.ok()) return s;
+      if (absl::Status s = FinishContest(local); !s.ok()) return s;
+      unit.contests.push_back(std::move(local));
+    }
+  }
+  return unit;
+}
+
 }  // namespace
 
 std::string FormatShare(std::uint64_t share) {
@@ -228,6 +258,113 @@ std::vector<std::uint32_t> AllocateSeatsHare(const std::vector<std::uint64_t>& v
   return out;
 }
 
+std::string ExclusionText(Exclusion exclusion) {
+  switch (exclusion) {
+    case Exclusion::kHeldForReview:
+      return "held for review";
+    case Exclusion::kRefused:
+      return "refused";
+    case Exclusion::kDoesNotAdd:
+      return "does not add up";
+  }
+  return "refused";
+}
+
+absl::Status AddPrecinctTotals(const UnitTotals& precinct, UnitTotals& country) {
+  std::vector<ContestTotal*> targets;
+  for (const ContestTotal& c : precinct.contests) {
+    auto it = std::find_if(country.contests.begin(), country.contests.end(),
+                           [&](const ContestTotal& t) { return t.contest_id == c.contest_id; });
+    if (it == country.contests.end() || it->options.size() != c.options.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("Contest ", c.contest_id, " of precinct ",
+                                                     precinct.id, " is not in the totals."));
+    }
+    targets.push_back(&*it);
+  }
+  // First only check that every sum fits, then add: a precinct is counted whole or not at all.
+  const char* overflow = nullptr;
+  const std::string* overflow_contest = nullptr;
+  for (const bool commit : {false, true}) {
+    const std::string* contest = nullptr;
+    auto add = [&](auto& total, auto value, const char* what) {
+      auto sum = total;
+      if (__builtin_add_overflow(total, value, &sum)) {
+        if (overflow == nullptr) {
+          overflow = what;
+          overflow_contest = contest;
+        }
+      } else if (commit) {
+        total = sum;
+      }
+    };
+    add(country.voters_on_list, precinct.voters_on_list, "voters on the list");
+    add(country.ballots_in_boxes, precinct.ballots_in_boxes, "ballots in the boxes");
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const ContestTotal& from = precinct.contests[i];
+      ContestTotal& to = *targets[i];
+      contest = &from.contest_id;
+      add(to.precincts_counted, from.precincts_counted, "precincts counted");
+      add(to.invalid_ballots, from.invalid_ballots, "invalid ballots");
+      add(to.valid_ballots, from.valid_ballots, "valid ballots");
+      add(to.votes_for_options, from.votes_for_options, "votes for options");
+      for (std::size_t o = 0; o < from.options.size(); ++o) {
+        add(to.options[o].votes, from.options[o].votes, "votes");
+      }
+    }
+    if (overflow != nullptr) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "Adding precinct ", precinct.id, " would overflow the total of ",
+          overflow_contest != nullptr ? absl::StrCat(*overflow_contest, " ") : std::string(),
+          overflow, "; its protocol carries an impossible number and is not counted."));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPublishable(const Results& results) {
+  auto refuse = [](std::string what) {
+    return absl::InternalError(absl::StrCat(what, "; results are not published."));
+  };
+  if (results.precincts_counted > results.precincts_expected ||
+      results.precincts.size() != results.precincts_counted) {
+    return refuse(absl::StrCat(results.precincts_counted, " precincts would be shown counted of ",
+                               results.precincts_expected, " (", results.precincts.size(),
+                               " precinct tables)"));
+  }
+  std::vector<const UnitTotals*> units = {&results.national};
+  for (const UnitTotals& u : results.precincts) units.push_back(&u);
+  for (const UnitTotals* unit : units) {
+    const bool national = unit == &results.national;
+    const std::string who = national ? "the country" : absl::StrCat("precinct ", unit->id);
+    if (unit->ballots_in_boxes > unit->voters_on_list || unit->turnout > kFullShare) {
+      return refuse(absl::StrCat("Turnout of ", who, " would be ", FormatShare(unit->turnout),
+                                 "% (", unit->ballots_in_boxes, " ballots in the boxes, ",
+                                 unit->voters_on_list, " voters on the list)"));
+    }
+    for (const ContestTotal& c : unit->contests) {
+      Wide shares = 0;
+      std::uint64_t seats = 0;
+      for (const OptionTotal& o : c.options) {
+        shares += o.share;
+        seats += o.seats;
+      }
+      if (shares > kFullShare) {
+        return refuse(absl::StrCat("The shares of contest ", c.contest_id, " in ", who,
+                                   " would add up to more than 100%"));
+      }
+      if (c.precincts_counted > c.precincts_expected) {
+        return refuse(absl::StrCat("Contest ", c.contest_id, " would show ", c.precincts_counted,
+                                   " precincts counted of ", c.precincts_expected));
+      }
+      if (seats > results.rules.list_seats) {
+        return refuse(absl::StrCat("Contest ", c.contest_id, " would allocate ", seats,
+                                   " seats of ", results.rules.list_seats));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Results> Aggregate(const Election& election,
                                   const std::vector<PrecinctProtocol>& protocols,
                                   const AggregationRules& rules) {
@@ -243,9 +380,33 @@ absl::StatusOr<Results> Aggregate(const Election& election,
   results.precincts_expected = static_cast<std::uint32_t>(election.precincts_size());
   results.national.id = election.id();
 
+  // Each protocol is counted, or left out with its reason; one protocol never stops the rest.
+  const ProtocolBounds bounds(election);
+  std::map<std::string, ExcludedProtocol> excluded;  // by precinct id
+  std::vector<ExcludedProtocol> excluded_unknown;    // of precincts not in the election
+  auto exclude = [&](const PrecinctProtocol& p, Exclusion exclusion, std::string reason) {
+    ExcludedProtocol e{p.precinct_id(), p.revision(), exclusion,
+                       std::string(absl::StripTrailingAsciiWhitespace(reason))};
+    if (FindPrecinct(election, p.precinct_id()) == nullptr) {
+      excluded_unknown.push_back(std::move(e));
+    } else {
+      excluded.insert_or_assign(p.precinct_id(), std::move(e));
+    }
+  };
   std::map<std::string, const PrecinctProtocol*> by_precinct;
   for (const PrecinctProtocol& p : protocols) {
-    if (absl::Status s = CheckBelongs(election, results.election_hash, p); !s.ok()) return s;
+    if (absl::Status s = CheckBelongs(election, results.election_hash, p); !s.ok()) {
+      exclude(p, Exclusion::kRefused, std::string(s.message()));
+      continue;
+    }
+    const ProtocolReview review = bounds.Review(p);
+    if (review.verdict != ReviewVerdict::kCount) {
+      exclude(
+          p,
+          review.verdict == ReviewVerdict::kHold ? Exclusion::kHeldForReview : Exclusion::kRefused,
+          review.reason);
+      continue;
+    }
     auto [it, inserted] = by_precinct.emplace(p.precinct_id(), &p);
     if (!inserted) {
       return absl::AlreadyExistsError(
@@ -266,44 +427,23 @@ absl::StatusOr<Results> Aggregate(const Election& election,
 
   UnitTotals& nation = results.national;
   for (const Precinct& precinct : election.precincts()) {
+    if (auto e = excluded.find(precinct.id()); e != excluded.end()) {
+      results.excluded.push_back(std::move(e->second));
+    }
     auto found = by_precinct.find(precinct.id());
     if (found == by_precinct.end()) continue;
     const PrecinctProtocol& p = *found->second;
-    UnitTotals unit;
-    unit.id = precinct.id();
-    unit.name = precinct.name().ru();
-    unit.revision = p.revision();
-    unit.voters_on_list = p.voters_on_list();
-    unit.ballots_in_boxes = p.ballots_in_stationary_box();
-    if (absl::Status s = Accumulate(unit.ballots_in_boxes, p.ballots_in_mobile_boxes(),
-                                    absl::StrCat("precinct ", p.precinct_id(), " ballots"));
-        !s.ok()) {
-      return s;
+    absl::StatusOr<UnitTotals> unit = PrecinctTotals(election, precinct, p);
+    absl::Status added = unit.ok() ? AddPrecinctTotals(*unit, nation) : unit.status();
+    if (!added.ok()) {
+      results.excluded.push_back(
+          {p.precinct_id(), p.revision(), Exclusion::kDoesNotAdd, std::string(added.message())});
+      continue;
     }
-    unit.turnout = ShareOf(unit.ballots_in_boxes, unit.voters_on_list);
-    if (absl::Status s = Accumulate(nation.voters_on_list, unit.voters_on_list, "voters");
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = Accumulate(nation.ballots_in_boxes, unit.ballots_in_boxes, "ballots");
-        !s.ok()) {
-      return s;
-    }
-    for (int c = 0; c < election.contests_size(); ++c) {
-      const Contest& contest = election.contests(c);
-      for (const ContestResult& result : p.contests()) {
-        if (result.contest_id() != contest.id()) continue;
-        ContestTotal local = EmptyTotal(contest);
-        local.precincts_expected = 1;
-        if (absl::Status s = AddContest(result, local); !s.ok()) return s;
-        if (absl::Status s = FinishContest(local); !s.ok()) return s;
-        unit.contests.push_back(std::move(local));
-        if (absl::Status s = AddContest(result, nation.contests[c]); !s.ok()) return s;
-      }
-    }
-    results.precincts.push_back(std::move(unit));
+    results.precincts.push_back(*std::move(unit));
     ++results.precincts_counted;
   }
+  for (ExcludedProtocol& e : excluded_unknown) results.excluded.push_back(std::move(e));
   nation.turnout = ShareOf(nation.ballots_in_boxes, nation.voters_on_list);
   results.complete = results.precincts_counted == results.precincts_expected;
 
@@ -313,6 +453,7 @@ absl::StatusOr<Results> Aggregate(const Election& election,
       if (absl::Status s = AllocateListSeats(rules, total); !s.ok()) return s;
     }
   }
+  if (absl::Status s = CheckPublishable(results); !s.ok()) return s;
   return results;
 }
 

@@ -205,6 +205,29 @@ Json UnitJson(const UnitTotals& u, bool national) {
   return j;
 }
 
+std::string ExclusionKey(Exclusion exclusion) {
+  switch (exclusion) {
+    case Exclusion::kHeldForReview:
+      return "held_for_review";
+    case Exclusion::kRefused:
+      return "refused";
+    case Exclusion::kDoesNotAdd:
+      return "does_not_add_up";
+  }
+  return "refused";
+}
+
+// The protocols left out, each with its reason; empty when every protocol given was counted.
+std::string NotCountedText(const Results& results) {
+  if (results.excluded.empty()) return "";
+  std::string out = absl::StrCat("\n== Not counted (", results.excluded.size(), ") ==\n");
+  for (const ExcludedProtocol& e : results.excluded) {
+    absl::StrAppend(&out, "Precinct ", e.precinct_id, ", protocol revision ", e.revision, ": ",
+                    ExclusionText(e.exclusion), ": ", e.reason, "\n");
+  }
+  return out;
+}
+
 // --- NIST SP 1500-100 v2 ---
 
 Json Text(const LocalizedText& text) {
@@ -234,6 +257,7 @@ std::string SelectionId(const Contest& c, const Option& o) {
 
 absl::StatusOr<std::string> FormatResultsText(const Results& results,
                                               std::optional<std::string_view> precinct_id) {
+  if (absl::Status s = CheckPublishable(results); !s.ok()) return s;
   std::string out =
       absl::StrCat(results.election_title, " (", results.election_id, ")\n", "Election definition ",
                    results.election_hash.substr(0, 16), "\n", "Precincts counted ",
@@ -245,6 +269,13 @@ absl::StatusOr<std::string> FormatResultsText(const Results& results,
     for (const UnitTotals& u : results.precincts) {
       if (u.id == *precinct_id) return out + UnitText(u, results.rules, false);
     }
+    for (const ExcludedProtocol& e : results.excluded) {
+      if (e.precinct_id == *precinct_id) {
+        return absl::NotFoundError(absl::StrCat("Precinct ", e.precinct_id, " is not counted: its ",
+                                                "protocol revision ", e.revision, " is ",
+                                                ExclusionText(e.exclusion), ": ", e.reason));
+      }
+    }
     return absl::NotFoundError(absl::StrCat("Precinct ", std::string(*precinct_id),
                                             " has no counted protocol in these results."));
   }
@@ -252,10 +283,12 @@ absl::StatusOr<std::string> FormatResultsText(const Results& results,
   for (const UnitTotals& u : results.precincts) {
     absl::StrAppend(&out, "\n", UnitText(u, results.rules, false));
   }
+  absl::StrAppend(&out, NotCountedText(results));
   return out;
 }
 
-std::string FormatResultsJson(const Results& results) {
+absl::StatusOr<std::string> FormatResultsJson(const Results& results) {
+  if (absl::Status s = CheckPublishable(results); !s.ok()) return s;
   Json j;
   j["election"] = Json{{"id", results.election_id},
                        {"hash", results.election_hash},
@@ -270,11 +303,20 @@ std::string FormatResultsJson(const Results& results) {
   Json precincts = Json::array();
   for (const UnitTotals& u : results.precincts) precincts.push_back(UnitJson(u, false));
   j["precincts"] = std::move(precincts);
+  Json not_counted = Json::array();
+  for (const ExcludedProtocol& e : results.excluded) {
+    not_counted.push_back(Json{{"precinct", e.precinct_id},
+                               {"revision", e.revision},
+                               {"why", ExclusionKey(e.exclusion)},
+                               {"reason", e.reason}});
+  }
+  j["not_counted"] = std::move(not_counted);
   return j.dump(2) + "\n";
 }
 
 absl::StatusOr<std::string> ExportNist1500_100(const Election& election, const Results& results,
                                                const NistExportOptions& options) {
+  if (absl::Status s = CheckPublishable(results); !s.ok()) return s;
   if (results.election_id != election.id() || results.election_hash != ElectionHash(election)) {
     return absl::FailedPreconditionError(
         "These results were aggregated for another election or another version of its "

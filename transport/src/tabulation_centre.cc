@@ -38,6 +38,7 @@ TabulationCentre::TabulationCentre(Election election, SigningKey key, Tabulation
         for (const Precinct& precinct : election_.precincts()) ids.insert(precinct.id());
         return ids;
       }()),
+      bounds_(election_),
       key_(std::move(key)),
       store_(store),
       log_(log ? std::move(log) : Log(LogToStderr)) {}
@@ -126,6 +127,13 @@ absl::StatusOr<Submission> TabulationCentre::Admit(const std::string& bytes,
     return absl::InvalidArgumentError("the protocol's revision must be 1 or higher");
   }
 
+  const ProtocolReview review = bounds_.Review(*protocol);
+  if (review.verdict == ReviewVerdict::kRefuse) {
+    return absl::OutOfRangeError(absl::StrCat("revision ", protocol->revision(), " of precinct ",
+                                              protocol->precinct_id(), " carries ", review.reason,
+                                              ". It is refused and not stored."));
+  }
+
   Submission submission;
   submission.election_id = protocol->election_id();
   submission.precinct_id = protocol->precinct_id();
@@ -134,6 +142,7 @@ absl::StatusOr<Submission> TabulationCentre::Admit(const std::string& bytes,
   submission.status = protocol->status();
   submission.signed_protocol = bytes;
   submission.protocol_sha256 = alarm.protocol_sha256;
+  if (review.verdict == ReviewVerdict::kHold) submission.held_reason = review.reason;
   return submission;
 }
 
@@ -161,15 +170,21 @@ void TabulationCentre::IngestBytes(std::string bytes, PeerIdentity peer, Receipt
     Refuse(std::move(alarm), submission.status(), peer, std::move(done));
     return;
   }
+  const std::string held_reason = submission->held_reason;
   store_->Append(
       *std::move(submission), [this](const ReceiptBody& body) { return SignReceipt(body, key_); },
-      [this, alarm, peer = std::move(peer),
+      [this, alarm, held_reason, peer = std::move(peer),
        done = std::move(done)](absl::StatusOr<Receipt> receipt) {
-        // The store has already recorded the alarm of a refusal from history; log it here.
+        // The store has already recorded the alarm of a refusal from history or of a protocol
+        // held for review; log it here.
         if (!receipt.ok() && !absl::IsUnavailable(receipt.status())) {
           log_(absl::StrCat("ALARM ", absl::StatusCodeToString(receipt.status().code()),
                             " precinct=", alarm.precinct_id, " reader=", alarm.reader_serial, ": ",
                             receipt.status().message(), " [from ", Describe(peer), "]"));
+        } else if (receipt.ok() && !held_reason.empty()) {
+          log_(absl::StrCat("ALARM ", kHeldForReviewAlarm, " precinct=", alarm.precinct_id,
+                            " reader=", alarm.reader_serial, ": stored and not counted: ",
+                            held_reason, " [from ", Describe(peer), "]"));
         }
         done(std::move(receipt));
       });

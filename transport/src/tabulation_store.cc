@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS protocols (
   protocol_sha256 TEXT NOT NULL,
   receipt BLOB NOT NULL,
   received_unix_seconds INTEGER NOT NULL,
+  held_reason TEXT NOT NULL DEFAULT '',
   UNIQUE (precinct_id, revision));
 CREATE TABLE IF NOT EXISTS alarms (
   id INTEGER PRIMARY KEY,
@@ -191,7 +192,7 @@ absl::Status InTransaction(sqlite3* db, const std::function<absl::Status()>& bod
 
 constexpr char kProtocolColumns[] =
     "SELECT sequence, precinct_id, reader_serial, revision, status, signed_protocol, "
-    "protocol_sha256, receipt, received_unix_seconds FROM protocols ";
+    "protocol_sha256, receipt, received_unix_seconds, held_reason FROM protocols ";
 
 StoredProtocol ProtocolAt(const Statement& row) {
   StoredProtocol stored;
@@ -207,6 +208,7 @@ StoredProtocol ProtocolAt(const Statement& row) {
   stored.protocol_sha256 = row.BytesAt(6);
   stored.receipt = row.BytesAt(7);
   stored.received_unix_seconds = row.IntAt(8);
+  stored.held_reason = row.BytesAt(9);
   return stored;
 }
 
@@ -217,6 +219,22 @@ std::string PrecinctName(const std::string& precinct_id) {
 }  // namespace
 
 namespace {
+
+// A store made before protocols could be held for review has no held_reason column: it gets one,
+// empty for every protocol it holds (they were all counted).
+absl::Status AddHeldReasonColumn(sqlite3* db) {
+  {
+    absl::StatusOr<Statement> columns =
+        Statement::Prepare(db,
+                           "SELECT 1 FROM pragma_table_info('protocols') "
+                           "WHERE name = 'held_reason'");
+    if (!columns.ok()) return columns.status();
+    absl::StatusOr<bool> row = columns->Step();
+    if (!row.ok()) return row.status();
+    if (*row) return absl::OkStatus();
+  }
+  return Exec(db, "ALTER TABLE protocols ADD COLUMN held_reason TEXT NOT NULL DEFAULT ''");
+}
 
 // Opens one connection in WAL mode with synchronous=FULL and the schema in place.
 absl::StatusOr<sqlite3*> OpenConnection(const std::string& path) {
@@ -247,6 +265,10 @@ absl::StatusOr<sqlite3*> OpenConnection(const std::string& path) {
     }
   }
   if (absl::Status s = Exec(db, kSchema); !s.ok()) {
+    sqlite3_close(db);
+    return s;
+  }
+  if (absl::Status s = InTransaction(db, [db] { return AddHeldReasonColumn(db); }); !s.ok()) {
     sqlite3_close(db);
     return s;
   }
@@ -557,6 +579,7 @@ absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
     return refuse(absl::InvalidArgumentError(
         "only FINAL and CORRECTION protocols are stored by the tabulation centre"));
   }
+  if (s.held()) disposition = RECEIPT_HELD_FOR_REVIEW;
 
   const std::int64_t now = NowUnixSeconds();
   ReceiptBody body;
@@ -567,13 +590,14 @@ absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
   body.set_disposition(disposition);
   body.set_sequence(static_cast<std::uint64_t>(next_sequence));
   body.set_received_unix_seconds(now);
+  body.set_review_reason(s.held_reason);
   Receipt receipt = job.sign(body);
 
   absl::StatusOr<Statement> insert = Statement::Prepare(
       db_,
       "INSERT INTO protocols (sequence, precinct_id, reader_serial, revision, status, "
-      "signed_protocol, protocol_sha256, receipt, received_unix_seconds) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "signed_protocol, protocol_sha256, receipt, received_unix_seconds, held_reason) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       write_statements_.get());
   if (!insert.ok()) return insert.status();
   insert->Int(next_sequence)
@@ -584,10 +608,23 @@ absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
       .Blob(s.signed_protocol)
       .Text(s.protocol_sha256)
       .Blob(receipt.SerializeAsString())
-      .Int(now);
+      .Int(now)
+      .Text(s.held_reason);
   if (absl::Status inserted = insert->Run(); !inserted.ok()) {
     return absl::UnavailableError(
         absl::StrCat("the protocol could not be stored; send it again: ", inserted.message()));
+  }
+  if (s.held()) {
+    if (absl::Status recorded = InsertAlarm({0, now, s.precinct_id, s.reader_serial,
+                                             s.protocol_sha256, kHeldForReviewAlarm,
+                                             absl::StrCat("revision ", s.revision,
+                                                          " is held for review, stored and not "
+                                                          "counted: ",
+                                                          s.held_reason)});
+        !recorded.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("the protocol could not be stored; send it again: ", recorded.message()));
+    }
   }
   return receipt;
 }

@@ -140,6 +140,12 @@ absl::StatusOr<std::string> PrecinctResultsNist1500_100(const Election& election
   // The centre's own arithmetic and report, over this one precinct.
   absl::StatusOr<transport::Results> results = transport::Aggregate(election, {protocol});
   if (!results.ok()) return results.status();
+  if (!results->excluded.empty()) {
+    const transport::ExcludedProtocol& e = results->excluded.front();
+    return absl::FailedPreconditionError(absl::StrCat("the protocol of precinct ", e.precinct_id,
+                                                      " is ", transport::ExclusionText(e.exclusion),
+                                                      ": ", e.reason));
+  }
   return transport::ExportNist1500_100(election, *results);
 }
 

@@ -78,6 +78,24 @@ struct UnitTotals {
   std::vector<ContestTotal> contests;  // in the election's order
 };
 
+// Why a protocol given to Aggregate is not counted.
+enum class Exclusion {
+  kHeldForReview,  // breaks a relation no legitimate protocol breaks (see ProtocolBounds)
+  kRefused,        // not a countable protocol of this election, or a number out of bounds
+  kDoesNotAdd,     // its numbers cannot be added to the totals without overflowing
+};
+
+// "held for review", "refused", "does not add up".
+std::string ExclusionText(Exclusion exclusion);
+
+// A protocol left out of the results, with the reason a person can act on.
+struct ExcludedProtocol {
+  std::string precinct_id;
+  std::uint32_t revision = 0;
+  Exclusion exclusion = Exclusion::kRefused;
+  std::string reason;
+};
+
 struct Results {
   std::string election_id;
   std::string election_hash;
@@ -88,6 +106,8 @@ struct Results {
   AggregationRules rules;
   UnitTotals national;
   std::vector<UnitTotals> precincts;  // the counted ones, in the election's order
+  // The protocols not counted, in the election's precinct order (unknown precincts last).
+  std::vector<ExcludedProtocol> excluded;
 };
 
 // "16.40" for 1640: a fixed-point share printed with two decimals, no rounding involved.
@@ -104,11 +124,24 @@ std::uint64_t ShareOf(std::uint64_t part, std::uint64_t whole);
 std::vector<std::uint32_t> AllocateSeatsHare(const std::vector<std::uint64_t>& votes,
                                              std::uint32_t seats);
 
-// Aggregates the latest accepted protocol of each counted precinct. Refuses, naming the
-// precinct: a protocol of another election or of another version of its definition, a precinct
-// counted twice, a preliminary protocol, a protocol whose blocking control relations are broken
-// (unknown contests or options included), totals that overflow. Returns an internal error if the
-// shares of a contest ever add up to more than 100% or the seats to more than the rules' seats.
+// Adds one precinct's totals to the country's, all or nothing: OutOfRange, with nothing added,
+// when any sum would not fit in 64 bits. The precinct's contests must be among the country's.
+absl::Status AddPrecinctTotals(const UnitTotals& precinct, UnitTotals& country);
+
+// Checks every figure of `results` before it is published: turnout of every unit at most 100%
+// (ballots in the boxes at most the voters on the list), the shares of every contest at most
+// 100% in sum, the precincts counted at most the precincts expected (per contest and in all),
+// the seats at most the rules' seats. An internal error names the first figure that is not.
+absl::Status CheckPublishable(const Results& results);
+
+// Aggregates the latest accepted protocol of each counted precinct. A protocol that cannot be
+// counted is left out and listed in Results::excluded, never the whole result: one of another
+// election or of another version of its definition, a preliminary protocol, one whose blocking
+// control relations are broken (unknown contests or options included), one with a number out of
+// its precinct's bounds (refused) or an impossible relation (held for review, see
+// ProtocolBounds), one whose numbers would overflow the totals. Refuses the whole set only when
+// the caller passes one precinct twice (AlreadyExists). Returns an internal error, publishing
+// nothing, if CheckPublishable ever fails.
 absl::StatusOr<Results> Aggregate(const Election& election,
                                   const std::vector<PrecinctProtocol>& protocols,
                                   const AggregationRules& rules = {});

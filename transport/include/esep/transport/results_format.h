@@ -15,14 +15,16 @@
 
 namespace esep::transport {
 
-// National and per-precinct tables; with `precinct_id`, only that precinct's table (NotFound
-// when the precinct is not counted). Partial results say so in their first lines.
+// National and per-precinct tables, then the protocols not counted with their reasons; with
+// `precinct_id`, only that precinct's table (NotFound, with the reason when it was left out,
+// when the precinct is not counted). Partial results say so in their first lines. Every format
+// runs CheckPublishable first and prints nothing when it fails.
 absl::StatusOr<std::string> FormatResultsText(
     const Results& results, std::optional<std::string_view> precinct_id = std::nullopt);
 
 // Every number of Results as JSON, keys in a fixed order, shares both as "16.40" and in basis
-// points (hundredths of a percent).
-std::string FormatResultsJson(const Results& results);
+// points (hundredths of a percent), and the protocols not counted under "not_counted".
+absl::StatusOr<std::string> FormatResultsJson(const Results& results);
 
 struct NistExportOptions {
   std::string generated_date;  // RFC 3339 date-time; empty: now, in UTC

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/signed.pb.h"
+#include "esep/transport/protocol_review.h"
 #include "esep/transport/signing.h"
 #include "esep/transport/tabulation_store.h"
 
@@ -27,9 +28,12 @@ struct PeerIdentity {
 // The tabulation centre's acceptance of one signed protocol, in a fixed order: size bound,
 // signature (before the protocol is parsed), the reader registered for the precinct with this
 // key and this TLS certificate, the election and its hash, every blocking control relation,
-// status and revision, and last the store's history (replay, conflict, correction). Every
+// status and revision, the precinct's bounds (ProtocolBounds: a number the precinct cannot have
+// is refused, OUT_OF_RANGE), and last the store's history (replay, conflict, correction). Every
 // refusal is recorded as an alarm and logged before it is answered; an accepted protocol is
-// answered with a receipt signed by the centre's key once it is durable.
+// answered with a receipt signed by the centre's key once it is durable. A protocol that breaks
+// an impossible relation is stored held for review, with an alarm, and answered with a
+// RECEIPT_HELD_FOR_REVIEW receipt so that the reader stops sending it; it is never counted.
 class TabulationCentre {
  public:
   using Log = std::function<void(std::string_view line)>;
@@ -56,6 +60,7 @@ class TabulationCentre {
   Election election_;
   std::string election_hash_;
   std::unordered_set<std::string> precinct_ids_;
+  ProtocolBounds bounds_;
   SigningKey key_;
   TabulationStore* store_;
   Log log_;

@@ -37,6 +37,9 @@ struct RegisteredReader {
   bool revoked() const { return revoked_unix_seconds != 0; }
 };
 
+// The alarm code of a protocol held for review (see ProtocolBounds): stored, never counted.
+inline constexpr char kHeldForReviewAlarm[] = "HELD_FOR_REVIEW";
+
 // One accepted signed protocol, exactly as received, with the receipt the centre returned.
 struct StoredProtocol {
   std::int64_t sequence = 0;
@@ -48,16 +51,19 @@ struct StoredProtocol {
   std::string protocol_sha256;  // hex, over SignedProtocol.protocol
   std::string receipt;          // the serialized Receipt
   std::int64_t received_unix_seconds = 0;
+  // Why the protocol is held for review and never counted; empty for a protocol that counts.
+  std::string held_reason{};
+  bool held() const { return !held_reason.empty(); }
 };
 
-// One refused submission, kept for the centre's operators.
+// One refused or held submission, kept for the centre's operators.
 struct Alarm {
   std::int64_t id = 0;
   std::int64_t at_unix_seconds = 0;
   std::string precinct_id;  // empty when the submission could not be read that far
   std::string reader_serial;
   std::string protocol_sha256;
-  std::string code;  // the refusal's status code, e.g. "ALREADY_EXISTS"
+  std::string code;  // the refusal's status code, e.g. "ALREADY_EXISTS", or kHeldForReviewAlarm
   std::string reason;
 };
 
@@ -71,6 +77,9 @@ struct Submission {
   ProtocolStatus status = PROTOCOL_STATUS_UNSPECIFIED;
   std::string signed_protocol;
   std::string protocol_sha256;
+  // Not empty: the protocol is stored, with an alarm, but held for review (never counted).
+  std::string held_reason{};
+  bool held() const { return !held_reason.empty(); }
 };
 
 // Signs the receipt of a protocol being stored (the centre's key lives with the centre).
@@ -78,10 +87,11 @@ using ReceiptSigner = std::function<Receipt(const ReceiptBody&)>;
 using ReceiptCallback = std::function<void(absl::StatusOr<Receipt>)>;
 
 // The tabulation centre's SQLite store (WAL, synchronous=FULL): registered readers, every
-// accepted signed protocol and every refusal. Protocols and alarms are append-only, enforced by
-// triggers that abort any UPDATE or DELETE. Writes go through one committer thread that gathers
-// the submissions arriving meanwhile into one transaction (group commit), so one fsync serves
-// many protocols; each caller is answered only after its transaction committed.
+// accepted signed protocol (held ones with their reason) and every refusal. Protocols and alarms
+// are append-only, enforced by triggers that abort any UPDATE or DELETE. Writes go through one
+// committer thread that gathers the submissions arriving meanwhile into one transaction (group
+// commit), so one fsync serves many protocols; each caller is answered only after its transaction
+// committed.
 class TabulationStore {
  public:
   static absl::StatusOr<std::unique_ptr<TabulationStore>> Open(const std::string& path);
@@ -104,7 +114,9 @@ class TabulationStore {
   // Appends `submission` under the history rules: the same bytes as a stored revision answer
   // the stored receipt again; other bytes with a stored revision are refused (ALREADY_EXISTS,
   // with an alarm); FINAL is accepted only for a precinct with nothing stored, CORRECTION only
-  // above its latest revision. `done` runs on the committer thread once the outcome is durable.
+  // above its latest revision. A submission with a held_reason is stored with it, answered with
+  // a RECEIPT_HELD_FOR_REVIEW receipt and recorded as a kHeldForReviewAlarm alarm in the same
+  // transaction. `done` runs on the committer thread once the outcome is durable.
   void Append(Submission submission, ReceiptSigner sign, ReceiptCallback done);
   // Appends and waits.
   absl::StatusOr<Receipt> Append(Submission submission, ReceiptSigner sign);
@@ -115,7 +127,8 @@ class TabulationStore {
 
   // Every stored protocol in arrival order.
   absl::StatusOr<std::vector<StoredProtocol>> Protocols();
-  // The latest accepted revision of each precinct, by precinct id: what results count.
+  // The latest accepted revision of each precinct, by precinct id: what results count, unless
+  // it is held for review.
   absl::StatusOr<std::vector<StoredProtocol>> LatestProtocols();
   // Every revision of one precinct, oldest first.
   absl::StatusOr<std::vector<StoredProtocol>> History(const std::string& precinct_id);
