@@ -307,6 +307,20 @@ TEST_F(PrecinctProtocolTest, ConsoleCommandsFollowTheState) {
   ASSERT_TRUE(printed.ok()) << printed.error();
   EXPECT_EQ(printed.signed_protocol(), final_response.signed_protocol());
   EXPECT_TRUE(Contains(printed.report(), "revision   1, final")) << printed.report();
+
+  // The centre stores the protocol but holds it for review: the commission is told, with why.
+  ReceiptBody body;
+  body.set_revision(1);
+  body.set_disposition(RECEIPT_HELD_FOR_REVIEW);
+  body.set_review_reason("ballots in the boxes (1300) exceed voters on the list (1200)");
+  Receipt receipt;
+  receipt.set_body(body.SerializeAsString());
+  ASSERT_TRUE(p->RecordReceipt(1, receipt.SerializeAsString()).ok());
+  request.set_command(ControlRequest::STATUS);
+  ControlResponse status = HandleControlRequest(*p, request, "");
+  EXPECT_TRUE(Contains(status.transmission(), "HOLDS IT FOR REVIEW")) << status.transmission();
+  EXPECT_TRUE(Contains(status.transmission(), "exceed voters on the list"))
+      << status.transmission();
 }
 
 TEST_F(PrecinctProtocolTest, RestartNoticesReachTheConsole) {

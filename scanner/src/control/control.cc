@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "esep/proto/signed.pb.h"
 
 namespace esep::scanner {
 namespace {
@@ -222,11 +223,20 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
   absl::StatusOr<std::vector<StoredProtocol>> protocols = precinct.Protocols();
   if (protocols.ok() && !protocols->empty()) {
     const StoredProtocol& newest = protocols->back();
-    response.set_transmission(newest.receipt
-                                  ? absl::StrCat("protocol revision ", newest.revision,
-                                                 " delivered; the centre's receipt is stored")
-                                  : absl::StrCat("protocol revision ", newest.revision,
-                                                 " final, waiting for the centre's receipt"));
+    Receipt receipt;
+    ReceiptBody body;
+    const bool held = newest.receipt && receipt.ParseFromString(*newest.receipt) &&
+                      body.ParseFromString(receipt.body()) &&
+                      body.disposition() == RECEIPT_HELD_FOR_REVIEW;
+    response.set_transmission(
+        held             ? absl::StrCat("protocol revision ", newest.revision,
+                                        " delivered, but the centre HOLDS IT FOR REVIEW and does not count "
+                                                    "it: ",
+                                        body.review_reason(), "; a corrected protocol releases it")
+        : newest.receipt ? absl::StrCat("protocol revision ", newest.revision,
+                                        " delivered; the centre's receipt is stored")
+                         : absl::StrCat("protocol revision ", newest.revision,
+                                        " final, waiting for the centre's receipt"));
   }
   return response;
 }
