@@ -100,6 +100,16 @@ std::int64_t Admit(Op op, std::int64_t bytes) {
   return -1;
 }
 
+// Lets through the part of a write of `count` bytes to `fd` that the fault admits (shortening
+// `count`), or refuses it with errno set.
+bool AdmitWrite(int fd, size_t& count) {
+  if (!FdUnderDirectory(fd)) return true;
+  const std::int64_t n = Admit(Op::kWrite, static_cast<std::int64_t>(count));
+  if (n < 0) return false;
+  count = static_cast<size_t>(n);
+  return true;
+}
+
 bool WritesTo(int flags) {
   return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)) != 0;
 }
@@ -167,6 +177,7 @@ const char* StorageFaultName(StorageFault fault) {
 }  // namespace esep::fault
 
 using esep::fault::Admit;
+using esep::fault::AdmitWrite;
 using esep::fault::FdUnderDirectory;
 using esep::fault::Next;
 using esep::fault::Op;
@@ -179,31 +190,19 @@ extern "C" {
 
 ssize_t write(int fd, const void* buf, size_t count) {
   static const auto real = Next<ssize_t (*)(int, const void*, size_t)>("write");
-  if (FdUnderDirectory(fd)) {
-    const std::int64_t n = Admit(Op::kWrite, static_cast<std::int64_t>(count));
-    if (n < 0) return -1;
-    count = static_cast<size_t>(n);
-  }
+  if (!AdmitWrite(fd, count)) return -1;
   return real(fd, buf, count);
 }
 
 ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset) {
   static const auto real = Next<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite");
-  if (FdUnderDirectory(fd)) {
-    const std::int64_t n = Admit(Op::kWrite, static_cast<std::int64_t>(count));
-    if (n < 0) return -1;
-    count = static_cast<size_t>(n);
-  }
+  if (!AdmitWrite(fd, count)) return -1;
   return real(fd, buf, count, offset);
 }
 
 ssize_t pwrite64(int fd, const void* buf, size_t count, off64_t offset) {
   static const auto real = Next<ssize_t (*)(int, const void*, size_t, off64_t)>("pwrite64");
-  if (FdUnderDirectory(fd)) {
-    const std::int64_t n = Admit(Op::kWrite, static_cast<std::int64_t>(count));
-    if (n < 0) return -1;
-    count = static_cast<size_t>(n);
-  }
+  if (!AdmitWrite(fd, count)) return -1;
   return real(fd, buf, count, offset);
 }
 
@@ -260,30 +259,22 @@ int unlink(const char* path) {
   return real(path);
 }
 
-int open(const char* path, int flags, ...) {
-  static const auto real = Next<int (*)(const char*, int, ...)>("open");
-  mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
-    va_list args;
-    va_start(args, flags);
-    mode = static_cast<mode_t>(va_arg(args, int));
-    va_end(args);
+// open and open64 alike: the mode is read only when the flags say one was passed.
+#define ESEP_INTERPOSE_OPEN(name)                                                        \
+  int name(const char* path, int flags, ...) {                                           \
+    static const auto real = Next<int (*)(const char*, int, ...)>(#name);                \
+    mode_t mode = 0;                                                                     \
+    if (flags & (O_CREAT | O_TMPFILE)) {                                                 \
+      va_list args;                                                                      \
+      va_start(args, flags);                                                             \
+      mode = static_cast<mode_t>(va_arg(args, int));                                     \
+      va_end(args);                                                                      \
+    }                                                                                    \
+    if (WritesTo(flags) && UnderDirectory(path) && Admit(Op::kCreate, 1) < 0) return -1; \
+    return real(path, flags, mode);                                                      \
   }
-  if (WritesTo(flags) && UnderDirectory(path) && Admit(Op::kCreate, 1) < 0) return -1;
-  return real(path, flags, mode);
-}
 
-int open64(const char* path, int flags, ...) {
-  static const auto real = Next<int (*)(const char*, int, ...)>("open64");
-  mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
-    va_list args;
-    va_start(args, flags);
-    mode = static_cast<mode_t>(va_arg(args, int));
-    va_end(args);
-  }
-  if (WritesTo(flags) && UnderDirectory(path) && Admit(Op::kCreate, 1) < 0) return -1;
-  return real(path, flags, mode);
-}
+ESEP_INTERPOSE_OPEN(open)
+ESEP_INTERPOSE_OPEN(open64)
 
 }  // extern "C"

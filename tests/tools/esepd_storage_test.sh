@@ -19,12 +19,7 @@ render_presidential_deck 8
 calibrate_reader
 
 # The reader set up and tested, polls not yet open: every run below starts from a copy of it.
-start test
-poll start-test >/dev/null
-for _ in $(seq 1 200); do [ "$(sheets_read)" -ge 1 ] && break; sleep 0.05; done
-poll finish-test >/dev/null
-kill "$daemon"; wait "$daemon" || true
-daemon=
+logic_and_accuracy_test
 cp -a "$work/store" "$work/ready"
 
 box_count() {  # sheets in the box according to the simulated reader's paper file

@@ -1,7 +1,7 @@
 # Shared by the shell tests that run esepd over a simulated reader (sourced, not run).
 # The caller sets: esep, esepd (binaries), election (definition), work (scratch directory).
 # Provides: fail, render_presidential_deck, calibrate_reader, start (esepd over a deck), poll,
-# sheets_read; `daemon` holds esepd's pid and is killed on exit.
+# sheets_read, logic_and_accuracy_test; `daemon` holds esepd's pid and is killed on exit.
 socket=$work/esepd.sock
 trap 'if [ -n "${daemon:-}" ]; then kill -9 "$daemon" 2>/dev/null || true; fi; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; tail -30 "$work/esepd.log" >&2 2>/dev/null || true; exit 1; }
@@ -40,3 +40,13 @@ start() {  # start DECK [esepd flags...]
 }
 poll() { "$esep" poll "$@" --socket "$socket"; }
 sheets_read() { poll status | sed -n 's/^sheets read: \([0-9]*\).*/\1/p'; }
+
+# The logic-and-accuracy test over the deck "test" (one ballot), then esepd stopped.
+logic_and_accuracy_test() {
+  start test
+  poll start-test >/dev/null
+  for _ in $(seq 1 200); do [ "$(sheets_read)" -ge 1 ] && break; sleep 0.05; done
+  poll finish-test >/dev/null
+  kill "$daemon"; wait "$daemon" || true
+  daemon=
+}

@@ -15,11 +15,7 @@ render_presidential_deck 9
   --mark-style cross --seed 10 --out "$work/live/10.png" >/dev/null
 calibrate_reader
 
-start test
-poll start-test >/dev/null
-for _ in $(seq 1 200); do [ "$(sheets_read)" -ge 1 ] && break; sleep 0.05; done
-poll finish-test >/dev/null
-kill "$daemon"; wait "$daemon" || true
+logic_and_accuracy_test
 start live
 poll open >/dev/null
 for _ in $(seq 1 400); do [ "$(sheets_read)" -ge 11 ] && break; sleep 0.05; done
