@@ -397,6 +397,44 @@ std::string ElectionHashPrefix(const Election& election) {
   return ElectionHash(election).substr(0, kElectionHashPrefixLength);
 }
 
+ElectionIndex::ElectionIndex(const Election& election)
+    : ElectionIndex(election, ElectionHash(election)) {}
+
+ElectionIndex::ElectionIndex(const Election& election, std::string hash)
+    : election_(election), hash_(std::move(hash)) {
+  for (const Precinct& p : election.precincts()) precincts_.emplace(p.id(), &p);
+  for (const Contest& c : election.contests()) contests_.emplace(c.id(), &c);
+  // The first style that serves a precinct gives its ballot, as ContestsOnBallot() has it.
+  for (const BallotStyle& style : election.ballot_styles()) {
+    std::vector<const Contest*> contests;
+    for (const Target& target : style.targets()) {
+      const Contest* contest = FindContest(target.contest_id());
+      if (contest != nullptr &&
+          std::find(contests.begin(), contests.end(), contest) == contests.end()) {
+        contests.push_back(contest);
+      }
+    }
+    for (const std::string& id : style.precinct_ids()) ballots_.emplace(id, contests);
+  }
+}
+
+const Precinct* ElectionIndex::FindPrecinct(std::string_view precinct_id) const {
+  const auto it = precincts_.find(precinct_id);
+  return it == precincts_.end() ? nullptr : it->second;
+}
+
+const Contest* ElectionIndex::FindContest(std::string_view contest_id) const {
+  const auto it = contests_.find(contest_id);
+  return it == contests_.end() ? nullptr : it->second;
+}
+
+const std::vector<const Contest*>& ElectionIndex::ContestsOnBallot(
+    std::string_view precinct_id) const {
+  static const std::vector<const Contest*> kNone;
+  const auto it = ballots_.find(precinct_id);
+  return it == ballots_.end() ? kNone : it->second;
+}
+
 std::vector<const Contest*> ContestsOnBallot(const Election& election,
                                              std::string_view precinct_id) {
   std::vector<const Contest*> contests;

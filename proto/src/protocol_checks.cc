@@ -105,11 +105,17 @@ std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& p, const Electi
 std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& p, const Election& election,
                                          std::string_view election_hash,
                                          std::optional<std::uint64_t> machine_cast_count) {
+  return CheckProtocol(p, ElectionIndex(election, std::string(election_hash)), machine_cast_count);
+}
+
+std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& p, const ElectionIndex& index,
+                                         std::optional<std::uint64_t> machine_cast_count) {
+  const std::string& election_hash = index.hash();
   Checks checks;
   checks.Add("election hash matches the definition", true, p.election_hash() == election_hash,
              p.election_hash());
-  checks.Add("precinct is in the election", true,
-             FindPrecinct(election, p.precinct_id()) != nullptr, p.precinct_id());
+  checks.Add("precinct is in the election", true, index.FindPrecinct(p.precinct_id()) != nullptr,
+             p.precinct_id());
 
   Sum issued(p.ballots_issued_in_room());
   issued += p.ballots_issued_outside();
@@ -137,7 +143,7 @@ std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& p, const Electi
 
   // Every contest of the precinct's ballot style, each once.
   std::vector<std::string> expected;
-  for (const Contest* contest : ContestsOnBallot(election, p.precinct_id())) {
+  for (const Contest* contest : index.ContestsOnBallot(p.precinct_id())) {
     expected.push_back(contest->id());
   }
   std::vector<std::string> present;
@@ -146,7 +152,7 @@ std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& p, const Electi
              absl::StrCat("[", absl::StrJoin(present, ", "), "] vs [",
                           absl::StrJoin(expected, ", "), "]"));
   for (const ContestResult& r : p.contests()) {
-    CheckContest(p, r, FindContest(election, r.contest_id()), checks);
+    CheckContest(p, r, index.FindContest(r.contest_id()), checks);
   }
 
   Sum in_boxes(p.ballots_in_stationary_box());

@@ -1,9 +1,13 @@
-// Aggregating a national party-list count of 2,450 precincts (the size of the country's count)
-// into results and publishing them, next to the reference workload: CheckProtocol over the same
-// protocols, which every aggregation must run. Compare BM_Aggregate with BM_CheckReference.
+// Aggregating a national party-list count into results and publishing them, at 250, 2,450 (the
+// size of the country's count) and 25,000 precincts named as in real definitions (the Kyrgyz and
+// Russian names of the commission, region and district), next to the reference workload:
+// CheckProtocol over the same protocols with one index of the definition, which every
+// aggregation must run. Compare BM_Aggregate with BM_CheckReference at the same size; the time
+// must grow in proportion to the precincts.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,28 +20,43 @@
 
 namespace {
 
-constexpr int kPrecincts = 2450;
-
 struct Workload {
   esep::Election election;
   std::vector<esep::PrecinctProtocol> protocols;
 };
 
-const Workload& Load() {
-  static const Workload* workload = [] {
+const Workload& Load(int precincts) {
+  static std::map<int, const Workload*> loaded;
+  if (auto it = loaded.find(precincts); it != loaded.end()) return *it->second;
+  const Workload* workload = [precincts] {
     auto* w = new Workload;
     w->election = esep::bench::LoadFixtureElection("party-list-2021");
     w->election.clear_precincts();
     w->election.mutable_ballot_styles(0)->clear_precinct_ids();
-    for (int i = 0; i < kPrecincts; ++i) {
+    static const char* const kRegions[][2] = {{"Бишкек шаары", "город Бишкек"},
+                                              {"Ош шаары", "город Ош"},
+                                              {"Чүй облусу", "Чуйская область"},
+                                              {"Ош облусу", "Ошская область"},
+                                              {"Жалал-Абад облусу", "Джалал-Абадская область"},
+                                              {"Баткен облусу", "Баткенская область"},
+                                              {"Нарын облусу", "Нарынская область"},
+                                              {"Ысык-Көл облусу", "Иссык-Кульская область"},
+                                              {"Талас облусу", "Таласская область"}};
+    for (int i = 0; i < precincts; ++i) {
       esep::Precinct* p = w->election.add_precincts();
-      p->set_id(absl::StrFormat("p%04d", i));
+      p->set_id(absl::StrFormat("%05d", 1000 + i));
+      const auto& region = kRegions[i % 9];
+      p->mutable_name()->set_ky(absl::StrFormat("%s, %d-шайлоо округу, №%d шайлоо участкасы",
+                                                region[0], 1 + i % 36, 1000 + i));
+      p->mutable_name()->set_ru(
+          absl::StrFormat("%s, избирательный округ №%d, участковая избирательная комиссия №%d",
+                          region[1], 1 + i % 36, 1000 + i));
       p->set_registered_voters(3000);
       w->election.mutable_ballot_styles(0)->add_precinct_ids(p->id());
     }
     const std::string hash = esep::ElectionHash(w->election);
     const esep::Contest& contest = w->election.contests(0);
-    for (int i = 0; i < kPrecincts; ++i) {
+    for (int i = 0; i < precincts; ++i) {
       esep::PrecinctProtocol p;
       p.set_election_id(w->election.id());
       p.set_election_hash(hash);
@@ -65,11 +84,12 @@ const Workload& Load() {
     }
     return w;
   }();
+  loaded[precincts] = workload;
   return *workload;
 }
 
 void BM_Aggregate(benchmark::State& state) {
-  const Workload& w = Load();
+  const Workload& w = Load(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     absl::StatusOr<esep::transport::Results> results =
         esep::transport::Aggregate(w.election, w.protocols);
@@ -77,10 +97,10 @@ void BM_Aggregate(benchmark::State& state) {
     benchmark::DoNotOptimize(results);
   }
 }
-BENCHMARK(BM_Aggregate)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Aggregate)->Arg(250)->Arg(2450)->Arg(25000)->Unit(benchmark::kMillisecond);
 
 void BM_AggregateAndPublish(benchmark::State& state) {
-  const Workload& w = Load();
+  const Workload& w = Load(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     absl::StatusOr<esep::transport::Results> results =
         esep::transport::Aggregate(w.election, w.protocols);
@@ -89,17 +109,18 @@ void BM_AggregateAndPublish(benchmark::State& state) {
     benchmark::DoNotOptimize(esep::transport::ExportNist1500_100(w.election, *results));
   }
 }
-BENCHMARK(BM_AggregateAndPublish)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AggregateAndPublish)->Arg(250)->Arg(2450)->Arg(25000)->Unit(benchmark::kMillisecond);
 
 void BM_CheckReference(benchmark::State& state) {
-  const Workload& w = Load();
+  const Workload& w = Load(static_cast<int>(state.range(0)));
+  const esep::ElectionIndex index(w.election);
   for (auto _ : state) {
     for (const esep::PrecinctProtocol& p : w.protocols) {
-      benchmark::DoNotOptimize(esep::CheckProtocol(p, w.election, std::nullopt));
+      benchmark::DoNotOptimize(esep::CheckProtocol(p, index, std::nullopt));
     }
   }
 }
-BENCHMARK(BM_CheckReference)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CheckReference)->Arg(250)->Arg(2450)->Arg(25000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

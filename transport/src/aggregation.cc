@@ -161,9 +161,10 @@ absl::Status AllocateListSeats(const AggregationRules& rules, ContestTotal& tota
   return absl::OkStatus();
 }
 
-absl::Status CheckBelongs(const Election& election, const std::string& hash,
-                          const PrecinctProtocol& p) {
+absl::Status CheckBelongs(const ElectionIndex& index, const PrecinctProtocol& p) {
   const std::string who = absl::StrCat("The protocol of precinct ", p.precinct_id());
+  const Election& election = index.election();
+  const std::string& hash = index.hash();
   if (p.election_id() != election.id()) {
     return absl::FailedPreconditionError(
         absl::StrCat(who, " is for election '", p.election_id(), "', not '", election.id(), "'."));
@@ -173,14 +174,14 @@ absl::Status CheckBelongs(const Election& election, const std::string& hash,
         absl::StrCat(who, " was made with another version of the election definition (hash ",
                      p.election_hash().substr(0, 16), ", expected ", hash.substr(0, 16), ")."));
   }
-  if (FindPrecinct(election, p.precinct_id()) == nullptr) {
+  if (index.FindPrecinct(p.precinct_id()) == nullptr) {
     return absl::NotFoundError(absl::StrCat(who, ": the election has no such precinct."));
   }
   if (p.status() == PRELIMINARY) {
     return absl::FailedPreconditionError(
         absl::StrCat(who, " is preliminary; only final protocols and corrections are counted."));
   }
-  const std::vector<ProtocolCheck> checks = CheckProtocol(p, election, std::nullopt);
+  const std::vector<ProtocolCheck> checks = CheckProtocol(p, index, std::nullopt);
   if (!ProtocolMayBeFinal(checks)) {
     return absl::FailedPreconditionError(absl::StrCat(who, " (revision ", p.revision(),
                                                       ") breaks control relations:\n",
@@ -374,7 +375,9 @@ absl::StatusOr<Results> Aggregate(const Election& election,
   }
   Results results;
   results.election_id = election.id();
-  results.election_hash = ElectionHash(election);
+  // One index of the definition serves every protocol: the time grows with the protocols.
+  const ElectionIndex index(election);
+  results.election_hash = index.hash();
   results.election_title = DisplayName(election.title());
   results.rules = rules;
   results.precincts_expected = static_cast<std::uint32_t>(election.precincts_size());
@@ -387,7 +390,7 @@ absl::StatusOr<Results> Aggregate(const Election& election,
   auto exclude = [&](const PrecinctProtocol& p, Exclusion exclusion, std::string reason) {
     ExcludedProtocol e{p.precinct_id(), p.revision(), exclusion,
                        std::string(absl::StripTrailingAsciiWhitespace(reason))};
-    if (FindPrecinct(election, p.precinct_id()) == nullptr) {
+    if (index.FindPrecinct(p.precinct_id()) == nullptr) {
       excluded_unknown.push_back(std::move(e));
     } else {
       excluded.insert_or_assign(p.precinct_id(), std::move(e));
@@ -395,7 +398,7 @@ absl::StatusOr<Results> Aggregate(const Election& election,
   };
   std::map<std::string, const PrecinctProtocol*> by_precinct;
   for (const PrecinctProtocol& p : protocols) {
-    if (absl::Status s = CheckBelongs(election, results.election_hash, p); !s.ok()) {
+    if (absl::Status s = CheckBelongs(index, p); !s.ok()) {
       exclude(p, Exclusion::kRefused, std::string(s.message()));
       continue;
     }

@@ -33,6 +33,7 @@ TabulationCentre::TabulationCentre(Election election, SigningKey key, Tabulation
                                    Log log)
     : election_(std::move(election)),
       election_hash_(ElectionHash(election_)),
+      index_(election_, election_hash_),
       precinct_ids_([this] {
         std::unordered_set<std::string> ids;
         for (const Precinct& precinct : election_.precincts()) ids.insert(precinct.id());
@@ -110,8 +111,7 @@ absl::StatusOr<Submission> TabulationCentre::Admit(const std::string& bytes,
                                                    "\" is not in the election definition"));
   }
 
-  const std::vector<ProtocolCheck> checks =
-      CheckProtocol(*protocol, election_, election_hash_, std::nullopt);
+  const std::vector<ProtocolCheck> checks = CheckProtocol(*protocol, index_, std::nullopt);
   if (!ProtocolMayBeFinal(checks)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "control relations of precinct ", protocol->precinct_id(),

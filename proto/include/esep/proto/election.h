@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,6 +44,30 @@ const Precinct* FindPrecinct(const Election& election, std::string_view precinct
 // empty when no ballot style serves the precinct.
 std::vector<const Contest*> ContestsOnBallot(const Election& election,
                                              std::string_view precinct_id);
+
+// The look-ups above in constant time, for code that makes many of them over one definition
+// (the tabulation centre checks and adds thousands of protocols): built once, in time linear in
+// the definition, and valid while `election` lives and is not changed.
+class ElectionIndex {
+ public:
+  explicit ElectionIndex(const Election& election);
+  ElectionIndex(const Election& election, std::string hash);
+
+  const Election& election() const { return election_; }
+  // ElectionHash(election), computed once.
+  const std::string& hash() const { return hash_; }
+  const Precinct* FindPrecinct(std::string_view precinct_id) const;
+  const Contest* FindContest(std::string_view contest_id) const;
+  // As ContestsOnBallot(); empty when no ballot style serves the precinct.
+  const std::vector<const Contest*>& ContestsOnBallot(std::string_view precinct_id) const;
+
+ private:
+  const Election& election_;
+  std::string hash_;
+  std::unordered_map<std::string_view, const Precinct*> precincts_;
+  std::unordered_map<std::string_view, const Contest*> contests_;
+  std::unordered_map<std::string_view, std::vector<const Contest*>> ballots_;
+};
 
 // True when `id` is usable as an identifier: 1 to 32 of [A-Za-z0-9._-]. Ids travel inside
 // barcodes and file names, so they are kept to that alphabet.

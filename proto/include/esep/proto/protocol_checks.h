@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "esep/proto/election.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/precinct_protocol.pb.h"
 
@@ -32,6 +33,11 @@ std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& protocol, const
 // thousands of protocols against one definition and must not serialize it for each.
 std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& protocol, const Election& election,
                                          std::string_view election_hash,
+                                         std::optional<std::uint64_t> machine_cast_count);
+// The same over an index of the definition: constant time in the number of precincts, for
+// checking a whole country's protocols.
+std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& protocol,
+                                         const ElectionIndex& election,
                                          std::optional<std::uint64_t> machine_cast_count);
 
 // True when no blocking relation is broken.

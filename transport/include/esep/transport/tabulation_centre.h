@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "absl/status/statusor.h"
+#include "esep/proto/election.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/signed.pb.h"
 #include "esep/transport/protocol_review.h"
@@ -59,6 +60,7 @@ class TabulationCentre {
 
   Election election_;
   std::string election_hash_;
+  ElectionIndex index_;  // of election_: each protocol is checked in constant time
   std::unordered_set<std::string> precinct_ids_;
   ProtocolBounds bounds_;
   SigningKey key_;
