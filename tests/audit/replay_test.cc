@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 
@@ -226,6 +227,53 @@ TEST_F(ReplayTest, BundleWithoutProtocolSaysSo) {
   ASSERT_FALSE(r.notes.empty());
   EXPECT_TRUE(std::any_of(r.notes.begin(), r.notes.end(),
                           [](const std::string& n) { return Contains(n, "no signed protocol"); }));
+}
+
+TEST_F(ReplayTest, RecordIdThatIsNotAPlainNameIsRefused) {
+  const fs::path dir = Export("bundle");
+  absl::StatusOr<Bundle> bundle = ReadBundle(dir);
+  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  bundle->records.back().set_record_id("../../../../tmp/esep-escaped");
+  ASSERT_TRUE(WriteRecords(dir / kRecordsFile, bundle->records).ok());
+  ASSERT_TRUE(WriteManifest(dir).ok());
+  absl::StatusOr<Bundle> forged = ReadBundle(dir);
+  ASSERT_FALSE(forged.ok());
+  EXPECT_TRUE(Contains(std::string(forged.status().message()), "record id")) << forged.status();
+}
+
+TEST_F(ReplayTest, SymbolicLinksInTheBundleAreNotFollowed) {
+  const fs::path dir = Export("bundle");
+  // The genuine manifest moved out of the bundle and linked back in: not read.
+  fs::rename(dir / kManifestFile, root_ / "manifest-elsewhere.json");
+  fs::create_symlink(root_ / "manifest-elsewhere.json", dir / kManifestFile);
+  absl::StatusOr<Bundle> linked = ReadBundle(dir);
+  ASSERT_FALSE(linked.ok()) << "a linked manifest was followed";
+  EXPECT_TRUE(Contains(std::string(linked.status().message()), "symbolic link")) << linked.status();
+  fs::remove(dir / kManifestFile);
+  fs::rename(root_ / "manifest-elsewhere.json", dir / kManifestFile);
+
+  // The genuine image moved out and linked back in: named, and not replayed.
+  absl::StatusOr<Bundle> bundle = ReadBundle(dir);
+  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  const std::string sha = bundle->records.back().image_sha256();
+  fs::rename(bundle->ImagePath(sha), root_ / "elsewhere.png");
+  fs::create_symlink(root_ / "elsewhere.png", bundle->ImagePath(sha));
+  const AuditResult r = Verify(dir, 1, key_.public_key());
+  EXPECT_FALSE(r.proved()) << Lines(r);
+  EXPECT_TRUE(Has(r, "manifest", "images/" + sha + ".png")) << Lines(r);
+  EXPECT_TRUE(Has(r, "missing-image", bundle->records.back().record_id())) << Lines(r);
+}
+
+TEST_F(ReplayTest, DeeplyNestedManifestIsRefusedQuickly) {
+  const fs::path dir = Export("bundle");
+  const std::string deep =
+      "{\"files\": " + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  ASSERT_TRUE(WriteFileBytes((dir / kManifestFile).string(), deep).ok());
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<Bundle> bundle = ReadBundle(dir);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  ASSERT_FALSE(bundle.ok());
+  EXPECT_TRUE(Contains(std::string(bundle.status().message()), "nested")) << bundle.status();
 }
 
 TEST_F(ReplayTest, SwappedImageIsCaughtAndNamed) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 
 #include "esep/audit/reconcile.h"
@@ -91,6 +92,16 @@ TEST(ReconcileTest, ReadsJsonAndRefusesBadLines) {
   EXPECT_FALSE(ParseHandCount("1002,gov\n").ok());
   EXPECT_FALSE(ParseHandCount("1002,gov,a,1\n1002,gov,a,2\n").ok());
   EXPECT_FALSE(ParseHandCount(R"([{"precinct": "1002", "count": 1.5}])").ok());
+}
+
+TEST(ReconcileTest, RefusesAHandCountNestedTooDeeplyAtOnce) {
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<CountTable> deep =
+      ParseHandCount(std::string(100'000, '[') + std::string(100'000, ']'));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(std::string(deep.status().message()).find("nested"), std::string::npos)
+      << deep.status();
 }
 
 }  // namespace

@@ -64,6 +64,46 @@ grep -q "^manifest images/$sha.png: " "$work/forged.txt" || fail "manifest not c
 grep -q "^record .*madumarov.*tolbaev" "$work/forged.txt" || fail "record not named: $(cat "$work/forged.txt")"
 ls "$work/rf/overlays/"*.png >/dev/null 2>&1 || fail "no overlay drawn for the discrepancy"
 
+# The forged record renamed so that its overlay would land outside the report directory (the
+# id keeps its 32 bytes, so the rest of records.pb still parses): the bundle is refused unread.
+id=$(sed -n 's/^record \([0-9a-f]\{32\}\): .*madumarov.*/\1/p' "$work/forged.txt" | head -1)
+[ -n "$id" ] || fail "no record id in: $(cat "$work/forged.txt")"
+cp -r "$work/forged" "$work/escape"
+LC_ALL=C sed -i "s|$id|../../escaped-by-record-name-xxx|" "$work/escape/records.pb"
+set +e
+"$esep" replay --election "$election" "$work/escape" --report "$work/re" >"$work/escape.txt"
+status=$?
+set -e
+[ "$status" = 1 ] || fail "record named ../: exit status $status, expected 1: $(cat "$work/escape.txt")"
+[ ! -e "$work/escaped-by-record-name-xxx.png" ] || fail "a record name wrote outside the report"
+grep -q "record id" "$work/escape.txt" || fail "record name not refused: $(cat "$work/escape.txt")"
+
+# Links planted in the report directory are replaced, never followed out of it.
+mkdir -p "$work/rl"
+echo "not the auditor's" >"$work/outside.txt"
+ln -s "$work/outside.txt" "$work/rl/tally.txt"
+ln -s "$work/outside.txt" "$work/rl/discrepancies.txt"
+"$esep" replay --election "$election" "$work/bundle" --report "$work/rl" >/dev/null || true
+[ "$(cat "$work/outside.txt")" = "not the auditor's" ] || fail "the report followed a link out"
+[ -f "$work/rl/tally.txt" ] && [ ! -L "$work/rl/tally.txt" ] || fail "tally.txt not written in place"
+
+# A manifest nested 100,000 deep is refused at once, by replay and by the audit commands.
+cp -r "$work/bundle" "$work/deep"
+{ printf '{"files": '; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'
+  printf '}\n'; } >"$work/deep/manifest.json"
+set +e
+timeout 20 "$esep" replay --election "$election" "$work/deep" >"$work/deep.txt" 2>&1
+status=$?
+set -e
+[ "$status" = 1 ] || fail "deep manifest: replay exit status $status, expected 1"
+grep -q "nested" "$work/deep.txt" || fail "deep manifest: $(cat "$work/deep.txt")"
+set +e
+timeout 20 "$esep" audit sample --seed 1 --margin 0.2 "$work/deep" >"$work/deep-sample.txt" 2>&1
+status=$?
+set -e
+[ "$status" = 2 ] || fail "deep manifest: audit sample exit status $status, expected 2"
+grep -q "nested" "$work/deep-sample.txt" || fail "deep manifest: $(cat "$work/deep-sample.txt")"
+
 "$esep" audit sample --seed "1 6 2 5 3 4" --margin 0.2 "$work/bundle" >"$work/s1.txt"
 "$esep" audit sample --seed "1 6 2 5 3 4" --margin 0.2 "$work/bundle" >"$work/s2.txt"
 diff "$work/s1.txt" "$work/s2.txt" || fail "sample not reproducible"

@@ -12,7 +12,7 @@
 #include "esep/audit/bundle.h"
 #include "esep/audit/json.h"
 #include "esep/audit/nist.h"
-#include "esep/audit/overlay.h"
+#include "esep/audit/report.h"
 #include "esep/audit/verify.h"
 #include "esep/proto/calibration.pb.h"
 #include "esep/proto/election.h"
@@ -39,46 +39,6 @@ void DrawProgress(std::size_t done, std::size_t total) {
   std::cerr << absl::StrFormat("\rreplay [%s%s] %zu/%zu images", std::string(filled, '#'),
                                std::string(kWidth - filled, ' '), done, total)
             << (done == total ? "\n" : "") << std::flush;
-}
-
-// The replayed records as NIST CVR JSON, the tallies, the discrepancies and notes, and one
-// overlay per record read differently: the same bytes for the same input whatever --jobs is.
-absl::Status WriteReport(const fs::path& out, const Election& election,
-                         const audit::AuditResult& result, const audit::NistReportInfo& info,
-                         const audit::Replayer& replayer) {
-  std::error_code ec;
-  fs::create_directories(out / "overlays", ec);
-  if (ec) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create ", out.string(), ": ", ec.message()));
-  }
-  std::string discrepancies;
-  for (const audit::Discrepancy& d : result.discrepancies)
-    absl::StrAppend(&discrepancies, d.Line(), "\n");
-  std::string notes;
-  for (const std::string& n : result.notes) absl::StrAppend(&notes, n, "\n");
-  for (absl::Status s :
-       {audit::WriteFileBytes((out / audit::kCvrJsonFile).string(),
-                              audit::CastVoteRecordReportJson(election, result.records, info)),
-        audit::WriteFileBytes((out / "tally.txt").string(),
-                              absl::StrCat("[live]\n", audit::FormatTally(result.live), "[test]\n",
-                                           audit::FormatTally(result.test))),
-        audit::WriteFileBytes((out / "discrepancies.txt").string(), discrepancies),
-        audit::WriteFileBytes((out / "notes.txt").string(), notes)}) {
-    if (!s.ok()) return s;
-  }
-  for (const audit::RecordDifference& d : result.differences) {
-    absl::StatusOr<cv::Mat> gray = audit::ReadGrayImageFile(d.image.string());
-    if (!gray.ok()) continue;
-    const vision::InterpretationDetails details =
-        replayer.interpreter(d.test).InterpretWithDetails(vision::ViewOf(*gray));
-    if (absl::Status s = audit::WritePng(audit::DrawComparison(*gray, details, d.reader),
-                                         (out / "overlays" / (d.record_id + ".png")).string());
-        !s.ok()) {
-      return s;
-    }
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -190,7 +150,8 @@ int RunReplayCommand(const std::vector<std::string>& args) {
   std::cout << "[live]\n" << audit::FormatTally(result->live);
   if (result->test.ballots_cast > 0) std::cout << "[test]\n" << audit::FormatTally(result->test);
   if (std::optional<std::string> report = cl->Get("report")) {
-    if (absl::Status s = WriteReport(*report, *election, *result, info, *replayer); !s.ok()) {
+    if (absl::Status s = audit::WriteReplayReport(*report, *election, *result, info, *replayer);
+        !s.ok()) {
       return Fail(s);
     }
   }

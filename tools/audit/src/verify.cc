@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "esep/audit/json.h"
+#include "esep/audit/safe_path.h"
 #include "esep/proto/election.h"
 #include "esep/proto/record_hash.h"
 #include "esep/proto/sha256.h"
@@ -175,27 +176,22 @@ absl::StatusOr<AuditResult> VerifyBundle(const Bundle& bundle, const Replayer& r
   CheckEventLog(bundle, found);
 
   // Where each image is: the bundle's own (named by hash), or a directory the auditor holds.
-  std::map<std::string, fs::path> images;
+  std::map<std::string, FileInDirectory> images;
   if (options.images_directory) {
-    std::vector<ReplayItem> files;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(*options.images_directory, ec)) {
-      if (entry.is_regular_file()) {
-        files.push_back({entry.path().filename().string(), entry.path(), false});
+    absl::StatusOr<std::vector<DirectoryEntry>> entries = ListInside(*options.images_directory, 0);
+    if (!entries.ok()) return entries.status();
+    for (const DirectoryEntry& entry : *entries) {
+      if (entry.kind == EntryKind::kSymlink) {
+        result.notes.push_back(
+            absl::StrCat(PrintableName(entry.name), ": a symbolic link, not followed"));
       }
-    }
-    if (ec) {
-      return absl::NotFoundError(
-          absl::StrCat("cannot list ", options.images_directory->string(), ": ", ec.message()));
-    }
-    std::sort(files.begin(), files.end(),
-              [](const ReplayItem& x, const ReplayItem& y) { return x.name < y.name; });
-    for (const ReplayItem& f : files) {
-      absl::StatusOr<std::string> bytes = ReadFileBytes(f.path.string());
-      if (bytes.ok()) images.emplace(ToHex(Sha256(*bytes)), f.path);
+      if (entry.kind != EntryKind::kFile) continue;
+      FileInDirectory file{*options.images_directory, entry.name};
+      absl::StatusOr<std::string> bytes = ReadFileInside(file);
+      if (bytes.ok()) images.emplace(ToHex(Sha256(*bytes)), std::move(file));
     }
   } else {
-    for (const std::string& sha : bundle.image_hashes) images[sha] = bundle.ImagePath(sha);
+    for (const std::string& sha : bundle.image_hashes) images.emplace(sha, bundle.Image(sha));
   }
 
   std::vector<ReplayItem> items;
@@ -244,7 +240,7 @@ absl::StatusOr<AuditResult> VerifyBundle(const Bundle& bundle, const Replayer& r
     const std::string difference = DescribeRecordDifference(stored, again);
     if (!difference.empty()) {
       found.push_back({"record", stored.record_id(), difference});
-      result.differences.push_back({stored.record_id(), images[stored.image_sha256()],
+      result.differences.push_back({stored.record_id(), images.at(stored.image_sha256()),
                                     stored.test(), stored.interpretation(), image.interpretation});
     }
     const vision::BallotDecision decision = vision::DecideBallot(image.interpretation, policy);
@@ -292,29 +288,29 @@ absl::StatusOr<AuditResult> ReplayImageDirectory(const fs::path& directory,
                                                  const Election& election, const Replayer& replayer,
                                                  bool test, int jobs,
                                                  const ReplayProgress& progress) {
+  absl::StatusOr<std::vector<DirectoryEntry>> entries = ListInside(directory, 0);
+  if (!entries.ok()) return entries.status();
+  AuditResult result;
   std::vector<ReplayItem> items;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(directory, ec)) {
-    if (entry.is_regular_file()) {
-      items.push_back({entry.path().filename().string(), entry.path(), test});
+  for (const DirectoryEntry& entry : *entries) {
+    if (entry.kind == EntryKind::kSymlink) {
+      result.notes.push_back(
+          absl::StrCat(PrintableName(entry.name), ": a symbolic link, not followed"));
     }
-  }
-  if (ec) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot list ", directory.string(), ": ", ec.message()));
+    if (entry.kind == EntryKind::kFile)
+      items.push_back({entry.name, {directory, entry.name}, test});
   }
   if (items.empty()) {
     return absl::NotFoundError(absl::StrCat("no image files in ", directory.string()));
   }
-  AuditResult result;
   const std::string election_hash = ElectionHash(election);
   for (const ReplayedImage& image : replayer.Run(std::move(items), jobs, progress)) {
     if (!image.status.ok()) {
-      result.notes.push_back(absl::StrCat(image.name, ": ", image.status.message()));
+      result.notes.push_back(absl::StrCat(PrintableName(image.name), ": ", image.status.message()));
       continue;
     }
     if (!image.interpretation.accepted()) {
-      result.notes.push_back(absl::StrCat(image.name, ": not read as a ballot, ",
+      result.notes.push_back(absl::StrCat(PrintableName(image.name), ": not read as a ballot, ",
                                           RejectionReason_Name(image.interpretation.reason())));
       continue;
     }

@@ -25,7 +25,7 @@ struct VerifyOptions {
 // A record the reader and replay read differently, kept for its overlay.
 struct RecordDifference {
   std::string record_id;
-  std::filesystem::path image;
+  FileInDirectory image;
   bool test = false;
   Interpretation reader;  // in the stored record
   Interpretation replay;
