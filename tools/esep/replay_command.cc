@@ -62,9 +62,11 @@ int RunReplayCommand(const std::vector<std::string>& args) {
         "                   [--jobs N] [--report OUT] [--key READER.pub]\n"
         "Reads every ballot image again with the interpreter, in parallel, and prints the\n"
         "tally. Against a bundle it checks the manifest hashes, the event-log chain, the\n"
-        "protocol's signature, that every cast-vote record is reproduced byte for byte and\n"
-        "that the protocol's numbers equal the replayed tally; each discrepancy is printed on\n"
-        "one line. Exit status: 0 proved (or replayed), 1 not proved, 2 bad flags or input.\n",
+        "protocol's signature, that every cast-vote record is reproduced byte for byte, that\n"
+        "the protocol's numbers equal the replayed tally and that every file is covered by what\n"
+        "the protocol signs (a bundle without its protocol is not proved); each discrepancy is\n"
+        "printed on one line, what the protocol cannot cover as a note. Exit status: 0 proved\n"
+        "(or replayed), 1 not proved, 2 bad flags or input.\n",
         specs);
   }
   absl::StatusOr<long long> jobs = cl->GetInt("jobs", 1, 1, 256);
@@ -161,7 +163,9 @@ int RunReplayCommand(const std::vector<std::string>& args) {
   }
   if (result->proved()) {
     std::cout << "bundle proved: " << result->records.size()
-              << " records reproduced, tally and log consistent\n";
+              << " records reproduced, tally and log consistent, every file covered by the "
+                 "signed protocol"
+              << (result->notes.empty() ? "" : " except what the notes name") << "\n";
     return kExitOk;
   }
   std::cout << "bundle NOT proved: " << result->discrepancies.size() << " discrepancies\n";

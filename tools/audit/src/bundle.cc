@@ -139,8 +139,8 @@ std::string ThresholdsJson(const MarkThresholds& thresholds) {
 
 bool IsBundlePart(std::string_view name) {
   for (const char* part :
-       {kBundleInfoFile, kElectionFile, kCalibrationFile, kRecordsFile, kEventsFile, kProtocolFile,
-        kCvrJsonFile, kEventLogJsonFile, kResultsJsonFile}) {
+       {kBundleInfoFile, kElectionFile, kCalibrationFile, kCalibrationProfileFile, kRecordsFile,
+        kEventsFile, kProtocolFile, kCvrJsonFile, kEventLogJsonFile, kResultsJsonFile}) {
     if (name == part) return true;
   }
   const std::string_view prefix = "images/";
@@ -223,6 +223,7 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
   }
 
   std::string calibration_json;
+  std::string calibration_profile;  // serialized as the daemon hashes it when it loads it
   std::optional<std::string> profile_bytes = store->current_calibration_profile;
   std::string profile_source = "the store's current calibration profile";
   if (options.calibration_file) {
@@ -238,6 +239,7 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
           absl::StrCat(profile_source, " is not a calibration profile (esep calibrate --out)"));
     }
     calibration_json = CalibrationProfileJson(profile);
+    calibration_profile = profile.SerializeAsString();
     info.thresholds_source = "calibration profile";
   } else {
     calibration_json = ThresholdsJson(election->mark_thresholds());
@@ -297,6 +299,9 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
         write(kEventLogJsonFile, EventLogJson(*election, store->events, nist))}) {
     if (!s.ok()) return s;
   }
+  if (!calibration_profile.empty()) {
+    if (absl::Status s = write(kCalibrationProfileFile, calibration_profile); !s.ok()) return s;
+  }
   if (protocol_bytes) {
     if (absl::Status s = write(kProtocolFile, *protocol_bytes); !s.ok()) return s;
     SignedProtocol signed_protocol;
@@ -304,7 +309,7 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
     PrecinctProtocol protocol;
     absl::StatusOr<std::string> results =
         protocol.ParseFromString(signed_protocol.protocol())
-            ? PrecinctResultsNist1500_100(*election, protocol)
+            ? PrecinctResultsNist1500_100(*election, protocol, info.generated_utc)
             : absl::StatusOr<std::string>(absl::DataLossError("protocol unreadable"));
     if (results.ok()) {
       if (absl::Status s = write(kResultsJsonFile, *results); !s.ok()) return s;
@@ -391,11 +396,22 @@ absl::StatusOr<Bundle> ReadBundle(const fs::path& directory) {
 
   absl::StatusOr<std::string> calibration = ReadJsonPart(directory, kCalibrationFile);
   if (!calibration.ok()) return calibration.status();
-  // The reader's calibration profile, whose recommended thresholds the reader used; without one
-  // the election's own thresholds.
+  // The reader's calibration profile, whose recommended thresholds the reader used (from
+  // calibration.pb when the bundle has it, the bytes the reader hashed); without one the
+  // election's own thresholds.
   CalibrationProfile profile;
-  if (google::protobuf::util::JsonStringToMessage(*calibration, &profile).ok() &&
-      profile.format_version() != 0) {
+  absl::StatusOr<EntryKind> profile_kind = KindInside(directory, kCalibrationProfileFile);
+  if (profile_kind.ok()) {
+    absl::StatusOr<std::string> bytes = ReadFileInside(directory, kCalibrationProfileFile);
+    if (!bytes.ok()) return bytes.status();
+    if (!profile.ParseFromString(*bytes) || profile.format_version() == 0) {
+      return absl::DataLossError("bundle: calibration.pb is not a calibration profile");
+    }
+    bundle.thresholds = profile.recommended_thresholds();
+  } else if (!absl::IsNotFound(profile_kind.status())) {
+    return profile_kind.status();
+  } else if (google::protobuf::util::JsonStringToMessage(*calibration, &profile).ok() &&
+             profile.format_version() != 0) {
     bundle.thresholds = profile.recommended_thresholds();
   } else if (!google::protobuf::util::JsonStringToMessage(*calibration, &bundle.thresholds).ok()) {
     return absl::DataLossError("bundle: calibration.json is not a calibration profile");

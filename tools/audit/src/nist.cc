@@ -136,11 +136,14 @@ std::string EventLogJson(const Election& election, const std::vector<LogEvent>& 
 }
 
 absl::StatusOr<std::string> PrecinctResultsNist1500_100(const Election& election,
-                                                        const PrecinctProtocol& protocol) {
+                                                        const PrecinctProtocol& protocol,
+                                                        const std::string& generated_utc) {
   // The centre's own arithmetic and report, over this one precinct.
   absl::StatusOr<transport::Results> results = transport::Aggregate(election, {protocol});
   if (!results.ok()) return results.status();
-  return transport::ExportNist1500_100(election, *results);
+  transport::NistExportOptions options;
+  options.generated_date = generated_utc;
+  return transport::ExportNist1500_100(election, *results, options);
 }
 
 }  // namespace esep::audit

@@ -24,6 +24,9 @@ inline constexpr char kManifestFile[] = "manifest.json";
 inline constexpr char kBundleInfoFile[] = "bundle.json";
 inline constexpr char kElectionFile[] = "election.json";
 inline constexpr char kCalibrationFile[] = "calibration.json";
+// The same profile in the bytes the reader hashed when it loaded it (its event log names that
+// SHA-256): present when the reader had a profile.
+inline constexpr char kCalibrationProfileFile[] = "calibration.pb";
 inline constexpr char kRecordsFile[] = "records.pb";
 inline constexpr char kEventsFile[] = "events.pb";
 inline constexpr char kProtocolFile[] = "protocol.signed.pb";
