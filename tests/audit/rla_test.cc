@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "esep/audit/reconcile.h"
 
@@ -45,6 +46,17 @@ TEST(SampleSizeTest, RefusesImpossibleInputs) {
   SampleSizeOptions hopeless{0.05, 0.01};
   hopeless.one_vote_overstatement_rate = 0.05;
   EXPECT_FALSE(BallotComparisonSampleSize(hopeless).ok());
+}
+
+TEST(SampleSizeTest, RefusesAMarginTooSmallForAnySample) {
+  absl::StatusOr<std::int64_t> n = BallotComparisonSampleSize({0.05, 1e-300});
+  EXPECT_FALSE(n.ok()) << "sample size " << *n;
+  SampleSizeOptions huge_gamma{0.05, 0.05};
+  huge_gamma.gamma = 1e300;
+  n = BallotComparisonSampleSize(huge_gamma);
+  EXPECT_FALSE(n.ok()) << "sample size " << *n;
+  EXPECT_FALSE(BallotComparisonSampleSize({std::nan(""), 0.05}).ok());
+  EXPECT_FALSE(BallotComparisonSampleSize({0.05, std::numeric_limits<double>::infinity()}).ok());
 }
 
 TEST(SamplerTest, MatchesVectorsComputedWithPythonHashlib) {

@@ -110,6 +110,19 @@ set -e
 [ "$status" = 2 ] || fail "deep manifest: audit sample exit status $status, expected 2"
 grep -q "nested" "$work/deep-sample.txt" || fail "deep manifest: $(cat "$work/deep-sample.txt")"
 
+# Nonsense numbers for the sample are refused with exit status 2, never a sample size.
+for flags in "--margin 1e-300" "--margin 0" "--margin 1.5" "--margin nan" "--margin 0.1 --risk-limit 1" \
+             "--margin 0.1 --risk-limit -0.1" "--margin 0.1 --gamma 0.5" "--margin 0.1 --gamma inf" \
+             "--margin 0.1 --o1 -1" "--margin 0.1 --o2 2"; do
+  set +e
+  # shellcheck disable=SC2086
+  "$esep" audit sample --seed 1 $flags "$work/bundle" >"$work/bad-sample.txt" 2>&1
+  status=$?
+  set -e
+  [ "$status" = 2 ] || fail "audit sample $flags: exit status $status, expected 2: $(cat "$work/bad-sample.txt")"
+  ! grep -q "^sample size" "$work/bad-sample.txt" || fail "audit sample $flags printed a sample size"
+done
+
 "$esep" audit sample --seed "1 6 2 5 3 4" --margin 0.2 "$work/bundle" >"$work/s1.txt"
 "$esep" audit sample --seed "1 6 2 5 3 4" --margin 0.2 "$work/bundle" >"$work/s2.txt"
 diff "$work/s1.txt" "$work/s2.txt" || fail "sample not reproducible"
