@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # esep export / replay / audit end to end over a precinct counted by esepd with a simulated
-# reader: the bundle is proved, the report is byte-identical for --jobs 1 and 4, a swapped image
-# is caught with its overlay, and the audit sample is reproducible.
+# reader: a bundle without its protocol is not proved, the report is byte-identical for --jobs 1
+# and 4, a swapped image is caught with its overlay, hostile bundles and report directories (a
+# record named ../.., planted links, a manifest nested 100,000 deep) write nothing outside and
+# are refused at once, the audit sample is reproducible and refuses nonsense numbers, and the
+# final bundle with its protocol is proved.
 # Usage: replay_command_test.sh ESEP ESEPD
 set -euo pipefail
 esep=$1
