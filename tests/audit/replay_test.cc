@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 
@@ -30,25 +31,37 @@ bool Contains(const std::string& text, const std::string& part) {
 
 // The protocol a commission would sign for the store's live tally.
 PrecinctProtocol ProtocolFor(const scanner::Tally& tally, const Election& election,
-                             const std::string& head_hash, const std::string& root_hash) {
+                             const std::string& reader_serial, const std::string& head_hash,
+                             const std::string& root_hash) {
   PrecinctProtocol p;
   p.set_election_id(election.id());
   p.set_election_hash(ElectionHash(election));
   p.set_precinct_id("1002");
+  p.set_reader_serial(reader_serial);
   p.set_status(FINAL);
   p.set_revision(1);
-  p.set_ballots_in_stationary_box(static_cast<std::uint64_t>(tally.ballots_cast));
+  const auto cast = static_cast<std::uint64_t>(tally.ballots_cast);
+  p.set_voters_on_list(100);
+  p.set_ballots_received(100);
+  p.set_ballots_issued_in_room(cast);
+  p.set_ballots_cancelled(100 - cast);
+  p.set_ballots_in_stationary_box(cast);
   p.set_event_log_head_hash(head_hash);
   p.set_records_root_hash(root_hash);
   for (const Contest& contest : election.contests()) {
     ContestResult* c = p.add_contests();
     c->set_contest_id(contest.id());
+    c->set_vote_for(contest.vote_for());
+    std::uint64_t valid = 0;
     for (const Option& option : contest.options()) {
       OptionVotes* o = c->add_options();
       o->set_option_id(option.id());
       const auto it = tally.votes.find({contest.id(), option.id()});
       o->set_votes(it == tally.votes.end() ? 0 : static_cast<std::uint64_t>(it->second));
+      valid += o->votes();
     }
+    c->set_valid_ballots(valid);
+    c->set_invalid_ballots(cast - valid);
   }
   return p;
 }
@@ -95,8 +108,10 @@ class ReplayTest : public ::testing::Test {
     ASSERT_TRUE(events.ok());
     absl::StatusOr<std::vector<CastVoteRecord>> records = (*p)->store().Records(false);
     ASSERT_TRUE(records.ok());
-    const SignedProtocol signed_protocol = transport::SignProtocol(
-        ProtocolFor(*tally, election_, events->back().hash(), RecordsRootHash(*records)), key_);
+    const SignedProtocol signed_protocol =
+        transport::SignProtocol(ProtocolFor(*tally, election_, records->front().reader_serial(),
+                                            events->back().hash(), RecordsRootHash(*records)),
+                                key_);
     ASSERT_TRUE(
         WriteFileBytes((data_ / kProtocolFile).string(), signed_protocol.SerializeAsString()).ok());
   }
@@ -219,13 +234,109 @@ TEST_F(ReplayTest, OutputIsByteIdenticalForOneAndSeveralWorkers) {
   EXPECT_EQ(a->notes, b->notes);
 }
 
-TEST_F(ReplayTest, BundleWithoutProtocolSaysSo) {
+TEST_F(ReplayTest, BundleWithoutProtocolProvesNothing) {
   const fs::path dir = Export("bundle", /*with_protocol=*/false);
-  const AuditResult r = Verify(dir, 2);
-  EXPECT_TRUE(r.proved()) << Lines(r);
-  ASSERT_FALSE(r.notes.empty());
-  EXPECT_TRUE(std::any_of(r.notes.begin(), r.notes.end(),
-                          [](const std::string& n) { return Contains(n, "no signed protocol"); }));
+  const AuditResult r = Verify(dir, 2, key_.public_key());
+  EXPECT_FALSE(r.proved()) << Lines(r);
+  ASSERT_TRUE(Has(r, "protocol", kProtocolFile)) << Lines(r);
+  EXPECT_TRUE(Contains(Lines(r), "no signed protocol")) << Lines(r);
+}
+
+// A forger re-votes one live ballot: its record takes another ballot's image and reading, so
+// replay reproduces it byte for byte, and the protocol whose root hash would name it is dropped.
+TEST_F(ReplayTest, RevotedRecordInABundleWithoutItsProtocolIsNotProved) {
+  const fs::path dir = Export("bundle");
+  absl::StatusOr<Bundle> bundle = ReadBundle(dir);
+  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  CastVoteRecord* victim = nullptr;
+  const CastVoteRecord* donor = nullptr;
+  for (CastVoteRecord& r : bundle->records) {
+    if (r.test()) continue;
+    const std::string& choice = r.interpretation().contests(0).selections(0);
+    if (choice == "parliamentary") victim = &r;
+    if (choice == "presidential") donor = &r;
+  }
+  ASSERT_TRUE(victim != nullptr && donor != nullptr);
+  CastVoteRecord revoted = *donor;
+  revoted.set_record_id(victim->record_id());
+  revoted.set_batch_id(victim->batch_id());
+  *victim = revoted;
+  ASSERT_TRUE(WriteRecords(dir / kRecordsFile, bundle->records).ok());
+  fs::remove(dir / kProtocolFile);
+  fs::remove(dir / kResultsJsonFile);
+  ASSERT_TRUE(WriteManifest(dir).ok());
+  const AuditResult r = Verify(dir, 2, key_.public_key());
+  EXPECT_FALSE(r.proved()) << Lines(r);
+  EXPECT_TRUE(Has(r, "protocol", kProtocolFile)) << Lines(r);
+}
+
+// The NIST reports are not covered by the protocol's hashes: each is regenerated from the
+// covered data and compared byte for byte.
+TEST_F(ReplayTest, ChangedNistReportIsCaught) {
+  const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> edits = {
+      {kCvrJsonFile, {"\"NumberVotes\":1", "\"NumberVotes\":2"}},
+      {kEventLogJsonFile, {"\"Disposition\":\"success\"", "\"Disposition\":\"failure\""}},
+      {kResultsJsonFile, {"\"Count\": 4", "\"Count\": 5"}}};
+  for (const auto& [file, edit] : edits) {
+    const fs::path dir = Export(file);
+    absl::StatusOr<std::string> bytes = ReadFileBytes((dir / file).string());
+    ASSERT_TRUE(bytes.ok()) << file;
+    const std::size_t at = bytes->find(edit.first);
+    ASSERT_NE(at, std::string::npos) << file;
+    bytes->replace(at, edit.first.size(), edit.second);
+    ASSERT_TRUE(WriteFileBytes((dir / file).string(), *bytes).ok());
+    ASSERT_TRUE(WriteManifest(dir).ok());
+    const AuditResult r = Verify(dir, 1, key_.public_key());
+    EXPECT_FALSE(r.proved()) << file;
+    EXPECT_TRUE(Has(r, "bundle", file)) << Lines(r);
+  }
+}
+
+TEST_F(ReplayTest, RecordIdThatIsNotAPlainNameIsRefused) {
+  const fs::path dir = Export("bundle");
+  absl::StatusOr<Bundle> bundle = ReadBundle(dir);
+  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  bundle->records.back().set_record_id("../../../../tmp/esep-escaped");
+  ASSERT_TRUE(WriteRecords(dir / kRecordsFile, bundle->records).ok());
+  ASSERT_TRUE(WriteManifest(dir).ok());
+  absl::StatusOr<Bundle> forged = ReadBundle(dir);
+  ASSERT_FALSE(forged.ok());
+  EXPECT_TRUE(Contains(std::string(forged.status().message()), "record id")) << forged.status();
+}
+
+TEST_F(ReplayTest, SymbolicLinksInTheBundleAreNotFollowed) {
+  const fs::path dir = Export("bundle");
+  // The genuine manifest moved out of the bundle and linked back in: not read.
+  fs::rename(dir / kManifestFile, root_ / "manifest-elsewhere.json");
+  fs::create_symlink(root_ / "manifest-elsewhere.json", dir / kManifestFile);
+  absl::StatusOr<Bundle> linked = ReadBundle(dir);
+  ASSERT_FALSE(linked.ok()) << "a linked manifest was followed";
+  EXPECT_TRUE(Contains(std::string(linked.status().message()), "symbolic link")) << linked.status();
+  fs::remove(dir / kManifestFile);
+  fs::rename(root_ / "manifest-elsewhere.json", dir / kManifestFile);
+
+  // The genuine image moved out and linked back in: named, and not replayed.
+  absl::StatusOr<Bundle> bundle = ReadBundle(dir);
+  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  const std::string sha = bundle->records.back().image_sha256();
+  fs::rename(bundle->ImagePath(sha), root_ / "elsewhere.png");
+  fs::create_symlink(root_ / "elsewhere.png", bundle->ImagePath(sha));
+  const AuditResult r = Verify(dir, 1, key_.public_key());
+  EXPECT_FALSE(r.proved()) << Lines(r);
+  EXPECT_TRUE(Has(r, "manifest", "images/" + sha + ".png")) << Lines(r);
+  EXPECT_TRUE(Has(r, "missing-image", bundle->records.back().record_id())) << Lines(r);
+}
+
+TEST_F(ReplayTest, DeeplyNestedManifestIsRefusedQuickly) {
+  const fs::path dir = Export("bundle");
+  const std::string deep =
+      "{\"files\": " + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  ASSERT_TRUE(WriteFileBytes((dir / kManifestFile).string(), deep).ok());
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<Bundle> bundle = ReadBundle(dir);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  ASSERT_FALSE(bundle.ok());
+  EXPECT_TRUE(Contains(std::string(bundle.status().message()), "nested")) << bundle.status();
 }
 
 TEST_F(ReplayTest, SwappedImageIsCaughtAndNamed) {
@@ -269,9 +380,11 @@ TEST_F(ReplayTest, AlteredRecordIsCaughtAndNamed) {
   const AuditResult r = Verify(dir, 2, key_.public_key());
   EXPECT_FALSE(r.proved());
   EXPECT_TRUE(Has(r, "record", victim.record_id())) << Lines(r);
-  // The signed protocol's root hash no longer covers the records either.
+  // The signed protocol's root hash no longer covers the records either, nor does the NIST
+  // report the forger left as it was say what the records now say.
   EXPECT_TRUE(Has(r, "protocol", "records_root_hash")) << Lines(r);
-  EXPECT_EQ(r.discrepancies.size(), 2u) << Lines(r);
+  EXPECT_TRUE(Has(r, "bundle", kCvrJsonFile)) << Lines(r);
+  EXPECT_EQ(r.discrepancies.size(), 3u) << Lines(r);
 }
 
 TEST_F(ReplayTest, AlteredEventLogEntryIsCaughtAndNamed) {

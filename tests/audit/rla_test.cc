@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "esep/audit/reconcile.h"
 
@@ -44,6 +46,17 @@ TEST(SampleSizeTest, RefusesImpossibleInputs) {
   SampleSizeOptions hopeless{0.05, 0.01};
   hopeless.one_vote_overstatement_rate = 0.05;
   EXPECT_FALSE(BallotComparisonSampleSize(hopeless).ok());
+}
+
+TEST(SampleSizeTest, RefusesAMarginTooSmallForAnySample) {
+  absl::StatusOr<std::int64_t> n = BallotComparisonSampleSize({0.05, 1e-300});
+  EXPECT_FALSE(n.ok()) << "sample size " << *n;
+  SampleSizeOptions huge_gamma{0.05, 0.05};
+  huge_gamma.gamma = 1e300;
+  n = BallotComparisonSampleSize(huge_gamma);
+  EXPECT_FALSE(n.ok()) << "sample size " << *n;
+  EXPECT_FALSE(BallotComparisonSampleSize({std::nan(""), 0.05}).ok());
+  EXPECT_FALSE(BallotComparisonSampleSize({0.05, std::numeric_limits<double>::infinity()}).ok());
 }
 
 TEST(SamplerTest, MatchesVectorsComputedWithPythonHashlib) {
@@ -91,6 +104,16 @@ TEST(ReconcileTest, ReadsJsonAndRefusesBadLines) {
   EXPECT_FALSE(ParseHandCount("1002,gov\n").ok());
   EXPECT_FALSE(ParseHandCount("1002,gov,a,1\n1002,gov,a,2\n").ok());
   EXPECT_FALSE(ParseHandCount(R"([{"precinct": "1002", "count": 1.5}])").ok());
+}
+
+TEST(ReconcileTest, RefusesAHandCountNestedTooDeeplyAtOnce) {
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<CountTable> deep =
+      ParseHandCount(std::string(100'000, '[') + std::string(100'000, ']'));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(std::string(deep.status().message()).find("nested"), std::string::npos)
+      << deep.status();
 }
 
 }  // namespace

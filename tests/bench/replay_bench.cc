@@ -69,11 +69,11 @@ const Workload& Load() {
           esep::vision::EncodeGrayPng(esep::vision::ViewOf(page));
       if (!stored.ok()) std::abort();
       WriteOrAbort(w->directory / "stored" / name, *stored);
-      w->stored.push_back({name, w->directory / "stored" / name, false});
+      w->stored.push_back({name, {w->directory / "stored", name}, false});
       std::vector<std::uint8_t> libpng;
       cv::imencode(".png", page, libpng, {cv::IMWRITE_PNG_COMPRESSION, 1});
       WriteOrAbort(w->directory / "libpng" / name, libpng);
-      w->libpng.push_back({name, w->directory / "libpng" / name, false});
+      w->libpng.push_back({name, {w->directory / "libpng", name}, false});
     }
     return w;
   }();
@@ -94,7 +94,7 @@ void OnThreads(const std::vector<esep::audit::ReplayItem>& items, const Work& wo
 }
 
 std::string ReadOrAbort(const esep::audit::ReplayItem& item) {
-  absl::StatusOr<std::string> bytes = esep::audit::ReadFileBytes(item.path.string());
+  absl::StatusOr<std::string> bytes = esep::audit::ReadFileInside(item.file);
   if (!bytes.ok()) std::abort();
   return *std::move(bytes);
 }
@@ -115,7 +115,7 @@ void Replay(benchmark::State& state, const std::vector<esep::audit::ReplayItem>&
   ReportCpu(state, ProcessCpuSeconds() - cpu_start);
   state.SetItemsProcessed(state.iterations() * kBallots);
   std::uintmax_t bytes = 0;
-  for (const esep::audit::ReplayItem& item : items) bytes += fs::file_size(item.path);
+  for (const esep::audit::ReplayItem& item : items) bytes += fs::file_size(item.file.Path());
   state.counters["kb_per_file"] = static_cast<double>(bytes) / 1000.0 / kBallots;
 }
 

@@ -1,5 +1,6 @@
 // esep audit: ballot-comparison risk-limiting audit sampling and hand-count reconciliation over
 // export bundles.
+#include <cmath>
 #include <iostream>
 #include <set>
 #include <tuple>
@@ -37,7 +38,7 @@ absl::StatusOr<double> GetDouble(const CommandLine& cl, const std::string& name,
   const std::optional<std::string> text = cl.Get(name);
   if (!text) return fallback;
   double value = 0;
-  if (!absl::SimpleAtod(*text, &value)) {
+  if (!absl::SimpleAtod(*text, &value) || !std::isfinite(value)) {
     return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a number, not ", *text));
   }
   return value;
@@ -57,14 +58,13 @@ absl::StatusOr<std::vector<audit::Bundle>> ReadBundles(const std::vector<std::st
 int Sample(const CommandLine& cl) {
   absl::StatusOr<std::string> seed = cl.Require("seed");
   if (!seed.ok()) return Fail(seed.status());
-  absl::StatusOr<std::vector<audit::Bundle>> bundles = ReadBundles(cl.positional());
-  if (!bundles.ok()) return Fail(bundles.status());
   audit::SampleSizeOptions options;
   for (const auto& [name, field, fallback] :
        {std::tuple{"risk-limit", &options.risk_limit, 0.05},
         std::tuple{"gamma", &options.gamma, audit::kDefaultGamma},
         std::tuple{"o1", &options.one_vote_overstatement_rate, 0.0},
-        std::tuple{"o2", &options.two_vote_overstatement_rate, 0.0}}) {
+        std::tuple{"o2", &options.two_vote_overstatement_rate, 0.0},
+        std::tuple{"margin", &options.diluted_margin, 1.0}}) {
     absl::StatusOr<double> v = GetDouble(cl, name, fallback);
     if (!v.ok()) return Fail(v.status());
     *field = *v;
@@ -72,11 +72,11 @@ int Sample(const CommandLine& cl) {
   if (cl.Has("margin") == cl.Has("contest")) {
     return Fail(absl::InvalidArgumentError("give either --margin or --contest"));
   }
-  if (cl.Has("margin")) {
-    absl::StatusOr<double> m = GetDouble(cl, "margin", 0);
-    if (!m.ok()) return Fail(m.status());
-    options.diluted_margin = *m;
-  } else {
+  // The flags are checked before any bundle is read; with --contest the margin comes later.
+  if (absl::Status s = audit::CheckSampleSizeOptions(options); !s.ok()) return Fail(s);
+  absl::StatusOr<std::vector<audit::Bundle>> bundles = ReadBundles(cl.positional());
+  if (!bundles.ok()) return Fail(bundles.status());
+  if (cl.Has("contest")) {
     absl::StatusOr<double> m = audit::DilutedMargin(*bundles, *cl.Get("contest"));
     if (!m.ok()) return Fail(m.status());
     options.diluted_margin = *m;
@@ -130,12 +130,12 @@ int Reconcile(const CommandLine& cl) {
 int RunAuditCommand(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
       {"seed", true, "sample: the public random seed (e.g. from dice rolled in public)"},
-      {"margin", true, "sample: the diluted margin, (winner - runner-up) / ballots"},
+      {"margin", true, "sample: the diluted margin, (winner - runner-up) / ballots, in (0, 1]"},
       {"contest", true, "sample: compute the diluted margin of this contest from the bundles"},
-      {"risk-limit", true, "sample: the risk limit alpha (default 0.05)"},
-      {"gamma", true, "sample: Stark's error inflation (default 1.03905)"},
-      {"o1", true, "sample: expected rate of one-vote overstatements (default 0)"},
-      {"o2", true, "sample: expected rate of two-vote overstatements (default 0)"},
+      {"risk-limit", true, "sample: the risk limit alpha, in (0, 1) (default 0.05)"},
+      {"gamma", true, "sample: Stark's error inflation, in (1, 10] (default 1.03905)"},
+      {"o1", true, "sample: expected rate of one-vote overstatements, in [0, 1) (default 0)"},
+      {"o2", true, "sample: expected rate of two-vote overstatements, in [0, 1) (default 0)"},
       {"manifest-out", true, "sample: write the ballot manifest (CSV) here"},
       {"hand", true, "reconcile: the hand count, CSV or JSON"},
       {"help", false, "print this help"}};

@@ -12,7 +12,7 @@
 #include "esep/audit/bundle.h"
 #include "esep/audit/json.h"
 #include "esep/audit/nist.h"
-#include "esep/audit/overlay.h"
+#include "esep/audit/report.h"
 #include "esep/audit/verify.h"
 #include "esep/proto/calibration.pb.h"
 #include "esep/proto/election.h"
@@ -41,46 +41,6 @@ void DrawProgress(std::size_t done, std::size_t total) {
             << (done == total ? "\n" : "") << std::flush;
 }
 
-// The replayed records as NIST CVR JSON, the tallies, the discrepancies and notes, and one
-// overlay per record read differently: the same bytes for the same input whatever --jobs is.
-absl::Status WriteReport(const fs::path& out, const Election& election,
-                         const audit::AuditResult& result, const audit::NistReportInfo& info,
-                         const audit::Replayer& replayer) {
-  std::error_code ec;
-  fs::create_directories(out / "overlays", ec);
-  if (ec) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create ", out.string(), ": ", ec.message()));
-  }
-  std::string discrepancies;
-  for (const audit::Discrepancy& d : result.discrepancies)
-    absl::StrAppend(&discrepancies, d.Line(), "\n");
-  std::string notes;
-  for (const std::string& n : result.notes) absl::StrAppend(&notes, n, "\n");
-  for (absl::Status s :
-       {audit::WriteFileBytes((out / audit::kCvrJsonFile).string(),
-                              audit::CastVoteRecordReportJson(election, result.records, info)),
-        audit::WriteFileBytes((out / "tally.txt").string(),
-                              absl::StrCat("[live]\n", audit::FormatTally(result.live), "[test]\n",
-                                           audit::FormatTally(result.test))),
-        audit::WriteFileBytes((out / "discrepancies.txt").string(), discrepancies),
-        audit::WriteFileBytes((out / "notes.txt").string(), notes)}) {
-    if (!s.ok()) return s;
-  }
-  for (const audit::RecordDifference& d : result.differences) {
-    absl::StatusOr<cv::Mat> gray = audit::ReadGrayImageFile(d.image.string());
-    if (!gray.ok()) continue;
-    const vision::InterpretationDetails details =
-        replayer.interpreter(d.test).InterpretWithDetails(vision::ViewOf(*gray));
-    if (absl::Status s = audit::WritePng(audit::DrawComparison(*gray, details, d.reader),
-                                         (out / "overlays" / (d.record_id + ".png")).string());
-        !s.ok()) {
-      return s;
-    }
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 int RunReplayCommand(const std::vector<std::string>& args) {
@@ -102,9 +62,11 @@ int RunReplayCommand(const std::vector<std::string>& args) {
         "                   [--jobs N] [--report OUT] [--key READER.pub]\n"
         "Reads every ballot image again with the interpreter, in parallel, and prints the\n"
         "tally. Against a bundle it checks the manifest hashes, the event-log chain, the\n"
-        "protocol's signature, that every cast-vote record is reproduced byte for byte and\n"
-        "that the protocol's numbers equal the replayed tally; each discrepancy is printed on\n"
-        "one line. Exit status: 0 proved (or replayed), 1 not proved, 2 bad flags or input.\n",
+        "protocol's signature, that every cast-vote record is reproduced byte for byte, that\n"
+        "the protocol's numbers equal the replayed tally and that every file is covered by what\n"
+        "the protocol signs (a bundle without its protocol is not proved); each discrepancy is\n"
+        "printed on one line, what the protocol cannot cover as a note. Exit status: 0 proved\n"
+        "(or replayed), 1 not proved, 2 bad flags or input.\n",
         specs);
   }
   absl::StatusOr<long long> jobs = cl->GetInt("jobs", 1, 1, 256);
@@ -190,7 +152,8 @@ int RunReplayCommand(const std::vector<std::string>& args) {
   std::cout << "[live]\n" << audit::FormatTally(result->live);
   if (result->test.ballots_cast > 0) std::cout << "[test]\n" << audit::FormatTally(result->test);
   if (std::optional<std::string> report = cl->Get("report")) {
-    if (absl::Status s = WriteReport(*report, *election, *result, info, *replayer); !s.ok()) {
+    if (absl::Status s = audit::WriteReplayReport(*report, *election, *result, info, *replayer);
+        !s.ok()) {
       return Fail(s);
     }
   }
@@ -200,7 +163,9 @@ int RunReplayCommand(const std::vector<std::string>& args) {
   }
   if (result->proved()) {
     std::cout << "bundle proved: " << result->records.size()
-              << " records reproduced, tally and log consistent\n";
+              << " records reproduced, tally and log consistent, every file covered by the "
+                 "signed protocol"
+              << (result->notes.empty() ? "" : " except what the notes name") << "\n";
     return kExitOk;
   }
   std::cout << "bundle NOT proved: " << result->discrepancies.size() << " discrepancies\n";

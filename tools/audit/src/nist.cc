@@ -136,7 +136,8 @@ std::string EventLogJson(const Election& election, const std::vector<LogEvent>& 
 }
 
 absl::StatusOr<std::string> PrecinctResultsNist1500_100(const Election& election,
-                                                        const PrecinctProtocol& protocol) {
+                                                        const PrecinctProtocol& protocol,
+                                                        const std::string& generated_utc) {
   // The centre's own arithmetic and report, over this one precinct.
   absl::StatusOr<transport::Results> results = transport::Aggregate(election, {protocol});
   if (!results.ok()) return results.status();
@@ -146,7 +147,9 @@ absl::StatusOr<std::string> PrecinctResultsNist1500_100(const Election& election
                                                       " is ", transport::ExclusionText(e.exclusion),
                                                       ": ", e.reason));
   }
-  return transport::ExportNist1500_100(election, *results);
+  transport::NistExportOptions options;
+  options.generated_date = generated_utc;
+  return transport::ExportNist1500_100(election, *results, options);
 }
 
 }  // namespace esep::audit

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "esep/audit/json.h"
 
 namespace esep::audit {
 
@@ -73,13 +74,23 @@ cv::Mat DrawComparison(const cv::Mat& gray, const vision::InterpretationDetails&
   return both;
 }
 
-absl::Status WritePng(const cv::Mat& image, const std::string& path) {
+absl::StatusOr<std::string> EncodePng(const cv::Mat& image) {
+  std::vector<std::uint8_t> bytes;
   try {
-    if (cv::imwrite(path, image)) return absl::OkStatus();
+    if (cv::imencode(".png", image, bytes)) return std::string(bytes.begin(), bytes.end());
   } catch (const cv::Exception& e) {
-    return absl::PermissionDeniedError(absl::StrCat("cannot write ", path, ": ", e.what()));
+    return absl::InternalError(absl::StrCat("cannot encode a PNG: ", e.what()));
   }
-  return absl::PermissionDeniedError(absl::StrCat("cannot write ", path));
+  return absl::InternalError("cannot encode a PNG");
+}
+
+absl::Status WritePng(const cv::Mat& image, const std::string& path) {
+  absl::StatusOr<std::string> bytes = EncodePng(image);
+  if (!bytes.ok()) {
+    return absl::Status(bytes.status().code(),
+                        absl::StrCat("cannot write ", path, ": ", bytes.status().message()));
+  }
+  return WriteFileBytes(path, *bytes);
 }
 
 }  // namespace esep::audit

@@ -33,6 +33,18 @@ absl::StatusOr<cv::Mat> ReadGrayImageFile(const std::string& path) {
   return gray;
 }
 
+absl::StatusOr<cv::Mat> ReadGrayImage(const FileInDirectory& file) {
+  absl::StatusOr<std::string> bytes = ReadFileInside(file);
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<cv::Mat> gray = DecodeGray(*bytes);
+  if (!gray.ok()) {
+    return absl::Status(gray.status().code(),
+                        absl::StrCat("cannot read image ", PrintableName(file.Path().string()),
+                                     ": ", gray.status().message()));
+  }
+  return gray;
+}
+
 absl::StatusOr<Replayer> Replayer::Create(const Election& election, const std::string& precinct_id,
                                           std::optional<MarkThresholds> thresholds) {
   vision::InterpreterOptions options;
@@ -50,7 +62,7 @@ ReplayedImage Replayer::ReadOne(const ReplayItem& item, cv::Mat* buffer) const {
   ReplayedImage out;
   out.name = item.name;
   out.test = item.test;
-  absl::StatusOr<std::string> bytes = ReadFileBytes(item.path.string());
+  absl::StatusOr<std::string> bytes = ReadFileInside(item.file);
   if (!bytes.ok()) {
     out.status = bytes.status();
     return out;

@@ -10,18 +10,37 @@
 
 namespace esep::audit {
 
-absl::StatusOr<std::int64_t> BallotComparisonSampleSize(const SampleSizeOptions& o) {
+absl::Status CheckSampleSizeOptions(const SampleSizeOptions& o) {
+  // Written so that NaN fails every test.
   if (!(o.risk_limit > 0 && o.risk_limit < 1)) {
-    return absl::InvalidArgumentError("the risk limit must be between 0 and 1, e.g. 0.05");
+    return absl::InvalidArgumentError(
+        absl::StrCat("the risk limit must be above 0 and below 1, e.g. 0.05, not ", o.risk_limit));
   }
   if (!(o.diluted_margin > 0 && o.diluted_margin <= 1)) {
-    return absl::InvalidArgumentError(
-        "the diluted margin must be above 0 and at most 1: a tie cannot be confirmed by an audit");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the diluted margin must be above 0 and at most 1 (a tie cannot be confirmed by an "
+        "audit), not ",
+        o.diluted_margin));
   }
-  if (!(o.gamma > 1)) return absl::InvalidArgumentError("gamma must be greater than 1");
-  if (o.one_vote_overstatement_rate < 0 || o.two_vote_overstatement_rate < 0) {
-    return absl::InvalidArgumentError("expected overstatement rates cannot be negative");
+  if (!(o.gamma > 1 && o.gamma <= kMaxGamma)) {
+    return absl::InvalidArgumentError(absl::StrCat("gamma must be above 1 and at most ", kMaxGamma,
+                                                   " (", kDefaultGamma, " is usual), not ",
+                                                   o.gamma));
   }
+  for (const auto& [name, rate] : {std::pair{"one-vote", o.one_vote_overstatement_rate},
+                                   std::pair{"two-vote", o.two_vote_overstatement_rate}}) {
+    if (!(rate >= 0 && rate < 1)) {
+      return absl::InvalidArgumentError(absl::StrCat("the expected rate of ", name,
+                                                     " overstatements must be at least 0 and "
+                                                     "below 1 (per ballot), not ",
+                                                     rate));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::int64_t> BallotComparisonSampleSize(const SampleSizeOptions& o) {
+  if (absl::Status s = CheckSampleSizeOptions(o); !s.ok()) return s;
   const double per_ballot = o.diluted_margin / (2 * o.gamma) +
                             o.one_vote_overstatement_rate * std::log(1 - 1 / (2 * o.gamma)) +
                             o.two_vote_overstatement_rate * std::log(1 - 1 / o.gamma);
@@ -29,7 +48,14 @@ absl::StatusOr<std::int64_t> BallotComparisonSampleSize(const SampleSizeOptions&
     return absl::InvalidArgumentError(
         "the expected overstatements use up the margin: no sample size confirms the outcome");
   }
-  return static_cast<std::int64_t>(std::ceil(-std::log(o.risk_limit) / per_ballot));
+  const double size = std::ceil(-std::log(o.risk_limit) / per_ballot);
+  // Also refuses infinity, before the conversion to an integer could overflow.
+  if (!(size <= static_cast<double>(kMaxSampleSize))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "at a diluted margin of ", o.diluted_margin, " the audit would need more than ",
+        kMaxSampleSize, " ballots in its sample: count every ballot by hand instead"));
+  }
+  return static_cast<std::int64_t>(size);
 }
 
 std::vector<std::int64_t> SampleBallots(const std::string& seed, std::int64_t ballots,

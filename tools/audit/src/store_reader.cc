@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "esep/audit/safe_path.h"
 
 namespace esep::audit {
 namespace {
@@ -151,14 +152,17 @@ absl::StatusOr<StoreContents> ReadStore(const std::filesystem::path& data_direct
       return s;
     }
   }
-  for (const auto& entry : std::filesystem::directory_iterator(data_directory / "images", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && name.size() == 64) contents.image_hashes.push_back(name);
-  }
-  if (ec) {
+  // Images are named by their hash; a link or anything else in the folder is not a stored image.
+  absl::StatusOr<std::vector<DirectoryEntry>> images = ListInside(data_directory / "images", 0);
+  if (!images.ok()) {
     return absl::NotFoundError(absl::StrCat("cannot list the ballot images in ",
                                             (data_directory / "images").string(), ": ",
-                                            ec.message()));
+                                            images.status().message()));
+  }
+  for (const DirectoryEntry& entry : *images) {
+    if (entry.kind == EntryKind::kFile && IsSha256Hex(entry.name)) {
+      contents.image_hashes.push_back(entry.name);
+    }
   }
   std::sort(contents.image_hashes.begin(), contents.image_hashes.end());
   return contents;

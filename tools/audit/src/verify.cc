@@ -2,18 +2,23 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "esep/audit/json.h"
+#include "esep/audit/nist.h"
+#include "esep/audit/safe_path.h"
+#include "esep/proto/calibration.pb.h"
 #include "esep/proto/election.h"
 #include "esep/proto/record_hash.h"
 #include "esep/proto/sha256.h"
 #include "esep/scanner/cast_vote_record.h"
 #include "esep/transport/signing.h"
 #include "esep/vision/return_policy.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace esep::audit {
 namespace {
@@ -69,9 +74,22 @@ void CompareProtocol(const PrecinctProtocol& protocol, const Bundle& bundle,
                        absl::StrCat("votes: not in the protocol, replay ", count)});
     }
   }
-  if (!protocol.event_log_head_hash().empty() &&
-      std::none_of(bundle.events.begin(), bundle.events.end(),
-                   [&](const LogEvent& e) { return e.hash() == protocol.event_log_head_hash(); })) {
+  if (protocol.election_id() != bundle.election.id()) {
+    found.push_back({"protocol", "election_id",
+                     absl::StrCat("the protocol is for election ", protocol.election_id(),
+                                  ", the bundle's definition is ", bundle.election.id())});
+  }
+  if (protocol.reader_serial() != bundle.info.reader_serial) {
+    found.push_back({"protocol", "reader_serial",
+                     absl::StrCat("the protocol was signed by reader ", protocol.reader_serial(),
+                                  ", bundle.json names reader ", bundle.info.reader_serial)});
+  }
+  if (protocol.event_log_head_hash().empty()) {
+    found.push_back({"protocol", "event_log_head_hash",
+                     "the protocol commits to no event-log entry: the log is not covered"});
+  } else if (std::none_of(bundle.events.begin(), bundle.events.end(), [&](const LogEvent& e) {
+               return e.hash() == protocol.event_log_head_hash();
+             })) {
     found.push_back({"protocol", "event_log_head_hash",
                      "the event-log entry the protocol was signed after is not in the log"});
   }
@@ -80,8 +98,10 @@ void CompareProtocol(const PrecinctProtocol& protocol, const Bundle& bundle,
   for (const CastVoteRecord& record : bundle.records) {
     if (!record.test()) live_records.push_back(record);
   }
-  if (!protocol.records_root_hash().empty() &&
-      protocol.records_root_hash() != RecordsRootHash(live_records)) {
+  if (protocol.records_root_hash().empty()) {
+    found.push_back({"protocol", "records_root_hash",
+                     "the protocol commits to no cast-vote records: the records are not covered"});
+  } else if (protocol.records_root_hash() != RecordsRootHash(live_records)) {
     found.push_back({"protocol", "records_root_hash",
                      absl::StrCat("the protocol's root hash ", protocol.records_root_hash(),
                                   " is not that of the bundle's ", live_records.size(),
@@ -112,6 +132,168 @@ void CheckEventLog(const Bundle& bundle, std::vector<Discrepancy>& found) {
     found.push_back({"event-log", "test_ballot_cast",
                      absl::StrCat("the log records ", test_events, " test ballots cast, the ",
                                   "bundle has ", records(true), " test records")});
+  }
+}
+
+// Compares a carried file with the bytes regenerated from what covers it; a file the bundle
+// does not carry claims nothing and is passed over.
+void CompareRegenerated(const Bundle& bundle, const char* file, const std::string& expected,
+                        const std::string& source, std::vector<Discrepancy>& found) {
+  absl::StatusOr<std::string> bytes = ReadFileInside(bundle.directory, file);
+  if (absl::IsNotFound(bytes.status())) return;
+  if (!bytes.ok()) {
+    found.push_back({"bundle", file, std::string(bytes.status().message())});
+    return;
+  }
+  if (*bytes == expected) return;
+  const std::size_t at = static_cast<std::size_t>(
+      std::mismatch(bytes->begin(), bytes->end(), expected.begin(), expected.end()).first -
+      bytes->begin());
+  found.push_back({"bundle", file,
+                   absl::StrCat("differs from byte ", at, " on from the file regenerated from ",
+                                source, ": what it says is not covered by the protocol")});
+}
+
+// calibration.json (and calibration.pb) hold the thresholds replay reads with: the profile the
+// event log records as loaded last before the protocol (its SHA-256 is in the entry), or the
+// election's own thresholds when the log records none.
+void CheckCalibration(const Bundle& bundle, const std::vector<LogEvent>& covered_events,
+                      std::vector<Discrepancy>& found) {
+  std::optional<std::string> logged;
+  for (const LogEvent& e : covered_events) {
+    const std::size_t at = e.detail().rfind("sha256 ");
+    if (e.type() == "calibration_profile_loaded" && at != std::string::npos) {
+      logged = e.detail().substr(at + 7);
+    }
+  }
+  absl::StatusOr<std::string> text = ReadFileInside(bundle.directory, kCalibrationFile);
+  if (!text.ok()) {
+    found.push_back({"bundle", kCalibrationFile, std::string(text.status().message())});
+    return;
+  }
+  // The profile's bytes: calibration.pb, or (bundles without it) calibration.json parsed and
+  // serialized again, which gives the same bytes unless a measurement is -0.
+  CalibrationProfile profile;
+  std::optional<std::string> profile_bytes;
+  const char* profile_file = kCalibrationFile;
+  if (absl::StatusOr<std::string> pb = ReadFileInside(bundle.directory, kCalibrationProfileFile);
+      pb.ok()) {
+    if (profile.ParseFromString(*pb)) profile_bytes = *pb;
+    profile_file = kCalibrationProfileFile;
+  } else if (CheckJsonDepth(*text).ok() &&
+             google::protobuf::util::JsonStringToMessage(*text, &profile).ok() &&
+             profile.format_version() != 0) {
+    profile_bytes = profile.SerializeAsString();
+  }
+  const std::string source = profile_bytes ? "calibration profile" : "election definition";
+  if (bundle.info.thresholds_source != source) {
+    found.push_back({"bundle", kBundleInfoFile,
+                     absl::StrCat("the thresholds came from the ", bundle.info.thresholds_source,
+                                  ", says bundle.json, but the bundle holds the ", source, "'s")});
+  }
+  if (logged && !profile_bytes) {
+    found.push_back({"bundle", kCalibrationFile,
+                     absl::StrCat("the event log records calibration profile ", *logged,
+                                  " as loaded, but the bundle holds no profile")});
+  } else if (logged && ToHex(Sha256(*profile_bytes)) != *logged) {
+    found.push_back({"bundle", profile_file,
+                     absl::StrCat("the profile is not the one the event log records as loaded "
+                                  "before the protocol (sha256 ",
+                                  *logged, ")")});
+  } else if (logged) {
+    CompareRegenerated(bundle, kCalibrationFile, CalibrationProfileJson(profile),
+                       "the profile the event log names", found);
+  } else if (profile_bytes) {
+    found.push_back({"bundle", profile_file,
+                     "the event log records no calibration profile loaded before the protocol, "
+                     "so the reader read with the election's thresholds, but the bundle holds a "
+                     "profile"});
+  } else {
+    CompareRegenerated(bundle, kCalibrationFile, ThresholdsJson(bundle.election.mark_thresholds()),
+                       "the election's thresholds", found);
+  }
+}
+
+// Every file a bundle carries must be covered by the signed protocol: the live records by its
+// root hash, the log up to its head entry by the hash chain, the definition by its hash, and
+// the other files by being regenerated, byte for byte, from those. `protocol` is null when the
+// bundle has no valid one (already a discrepancy): the files are still compared.
+void CheckCoverage(const Bundle& bundle, const PrecinctProtocol* protocol,
+                   std::vector<Discrepancy>& found, std::vector<std::string>& notes) {
+  for (const auto& [file, sha] : bundle.manifest) {
+    if (!IsBundlePart(file)) {
+      found.push_back(
+          {"bundle", file,
+           absl::StrCat("not a part of an ", kBundleFormat, " bundle: nothing covers it")});
+    }
+  }
+  std::size_t covered = bundle.events.size();
+  if (protocol != nullptr) {
+    const auto head = std::find_if(
+        bundle.events.begin(), bundle.events.end(),
+        [&](const LogEvent& e) { return e.hash() == protocol->event_log_head_hash(); });
+    if (head != bundle.events.end()) {
+      covered = static_cast<std::size_t>(head - bundle.events.begin()) + 1;
+    }
+    if (covered < bundle.events.size()) {
+      notes.push_back(absl::StrCat("event-log entries ", covered + 1, " to ", bundle.events.size(),
+                                   " were written after the protocol was signed: its signature "
+                                   "does not cover them"));
+    }
+  }
+  CheckCalibration(
+      bundle,
+      std::vector<LogEvent>(bundle.events.begin(),
+                            bundle.events.begin() + static_cast<std::ptrdiff_t>(covered)),
+      found);
+
+  CompareRegenerated(bundle, kBundleInfoFile, BundleInfoJson(bundle.info), "its own fields", found);
+  if (bundle.info.election_id != bundle.election.id()) {
+    found.push_back({"bundle", kBundleInfoFile,
+                     absl::StrCat("names election ", bundle.info.election_id,
+                                  ", the definition is election ", bundle.election.id())});
+  }
+  for (const CastVoteRecord& r : bundle.records) {
+    if (r.interpreter_version() != bundle.info.interpreter_version) {
+      found.push_back(
+          {"bundle", kBundleInfoFile,
+           absl::StrCat("names interpreter ", bundle.info.interpreter_version, ", record ",
+                        r.record_id(), " was read by ", r.interpreter_version())});
+      break;
+    }
+  }
+  notes.push_back(absl::StrCat(
+      "the software that made the bundle (", bundle.info.software_version, ") and when (",
+      bundle.info.generated_utc,
+      ", also in the NIST reports) are the exporter's word: the protocol does not cover them"));
+
+  const NistReportInfo info{bundle.info.reader_serial, bundle.info.precinct_id,
+                            bundle.info.generated_utc};
+  CompareRegenerated(bundle, kCvrJsonFile,
+                     CastVoteRecordReportJson(bundle.election, bundle.records, info),
+                     "the bundle's cast-vote records", found);
+  CompareRegenerated(bundle, kEventLogJsonFile, EventLogJson(bundle.election, bundle.events, info),
+                     "the bundle's event log", found);
+  if (KindInside(bundle.directory, kResultsJsonFile).ok()) {
+    absl::StatusOr<std::string> results =
+        protocol == nullptr
+            ? absl::StatusOr<std::string>(absl::FailedPreconditionError(
+                  "there is no valid signed protocol to regenerate it from"))
+            : PrecinctResultsNist1500_100(bundle.election, *protocol, bundle.info.generated_utc);
+    if (results.ok()) {
+      CompareRegenerated(bundle, kResultsJsonFile, *results, "the signed protocol", found);
+    } else {
+      found.push_back({"bundle", kResultsJsonFile,
+                       absl::StrCat("cannot be checked: ", results.status().message())});
+    }
+  }
+
+  const std::size_t test_records = std::count_if(bundle.records.begin(), bundle.records.end(),
+                                                 [](const CastVoteRecord& r) { return r.test(); });
+  if (test_records > 0) {
+    notes.push_back(absl::StrCat(test_records,
+                                 " test-deck record(s) lie outside the protocol's root hash, which "
+                                 "covers live ballots only: replayed, not proved"));
   }
 }
 
@@ -175,27 +357,22 @@ absl::StatusOr<AuditResult> VerifyBundle(const Bundle& bundle, const Replayer& r
   CheckEventLog(bundle, found);
 
   // Where each image is: the bundle's own (named by hash), or a directory the auditor holds.
-  std::map<std::string, fs::path> images;
+  std::map<std::string, FileInDirectory> images;
   if (options.images_directory) {
-    std::vector<ReplayItem> files;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(*options.images_directory, ec)) {
-      if (entry.is_regular_file()) {
-        files.push_back({entry.path().filename().string(), entry.path(), false});
+    absl::StatusOr<std::vector<DirectoryEntry>> entries = ListInside(*options.images_directory, 0);
+    if (!entries.ok()) return entries.status();
+    for (const DirectoryEntry& entry : *entries) {
+      if (entry.kind == EntryKind::kSymlink) {
+        result.notes.push_back(
+            absl::StrCat(PrintableName(entry.name), ": a symbolic link, not followed"));
       }
-    }
-    if (ec) {
-      return absl::NotFoundError(
-          absl::StrCat("cannot list ", options.images_directory->string(), ": ", ec.message()));
-    }
-    std::sort(files.begin(), files.end(),
-              [](const ReplayItem& x, const ReplayItem& y) { return x.name < y.name; });
-    for (const ReplayItem& f : files) {
-      absl::StatusOr<std::string> bytes = ReadFileBytes(f.path.string());
-      if (bytes.ok()) images.emplace(ToHex(Sha256(*bytes)), f.path);
+      if (entry.kind != EntryKind::kFile) continue;
+      FileInDirectory file{*options.images_directory, entry.name};
+      absl::StatusOr<std::string> bytes = ReadFileInside(file);
+      if (bytes.ok()) images.emplace(ToHex(Sha256(*bytes)), std::move(file));
     }
   } else {
-    for (const std::string& sha : bundle.image_hashes) images[sha] = bundle.ImagePath(sha);
+    for (const std::string& sha : bundle.image_hashes) images.emplace(sha, bundle.Image(sha));
   }
 
   std::vector<ReplayItem> items;
@@ -244,7 +421,7 @@ absl::StatusOr<AuditResult> VerifyBundle(const Bundle& bundle, const Replayer& r
     const std::string difference = DescribeRecordDifference(stored, again);
     if (!difference.empty()) {
       found.push_back({"record", stored.record_id(), difference});
-      result.differences.push_back({stored.record_id(), images[stored.image_sha256()],
+      result.differences.push_back({stored.record_id(), images.at(stored.image_sha256()),
                                     stored.test(), stored.interpretation(), image.interpretation});
     }
     const vision::BallotDecision decision = vision::DecideBallot(image.interpretation, policy);
@@ -258,14 +435,16 @@ absl::StatusOr<AuditResult> VerifyBundle(const Bundle& bundle, const Replayer& r
   result.live = TallyOf(result.records, false);
   result.test = TallyOf(result.records, true);
 
+  std::optional<PrecinctProtocol> protocol;
   if (!bundle.protocol) {
-    result.notes.push_back(absl::StrCat("the bundle holds no signed protocol (", kProtocolFile,
-                                        "): the published numbers are not checked"));
+    found.push_back({"protocol", kProtocolFile,
+                     "the bundle holds no signed protocol: nothing in it is proved, its records, "
+                     "log and images could all have been made up together"});
   } else {
-    absl::StatusOr<PrecinctProtocol> protocol =
+    absl::StatusOr<PrecinctProtocol> verified =
         transport::VerifyProtocol(*bundle.protocol, options.expected_public_key);
-    if (!protocol.ok()) {
-      found.push_back({"protocol", "signature", std::string(protocol.status().message())});
+    if (!verified.ok()) {
+      found.push_back({"protocol", "signature", std::string(verified.status().message())});
     } else {
       if (options.expected_public_key.empty()) {
         result.notes.push_back(
@@ -273,16 +452,19 @@ absl::StatusOr<AuditResult> VerifyBundle(const Bundle& bundle, const Replayer& r
                          transport::KeyId(bundle.protocol->signer_public_key()),
                          "): give --key to check that key is the reader's"));
       }
-      CompareProtocol(*protocol, bundle, result.live, found, result.notes);
+      CompareProtocol(*verified, bundle, result.live, found, result.notes);
+      protocol = *std::move(verified);
     }
   }
+  CheckCoverage(bundle, protocol ? &*protocol : nullptr, found, result.notes);
   const std::size_t unreferenced =
       std::count_if(bundle.image_hashes.begin(), bundle.image_hashes.end(),
                     [&](const std::string& sha) { return !referenced.contains(sha); });
   if (unreferenced > 0) {
     result.notes.push_back(absl::StrCat(unreferenced,
                                         " image(s) have no cast-vote record: sheets returned to "
-                                        "voters or taken back, not counted"));
+                                        "voters or taken back, not counted, and not covered by "
+                                        "the protocol"));
   }
   SortDiscrepancies(found);
   return result;
@@ -292,29 +474,29 @@ absl::StatusOr<AuditResult> ReplayImageDirectory(const fs::path& directory,
                                                  const Election& election, const Replayer& replayer,
                                                  bool test, int jobs,
                                                  const ReplayProgress& progress) {
+  absl::StatusOr<std::vector<DirectoryEntry>> entries = ListInside(directory, 0);
+  if (!entries.ok()) return entries.status();
+  AuditResult result;
   std::vector<ReplayItem> items;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(directory, ec)) {
-    if (entry.is_regular_file()) {
-      items.push_back({entry.path().filename().string(), entry.path(), test});
+  for (const DirectoryEntry& entry : *entries) {
+    if (entry.kind == EntryKind::kSymlink) {
+      result.notes.push_back(
+          absl::StrCat(PrintableName(entry.name), ": a symbolic link, not followed"));
     }
-  }
-  if (ec) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot list ", directory.string(), ": ", ec.message()));
+    if (entry.kind == EntryKind::kFile)
+      items.push_back({entry.name, {directory, entry.name}, test});
   }
   if (items.empty()) {
     return absl::NotFoundError(absl::StrCat("no image files in ", directory.string()));
   }
-  AuditResult result;
   const std::string election_hash = ElectionHash(election);
   for (const ReplayedImage& image : replayer.Run(std::move(items), jobs, progress)) {
     if (!image.status.ok()) {
-      result.notes.push_back(absl::StrCat(image.name, ": ", image.status.message()));
+      result.notes.push_back(absl::StrCat(PrintableName(image.name), ": ", image.status.message()));
       continue;
     }
     if (!image.interpretation.accepted()) {
-      result.notes.push_back(absl::StrCat(image.name, ": not read as a ballot, ",
+      result.notes.push_back(absl::StrCat(PrintableName(image.name), ": not read as a ballot, ",
                                           RejectionReason_Name(image.interpretation.reason())));
       continue;
     }

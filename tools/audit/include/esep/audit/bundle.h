@@ -9,6 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "esep/audit/discrepancy.h"
+#include "esep/audit/safe_path.h"
+#include "esep/proto/calibration.pb.h"
 #include "esep/proto/cast_vote_record.pb.h"
 #include "esep/proto/deterministic.h"
 #include "esep/proto/election.pb.h"
@@ -22,6 +24,9 @@ inline constexpr char kManifestFile[] = "manifest.json";
 inline constexpr char kBundleInfoFile[] = "bundle.json";
 inline constexpr char kElectionFile[] = "election.json";
 inline constexpr char kCalibrationFile[] = "calibration.json";
+// The same profile in the bytes the reader hashed when it loaded it (its event log names that
+// SHA-256): present when the reader had a profile.
+inline constexpr char kCalibrationProfileFile[] = "calibration.pb";
 inline constexpr char kRecordsFile[] = "records.pb";
 inline constexpr char kEventsFile[] = "events.pb";
 inline constexpr char kProtocolFile[] = "protocol.signed.pb";
@@ -81,16 +86,34 @@ struct Bundle {
   std::map<std::string, std::string> manifest;  // relative path -> SHA-256 hex
   std::vector<std::string> image_hashes;        // the names (without .png) under images/
 
+  // Where an image is, to show a person; read it through Image().
   std::filesystem::path ImagePath(const std::string& sha256_hex) const;
+  FileInDirectory Image(const std::string& sha256_hex) const;
 };
 
 // True when `path` looks like a bundle (holds a manifest.json).
 bool IsBundle(const std::filesystem::path& path);
 
+// Reads a bundle from someone else. Every name in it must pass CheckBundleName (record ids
+// CheckBundleFileName, image hashes IsSha256Hex), no link inside it is followed and no JSON in
+// it nests deeper than kMaxJsonDepth; a bundle that breaks a rule is refused unread.
 absl::StatusOr<Bundle> ReadBundle(const std::filesystem::path& directory);
 
-// Every file listed in the manifest exists with the listed hash, and no file is unlisted.
+// The manifest lists exactly the bundle's regular files (a link, a device, a directory other
+// than images/ or a name the bundle rule refuses is named), each with its SHA-256, in the form
+// WriteManifest writes.
 std::vector<Discrepancy> CheckManifest(const Bundle& bundle);
+
+// The parts of a bundle (docs/audit.md): its files at the top, and images/<sha256>.png.
+bool IsBundlePart(std::string_view name);
+
+// The exact bytes the exporter writes, so that a reader can regenerate a file from what it
+// parsed and compare: manifest.json, bundle.json and calibration.json (a calibration profile,
+// or the election's own thresholds when the reader had none).
+std::string ManifestJson(const std::map<std::string, std::string>& files);
+std::string BundleInfoJson(const BundleInfo& info);
+std::string CalibrationProfileJson(const CalibrationProfile& profile);
+std::string ThresholdsJson(const MarkThresholds& thresholds);
 
 // Rewrites manifest.json from the files present (used by the exporter, and by tests that play a
 // forger who also fixes the manifest).

@@ -30,11 +30,12 @@ std::string CastVoteRecordReportJson(const Election& election,
 std::string EventLogJson(const Election& election, const std::vector<LogEvent>& events,
                          const NistReportInfo& info);
 
-// NIST SP 1500-100 Election Results Reporting (JSON) for the precinct protocol.
-// Integration point: the aggregation module's ExportNist1500_100 (transport/aggregation) writes
-// this format; until it is linked here this returns Unimplemented and the bundle says so.
+// NIST SP 1500-100 Election Results Reporting (JSON) for the precinct protocol, written by the
+// centre's own ExportNist1500_100 and dated `generated_utc` (the bundle's time), so that the
+// same protocol always gives the same bytes.
 absl::StatusOr<std::string> PrecinctResultsNist1500_100(const Election& election,
-                                                        const PrecinctProtocol& protocol);
+                                                        const PrecinctProtocol& protocol,
+                                                        const std::string& generated_utc);
 
 // Seconds since the epoch as ISO 8601 UTC: 2021-01-10T08:00:00Z.
 std::string IsoUtc(std::int64_t unix_seconds);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "esep/proto/interpretation.pb.h"
 #include "esep/vision/interpreter.h"
 
@@ -21,7 +22,10 @@ cv::Mat DrawInterpretation(const cv::Mat& gray, const vision::InterpretationDeta
 cv::Mat DrawComparison(const cv::Mat& gray, const vision::InterpretationDetails& replay,
                        const Interpretation& reader);
 
-// Writes a colour image as PNG; the error names the file.
+// A colour image as PNG bytes.
+absl::StatusOr<std::string> EncodePng(const cv::Mat& image);
+
+// Writes a colour image as PNG (through WriteFileBytes); the error names the file.
 absl::Status WritePng(const cv::Mat& image, const std::string& path);
 
 }  // namespace esep::audit

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "esep/audit/safe_path.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/interpretation.pb.h"
 #include "esep/scanner/ballot_store.h"
@@ -20,7 +21,7 @@ namespace esep::audit {
 // name), `test` selects the logic-and-accuracy interpreter.
 struct ReplayItem {
   std::string name;
-  std::filesystem::path path;
+  FileInDirectory file;  // read with ReadFileInside: no link below its directory is followed
   bool test = false;
 };
 
@@ -65,6 +66,8 @@ class Replayer {
 absl::StatusOr<cv::Mat> DecodeGray(const std::string& bytes, cv::Mat* buffer = nullptr);
 // Reads and decodes an image file as 8-bit grayscale; the error names the file and what is wrong.
 absl::StatusOr<cv::Mat> ReadGrayImageFile(const std::string& path);
+// The same for a file inside a directory (a bundle's image), read with ReadFileInside.
+absl::StatusOr<cv::Mat> ReadGrayImage(const FileInDirectory& file);
 
 // The tally of records (live or test), counted as the tally store counts: ballots cast, votes
 // of VALID and UNDERVOTE contests, and ballots per contest outcome.

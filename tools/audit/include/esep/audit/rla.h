@@ -14,6 +14,10 @@ namespace esep::audit {
 // that keeps the audit valid when overstatements turn up (Stark 2010, "Super-simple
 // simultaneous single-ballot risk-limiting audits").
 inline constexpr double kDefaultGamma = 1.03905;
+// Planning choices far outside the usual are refused rather than turned into absurd samples.
+inline constexpr double kMaxGamma = 10;
+// No contest of any election needs more draws than this; a larger sample means a hand count.
+inline constexpr std::int64_t kMaxSampleSize = 10'000'000;
 
 struct SampleSizeOptions {
   double risk_limit = 0.05;   // alpha, in (0, 1)
@@ -24,11 +28,17 @@ struct SampleSizeOptions {
   double two_vote_overstatement_rate = 0;
 };
 
+// Refuses options out of range (NaN and infinities included): risk limit in (0, 1), diluted
+// margin in (0, 1], gamma in (1, kMaxGamma], expected overstatement rates in [0, 1). The
+// message names the value and the range.
+absl::Status CheckSampleSizeOptions(const SampleSizeOptions& options);
+
 // The initial sample size of a ballot-comparison audit (super-simple / Kaplan–Markov):
 //   n = ceil( -ln(alpha) / ( mu/(2 gamma) + r1 ln(1 - 1/(2 gamma)) + r2 ln(1 - 1/gamma) ) )
 // with mu the diluted margin and r1, r2 the expected overstatement rates. With r1 = r2 = 0 it
-// is n = ceil(2 gamma ln(1/alpha) / mu). Fails when the inputs are out of range or the expected
-// errors leave no margin to confirm.
+// is n = ceil(2 gamma ln(1/alpha) / mu). Fails when the inputs are out of range
+// (CheckSampleSizeOptions), when the expected errors leave no margin to confirm, or when the
+// sample would exceed kMaxSampleSize.
 absl::StatusOr<std::int64_t> BallotComparisonSampleSize(const SampleSizeOptions& options);
 
 // Rivest's SHA-256 sampler (sampler.py): draw i (1-based) picks ballot

@@ -25,7 +25,7 @@ struct VerifyOptions {
 // A record the reader and replay read differently, kept for its overlay.
 struct RecordDifference {
   std::string record_id;
-  std::filesystem::path image;
+  FileInDirectory image;
   bool test = false;
   Interpretation reader;  // in the stored record
   Interpretation replay;
@@ -44,7 +44,12 @@ struct AuditResult {
 
 // Proves or disproves a bundle: manifest hashes, image hashes, the event-log chain and its
 // ballot counts, every record reproduced byte for byte by replaying its image, the protocol's
-// signature and its numbers against the replayed tally. The result does not depend on `jobs`.
+// signature and its numbers against the replayed tally, and that every file the bundle carries
+// is covered by what the signed protocol commits to (its records root hash, its event-log head,
+// its election, precinct and reader) or regenerated from covered data byte for byte. A bundle
+// without a valid signed protocol is not proved. What the protocol cannot cover (test-deck
+// records, images of returned sheets, log entries after the protocol, the exporter's version
+// and time) is named in the notes. The result does not depend on `jobs`.
 absl::StatusOr<AuditResult> VerifyBundle(const Bundle& bundle, const Replayer& replayer,
                                          const VerifyOptions& options);
 
