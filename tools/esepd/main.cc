@@ -203,8 +203,9 @@ int Run(const CommandLine& cl) {
   }
 
   while (!g_stop) {
-    absl::StatusOr<bool> served = (*server)->ServeOne(
-        std::chrono::milliseconds(50), [&](const esep::ControlRequest& request) {
+    // Never waits on a console: a silent or slow one is served between sheets or dropped.
+    absl::StatusOr<bool> served =
+        (*server)->Serve(std::chrono::milliseconds(50), [&](const esep::ControlRequest& request) {
           std::lock_guard<std::mutex> hold(precinct_lock);
           esep::ControlResponse response =
               esep::scanner::HandleControlRequest(p, request, last_return);
