@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <set>
@@ -20,6 +21,9 @@ namespace esep {
 namespace {
 
 constexpr double kMaxPageMm = 1000.0;
+// Protocol line L1 of one precinct: far above any real precinct, far below where sums of lines
+// could overflow.
+constexpr std::uint32_t kMaxRegisteredVoters = 1'000'000;
 
 // Collects validation problems with the path of the element each one is about.
 class Problems {
@@ -131,12 +135,21 @@ void ValidateContests(const Election& election, Problems& problems) {
       if (!HasName(option.name())) problems.Add(absl::StrCat(opath, ": name is empty"));
       if (option.exclusive()) ++exclusive;
     }
-    const int selectable = contest.options_size() - exclusive;
-    if (contest.vote_for() < 1) {
+    // Compared as 64-bit numbers: vote_for is a uint32 and may hold anything up to 2^32 - 1.
+    const std::int64_t selectable = contest.options_size() - exclusive;
+    const std::int64_t vote_for = contest.vote_for();
+    if (vote_for < 1) {
       problems.Add(absl::StrCat(path, ": vote_for must be at least 1"));
-    } else if (static_cast<int>(contest.vote_for()) > std::max(selectable, 1)) {
-      problems.Add(absl::StrCat(path, ": vote_for ", contest.vote_for(), " is larger than the ",
-                                selectable, " non-exclusive options"));
+    } else if (vote_for > std::max<std::int64_t>(selectable, 1)) {
+      problems.Add(absl::StrCat(path, ": vote_for ", vote_for, " is larger than the ", selectable,
+                                " non-exclusive options"));
+    } else if (vote_for != 1 && contest.kind() == PARTY_LIST) {
+      problems.Add(absl::StrCat(path, ": vote_for ", vote_for,
+                                " in a party-list contest; the voter marks one list (vote_for 1)"));
+    } else if (vote_for != 1 && contest.kind() == REFERENDUM_QUESTION) {
+      problems.Add(absl::StrCat(path, ": vote_for ", vote_for,
+                                " in a referendum question; the voter marks one answer "
+                                "(vote_for 1)"));
     }
   }
 }
@@ -217,6 +230,13 @@ void ValidateStyle(const Election& election, int s, std::set<std::string>& style
     reserved.push_back(style.barcode().area());
   } else {
     problems.Add(path + ": barcode area is missing");
+  }
+
+  // The header, where the election's title is printed; unset or all zero: none.
+  const Rect& header = style.header_area();
+  if (header.x_mm() != 0 || header.y_mm() != 0 || header.width_mm() != 0 ||
+      header.height_mm() != 0) {
+    CheckRectOnPage(header, style, path + ".header_area", problems);
   }
 
   // Contest titles.
@@ -339,6 +359,11 @@ absl::Status ValidateElection(const Election& election) {
     CheckId(election.precincts(p).id(), path, problems);
     if (!precinct_ids.insert(election.precincts(p).id()).second) {
       problems.Add(path + ": duplicate precinct id");
+    }
+    if (election.precincts(p).registered_voters() > kMaxRegisteredVoters) {
+      problems.Add(
+          absl::StrCat(path, ": registered_voters ", election.precincts(p).registered_voters(),
+                       " is more than a precinct can have (at most ", kMaxRegisteredVoters, ")"));
     }
   }
 

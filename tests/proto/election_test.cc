@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 #include <string>
 
@@ -130,6 +131,37 @@ INSTANTIATE_TEST_SUITE_P(
                        "vote_for 22 is larger than the 21 non-exclusive options"},
         ValidationCase{"VoteForZero", [](Election& e) { e.mutable_contests(0)->set_vote_for(0); },
                        "vote_for must be at least 1"},
+        ValidationCase{"VoteForLargestUint32",
+                       [](Election& e) { e.mutable_contests(0)->set_vote_for(4294967295u); },
+                       "contests[0] \"parliament-list\": vote_for 4294967295 is larger than the "
+                       "21 non-exclusive options"},
+        ValidationCase{"VoteForAboveInt32",
+                       [](Election& e) { e.mutable_contests(0)->set_vote_for(2147483648u); },
+                       "vote_for 2147483648 is larger"},
+        ValidationCase{"PartyListVoteForTwo",
+                       [](Election& e) { e.mutable_contests(0)->set_vote_for(2); },
+                       "\"parliament-list\": vote_for 2 in a party-list contest"},
+        ValidationCase{"ReferendumVoteForTwo",
+                       [](Election& e) {
+                         e.mutable_contests(0)->set_kind(REFERENDUM_QUESTION);
+                         e.mutable_contests(0)->set_vote_for(2);
+                       },
+                       "vote_for 2 in a referendum question"},
+        ValidationCase{
+            "RegisteredVotersLargestUint32",
+            [](Election& e) { e.mutable_precincts(1)->set_registered_voters(4294967295u); },
+            "precincts[1] \"1002\": registered_voters 4294967295 is more than a "
+            "precinct can have"},
+        ValidationCase{"HeaderOffPage",
+                       [](Election& e) {
+                         e.mutable_ballot_styles(0)->mutable_header_area()->set_width_mm(1e300);
+                       },
+                       ".header_area: rectangle"},
+        ValidationCase{"HeaderNotANumber",
+                       [](Election& e) {
+                         e.mutable_ballot_styles(0)->mutable_header_area()->set_y_mm(std::nan(""));
+                       },
+                       ".header_area: rectangle"},
         ValidationCase{
             "MissingKind",
             [](Election& e) { e.mutable_contests(0)->set_kind(CONTEST_KIND_UNSPECIFIED); },
@@ -207,6 +239,29 @@ TEST(ElectionTest, ReportsEveryProblemNotOnlyTheFirst) {
   const absl::Status status = ValidateElection(election);
   EXPECT_NE(status.message().find("date"), std::string::npos);
   EXPECT_NE(status.message().find("vote_for"), std::string::npos);
+}
+
+TEST(ElectionTest, ACandidateContestMayAskForSeveralVotes) {
+  absl::StatusOr<Election> election = LoadElectionFile(kFixtures[1]);
+  ASSERT_TRUE(election.ok()) << election.status();
+  election->mutable_contests(0)->set_vote_for(2);
+  EXPECT_TRUE(ValidateElection(*election).ok()) << ValidateElection(*election);
+  election->mutable_precincts(0)->set_registered_voters(1'000'000);
+  EXPECT_TRUE(ValidateElection(*election).ok()) << ValidateElection(*election);
+}
+
+TEST(ElectionTest, VoteForFromJsonIsCheckedAsAnUnsignedNumber) {
+  absl::StatusOr<Election> election = LoadElectionFile(kFixtures[2]);
+  ASSERT_TRUE(election.ok()) << election.status();
+  std::string json;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(*election, &json).ok());
+  const std::string one = "\"voteFor\":1";
+  ASSERT_NE(json.find(one), std::string::npos) << json.substr(0, 400);
+  json.replace(json.find(one), one.size(), "\"voteFor\":4294967295");
+  absl::StatusOr<Election> parsed = ParseElectionJson(json);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("\"president\": vote_for 4294967295"), std::string::npos)
+      << parsed.status().message();
 }
 
 TEST(ElectionTest, IdAlphabet) {

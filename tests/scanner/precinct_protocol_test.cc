@@ -196,6 +196,98 @@ TEST_F(PrecinctProtocolTest, CorrectionIsANewRevisionKeptWithItsHistory) {
   EXPECT_EQ(p->state(), PollState::kTransmitted);
 }
 
+// The signed protocol's times, checked by signature.
+PrecinctProtocol SignedTimes(const StoredProtocol& stored, const std::string& public_key) {
+  SignedProtocol envelope;
+  EXPECT_TRUE(envelope.ParseFromString(stored.signed_protocol));
+  absl::StatusOr<PrecinctProtocol> protocol = transport::VerifyProtocol(envelope, public_key);
+  EXPECT_TRUE(protocol.ok()) << protocol.status();
+  return protocol.ok() ? *protocol : PrecinctProtocol();
+}
+
+std::vector<LogEvent> EventsOf(Precinct& p, const std::string& type) {
+  absl::StatusOr<std::vector<LogEvent>> events = p.store().Events();
+  EXPECT_TRUE(events.ok()) << events.status();
+  std::vector<LogEvent> of_type;
+  if (!events.ok()) return of_type;
+  for (const LogEvent& event : *events) {
+    if (event.type() == type) of_type.push_back(event);
+  }
+  return of_type;
+}
+
+TEST_F(PrecinctProtocolTest, ClockSetBackMidDayNeverTakesTheProtocolsTimesBackwards) {
+  const std::int64_t opened = clock_.NowUnixSeconds();
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = Open(reader);
+  ASSERT_TRUE(p->StartTest().ok());
+  ASSERT_TRUE(p->FinishTest().ok());
+  ASSERT_TRUE(p->OpenPolls().ok());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
+  clock_.Set(opened - 3600);  // set back an hour mid-day
+  ASSERT_TRUE(p->ClosePolls().ok());
+  EXPECT_EQ(EventsOf(*p, "clock_behind").size(), 1u);
+  ASSERT_TRUE(p->EnterCommissionLines(GoodLines()).ok());
+
+  absl::StatusOr<ProtocolDraft> draft = p->DraftProtocol();
+  ASSERT_TRUE(draft.ok()) << draft.status();
+  EXPECT_EQ(draft->protocol.polls_opened_unix_seconds(), opened);
+  EXPECT_EQ(draft->protocol.polls_closed_unix_seconds(), opened);
+  EXPECT_EQ(draft->protocol.created_unix_seconds(), opened);
+
+  absl::StatusOr<StoredProtocol> first = p->FinalizeProtocol();
+  ASSERT_TRUE(first.ok()) << first.status();
+  const PrecinctProtocol one = SignedTimes(*first, key_.public_key());
+  EXPECT_LE(one.polls_opened_unix_seconds(), one.polls_closed_unix_seconds());
+  EXPECT_LE(one.polls_closed_unix_seconds(), one.created_unix_seconds());
+  EXPECT_EQ(EventsOf(*p, "clock_behind").size(), 2u);
+
+  // The clock put right, a correction; then set back again, a second correction.
+  clock_.Set(opened + 600);
+  CommissionLines corrected = GoodLines();
+  corrected.set_voters_on_list(101);
+  ASSERT_TRUE(p->EnterCommissionLines(corrected).ok());
+  absl::StatusOr<StoredProtocol> second = p->FinalizeProtocol();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(SignedTimes(*second, key_.public_key()).created_unix_seconds(), opened + 600);
+  EXPECT_EQ(EventsOf(*p, "clock_behind").size(), 2u);
+
+  clock_.Set(opened - 86400);
+  corrected.set_voters_on_list(102);
+  ASSERT_TRUE(p->EnterCommissionLines(corrected).ok());
+  absl::StatusOr<StoredProtocol> third = p->FinalizeProtocol();
+  ASSERT_TRUE(third.ok()) << third.status();
+  const PrecinctProtocol three = SignedTimes(*third, key_.public_key());
+  EXPECT_EQ(three.created_unix_seconds(), opened + 600);
+  EXPECT_EQ(three.polls_opened_unix_seconds(), opened);
+  EXPECT_EQ(three.polls_closed_unix_seconds(), opened);
+  const std::vector<LogEvent> behind = EventsOf(*p, "clock_behind");
+  ASSERT_EQ(behind.size(), 3u);
+  EXPECT_TRUE(Contains(behind[0].detail(), "the close of the polls is stored at"))
+      << behind[0].detail();
+  EXPECT_TRUE(Contains(behind[2].detail(), "the protocol is stored at")) << behind[2].detail();
+  absl::StatusOr<std::vector<LogEvent>> events = p->store().Events();
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(VerifyEventChain(*events).ok());
+}
+
+TEST_F(PrecinctProtocolTest, AStoredCloseBeforeTheOpeningIsNotSignedBackwards) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = CountedAndClosed(reader);
+  // As a store kept before times were held in order: closed an hour before it opened.
+  ASSERT_TRUE(
+      p->store()
+          .SetSetting("polls_closed_unix_seconds", std::to_string(clock_.NowUnixSeconds() - 3600))
+          .ok());
+  clock_.Set(clock_.NowUnixSeconds() - 7200);
+  ASSERT_TRUE(p->EnterCommissionLines(GoodLines()).ok());
+  absl::StatusOr<StoredProtocol> stored = p->FinalizeProtocol();
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  const PrecinctProtocol protocol = SignedTimes(*stored, key_.public_key());
+  EXPECT_LE(protocol.polls_opened_unix_seconds(), protocol.polls_closed_unix_seconds());
+  EXPECT_LE(protocol.polls_closed_unix_seconds(), protocol.created_unix_seconds());
+}
+
 TEST_F(PrecinctProtocolTest, MobileBoxHandCountJoinsTheMachineCount) {
   SimulatedReader reader = ThreeBallots(*this);
   auto p = CountedAndClosed(reader);

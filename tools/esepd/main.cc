@@ -17,6 +17,7 @@
 #include "delivery.h"
 #include "esep/proto/election.h"
 #include "esep/scanner/control.h"
+#include "esep/scanner/data_dir_lock.h"
 #include "esep/scanner/precinct.h"
 #include "esep/transport/protocol_client.h"
 #include "esep/transport/signing.h"
@@ -70,6 +71,8 @@ const std::vector<FlagSpec> kFlags = {
     {"help", false, "print this help"},
 };
 
+constexpr char kDefaultDataDir[] = "/var/lib/esep";
+
 void Say(const std::string& line) {
   std::cout << line << std::endl;  // one line per ballot and command, for the journal
 }
@@ -108,6 +111,23 @@ int Run(const CommandLine& cl) {
   if (!election.ok()) {
     std::cerr << "esepd: " << election.status().message() << "\n";
     return esep::cli::kExitUsage;
+  }
+  // One esepd per data directory, for the life of the process, and then its socket: both are
+  // refused before the reader moves paper or the store is opened.
+  absl::StatusOr<esep::scanner::DataDirLock> lock =
+      esep::scanner::DataDirLock::Acquire(cl.Get("data-dir").value_or(kDefaultDataDir));
+  if (!lock.ok()) {
+    std::cerr << "esepd: " << lock.status().message() << "\n";
+    return esep::cli::kExitRejected;
+  }
+  const std::string socket_path = cl.Get("socket").value_or("/run/esep/esepd.sock");
+  absl::StatusOr<std::unique_ptr<esep::scanner::ControlServer>> server =
+      esep::scanner::ControlServer::Listen(socket_path);
+  if (!server.ok()) {
+    std::cerr << "esepd: " << server.status().message() << "\n";
+    // A path that is not a socket is a wrong flag; a restart cannot mend it.
+    return absl::IsInvalidArgument(server.status()) ? esep::cli::kExitUsage
+                                                    : esep::cli::kExitRejected;
   }
   absl::StatusOr<esep::scanner::OpenedReader> reader = esep::scanner::OpenReader(*selection);
   if (!reader.ok()) {
@@ -198,13 +218,6 @@ int Run(const CommandLine& cl) {
   for (std::int64_t sheet : p.reconciled()) {
     Say(absl::StrCat("esepd: sheet ", sheet, " had no confirmed drop; settled by the sensors"));
   }
-  const std::string socket_path = cl.Get("socket").value_or("/run/esep/esepd.sock");
-  absl::StatusOr<std::unique_ptr<esep::scanner::ControlServer>> server =
-      esep::scanner::ControlServer::Listen(socket_path);
-  if (!server.ok()) {
-    std::cerr << "esepd: " << server.status().message() << "\n";
-    return esep::cli::kExitRejected;
-  }
   Say(absl::StrCat("esepd: election ", election->id(), ", precinct ", *precinct_id, ", ",
                    esep::scanner::PollStateName(p.state()), ", commands on ", socket_path));
 
@@ -237,8 +250,9 @@ int Run(const CommandLine& cl) {
   }
 
   while (!g_stop) {
-    absl::StatusOr<bool> served = (*server)->ServeOne(
-        std::chrono::milliseconds(50), [&](const esep::ControlRequest& request) {
+    // Never waits on a console: a silent or slow one is served between sheets or dropped.
+    absl::StatusOr<bool> served =
+        (*server)->Serve(std::chrono::milliseconds(50), [&](const esep::ControlRequest& request) {
           std::lock_guard<std::mutex> hold(precinct_lock);
           esep::ControlResponse response =
               esep::scanner::HandleControlRequest(p, request, last_return);

@@ -1,5 +1,6 @@
 #include "esep/scanner/precinct.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "absl/strings/numbers.h"
@@ -20,6 +21,7 @@ namespace {
 constexpr char kPollStateSetting[] = "poll_state";
 constexpr char kOpenedSetting[] = "polls_opened_unix_seconds";
 constexpr char kClosedSetting[] = "polls_closed_unix_seconds";
+constexpr char kClockBehindEvent[] = "clock_behind";
 
 std::int64_t SettingNumber(const BallotStore& store, const std::string& key) {
   absl::StatusOr<std::string> text = store.GetSetting(key);
@@ -109,9 +111,41 @@ absl::StatusOr<std::unique_ptr<Precinct>> Precinct::Open(Config config, Reader& 
   return p;
 }
 
+std::int64_t Precinct::LatestStoredTime() const {
+  std::int64_t latest =
+      std::max(SettingNumber(*store_, kOpenedSetting), SettingNumber(*store_, kClosedSetting));
+  absl::StatusOr<std::vector<StoredProtocol>> history = store_->Protocols();
+  SignedProtocol newest;
+  PrecinctProtocol protocol;
+  if (history.ok() && !history->empty() &&
+      newest.ParseFromString(history->back().signed_protocol) &&
+      protocol.ParseFromString(newest.protocol())) {
+    latest = std::max(latest, protocol.created_unix_seconds());
+  }
+  return latest;
+}
+
+std::int64_t Precinct::StepTime() const {
+  return std::max(clock_.NowUnixSeconds(), LatestStoredTime());
+}
+
+absl::Status Precinct::LogClockBehind(PollState next) {
+  const char* step = next == PollState::kOpen            ? "the opening of the polls"
+                     : next == PollState::kClosed        ? "the close of the polls"
+                     : next == PollState::kProtocolFinal ? "the protocol"
+                                                         : nullptr;
+  const std::int64_t now = clock_.NowUnixSeconds();
+  const std::int64_t latest = LatestStoredTime();
+  if (step == nullptr || now >= latest) return absl::OkStatus();
+  return store_->LogEvent(
+      kClockBehindEvent,
+      absl::StrCat("the clock reads ", UtcText(now), ", earlier than ", UtcText(latest),
+                   " already stored: ", step, " is stored at ", UtcText(latest)));
+}
+
 std::vector<Setting> Precinct::StateSettings(PollState next) const {
   std::vector<Setting> settings = {{kPollStateSetting, PollStateName(next)}};
-  const std::string now = absl::StrCat(clock_.NowUnixSeconds());
+  const std::string now = absl::StrCat(StepTime());
   if (next == PollState::kOpen && state_ != PollState::kOpen)
     settings.emplace_back(kOpenedSetting, now);
   if (next == PollState::kClosed && state_ != PollState::kClosed) {
@@ -123,6 +157,7 @@ std::vector<Setting> Precinct::StateSettings(PollState next) const {
 absl::Status Precinct::Apply(PollCommand command) {
   absl::StatusOr<PollState> next = NextPollState(state_, command);
   if (!next.ok()) return next.status();
+  if (absl::Status s = LogClockBehind(*next); !s.ok()) return s;
   CrashPoint(command == PollCommand::kClosePolls ? "precinct.close_polls"
                                                  : "precinct.poll_command");
   if (absl::Status s = flow_->Stored(store_->SetSettings(StateSettings(*next))); !s.ok()) {
@@ -281,8 +316,10 @@ absl::StatusOr<ProtocolDraft> Precinct::DraftProtocol() const {
   in.records_root_hash = RecordsRootHash(*records);
   in.event_log_head_hash = *head;
   in.polls_opened_unix_seconds = SettingNumber(*store_, kOpenedSetting);
-  in.polls_closed_unix_seconds = SettingNumber(*store_, kClosedSetting);
-  in.created_unix_seconds = clock_.NowUnixSeconds();
+  // A store kept by an earlier version may hold a close before the opening (the clock set back).
+  in.polls_closed_unix_seconds =
+      std::max(SettingNumber(*store_, kClosedSetting), in.polls_opened_unix_seconds);
+  in.created_unix_seconds = StepTime();
   in.revision = history->empty() ? 1 : history->back().revision + 1;
   in.status = history->empty() ? FINAL : CORRECTION;
   absl::StatusOr<PrecinctProtocol> protocol = BuildPrecinctProtocol(in);
@@ -332,6 +369,7 @@ absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol() {
                        " is already final with these numbers; a correction must change a line"));
     }
   }
+  if (absl::Status s = LogClockBehind(*next); !s.ok()) return s;
   absl::StatusOr<SignedProtocol> signed_protocol = config_.signer(draft->protocol);
   if (!signed_protocol.ok()) return signed_protocol.status();
   const std::string bytes = signed_protocol->SerializeAsString();

@@ -86,6 +86,12 @@ absl::StatusOr<PrecinctProtocol> BuildPrecinctProtocol(const ProtocolInputs& in)
   if (absl::Status s = ValidateCommissionLines(*in.election, in.precinct_id, *in.lines); !s.ok()) {
     return s;
   }
+  if (in.polls_opened_unix_seconds > in.polls_closed_unix_seconds ||
+      in.polls_closed_unix_seconds > in.created_unix_seconds) {
+    return absl::InternalError(absl::StrCat(
+        "the protocol's times go backwards: polls opened ", in.polls_opened_unix_seconds,
+        ", closed ", in.polls_closed_unix_seconds, ", protocol made ", in.created_unix_seconds));
+  }
   const CommissionLines& lines = *in.lines;
   PrecinctProtocol p;
   p.set_election_id(in.election->id());

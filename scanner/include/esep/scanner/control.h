@@ -1,10 +1,13 @@
 #ifndef ESEP_SCANNER_CONTROL_H_
 #define ESEP_SCANNER_CONTROL_H_
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "esep/proto/control.pb.h"
@@ -20,24 +23,68 @@ inline constexpr std::size_t kMaxControlMessage = 1 << 20;
 ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& request,
                                      const std::string& last_return_reason);
 
-// A Unix stream socket that answers one framed ControlRequest per connection. Owner-only
-// permissions: the console runs as the daemon's user.
+// A Unix stream socket that answers one framed ControlRequest per connection, owner-only: the
+// console runs as the daemon's user. No client can hold up the daemon: connections are served
+// side by side without blocking, and one that is too slow to send its request or to read its
+// answer is dropped.
 class ControlServer {
  public:
-  static absl::StatusOr<std::unique_ptr<ControlServer>> Listen(const std::string& path);
-  ~ControlServer();
+  struct Options {
+    // A client must have sent its whole request, and read its whole answer, this long after it
+    // connected; a slower one is dropped, with an error answer when it can still take one.
+    std::chrono::milliseconds client_deadline{5000};
+    // Connections served at once; one more is refused with an error answer.
+    std::size_t max_clients = 16;
+  };
 
-  // Waits up to `timeout` for a connection and answers it with `handler`. Returns true when a
-  // request was answered; a malformed or oversize request is answered with an error, never
-  // crashes the daemon.
-  absl::StatusOr<bool> ServeOne(
-      std::chrono::milliseconds timeout,
-      const std::function<ControlResponse(const ControlRequest&)>& handler);
+  // Listens on `path`. Refuses a path that exists and is not a socket (it is never removed),
+  // and a socket another daemon answers on; a socket no one answers on (left by a daemon that
+  // was killed) is replaced.
+  static absl::StatusOr<std::unique_ptr<ControlServer>> Listen(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<ControlServer>> Listen(const std::string& path,
+                                                               Options options);
+  ~ControlServer();
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+  // Serves the socket for at most `timeout`: accepts connections, reads each request as its
+  // bytes arrive, answers a complete one with `handler` and sends answers as clients read them,
+  // never waiting on any one client. Returns true as soon as a request was answered or refused
+  // (malformed, oversize, too slow), false when `timeout` passed without one. A malformed request
+  // is answered with an error, never crashes the daemon.
+  absl::StatusOr<bool> Serve(std::chrono::milliseconds timeout,
+                             const std::function<ControlResponse(const ControlRequest&)>& handler);
+
+  // Connections accepted and not finished yet.
+  std::size_t pending_clients() const { return clients_.size(); }
 
  private:
-  ControlServer(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  struct Client {
+    int fd = -1;
+    std::chrono::steady_clock::time_point deadline;
+    std::string request;  // the bytes received so far
+    std::string answer;   // the framed answer, once there is one
+    std::size_t sent = 0;
+  };
+
+  ControlServer(int fd, std::string path, Options options)
+      : fd_(fd), path_(std::move(path)), options_(options) {}
+  // Accepts every connection waiting. Returns false when the socket cannot accept now (out of
+  // file descriptors).
+  bool AcceptWaiting();
+  // Reads what `client` sent and answers it once the request is complete or broken. Returns
+  // false when the connection is finished.
+  bool Receive(Client& client,
+               const std::function<ControlResponse(const ControlRequest&)>& handler);
+  // Sends what the client can take of its answer. Returns false when the connection is finished.
+  static bool SendAnswer(Client& client);
+
   int fd_;
   std::string path_;
+  Options options_;
+  dev_t device_ = 0;  // the socket file this server made, removed only if it is still there
+  ino_t inode_ = 0;
+  std::vector<Client> clients_;
 };
 
 // The console's side: sends one request to the daemon at `path` and waits for the answer.

@@ -122,6 +122,14 @@ class Precinct {
   absl::Status Apply(PollCommand command);
   absl::Status LoadCalibration();
   std::vector<Setting> StateSettings(PollState next) const;
+  // The latest time stored for the polls' opening and close and the newest protocol.
+  std::int64_t LatestStoredTime() const;
+  // The time a step of the day is stored with: the clock, or the latest stored time when the
+  // clock reads earlier (set back mid-day), so that a protocol's times never go backwards.
+  std::int64_t StepTime() const;
+  // Logs that the clock reads earlier than the latest stored time when moving to `next` stores a
+  // time (the opening, the close, a protocol): the event log says why that time was kept.
+  absl::Status LogClockBehind(PollState next);
   std::string Report(const std::string& title, const Tally& tally) const;
 
   Config config_;

@@ -33,8 +33,9 @@ struct ProtocolInputs {
 // ballot (in ballot order), L8 = the machine's overvoted and blank ballots plus the mobile boxes'
 // invalid ones, L9 = the machine's valid and undervoted ballots plus the mobile boxes' valid
 // ones, and each option's votes are the machine's plus the hand count's. Refuses hand counts for
-// contests or options that are not on this precinct's ballot. Does not check the control
-// relations: that is CheckProtocol's job, before a protocol is made final.
+// contests or options that are not on this precinct's ballot, and times that go backwards (the
+// polls opened <= closed <= the protocol made). Does not check the control relations: that is
+// CheckProtocol's job, before a protocol is made final.
 absl::StatusOr<PrecinctProtocol> BuildPrecinctProtocol(const ProtocolInputs& inputs);
 
 // Checks entered lines for what can be told without the machine's counts: every hand-counted
