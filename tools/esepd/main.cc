@@ -114,8 +114,8 @@ int Run(const CommandLine& cl) {
   }
   // One esepd per data directory, for the life of the process, and then its socket: both are
   // refused before the reader moves paper or the store is opened.
-  absl::StatusOr<esep::scanner::DataDirLock> lock =
-      esep::scanner::DataDirLock::Acquire(cl.Get("data-dir").value_or(kDefaultDataDir));
+  const std::string data_dir = cl.Get("data-dir").value_or(kDefaultDataDir);
+  absl::StatusOr<esep::scanner::DataDirLock> lock = esep::scanner::DataDirLock::Acquire(data_dir);
   if (!lock.ok()) {
     std::cerr << "esepd: " << lock.status().message() << "\n";
     return esep::cli::kExitRejected;
@@ -136,7 +136,6 @@ int Run(const CommandLine& cl) {
   }
   Say(absl::StrCat("esepd: ", reader->description));
 
-  const std::string data_dir = cl.Get("data-dir").value_or("/var/lib/esep");
   const bool new_reader = cl.Has("new-reader");
   if (new_reader && std::filesystem::exists(std::filesystem::path(data_dir) / "esep.db")) {
     std::cerr << "esepd: --new-reader: " << data_dir
