@@ -9,6 +9,7 @@
 
 #include "esep/audit/json.h"
 #include "esep/proto/election.h"
+#include "scratch_directory.h"
 
 namespace esep::audit {
 namespace {
@@ -17,10 +18,7 @@ namespace fs = std::filesystem;
 
 // A fresh, empty directory named after the running test.
 fs::path ScratchDirectory() {
-  const fs::path dir =
-      fs::temp_directory_path() / ("esep-report-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::remove_all(dir);
+  const fs::path dir = testing::ScratchDirectory("esep-report");
   fs::create_directories(dir);
   return dir;
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "esep/audit/json.h"
+#include "scratch_directory.h"
 
 namespace esep::audit {
 namespace {
@@ -18,10 +19,7 @@ namespace fs = std::filesystem;
 
 // A fresh, empty directory named after the running test.
 fs::path ScratchDirectory() {
-  const fs::path dir =
-      fs::temp_directory_path() / ("esep-safe-path-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::remove_all(dir);
+  const fs::path dir = testing::ScratchDirectory("esep-safe-path");
   fs::create_directories(dir);
   return dir;
 }

@@ -13,18 +13,11 @@
 
 #include "esep/render/spec.h"
 #include "esep/scanner/reader_device.h"
+#include "scratch_directory.h"
 
 namespace esep::scanner::testing {
 
-// A fresh, empty directory named after the running test.
-inline std::filesystem::path ScratchDirectory(const std::string& prefix) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      (prefix + "-" + std::to_string(::getpid()) + "-" +
-       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  return dir;
-}
+using esep::testing::ScratchDirectory;
 
 // One ballot of `style_id` at `precinct_id`, 200 dpi, with `options` marked in `mark_style`.
 inline SheetImage PrintedSheet(const Election& election, const std::string& style_id,
