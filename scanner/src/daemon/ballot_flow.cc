@@ -33,8 +33,10 @@ absl::Status BallotFlow::Stored(absl::Status status) {
                        absl::IsInvalidArgument(status) || absl::IsAlreadyExists(status) ||
                        absl::IsOutOfRange(status);
   if (!status.ok() && !refusal && storage_fault_.ok()) {
-    storage_fault_ = absl::Status(
-        status.code(), absl::StrCat("the tally store failed: ", std::string(status.message())));
+    std::string_view what(status.message().data(), status.message().size());
+    if (what.starts_with("tally store: ")) what.remove_prefix(13);
+    storage_fault_ = absl::Status(status.code(),
+                                  absl::StrCat("the tally store failed (", std::string(what), ")"));
   }
   return status;
 }
