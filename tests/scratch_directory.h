@@ -20,6 +20,13 @@ inline std::filesystem::path ScratchDirectory(const std::string& prefix) {
   return dir;
 }
 
+// ScratchDirectory(), created empty.
+inline std::filesystem::path FreshDirectory(const std::string& prefix) {
+  const std::filesystem::path dir = ScratchDirectory(prefix);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 }  // namespace esep::testing
 
 #endif  // ESEP_TESTS_SCRATCH_DIRECTORY_H_

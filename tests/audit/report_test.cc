@@ -16,13 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh, empty directory named after the running test.
-fs::path ScratchDirectory() {
-  const fs::path dir = testing::ScratchDirectory("esep-report");
-  fs::create_directories(dir);
-  return dir;
-}
-
 class ReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -32,7 +25,7 @@ class ReportTest : public ::testing::Test {
     absl::StatusOr<Replayer> r = Replayer::Create(election_, "1002", std::nullopt);
     ASSERT_TRUE(r.ok()) << r.status();
     replayer_.emplace(*std::move(r));
-    root_ = ScratchDirectory();
+    root_ = testing::FreshDirectory("esep-report");
     out_ = root_ / "report";
     fs::create_directories(out_);
     ASSERT_TRUE(WriteFileBytes((root_ / "outside.txt").string(), "outside").ok());

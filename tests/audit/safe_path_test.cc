@@ -17,17 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh, empty directory named after the running test.
-fs::path ScratchDirectory() {
-  const fs::path dir = testing::ScratchDirectory("esep-safe-path");
-  fs::create_directories(dir);
-  return dir;
-}
-
 class SafePathTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = ScratchDirectory();
+    root_ = testing::FreshDirectory("esep-safe-path");
     inside_ = root_ / "inside";
     fs::create_directories(inside_ / "images");
     ASSERT_TRUE(WriteFileBytes((root_ / "outside.txt").string(), "outside").ok());
