@@ -137,10 +137,10 @@ absl::Status Precinct::LogClockBehind(PollState next) {
   const std::int64_t now = clock_.NowUnixSeconds();
   const std::int64_t latest = LatestStoredTime();
   if (step == nullptr || now >= latest) return absl::OkStatus();
-  return store_->LogEvent(
+  return flow_->Stored(store_->LogEvent(
       kClockBehindEvent,
       absl::StrCat("the clock reads ", UtcText(now), ", earlier than ", UtcText(latest),
-                   " already stored: ", step, " is stored at ", UtcText(latest)));
+                   " already stored: ", step, " is stored at ", UtcText(latest))));
 }
 
 std::vector<Setting> Precinct::StateSettings(PollState next) const {
