@@ -155,8 +155,8 @@ void ValidateContests(const Election& election, Problems& problems) {
 }
 
 void ValidateStyle(const Election& election, int s, std::set<std::string>& style_ids,
-                   std::map<std::string, std::string>& precinct_style,
-                   std::set<std::string>& contests_on_ballots, Problems& problems) {
+                   std::map<std::pair<std::string, std::string>, std::string>& precinct_style,
+                   std::map<std::string, std::string>& contest_kind, Problems& problems) {
   const BallotStyle& style = election.ballot_styles(s);
   const std::string path = absl::StrCat("ballot_styles[", s, "] \"", style.id(), "\"");
   CheckId(style.id(), path, problems);
@@ -167,13 +167,28 @@ void ValidateStyle(const Election& election, int s, std::set<std::string>& style
                                  style.page_width_mm(), style.page_height_mm()));
     return;  // every other geometric check depends on the page
   }
+  if (election.ballot_kinds().empty()) {
+    if (!style.ballot_kind().empty()) {
+      problems.Add(absl::StrCat(path, ": ballot kind \"", style.ballot_kind(),
+                                "\" is not declared (the election has no ballot_kinds)"));
+    }
+  } else if (style.ballot_kind().empty()) {
+    problems.Add(path + ": ballot_kind is missing (the election declares ballot kinds)");
+  } else if (FindBallotKind(election, style.ballot_kind()) == nullptr) {
+    problems.Add(absl::StrCat(path, ": unknown ballot kind \"", style.ballot_kind(), "\""));
+  }
   if (style.precinct_ids().empty()) problems.Add(path + ": serves no precinct");
   for (const std::string& p : style.precinct_ids()) {
     if (FindPrecinct(election, p) == nullptr) {
       problems.Add(absl::StrCat(path, ": unknown precinct \"", p, "\""));
-    } else if (auto [it, inserted] = precinct_style.emplace(p, style.id()); !inserted) {
-      problems.Add(absl::StrCat(path, ": precinct \"", p, "\" is already served by style \"",
-                                it->second, "\""));
+    } else if (auto [it, inserted] =
+                   precinct_style.emplace(std::pair{p, style.ballot_kind()}, style.id());
+               !inserted) {
+      problems.Add(absl::StrCat(
+          path, ": precinct \"", p, "\" is already served by style \"", it->second, "\"",
+          style.ballot_kind().empty()
+              ? std::string()
+              : absl::StrCat(" for ballot kind \"", style.ballot_kind(), "\"")));
     }
   }
 
@@ -286,7 +301,12 @@ void ValidateStyle(const Election& election, int s, std::set<std::string>& style
     }
   }
   for (const auto& [contest_id, options] : printed) {
-    contests_on_ballots.insert(contest_id);
+    if (auto [it, inserted] = contest_kind.emplace(contest_id, style.ballot_kind());
+        !inserted && it->second != style.ballot_kind()) {
+      problems.Add(absl::StrCat(path, ": contest \"", contest_id, "\" is on a ballot of kind \"",
+                                style.ballot_kind(), "\" and of kind \"", it->second,
+                                "\"; a contest is on ballots of one kind only"));
+    }
     const Contest* contest = FindContest(election, contest_id);
     for (const Option& option : contest->options()) {
       if (!options.contains(option.id())) {
@@ -369,15 +389,32 @@ absl::Status ValidateElection(const Election& election) {
 
   ValidateContests(election, problems);
 
+  std::set<std::string> kind_ids;
+  for (int k = 0; k < election.ballot_kinds_size(); ++k) {
+    const BallotKind& kind = election.ballot_kinds(k);
+    const std::string path = absl::StrCat("ballot_kinds[", k, "] \"", kind.id(), "\"");
+    CheckId(kind.id(), path, problems);
+    if (!kind_ids.insert(kind.id()).second) problems.Add(path + ": duplicate ballot kind id");
+    if (!HasName(kind.name())) problems.Add(path + ": name is empty");
+  }
+
   if (election.ballot_styles().empty()) problems.Add("ballot_styles: the election has no style");
   std::set<std::string> style_ids;
-  std::map<std::string, std::string> precinct_style;
-  std::set<std::string> contests_on_ballots;
+  std::map<std::pair<std::string, std::string>, std::string> precinct_style;
+  std::map<std::string, std::string> contest_kind;
   for (int s = 0; s < election.ballot_styles_size(); ++s) {
-    ValidateStyle(election, s, style_ids, precinct_style, contests_on_ballots, problems);
+    ValidateStyle(election, s, style_ids, precinct_style, contest_kind, problems);
+  }
+  for (const BallotKind& kind : election.ballot_kinds()) {
+    const bool printed =
+        std::any_of(election.ballot_styles().begin(), election.ballot_styles().end(),
+                    [&](const BallotStyle& style) { return style.ballot_kind() == kind.id(); });
+    if (!printed) {
+      problems.Add(absl::StrCat("ballot kind \"", kind.id(), "\" has no ballot style"));
+    }
   }
   for (const Contest& contest : election.contests()) {
-    if (!contests_on_ballots.contains(contest.id())) {
+    if (!contest_kind.contains(contest.id())) {
       problems.Add(absl::StrCat("contest \"", contest.id(), "\" has no targets on any style"));
     }
   }
@@ -422,6 +459,18 @@ std::string ElectionHashPrefix(const Election& election) {
   return ElectionHash(election).substr(0, kElectionHashPrefixLength);
 }
 
+namespace {
+
+// The key of ElectionIndex's ballots by kind: precinct id, a NUL, kind id.
+std::string KindKey(std::string_view precinct_id, std::string_view kind_id) {
+  std::string key(precinct_id);
+  key.push_back('\0');
+  key.append(kind_id);
+  return key;
+}
+
+}  // namespace
+
 ElectionIndex::ElectionIndex(const Election& election)
     : ElectionIndex(election, ElectionHash(election)) {}
 
@@ -429,7 +478,7 @@ ElectionIndex::ElectionIndex(const Election& election, std::string hash)
     : election_(election), hash_(std::move(hash)) {
   for (const Precinct& p : election.precincts()) precincts_.emplace(p.id(), &p);
   for (const Contest& c : election.contests()) contests_.emplace(c.id(), &c);
-  // The first style that serves a precinct gives its ballot, as ContestsOnBallot() has it.
+  // Each style adds its contests to the ballots of its precincts, as ContestsOnBallot() has it.
   for (const BallotStyle& style : election.ballot_styles()) {
     std::vector<const Contest*> contests;
     for (const Target& target : style.targets()) {
@@ -439,7 +488,13 @@ ElectionIndex::ElectionIndex(const Election& election, std::string hash)
         contests.push_back(contest);
       }
     }
-    for (const std::string& id : style.precinct_ids()) ballots_.emplace(id, contests);
+    for (const std::string& id : style.precinct_ids()) {
+      std::vector<const Contest*>& all = ballots_[id];
+      for (const Contest* contest : contests) {
+        if (std::find(all.begin(), all.end(), contest) == all.end()) all.push_back(contest);
+      }
+      ballots_by_kind_.emplace(KindKey(id, style.ballot_kind()), contests);
+    }
   }
 }
 
@@ -460,21 +515,69 @@ const std::vector<const Contest*>& ElectionIndex::ContestsOnBallot(
   return it == ballots_.end() ? kNone : it->second;
 }
 
+const std::vector<const Contest*>& ElectionIndex::ContestsOnBallot(std::string_view precinct_id,
+                                                                   std::string_view kind_id) const {
+  static const std::vector<const Contest*> kNone;
+  const auto it = ballots_by_kind_.find(KindKey(precinct_id, kind_id));
+  return it == ballots_by_kind_.end() ? kNone : it->second;
+}
+
+const BallotKind* FindBallotKind(const Election& election, std::string_view kind_id) {
+  for (const BallotKind& k : election.ballot_kinds()) {
+    if (k.id() == kind_id) return &k;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> BallotKindIds(const Election& election) {
+  std::vector<std::string> ids;
+  for (const BallotKind& k : election.ballot_kinds()) ids.push_back(k.id());
+  if (ids.empty()) ids.emplace_back();
+  return ids;
+}
+
+std::vector<const BallotStyle*> StylesOfPrecinct(const Election& election,
+                                                 std::string_view precinct_id) {
+  std::vector<const BallotStyle*> styles;
+  for (const BallotStyle& style : election.ballot_styles()) {
+    if (std::find(style.precinct_ids().begin(), style.precinct_ids().end(), precinct_id) !=
+        style.precinct_ids().end()) {
+      styles.push_back(&style);
+    }
+  }
+  return styles;
+}
+
+namespace {
+
+void AddContestsOfStyle(const Election& election, const BallotStyle& style,
+                        std::vector<const Contest*>& contests) {
+  for (const Target& target : style.targets()) {
+    const Contest* contest = FindContest(election, target.contest_id());
+    if (contest != nullptr &&
+        std::find(contests.begin(), contests.end(), contest) == contests.end()) {
+      contests.push_back(contest);
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<const Contest*> ContestsOnBallot(const Election& election,
                                              std::string_view precinct_id) {
   std::vector<const Contest*> contests;
-  for (const BallotStyle& style : election.ballot_styles()) {
-    if (std::find(style.precinct_ids().begin(), style.precinct_ids().end(), precinct_id) ==
-        style.precinct_ids().end()) {
-      continue;
-    }
-    for (const Target& target : style.targets()) {
-      const Contest* contest = FindContest(election, target.contest_id());
-      if (contest != nullptr &&
-          std::find(contests.begin(), contests.end(), contest) == contests.end()) {
-        contests.push_back(contest);
-      }
-    }
+  for (const BallotStyle* style : StylesOfPrecinct(election, precinct_id)) {
+    AddContestsOfStyle(election, *style, contests);
+  }
+  return contests;
+}
+
+std::vector<const Contest*> ContestsOnBallot(const Election& election, std::string_view precinct_id,
+                                             std::string_view kind_id) {
+  std::vector<const Contest*> contests;
+  for (const BallotStyle* style : StylesOfPrecinct(election, precinct_id)) {
+    if (style->ballot_kind() != kind_id) continue;
+    AddContestsOfStyle(election, *style, contests);
     break;
   }
   return contests;

@@ -6,15 +6,15 @@
 #include <cmath>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace esep {
 namespace {
 
 const char* const kFixtures[] = {
-    "fixtures/elections/party-list-2021.json",
-    "fixtures/elections/single-mandate-2021.json",
-    "fixtures/elections/presidential-2021.json",
-    "fixtures/elections/referendum-2021.json",
+    "fixtures/elections/party-list-2021.json",   "fixtures/elections/single-mandate-2021.json",
+    "fixtures/elections/presidential-2021.json", "fixtures/elections/referendum-2021.json",
+    "fixtures/elections/november-2021.json",     "fixtures/elections/january-2021.json",
 };
 
 Election LoadPartyList() {
@@ -231,6 +231,102 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<ValidationCase>& param_info) {
       return param_info.param.name;
     });
+
+Election LoadNovember() {
+  absl::StatusOr<Election> election = LoadElectionFile("fixtures/elections/november-2021.json");
+  EXPECT_TRUE(election.ok()) << election.status();
+  return *election;
+}
+
+std::vector<std::string> Ids(const std::vector<const Contest*>& contests) {
+  std::vector<std::string> ids;
+  for (const Contest* c : contests) ids.push_back(c->id());
+  return ids;
+}
+
+TEST(ElectionTest, APrecinctGetsOneBallotOfEachKindOnATwoBallotDay) {
+  const Election election = LoadNovember();
+  EXPECT_EQ(BallotKindIds(election), (std::vector<std::string>{"list", "district"}));
+  ASSERT_EQ(StylesOfPrecinct(election, "1001").size(), 2u);
+  EXPECT_EQ(Ids(ContestsOnBallot(election, "1001", "list")),
+            (std::vector<std::string>{"parliament-list"}));
+  EXPECT_EQ(Ids(ContestsOnBallot(election, "1001", "district")),
+            (std::vector<std::string>{"district-1"}));
+  EXPECT_EQ(Ids(ContestsOnBallot(election, "2001", "district")),
+            (std::vector<std::string>{"district-2"}));
+  EXPECT_EQ(Ids(ContestsOnBallot(election, "1001")),
+            (std::vector<std::string>{"parliament-list", "district-1"}));
+  EXPECT_TRUE(ContestsOnBallot(election, "1001", "president").empty());
+
+  const ElectionIndex index(election);
+  EXPECT_EQ(Ids(index.ContestsOnBallot("2001", "district")),
+            (std::vector<std::string>{"district-2"}));
+  EXPECT_EQ(Ids(index.ContestsOnBallot("2001")),
+            (std::vector<std::string>{"parliament-list", "district-2"}));
+  EXPECT_TRUE(index.ContestsOnBallot("2001", "").empty());
+}
+
+TEST(ElectionTest, AnElectionWithoutKindsHasOneUnnamedKind) {
+  const Election election = LoadPartyList();
+  EXPECT_EQ(BallotKindIds(election), (std::vector<std::string>{""}));
+  EXPECT_EQ(Ids(ContestsOnBallot(election, "1001", "")),
+            (std::vector<std::string>{"parliament-list"}));
+  EXPECT_EQ(Ids(ElectionIndex(election).ContestsOnBallot("1001", "")),
+            (std::vector<std::string>{"parliament-list"}));
+}
+
+void ExpectProblem(const Election& election, const std::string& expected) {
+  const absl::Status status = ValidateElection(election);
+  ASSERT_FALSE(status.ok()) << "expected: " << expected;
+  EXPECT_NE(status.message().find(expected), std::string::npos) << status.message();
+}
+
+TEST(ElectionTest, RefusesTwoStylesOfOneKindAtAPrecinct) {
+  Election election = LoadNovember();
+  BallotStyle* copy = election.add_ballot_styles();
+  *copy = election.ballot_styles(0);
+  copy->set_id("list-copy");
+  ExpectProblem(election,
+                "precinct \"1001\" is already served by style \"list\" for ballot "
+                "kind \"list\"");
+}
+
+TEST(ElectionTest, RefusesStylesWithoutAKnownKindOnATwoBallotDay) {
+  Election missing = LoadNovember();
+  missing.mutable_ballot_styles(0)->clear_ballot_kind();
+  ExpectProblem(missing, "ballot_styles[0] \"list\": ballot_kind is missing");
+
+  Election unknown = LoadNovember();
+  unknown.mutable_ballot_styles(1)->set_ballot_kind("mayor");
+  ExpectProblem(unknown, "ballot_styles[1] \"district-1\": unknown ballot kind \"mayor\"");
+
+  Election undeclared = LoadPartyList();
+  undeclared.mutable_ballot_styles(0)->set_ballot_kind("list");
+  ExpectProblem(undeclared, "ballot kind \"list\" is not declared");
+}
+
+TEST(ElectionTest, RefusesAContestOnBallotsOfTwoKinds) {
+  Election election = LoadNovember();
+  // The district style also carries a copy of the party list's first target.
+  BallotStyle* district = election.mutable_ballot_styles(1);
+  Target* stray = district->add_targets();
+  *stray = election.ballot_styles(0).targets(0);
+  stray->mutable_area()->set_y_mm(250);
+  stray->mutable_label_area()->set_y_mm(250);
+  ExpectProblem(election,
+                "contest \"parliament-list\" is on a ballot of kind \"district\" and "
+                "of kind \"list\"");
+}
+
+TEST(ElectionTest, RefusesAKindWithoutStyleAndDuplicateOrNamelessKinds) {
+  Election election = LoadNovember();
+  BallotKind* mayor = election.add_ballot_kinds();
+  mayor->set_id("mayor");
+  ExpectProblem(election, "ballot kind \"mayor\" has no ballot style");
+  ExpectProblem(election, "ballot_kinds[2] \"mayor\": name is empty");
+  *election.add_ballot_kinds() = election.ballot_kinds(0);
+  ExpectProblem(election, "ballot_kinds[3] \"list\": duplicate ballot kind id");
+}
 
 TEST(ElectionTest, ReportsEveryProblemNotOnlyTheFirst) {
   Election election = LoadPartyList();

@@ -27,9 +27,14 @@ int RunElectionCommand(const std::vector<std::string>& args) {
     std::cout << "contest  " << contest.id() << ": vote for " << contest.vote_for() << " of "
               << contest.options_size() << " options\n";
   }
+  for (const BallotKind& kind : election->ballot_kinds()) {
+    std::cout << "kind     " << kind.id() << ": " << kind.name().ru() << "\n";
+  }
   for (const BallotStyle& style : election->ballot_styles()) {
     std::cout << "style    " << style.id() << ": " << style.targets_size() << " targets, "
-              << style.precinct_ids_size() << " precincts\n";
+              << style.precinct_ids_size() << " precincts";
+    if (!style.ballot_kind().empty()) std::cout << ", ballot kind " << style.ballot_kind();
+    std::cout << "\n";
   }
   return kExitOk;
 }

@@ -40,10 +40,25 @@ const Option* FindOption(const Contest& contest, std::string_view option_id);
 const BallotStyle* FindBallotStyle(const Election& election, std::string_view style_id);
 const Precinct* FindPrecinct(const Election& election, std::string_view precinct_id);
 
-// The contests on the ballot of a precinct, in ballot order (the order of its style's targets);
-// empty when no ballot style serves the precinct.
+const BallotKind* FindBallotKind(const Election& election, std::string_view kind_id);
+
+// The ids of the ballot kinds of the day in definition order; {""} for an election that declares
+// none (one ballot per voter, of the single unnamed kind).
+std::vector<std::string> BallotKindIds(const Election& election);
+
+// The styles issued at a precinct, one per ballot kind, in definition order.
+std::vector<const BallotStyle*> StylesOfPrecinct(const Election& election,
+                                                 std::string_view precinct_id);
+
+// The contests on the ballots of a precinct, in ballot order (style by style, each in the order
+// of its targets); empty when no ballot style serves the precinct.
 std::vector<const Contest*> ContestsOnBallot(const Election& election,
                                              std::string_view precinct_id);
+
+// The contests on the precinct's ballot of one kind ("" in an election without kinds), in the
+// order of its style's targets; empty when no style of that kind serves the precinct.
+std::vector<const Contest*> ContestsOnBallot(const Election& election, std::string_view precinct_id,
+                                             std::string_view kind_id);
 
 // The look-ups above in constant time, for code that makes many of them over one definition
 // (the tabulation centre checks and adds thousands of protocols): built once, in time linear in
@@ -60,6 +75,8 @@ class ElectionIndex {
   const Contest* FindContest(std::string_view contest_id) const;
   // As ContestsOnBallot(); empty when no ballot style serves the precinct.
   const std::vector<const Contest*>& ContestsOnBallot(std::string_view precinct_id) const;
+  const std::vector<const Contest*>& ContestsOnBallot(std::string_view precinct_id,
+                                                      std::string_view kind_id) const;
 
  private:
   const Election& election_;
@@ -67,6 +84,8 @@ class ElectionIndex {
   std::unordered_map<std::string_view, const Precinct*> precincts_;
   std::unordered_map<std::string_view, const Contest*> contests_;
   std::unordered_map<std::string_view, std::vector<const Contest*>> ballots_;
+  // Keyed by precinct id, a NUL and the kind id.
+  std::unordered_map<std::string, std::vector<const Contest*>> ballots_by_kind_;
 };
 
 // True when `id` is usable as an identifier: 1 to 32 of [A-Za-z0-9._-]. Ids travel inside
