@@ -141,11 +141,19 @@ std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& p, const Electi
                absl::StrCat(p.ballots_in_stationary_box(), " = ", *machine_cast_count));
   }
 
-  // Every contest of the precinct's ballot style, each once.
+  // Every contest of the precinct's ballot of the protocol's kind, each once.
+  const bool has_kinds = !index.election().ballot_kinds().empty();
+  checks.Add("ballot kind is one of the election's", true,
+             has_kinds ? FindBallotKind(index.election(), p.ballot_kind()) != nullptr
+                       : p.ballot_kind().empty(),
+             p.ballot_kind().empty() ? std::string("(none)") : p.ballot_kind());
   std::vector<std::string> expected;
-  for (const Contest* contest : index.ContestsOnBallot(p.precinct_id())) {
+  for (const Contest* contest : index.ContestsOnBallot(p.precinct_id(), p.ballot_kind())) {
     expected.push_back(contest->id());
   }
+  checks.Add("the precinct is issued a ballot of this kind", true, !expected.empty(),
+             absl::StrCat(p.precinct_id(), ", kind ",
+                          p.ballot_kind().empty() ? std::string("(none)") : p.ballot_kind()));
   std::vector<std::string> present;
   for (const ContestResult& r : p.contests()) present.push_back(r.contest_id());
   checks.Add("one result per contest on the precinct's ballot", true, present == expected,

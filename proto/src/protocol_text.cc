@@ -105,6 +105,13 @@ std::string FormatProtocolText(const Election& election, const PrecinctProtocol&
   absl::StrAppend(&out, "precinct   ", p.precinct_id(),
                   precinct == nullptr ? "" : absl::StrCat(" ", precinct->name().ru()), "\n");
   absl::StrAppend(&out, "reader     ", p.reader_serial(), "\n");
+  if (!p.ballot_kind().empty()) {
+    const BallotKind* kind = FindBallotKind(election, p.ballot_kind());
+    absl::StrAppend(
+        &out, "ballot     ", p.ballot_kind(),
+        kind == nullptr ? "" : absl::StrCat(" ", kind->name().ky(), " / ", kind->name().ru()),
+        "\n");
+  }
   absl::StrAppend(&out, "revision   ", p.revision(), ", ", status.en, " / ", status.ru, "\n");
   absl::StrAppend(&out, "opened     ", ProtocolTimeText(p.polls_opened_unix_seconds()), "\n");
   absl::StrAppend(&out, "closed     ", ProtocolTimeText(p.polls_closed_unix_seconds()), "\n");

@@ -1,4 +1,5 @@
-// Crash injection: a whole election day (logic-and-accuracy test, opening, a deck of ballots with
+// Crash injection: a whole election day with two ballots per voter (10 January 2021: president
+// and referendum, fed in mixed order; logic-and-accuracy test, opening, a deck of ballots with
 // returned ones, the close of the polls) run in a child process that is killed with SIGKILL at
 // the Nth crash point (esep/scanner/crash_point.h) or after a random delay, then restarted on the
 // same store and the same paper, again and again until the day is done. After every kill the
@@ -96,12 +97,13 @@ struct DeckSheet {
   bool test = false;
   bool should_cast = false;  // a valid vote, or a returned one its voter insists on
   bool insist = false;       // the voter casts it as is when it is returned
+  std::string style;         // the ballot style, one per ballot kind of the day
 };
 
 class CrashInjectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<Election> e = LoadElectionFile("fixtures/elections/referendum-2021.json");
+    absl::StatusOr<Election> e = LoadElectionFile("fixtures/elections/january-2021.json");
     ASSERT_TRUE(e.ok()) << e.status();
     election_ = *e;
     dir_ = testing::ScratchDirectory("esep-crash");
@@ -122,32 +124,40 @@ class CrashInjectionTest : public ::testing::Test {
     live_.emplace(*std::move(live));
     test_.emplace(*std::move(test));
 
-    // Two test ballots, then live ones: valid votes, overvotes and blanks that go back, and a
-    // blank whose voter casts it as is.
+    // Test ballots of both kinds, then live ones of both kinds in mixed order: valid votes,
+    // overvotes and blanks that go back, and a blank whose voter casts it as is.
     struct Spec {
+      std::string style;
       std::vector<std::string> options;
       bool test;
       bool insist;
     };
     const std::vector<Spec> specs = {
-        {{"presidential"}, true, false},
-        {{"parliamentary"}, true, false},
-        {{"presidential"}, false, false},
-        {{"parliamentary"}, false, false},
-        {{"presidential", "parliamentary"}, false, false},
-        {{"against-both"}, false, false},
-        {{}, false, false},
-        {{"presidential"}, false, false},
-        {{}, false, true},
-        {{"parliamentary"}, false, false},
-        {{"presidential", "against-both"}, false, false},
-        {{"presidential"}, false, false},
+        {"referendum", {"presidential"}, true, false},
+        {"president", {"japarov"}, true, false},
+        {"referendum", {"parliamentary"}, true, false},
+        {"president", {"madumarov"}, false, false},
+        {"referendum", {"presidential"}, false, false},
+        {"referendum", {"parliamentary"}, false, false},
+        {"president", {"japarov", "tolbaev"}, false, false},
+        {"referendum", {"presidential", "parliamentary"}, false, false},
+        {"president", {"japarov"}, false, false},
+        {"referendum", {"against-both"}, false, false},
+        {"referendum", {}, false, false},
+        {"president", {}, false, true},
+        {"referendum", {"presidential"}, false, false},
+        {"referendum", {}, false, true},
+        {"president", {"tolbaev"}, false, false},
+        {"referendum", {"parliamentary"}, false, false},
+        {"referendum", {"presidential", "against-both"}, false, false},
+        {"referendum", {"presidential"}, false, false},
     };
     std::set<std::string> distinct;
     for (std::size_t i = 0; i < specs.size(); ++i) {
       DeckSheet& sheet = deck_.emplace_back();
-      sheet.image = testing::PrintedSheet(election_, "referendum", kPrecinct, specs[i].options,
+      sheet.image = testing::PrintedSheet(election_, specs[i].style, kPrecinct, specs[i].options,
                                           CROSS, specs[i].test, 100 + i);
+      sheet.style = specs[i].style;
       // Printed ballots alike (two blanks) differ by a speck of dust in the corner, as paper does.
       if (sheet.image.pixels.size() > i) sheet.image.pixels[i] ^= 1;
       sheet.pixels_sha256 = ToHex(Sha256(sheet.image.pixels));
@@ -389,6 +399,7 @@ class CrashInjectionTest : public ::testing::Test {
         EXPECT_EQ(deck_[*index].test, test) << "sheet " << *index << " in the wrong tally";
         EXPECT_TRUE(deck_[*index].should_cast) << "sheet " << *index << " counted, not cast";
         EXPECT_EQ(box.count(*index), 1u) << "sheet " << *index << " counted, not in the box";
+        EXPECT_EQ(record.style_id(), deck_[*index].style) << "sheet " << *index;
         const std::string key = record.image_sha256() + (test ? "/test" : "/live");
         for (const ContestReading& contest : readings_.at(key).interpretation.contests()) {
           if (contest.outcome() != VALID && contest.outcome() != UNDERVOTE) continue;
@@ -404,6 +415,10 @@ class CrashInjectionTest : public ::testing::Test {
         if (deck_[i].test == test && deck_[i].should_cast) expected.insert(i);
       }
       EXPECT_EQ(counted, expected) << (test ? "test" : "live") << " ballots lost or extra";
+      // Each ballot kind counted apart: the reader's count of cast sheets of each kind.
+      std::map<std::string, std::int64_t> per_style;
+      for (std::size_t i : expected) ++per_style[deck_[i].style];
+      EXPECT_EQ(tally->ballots_cast_by_style, per_style) << (test ? "test" : "live");
     }
     absl::StatusOr<std::vector<LogEvent>> events = (*store)->Events();
     ASSERT_TRUE(events.ok());

@@ -71,6 +71,7 @@ int RunPollCommand(const std::vector<std::string>& args) {
       {"pdf", true, "also print the report to this PDF (the protocol sheet needs --election)"},
       {"png", true, "also print the protocol sheet as PNG pages (with --election)"},
       {"election", true, "the election definition, for the printed protocol sheet's names"},
+      {"kind", true, "with draft, finalize or protocol: the ballot kind of the protocol"},
       {"help", false, "print this help"}};
   static const std::map<std::string, ControlRequest::Command> kCommands = {
       {"status", ControlRequest::STATUS},           {"start-test", ControlRequest::START_TEST},
@@ -103,6 +104,7 @@ int RunPollCommand(const std::vector<std::string>& args) {
   }
   ControlRequest request;
   request.set_command(kCommands.at(cl->positional()[0]));
+  request.set_ballot_kind(cl->Get("kind").value_or(""));
   if (request.command() == ControlRequest::ENTER_LINES) {
     absl::StatusOr<std::string> path = cl->Require("file");
     if (!path.ok()) {

@@ -47,7 +47,7 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
       status = precinct.EnterCommissionLines(request.lines());
       break;
     case ControlRequest::DRAFT_PROTOCOL: {
-      absl::StatusOr<ProtocolDraft> draft = precinct.DraftProtocol();
+      absl::StatusOr<ProtocolDraft> draft = precinct.DraftProtocol(request.ballot_kind());
       status = draft.status();
       if (draft.ok()) {
         response.set_report(precinct.ProtocolText(draft->protocol, draft->checks));
@@ -59,16 +59,9 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
     case ControlRequest::PROTOCOL: {
       absl::StatusOr<StoredProtocol> stored;
       if (request.command() == ControlRequest::FINALIZE_PROTOCOL) {
-        stored = precinct.FinalizeProtocol();
+        stored = precinct.FinalizeProtocol(request.ballot_kind());
       } else {
-        absl::StatusOr<std::vector<StoredProtocol>> all = precinct.Protocols();
-        if (!all.ok()) {
-          stored = all.status();
-        } else if (all->empty()) {
-          stored = absl::NotFoundError("no protocol has been made final yet");
-        } else {
-          stored = all->back();
-        }
+        stored = precinct.LatestProtocol(request.ballot_kind());
       }
       status = stored.status();
       SignedProtocol signed_protocol;

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "esep/proto/election.h"
 #include "esep/proto/protocol_text.h"
 #include "esep/proto/record_hash.h"
@@ -253,7 +254,17 @@ absl::StatusOr<std::string> Precinct::TestReport() const {
   }
   absl::StatusOr<Tally> tally = store_->GetTally(true);
   if (!tally.ok()) return tally.status();
-  return Report("LOGIC AND ACCURACY TEST — test ballots only, not part of the results", *tally);
+  std::string report =
+      Report("LOGIC AND ACCURACY TEST — test ballots only, not part of the results", *tally);
+  // The test covers every ballot the voters of this precinct receive.
+  for (const BallotKind& kind : config_.election.ballot_kinds()) {
+    if (BallotsCastOfKind(config_.election, *tally, kind.id()) == 0 &&
+        !ContestsOnBallot(config_.election, config_.precinct_id, kind.id()).empty()) {
+      absl::StrAppend(&report, "\nNOT TESTED: no test ballot of kind ", kind.id(), " (",
+                      kind.name().ru(), ") was read\n");
+    }
+  }
+  return report;
 }
 
 absl::StatusOr<std::string> Precinct::ResultsReport() const {
@@ -278,19 +289,57 @@ absl::Status Precinct::EnterCommissionLines(const CommissionLines& lines) {
       !s.ok()) {
     return s;
   }
-  return flow_->Stored(store_->SaveCommissionLines(lines.SerializeAsString()));
+  return flow_->Stored(store_->SaveCommissionLines(lines.SerializeAsString(), lines.ballot_kind()));
 }
 
-absl::StatusOr<ProtocolDraft> Precinct::DraftProtocol() const {
+namespace {
+
+// The ballot kind of a stored protocol; empty when unreadable (never for one this store signed).
+std::string KindOf(const StoredProtocol& stored) {
+  SignedProtocol signed_protocol;
+  PrecinctProtocol protocol;
+  if (!signed_protocol.ParseFromString(stored.signed_protocol) ||
+      !protocol.ParseFromString(signed_protocol.protocol())) {
+    return "";
+  }
+  return protocol.ballot_kind();
+}
+
+}  // namespace
+
+absl::StatusOr<StoredProtocol> Precinct::LatestProtocol(const std::string& ballot_kind) const {
+  absl::StatusOr<std::vector<StoredProtocol>> all = store_->Protocols();
+  if (!all.ok()) return all.status();
+  for (auto it = all->rbegin(); it != all->rend(); ++it) {
+    if (KindOf(*it) == ballot_kind) return std::move(*it);
+  }
+  return absl::NotFoundError(absl::StrCat(
+      "no protocol", ballot_kind.empty() ? "" : absl::StrCat(" of ballot kind ", ballot_kind),
+      " has been made final yet"));
+}
+
+absl::StatusOr<ProtocolDraft> Precinct::DraftProtocol(const std::string& ballot_kind) const {
   if (state_ != PollState::kClosed && state_ != PollState::kProtocolFinal &&
       state_ != PollState::kTransmitted) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the protocol is made after the polls close; the reader is ", PollStateName(state_)));
   }
-  absl::StatusOr<std::string> lines_bytes = store_->CommissionLinesBytes();
+  if (config_.election.ballot_kinds().empty()
+          ? !ballot_kind.empty()
+          : FindBallotKind(config_.election, ballot_kind) == nullptr) {
+    return absl::InvalidArgumentError(
+        config_.election.ballot_kinds().empty()
+            ? absl::StrCat("the election has one ballot per voter; there is no protocol of kind ",
+                           ballot_kind)
+            : absl::StrCat("name the ballot kind of the protocol (--kind: ",
+                           absl::StrJoin(BallotKindIds(config_.election), ", "), ")"));
+  }
+  absl::StatusOr<std::string> lines_bytes = store_->CommissionLinesBytes(ballot_kind);
   if (absl::IsNotFound(lines_bytes.status())) {
     return absl::FailedPreconditionError(
-        "enter the commission's protocol lines first (esep poll lines --file LINES.json)");
+        absl::StrCat("enter the commission's protocol lines",
+                     ballot_kind.empty() ? "" : absl::StrCat(" of ballot kind ", ballot_kind),
+                     " first (esep poll lines --file LINES.json)"));
   }
   if (!lines_bytes.ok()) return lines_bytes.status();
   CommissionLines lines;
@@ -301,6 +350,11 @@ absl::StatusOr<ProtocolDraft> Precinct::DraftProtocol() const {
   if (!live.ok()) return live.status();
   absl::StatusOr<std::vector<CastVoteRecord>> records = store_->Records(false);
   if (!records.ok()) return records.status();
+  // The protocol of a kind is bound to the records of its ballots only.
+  std::erase_if(*records, [&](const CastVoteRecord& record) {
+    const BallotStyle* style = FindBallotStyle(config_.election, record.style_id());
+    return style != nullptr && style->ballot_kind() != ballot_kind;
+  });
   absl::StatusOr<std::string> head = store_->EventLogHead();
   if (!head.ok()) return head.status();
   absl::StatusOr<std::vector<StoredProtocol>> history = store_->Protocols();
@@ -321,25 +375,27 @@ absl::StatusOr<ProtocolDraft> Precinct::DraftProtocol() const {
       std::max(SettingNumber(*store_, kClosedSetting), in.polls_opened_unix_seconds);
   in.created_unix_seconds = StepTime();
   in.revision = history->empty() ? 1 : history->back().revision + 1;
-  in.status = history->empty() ? FINAL : CORRECTION;
+  const bool first_of_kind =
+      std::none_of(history->begin(), history->end(),
+                   [&](const StoredProtocol& stored) { return KindOf(stored) == ballot_kind; });
+  in.status = first_of_kind ? FINAL : CORRECTION;
   absl::StatusOr<PrecinctProtocol> protocol = BuildPrecinctProtocol(in);
   if (!protocol.ok()) return protocol.status();
   ProtocolDraft draft;
-  draft.checks =
-      CheckProtocol(*protocol, config_.election,
-                    static_cast<std::uint64_t>(live->ballots_cast < 0 ? 0 : live->ballots_cast));
+  draft.checks = CheckProtocol(*protocol, config_.election,
+                               BallotsCastOfKind(config_.election, *live, lines.ballot_kind()));
   draft.protocol = *std::move(protocol);
   return draft;
 }
 
-absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol() {
+absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol(const std::string& ballot_kind) {
   absl::StatusOr<PollState> next = NextPollState(state_, PollCommand::kFinalizeProtocol);
   if (!next.ok()) return next.status();
   if (!config_.signer) {
     return absl::FailedPreconditionError(
         "this reader has no signing key: a protocol cannot be made final");
   }
-  absl::StatusOr<ProtocolDraft> draft = DraftProtocol();
+  absl::StatusOr<ProtocolDraft> draft = DraftProtocol(ballot_kind);
   if (!draft.ok()) return draft.status();
   if (!ProtocolMayBeFinal(draft->checks)) {
     return absl::FailedPreconditionError(
@@ -354,18 +410,18 @@ absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol() {
         "lines) for:\n",
         DescribeBrokenRelations(draft->checks)));
   }
-  absl::StatusOr<std::vector<StoredProtocol>> history = store_->Protocols();
-  if (!history.ok()) return history.status();
-  if (!history->empty()) {
+  absl::StatusOr<StoredProtocol> latest = LatestProtocol(ballot_kind);
+  if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
+  if (latest.ok()) {
     SignedProtocol previous;
     PrecinctProtocol previous_protocol;
-    if (!previous.ParseFromString(history->back().signed_protocol) ||
+    if (!previous.ParseFromString(latest->signed_protocol) ||
         !previous_protocol.ParseFromString(previous.protocol())) {
       return absl::DataLossError("tally store: the previous protocol is unreadable");
     }
     if (Substance(previous_protocol) == Substance(draft->protocol)) {
       return absl::FailedPreconditionError(
-          absl::StrCat("revision ", history->back().revision,
+          absl::StrCat("revision ", latest->revision,
                        " is already final with these numbers; a correction must change a line"));
     }
   }
@@ -404,10 +460,16 @@ absl::StatusOr<std::optional<StoredProtocol>> Precinct::NextUndelivered() const 
 absl::Status Precinct::RecordReceipt(std::uint32_t revision, const std::string& receipt) {
   absl::StatusOr<std::vector<StoredProtocol>> all = store_->Protocols();
   if (!all.ok()) return all.status();
-  const bool newest = !all->empty() && all->back().revision == revision;
+  // Transmitted once every final protocol (of every ballot kind) is acknowledged.
+  const bool last_undelivered =
+      std::any_of(all->begin(), all->end(),
+                  [&](const StoredProtocol& p) { return p.revision == revision; }) &&
+      std::all_of(all->begin(), all->end(), [&](const StoredProtocol& p) {
+        return p.revision == revision || p.receipt.has_value();
+      });
   std::vector<Setting> settings;
   std::optional<PollState> next;
-  if (newest && state_ == PollState::kProtocolFinal) {
+  if (last_undelivered && state_ == PollState::kProtocolFinal) {
     absl::StatusOr<PollState> transmitted = NextPollState(state_, PollCommand::kMarkTransmitted);
     if (!transmitted.ok()) return transmitted.status();
     next = *transmitted;
@@ -435,6 +497,10 @@ std::string Precinct::Report(const std::string& title, const Tally& tally) const
   absl::StrAppend(&out, "reader     ", reader_serial_, "\n");
   absl::StrAppend(&out, "printed    ", UtcText(clock_.NowUnixSeconds()), "\n");
   absl::StrAppend(&out, "ballots cast: ", tally.ballots_cast, "\n");
+  for (const BallotKind& kind : e.ballot_kinds()) {
+    absl::StrAppend(&out, "  of kind ", kind.id(), ": ", BallotsCastOfKind(e, tally, kind.id()),
+                    "\n");
+  }
   for (const Contest* c : ContestsOnBallot(e, config_.precinct_id)) {
     const Contest& contest = *c;
     absl::StrAppend(&out, "\n", contest.title().ru(), " [", contest.id(), "], vote for ",

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "esep/proto/election.h"
 
 namespace esep::scanner {
@@ -28,6 +29,20 @@ const MobileBoxContest* FindMobileCount(const CommissionLines& lines, const std:
 
 }  // namespace
 
+std::uint64_t BallotsCastOfKind(const Election& election, const Tally& tally,
+                                const std::string& kind) {
+  std::int64_t cast = 0;
+  if (election.ballot_kinds().empty()) {
+    cast = tally.ballots_cast;
+  } else {
+    for (const auto& [style_id, count] : tally.ballots_cast_by_style) {
+      const BallotStyle* style = FindBallotStyle(election, style_id);
+      if (style != nullptr && style->ballot_kind() == kind) cast += count;
+    }
+  }
+  return cast < 0 ? 0 : static_cast<std::uint64_t>(cast);
+}
+
 absl::Status ValidateCommissionLines(const Election& election, const std::string& precinct_id,
                                      const CommissionLines& lines) {
   for (std::uint64_t value :
@@ -39,7 +54,22 @@ absl::Status ValidateCommissionLines(const Election& election, const std::string
           absl::StrCat("a protocol line of ", value, " ballots cannot be right"));
     }
   }
-  const std::vector<const Contest*> on_ballot = ContestsOnBallot(election, precinct_id);
+  const std::string& kind = lines.ballot_kind();
+  if (election.ballot_kinds().empty() ? !kind.empty() : FindBallotKind(election, kind) == nullptr) {
+    return absl::InvalidArgumentError(
+        election.ballot_kinds().empty()
+            ? absl::StrCat("the lines name ballot kind \"", kind,
+                           "\", but the election has one ballot per voter")
+            : absl::StrCat("the lines name ballot kind \"", kind,
+                           "\", which is not one of the election's (",
+                           absl::StrJoin(BallotKindIds(election), ", "), ")"));
+  }
+  const std::vector<const Contest*> on_ballot = ContestsOnBallot(election, precinct_id, kind);
+  if (on_ballot.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("precinct ", precinct_id, " is issued no ballot",
+                     kind.empty() ? std::string() : absl::StrCat(" of kind \"", kind, "\"")));
+  }
   std::set<std::string> seen;
   for (const MobileBoxContest& m : lines.mobile_box_counts()) {
     const Contest* contest = nullptr;
@@ -47,9 +77,10 @@ absl::Status ValidateCommissionLines(const Election& election, const std::string
       if (c->id() == m.contest_id()) contest = c;
     }
     if (contest == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("the mobile-box count names contest \"",
-                                                     m.contest_id(), "\", which is not on the ",
-                                                     "ballot of precinct ", precinct_id));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the mobile-box count names contest \"", m.contest_id(), "\", which is not on the ",
+          kind.empty() ? std::string() : absl::StrCat("\"", kind, "\" "), "ballot of precinct ",
+          precinct_id));
     }
     if (!seen.insert(m.contest_id()).second) {
       return absl::InvalidArgumentError(
@@ -105,12 +136,13 @@ absl::StatusOr<PrecinctProtocol> BuildPrecinctProtocol(const ProtocolInputs& in)
   p.set_ballots_issued_in_room(lines.ballots_issued_in_room());
   p.set_ballots_issued_outside(lines.ballots_issued_outside());
   p.set_ballots_cancelled(lines.ballots_cancelled());
-  p.set_ballots_in_stationary_box(
-      in.live->ballots_cast < 0 ? 0 : static_cast<std::uint64_t>(in.live->ballots_cast));
+  p.set_ballot_kind(lines.ballot_kind());
+  p.set_ballots_in_stationary_box(BallotsCastOfKind(*in.election, *in.live, lines.ballot_kind()));
   p.set_ballots_in_mobile_boxes(lines.ballots_in_mobile_boxes());
   p.set_ballots_lost(lines.ballots_lost());
   p.set_ballots_not_counted_at_receipt(lines.ballots_not_counted_at_receipt());
-  for (const Contest* contest : ContestsOnBallot(*in.election, in.precinct_id)) {
+  for (const Contest* contest :
+       ContestsOnBallot(*in.election, in.precinct_id, lines.ballot_kind())) {
     const std::string& c = contest->id();
     const MobileBoxContest* mobile = FindMobileCount(lines, c);
     ContestResult* result = p.add_contests();

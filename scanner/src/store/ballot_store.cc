@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS events(
   sequence INTEGER PRIMARY KEY, unix_seconds INTEGER NOT NULL, type TEXT NOT NULL,
   detail TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS commission_lines(id INTEGER PRIMARY KEY CHECK(id = 1), lines BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS kind_lines(kind TEXT PRIMARY KEY, lines BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS protocols(
   revision INTEGER PRIMARY KEY, protocol_sha256 TEXT NOT NULL, signed BLOB NOT NULL,
   created_unix_seconds INTEGER NOT NULL);
@@ -432,26 +433,40 @@ absl::Status BallotStore::SetSettingsLocked(const std::vector<Setting>& settings
   return absl::OkStatus();
 }
 
-absl::Status BallotStore::SaveCommissionLines(const std::string& serialized_lines) {
+absl::Status BallotStore::SaveCommissionLines(const std::string& serialized_lines,
+                                              const std::string& ballot_kind) {
   return Write([&]() -> absl::Status {
-    if (absl::Status s = db_->Run("INSERT INTO commission_lines(id, lines) VALUES(1, ?) "
-                                  "ON CONFLICT(id) DO UPDATE SET lines = excluded.lines",
-                                  sqlite::Blob{serialized_lines});
-        !s.ok()) {
-      return s;
-    }
-    return AppendEventLocked("commission_lines_entered",
-                             absl::StrCat("sha256 ", ToHex(Sha256(serialized_lines))));
+    absl::Status saved = ballot_kind.empty()
+                             ? db_->Run(
+                                   "INSERT INTO commission_lines(id, lines) VALUES(1, ?) "
+                                   "ON CONFLICT(id) DO UPDATE SET lines = excluded.lines",
+                                   sqlite::Blob{serialized_lines})
+                             : db_->Run(
+                                   "INSERT INTO kind_lines(kind, lines) VALUES(?, ?) "
+                                   "ON CONFLICT(kind) DO UPDATE SET lines = excluded.lines",
+                                   ballot_kind, sqlite::Blob{serialized_lines});
+    if (!saved.ok()) return saved;
+    return AppendEventLocked(
+        "commission_lines_entered",
+        absl::StrCat(ballot_kind.empty() ? "" : absl::StrCat("ballot kind ", ballot_kind, ", "),
+                     "sha256 ", ToHex(Sha256(serialized_lines))));
   });
 }
 
-absl::StatusOr<std::string> BallotStore::CommissionLinesBytes() const {
+absl::StatusOr<std::string> BallotStore::CommissionLinesBytes(
+    const std::string& ballot_kind) const {
   absl::StatusOr<sqlite::Statement> q =
-      db_->Prepare("SELECT lines FROM commission_lines WHERE id = 1");
+      ballot_kind.empty() ? db_->Prepare("SELECT lines FROM commission_lines WHERE id = 1")
+                          : db_->Prepare("SELECT lines FROM kind_lines WHERE kind = ?");
   if (!q.ok()) return q.status();
+  if (!ballot_kind.empty()) q->Bind(1, ballot_kind);
   absl::StatusOr<bool> row = q->Step();
   if (!row.ok()) return row.status();
-  if (!*row) return absl::NotFoundError("the commission has not entered its protocol lines");
+  if (!*row) {
+    return absl::NotFoundError(
+        absl::StrCat("the commission has not entered its protocol lines",
+                     ballot_kind.empty() ? "" : absl::StrCat(" of ballot kind ", ballot_kind)));
+  }
   return q->Text(0);
 }
 
@@ -841,6 +856,9 @@ absl::StatusOr<Tally> BallotStore::GetTally(bool test) const {
       (*target)[{q->Text(0), q->Text(1)}] = q->Int(2);
     }
   }
+  absl::StatusOr<std::vector<CastVoteRecord>> records = Records(test);
+  if (!records.ok()) return records.status();
+  for (const CastVoteRecord& record : *records) ++tally.ballots_cast_by_style[record.style_id()];
   return tally;
 }
 

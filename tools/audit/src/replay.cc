@@ -116,6 +116,7 @@ scanner::Tally TallyOf(const std::vector<CastVoteRecord>& records, bool test) {
   for (const CastVoteRecord& record : records) {
     if (record.test() != test) continue;
     ++tally.ballots_cast;
+    ++tally.ballots_cast_by_style[record.style_id()];
     for (const ContestReading& contest : record.interpretation().contests()) {
       ++tally.outcomes[{contest.contest_id(), ContestOutcome_Name(contest.outcome())}];
       if (contest.outcome() != VALID && contest.outcome() != UNDERVOTE) continue;
@@ -129,6 +130,12 @@ scanner::Tally TallyOf(const std::vector<CastVoteRecord>& records, bool test) {
 
 std::string FormatTally(const scanner::Tally& tally) {
   std::string out = absl::StrCat("ballots cast ", tally.ballots_cast, "\n");
+  // On a day with several ballots per voter, the count of each kind (one style per kind).
+  if (tally.ballots_cast_by_style.size() > 1) {
+    for (const auto& [style, count] : tally.ballots_cast_by_style) {
+      absl::StrAppend(&out, "ballots cast style ", style, " ", count, "\n");
+    }
+  }
   for (const auto& [key, count] : tally.votes) {
     absl::StrAppend(&out, "votes ", key.first, " ", key.second, " ", count, "\n");
   }

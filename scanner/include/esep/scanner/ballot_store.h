@@ -36,6 +36,10 @@ const char* SheetStateName(SheetState state);
 // and the number of ballots per outcome.
 struct Tally {
   std::int64_t ballots_cast = 0;
+  // Ballots cast per ballot style, from the cast-vote records. A precinct is served by one style
+  // of each ballot kind, so on an election day with several ballots per voter this is the
+  // reader's count of cast sheets of each kind (protocol line L6 of that kind's protocol).
+  std::map<std::string, std::int64_t> ballots_cast_by_style;
   std::map<std::pair<std::string, std::string>, std::int64_t> votes;     // (contest, option)
   std::map<std::pair<std::string, std::string>, std::int64_t> outcomes;  // (contest, outcome)
 };
@@ -142,10 +146,12 @@ class BallotStore {
   // Several settings in one transaction, each logged.
   absl::Status SetSettings(const std::vector<Setting>& settings);
 
-  // The commission's protocol lines (a serialized CommissionLines); entering them again replaces
-  // them, and each entry is logged with its hash.
-  absl::Status SaveCommissionLines(const std::string& serialized_lines);
-  absl::StatusOr<std::string> CommissionLinesBytes() const;
+  // The commission's protocol lines (a serialized CommissionLines) of one ballot kind (empty in
+  // an election without kinds); entering them again replaces them, and each entry is logged with
+  // its hash.
+  absl::Status SaveCommissionLines(const std::string& serialized_lines,
+                                   const std::string& ballot_kind = "");
+  absl::StatusOr<std::string> CommissionLinesBytes(const std::string& ballot_kind = "") const;
 
   // Keeps a final protocol revision and queues it for transmission, with `settings` (the poll
   // state), in one transaction: a protocol is final exactly when it is in the outbox.

@@ -96,20 +96,27 @@ class Precinct {
   absl::StatusOr<std::string> ResultsReport() const;
 
   // The commission's protocol lines, once the polls are closed (again later, for a correction).
+  // On a day with several ballots per voter the lines name their ballot kind, and each kind has
+  // its own.
   absl::Status EnterCommissionLines(const CommissionLines& lines);
-  // The protocol from the live tally and the entered lines, with its checks; not stored.
-  absl::StatusOr<ProtocolDraft> DraftProtocol() const;
+  // The protocol of one ballot kind (empty in an election without kinds) from the live tally and
+  // the entered lines of that kind, with its checks; not stored.
+  absl::StatusOr<ProtocolDraft> DraftProtocol(const std::string& ballot_kind = "") const;
   // Checks every control relation, signs the protocol and queues it for the tabulation centre,
   // in one transaction with the poll state. Refused, naming the broken relation, when a blocking
   // relation fails, or a warning relation fails without the commission's written explanation.
-  // A later call makes a correction: the next revision, kept with the history.
-  absl::StatusOr<StoredProtocol> FinalizeProtocol();
+  // A later call for the same kind makes a correction of that kind only. Revisions are numbered
+  // across the kinds of the precinct (1, 2, 3, ...): the first protocol of a kind is FINAL, the
+  // later ones of that kind CORRECTION.
+  absl::StatusOr<StoredProtocol> FinalizeProtocol(const std::string& ballot_kind = "");
   // Every final revision, oldest first.
   absl::StatusOr<std::vector<StoredProtocol>> Protocols() const;
+  // The newest final revision of one ballot kind; NotFound when there is none.
+  absl::StatusOr<StoredProtocol> LatestProtocol(const std::string& ballot_kind) const;
   // The oldest revision the centre has not acknowledged yet, if any.
   absl::StatusOr<std::optional<StoredProtocol>> NextUndelivered() const;
   // Stores the centre's (already verified) receipt for `revision`; the poll state becomes
-  // "transmitted" once the newest revision is acknowledged.
+  // "transmitted" once every revision is acknowledged.
   absl::Status RecordReceipt(std::uint32_t revision, const std::string& receipt);
   // The protocol in text, with its control relations, for the commission's printer.
   std::string ProtocolText(const PrecinctProtocol& protocol,

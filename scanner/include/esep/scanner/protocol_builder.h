@@ -29,17 +29,24 @@ struct ProtocolInputs {
   ProtocolStatus status = PRELIMINARY;
 };
 
-// Makes the protocol: L6 is the reader's count of cast ballots; per contest of the precinct's
-// ballot (in ballot order), L8 = the machine's overvoted and blank ballots plus the mobile boxes'
-// invalid ones, L9 = the machine's valid and undervoted ballots plus the mobile boxes' valid
-// ones, and each option's votes are the machine's plus the hand count's. Refuses hand counts for
-// contests or options that are not on this precinct's ballot, and times that go backwards (the
-// polls opened <= closed <= the protocol made). Does not check the control relations: that is
-// CheckProtocol's job, before a protocol is made final.
+// The reader's count of cast ballots of one kind (protocol line L6): on a day with several ballots
+// per voter the sheets cast of the kind's style at the precinct, otherwise every sheet cast.
+std::uint64_t BallotsCastOfKind(const Election& election, const Tally& tally,
+                                const std::string& kind);
+
+// Makes the protocol of the ballot kind the commission's lines count (their `ballot_kind`; empty
+// in an election without kinds): L6 is the reader's count of cast ballots of that kind; per contest
+// of the precinct's ballot (in ballot order), L8 = the machine's overvoted and blank ballots plus
+// the mobile boxes' invalid ones, L9 = the machine's valid and undervoted ballots plus the mobile
+// boxes' valid ones, and each option's votes are the machine's plus the hand count's. Refuses hand
+// counts for contests or options that are not on this precinct's ballot, and times that go
+// backwards (the polls opened <= closed <= the protocol made). Does not check the control
+// relations: that is CheckProtocol's job, before a protocol is made final.
 absl::StatusOr<PrecinctProtocol> BuildPrecinctProtocol(const ProtocolInputs& inputs);
 
-// Checks entered lines for what can be told without the machine's counts: every hand-counted
-// contest and option is on the precinct's ballot, each once, and no count overflows.
+// Checks entered lines for what can be told without the machine's counts: the ballot kind is the
+// election's and issued at the precinct, every hand-counted contest and option is on the
+// precinct's ballot of that kind, each once, and no count overflows.
 absl::Status ValidateCommissionLines(const Election& election, const std::string& precinct_id,
                                      const CommissionLines& lines);
 
