@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -264,6 +265,39 @@ TEST(ElectionTest, APrecinctGetsOneBallotOfEachKindOnATwoBallotDay) {
   EXPECT_EQ(Ids(index.ContestsOnBallot("2001")),
             (std::vector<std::string>{"parliament-list", "district-2"}));
   EXPECT_TRUE(index.ContestsOnBallot("2001", "").empty());
+}
+
+TEST(ElectionTest, NationalFixturesHaveTheCountrysPrecinctsVotersAndDistricts) {
+  for (const char* name : {"national-november-2021", "national-january-2021"}) {
+    absl::StatusOr<Election> election =
+        LoadElectionFile(std::string("fixtures/elections/") + name + ".json");
+    ASSERT_TRUE(election.ok()) << name << ": " << election.status();
+    EXPECT_GE(election->precincts_size(), 2400) << name;
+    EXPECT_LE(election->precincts_size(), 2600) << name;
+    std::uint64_t registered = 0;
+    std::set<char> regions;
+    for (const Precinct& p : election->precincts()) {
+      registered += p.registered_voters();
+      regions.insert(p.id()[0]);
+    }
+    EXPECT_EQ(registered, 3'563'574u) << name;
+    EXPECT_EQ(regions.size(), 10u) << "7 regions, 2 cities and abroad";
+    EXPECT_EQ(election->ballot_kinds_size(), 2) << name;
+  }
+  absl::StatusOr<Election> november =
+      LoadElectionFile("fixtures/elections/national-november-2021.json");
+  ASSERT_TRUE(november.ok());
+  int districts = 0, spanning = 0;
+  for (const BallotStyle& style : november->ballot_styles()) {
+    if (style.ballot_kind() != "district") continue;
+    ++districts;
+    EXPECT_FALSE(style.precinct_ids().empty()) << style.id();
+    std::set<char> regions;
+    for (const std::string& id : style.precinct_ids()) regions.insert(id[0]);
+    spanning += regions.size() > 1;
+  }
+  EXPECT_EQ(districts, 36);
+  EXPECT_GT(spanning, 0) << "no district spans two regions";
 }
 
 TEST(ElectionTest, AnElectionWithoutKindsHasOneUnnamedKind) {
