@@ -4,9 +4,11 @@
 
 #include <limits>
 #include <random>
+#include <set>
 
 #include "esep/proto/election.h"
 #include "results_fixtures.h"
+#include "sample_protocols.h"
 
 namespace esep::transport {
 namespace {
@@ -151,6 +153,107 @@ TEST(AggregateTest, SixLists2021PassTheThresholdAndShareTheSeats) {
   EXPECT_EQ(list.options.back().seats, 0u);
   EXPECT_TRUE(list.seats_allocated);
   EXPECT_LE(ShareSum(list), kFullShare);
+}
+
+TEST(AggregateTest, ATwoBallotDayCountsEachContestOverItsOwnPrecincts) {
+  const Election election = LoadFixture("november-2021");
+  std::vector<PrecinctProtocol> protocols;
+  std::uint64_t list_valid = 0;
+  for (const char* id : {"1001", "1002", "2001"}) {
+    protocols.push_back(
+        esep::testing::ConsistentProtocol(election, id, protocols.size() + 1, "list"));
+    list_valid += protocols.back().contests(0).valid_ballots();
+  }
+  // The district protocols of 1001 and 2001 (revision 2); 1002's has not arrived.
+  for (const char* id : {"1001", "2001"}) {
+    protocols.push_back(
+        esep::testing::ConsistentProtocol(election, id, protocols.size() + 1, "district"));
+    protocols.back().set_revision(2);
+  }
+  for (PrecinctProtocol& p : protocols) {
+    p.set_voters_on_list(FindPrecinct(election, p.precinct_id())->registered_voters());
+  }
+  absl::StatusOr<Results> results = Aggregate(election, protocols);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_TRUE(results->excluded.empty()) << results->excluded.front().reason;
+  EXPECT_EQ(results->precincts_counted, 3u);
+
+  const ContestTotal& list = National(*results, "parliament-list");
+  EXPECT_EQ(list.precincts_counted, 3u);
+  EXPECT_EQ(list.precincts_expected, 3u);
+  EXPECT_EQ(list.valid_ballots, list_valid);
+  const ContestTotal& district1 = National(*results, "district-1");
+  EXPECT_EQ(district1.precincts_counted, 1u);
+  EXPECT_EQ(district1.precincts_expected, 2u);
+  EXPECT_EQ(district1.valid_ballots, protocols[3].contests(0).valid_ballots());
+  const ContestTotal& district2 = National(*results, "district-2");
+  EXPECT_EQ(district2.precincts_counted, 1u);
+  EXPECT_EQ(district2.valid_ballots, protocols[4].contests(0).valid_ballots());
+  // A district still waiting for a precinct keeps the results incomplete.
+  EXPECT_FALSE(results->complete);
+
+  // Precinct 1001 counted once: its voters and both of its contests.
+  std::uint64_t voters = 0;
+  for (const UnitTotals& unit : results->precincts) {
+    voters += unit.voters_on_list;
+    if (unit.id == "1001") {
+      EXPECT_EQ(unit.contests.size(), 2u);
+    }
+  }
+  EXPECT_EQ(results->national.voters_on_list, voters);
+
+  protocols.push_back(esep::testing::ConsistentProtocol(election, "1002", 9, "district"));
+  protocols.back().set_revision(2);
+  protocols.back().set_voters_on_list(1870);
+  results = Aggregate(election, protocols);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_TRUE(results->complete);
+  EXPECT_EQ(National(*results, "district-1").precincts_counted, 2u);
+}
+
+TEST(AggregateTest, ADistrictSpanningTwoRegionsIsCountedOverAllOfItsPrecincts) {
+  Election election = LoadFixture("national-november-2021");
+  // Every precinct large enough for the sample protocols' 1,200-odd ballots.
+  for (Precinct& precinct : *election.mutable_precincts()) {
+    precinct.set_registered_voters(std::max<std::uint32_t>(precinct.registered_voters(), 2300));
+  }
+  // The first district whose precincts lie in two regions (the precinct id's first digit).
+  const BallotStyle* spanning = nullptr;
+  for (const BallotStyle& style : election.ballot_styles()) {
+    std::set<char> regions;
+    for (const std::string& id : style.precinct_ids()) regions.insert(id[0]);
+    if (style.ballot_kind() == "district" && regions.size() == 2) {
+      spanning = &style;
+      break;
+    }
+  }
+  ASSERT_NE(spanning, nullptr);
+  const std::string district = spanning->targets(0).contest_id();
+  std::vector<PrecinctProtocol> protocols;
+  std::uint64_t valid = 0;
+  for (const std::string& id : spanning->precinct_ids()) {
+    for (const char* kind : {"list", "district"}) {
+      PrecinctProtocol p = esep::testing::ConsistentProtocol(election, id, protocols.size(), kind);
+      p.set_voters_on_list(FindPrecinct(election, id)->registered_voters());
+      if (std::string(kind) == "district") {
+        p.set_revision(2);
+        valid += p.contests(0).valid_ballots();
+      }
+      protocols.push_back(std::move(p));
+    }
+  }
+  absl::StatusOr<Results> results = Aggregate(election, protocols);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_TRUE(results->excluded.empty()) << results->excluded.front().reason;
+  const ContestTotal& total = National(*results, district);
+  EXPECT_EQ(total.precincts_expected, static_cast<std::uint32_t>(spanning->precinct_ids_size()));
+  EXPECT_EQ(total.precincts_counted, total.precincts_expected);
+  EXPECT_EQ(total.valid_ballots, valid);
+  // The party list is national: these precincts are a small part of it.
+  const ContestTotal& list = National(*results, "parliament-list");
+  EXPECT_EQ(list.precincts_counted, total.precincts_counted);
+  EXPECT_EQ(list.precincts_expected, static_cast<std::uint32_t>(election.precincts_size()));
+  EXPECT_FALSE(results->complete);
 }
 
 TEST(AggregateTest, ThresholdBaseIsARule) {

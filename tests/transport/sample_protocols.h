@@ -11,11 +11,14 @@
 namespace esep::testing {
 
 // A final protocol of `election` at `precinct_id` whose control relations all hold, with every
-// contest on the precinct's ballot style and its votes spread over the options by `seed`: tests
-// of printing and verifying need realistic, varied numbers that they do not write out by hand.
+// contest on the precinct's ballot style of `ballot_kind` (empty in an election without kinds)
+// and its votes spread over the options by `seed`: tests of printing and verifying need
+// realistic, varied numbers that they do not write out by hand.
 inline PrecinctProtocol ConsistentProtocol(const Election& election, const std::string& precinct_id,
-                                           std::uint64_t seed) {
+                                           std::uint64_t seed,
+                                           const std::string& ballot_kind = "") {
   PrecinctProtocol p;
+  p.set_ballot_kind(ballot_kind);
   p.set_election_id(election.id());
   p.set_election_hash(ElectionHash(election));
   p.set_precinct_id(precinct_id);
@@ -34,7 +37,7 @@ inline PrecinctProtocol ConsistentProtocol(const Election& election, const std::
   for (const BallotStyle& style : election.ballot_styles()) {
     bool here = false;
     for (const std::string& id : style.precinct_ids()) here |= id == precinct_id;
-    if (!here) continue;
+    if (!here || style.ballot_kind() != ballot_kind) continue;
     for (const ContestPlacement& placement : style.contests()) {
       const Contest* contest = FindContest(election, placement.contest_id());
       if (contest == nullptr) continue;

@@ -138,6 +138,42 @@ TEST_F(TabulationStoreTest, CorrectionMustFollowAFinalProtocolAndRaiseTheRevisio
   EXPECT_EQ(store_->Protocols()->size(), 1u);
 }
 
+TEST_F(TabulationStoreTest, EachBallotKindOfAPrecinctHasItsOwnFinalProtocolAndCorrections) {
+  auto of_kind = [](Submission s, const std::string& kind) {
+    s.ballot_kind = kind;
+    return s;
+  };
+  absl::StatusOr<Receipt> list = Append(of_kind(Make("1001", 1, FINAL, "list"), "list"));
+  ASSERT_TRUE(list.ok()) << list.status();
+  absl::StatusOr<Receipt> district =
+      Append(of_kind(Make("1001", 2, FINAL, "district"), "district"));
+  ASSERT_TRUE(district.ok()) << district.status();
+  EXPECT_EQ(BodyOf(*district).disposition(), RECEIPT_ACCEPTED);
+  // A correction of the district only; a second FINAL of a kind is refused, as is a FINAL that
+  // does not raise the precinct's revision.
+  absl::StatusOr<Receipt> correction =
+      Append(of_kind(Make("1001", 3, CORRECTION, "district 2"), "district"));
+  ASSERT_TRUE(correction.ok()) << correction.status();
+  EXPECT_EQ(BodyOf(*correction).disposition(), RECEIPT_CORRECTION);
+  absl::StatusOr<Receipt> again = Append(of_kind(Make("1001", 4, FINAL, "list 2"), "list"));
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(again.status().message().find("of ballot kind list"), std::string::npos)
+      << again.status();
+  EXPECT_EQ(Append(of_kind(Make("1002", 1, FINAL, "p"), "district")).status().code(),
+            absl::StatusCode::kOk);
+  EXPECT_EQ(Append(of_kind(Make("1002", 1, FINAL, "q"), "list")).status().code(),
+            absl::StatusCode::kAlreadyExists);
+
+  absl::StatusOr<std::vector<StoredProtocol>> latest = store_->LatestProtocols();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_EQ(latest->size(), 3u);
+  EXPECT_EQ((*latest)[0].signed_protocol, "list");
+  EXPECT_EQ((*latest)[0].ballot_kind, "list");
+  EXPECT_EQ((*latest)[1].signed_protocol, "district 2");
+  EXPECT_EQ((*latest)[1].ballot_kind, "district");
+  EXPECT_EQ((*latest)[2].precinct_id, "1002");
+}
+
 TEST_F(TabulationStoreTest, StoredProtocolsAndAlarmsCannotBeChangedOrDeleted) {
   ASSERT_TRUE(Append(Make("1001", 1, FINAL, "protocol A")).ok());
   ASSERT_FALSE(Append(Make("1001", 1, FINAL, "protocol B")).ok());

@@ -396,7 +396,9 @@ absl::StatusOr<Results> Aggregate(const Election& election,
       excluded.insert_or_assign(p.precinct_id(), std::move(e));
     }
   };
-  std::map<std::string, const PrecinctProtocol*> by_precinct;
+  // By precinct and ballot kind: on a day with several ballots per voter a precinct sends one
+  // protocol per kind.
+  std::map<std::pair<std::string, std::string>, const PrecinctProtocol*> by_precinct;
   for (const PrecinctProtocol& p : protocols) {
     if (absl::Status s = CheckBelongs(index, p); !s.ok()) {
       exclude(p, Exclusion::kRefused, std::string(s.message()));
@@ -410,13 +412,13 @@ absl::StatusOr<Results> Aggregate(const Election& election,
           review.reason);
       continue;
     }
-    auto [it, inserted] = by_precinct.emplace(p.precinct_id(), &p);
+    auto [it, inserted] = by_precinct.emplace(std::pair{p.precinct_id(), p.ballot_kind()}, &p);
     if (!inserted) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("Precinct ", p.precinct_id(), " is submitted twice (revisions ",
-                       it->second->revision(), " and ", p.revision(),
-                       "); only the latest accepted revision of each precinct is "
-                       "counted."));
+      return absl::AlreadyExistsError(absl::StrCat(
+          "Precinct ", p.precinct_id(),
+          p.ballot_kind().empty() ? "" : absl::StrCat(" (ballot kind ", p.ballot_kind(), ")"),
+          " is submitted twice (revisions ", it->second->revision(), " and ", p.revision(),
+          "); only the latest accepted revision of each precinct is counted."));
     }
   }
 
@@ -433,9 +435,26 @@ absl::StatusOr<Results> Aggregate(const Election& election,
     if (auto e = excluded.find(precinct.id()); e != excluded.end()) {
       results.excluded.push_back(std::move(e->second));
     }
-    auto found = by_precinct.find(precinct.id());
-    if (found == by_precinct.end()) continue;
-    const PrecinctProtocol& p = *found->second;
+    // The precinct's protocols, one per ballot kind received; several are read as one sheet
+    // with the contests of each (every voter received a ballot of each kind: the precinct's
+    // voters and ballots in the boxes are those of its fullest kind).
+    auto found = by_precinct.lower_bound({precinct.id(), ""});
+    if (found == by_precinct.end() || found->first.first != precinct.id()) continue;
+    PrecinctProtocol merged;
+    const PrecinctProtocol* first = found->second;
+    for (++found; found != by_precinct.end() && found->first.first == precinct.id(); ++found) {
+      if (merged.precinct_id().empty()) merged = *first;
+      const PrecinctProtocol& other = *found->second;
+      merged.set_voters_on_list(std::max(merged.voters_on_list(), other.voters_on_list()));
+      if (other.ballots_in_stationary_box() + other.ballots_in_mobile_boxes() >
+          merged.ballots_in_stationary_box() + merged.ballots_in_mobile_boxes()) {
+        merged.set_ballots_in_stationary_box(other.ballots_in_stationary_box());
+        merged.set_ballots_in_mobile_boxes(other.ballots_in_mobile_boxes());
+      }
+      merged.set_revision(std::max(merged.revision(), other.revision()));
+      for (const ContestResult& result : other.contests()) *merged.add_contests() = result;
+    }
+    const PrecinctProtocol& p = merged.precinct_id().empty() ? *first : merged;
     absl::StatusOr<UnitTotals> unit = PrecinctTotals(election, precinct, p);
     absl::Status added = unit.ok() ? AddPrecinctTotals(*unit, nation) : unit.status();
     if (!added.ok()) {
@@ -448,7 +467,13 @@ absl::StatusOr<Results> Aggregate(const Election& election,
   }
   for (ExcludedProtocol& e : excluded_unknown) results.excluded.push_back(std::move(e));
   nation.turnout = ShareOf(nation.ballots_in_boxes, nation.voters_on_list);
-  results.complete = results.precincts_counted == results.precincts_expected;
+  // Complete when every precinct is counted in every contest on its ballots (on a day with
+  // several ballots per voter, a precinct may have sent the protocol of one kind only).
+  results.complete =
+      results.precincts_counted == results.precincts_expected &&
+      std::all_of(nation.contests.begin(), nation.contests.end(), [](const ContestTotal& c) {
+        return c.precincts_counted == c.precincts_expected;
+      });
 
   for (ContestTotal& total : nation.contests) {
     if (absl::Status s = FinishContest(total); !s.ok()) return s;

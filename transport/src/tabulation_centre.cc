@@ -140,6 +140,7 @@ absl::StatusOr<Submission> TabulationCentre::Admit(const std::string& bytes,
   submission.reader_serial = protocol->reader_serial();
   submission.revision = protocol->revision();
   submission.status = protocol->status();
+  submission.ballot_kind = protocol->ballot_kind();
   submission.signed_protocol = bytes;
   submission.protocol_sha256 = alarm.protocol_sha256;
   if (review.verdict == ReviewVerdict::kHold) submission.held_reason = review.reason;

@@ -192,7 +192,7 @@ absl::Status InTransaction(sqlite3* db, const std::function<absl::Status()>& bod
 
 constexpr char kProtocolColumns[] =
     "SELECT sequence, precinct_id, reader_serial, revision, status, signed_protocol, "
-    "protocol_sha256, receipt, received_unix_seconds, held_reason FROM protocols ";
+    "protocol_sha256, receipt, received_unix_seconds, held_reason, ballot_kind FROM protocols ";
 
 StoredProtocol ProtocolAt(const Statement& row) {
   StoredProtocol stored;
@@ -209,6 +209,7 @@ StoredProtocol ProtocolAt(const Statement& row) {
   stored.receipt = row.BytesAt(7);
   stored.received_unix_seconds = row.IntAt(8);
   stored.held_reason = row.BytesAt(9);
+  stored.ballot_kind = row.BytesAt(10);
   return stored;
 }
 
@@ -222,18 +223,20 @@ namespace {
 
 // A store made before protocols could be held for review has no held_reason column: it gets one,
 // empty for every protocol it holds (they were all counted).
-absl::Status AddHeldReasonColumn(sqlite3* db) {
+// Adds a column a store made by an earlier version lacks (empty text in every stored row).
+absl::Status AddTextColumn(sqlite3* db, const std::string& column) {
   {
-    absl::StatusOr<Statement> columns =
-        Statement::Prepare(db,
-                           "SELECT 1 FROM pragma_table_info('protocols') "
-                           "WHERE name = 'held_reason'");
+    absl::StatusOr<Statement> columns = Statement::Prepare(
+        db,
+        absl::StrCat("SELECT 1 FROM pragma_table_info('protocols') WHERE name = '", column, "'"),
+        nullptr);
     if (!columns.ok()) return columns.status();
     absl::StatusOr<bool> row = columns->Step();
     if (!row.ok()) return row.status();
     if (*row) return absl::OkStatus();
   }
-  return Exec(db, "ALTER TABLE protocols ADD COLUMN held_reason TEXT NOT NULL DEFAULT ''");
+  return Exec(
+      db, absl::StrCat("ALTER TABLE protocols ADD COLUMN ", column, " TEXT NOT NULL DEFAULT ''"));
 }
 
 // Opens one connection in WAL mode with synchronous=FULL and the schema in place.
@@ -268,7 +271,12 @@ absl::StatusOr<sqlite3*> OpenConnection(const std::string& path) {
     sqlite3_close(db);
     return s;
   }
-  if (absl::Status s = InTransaction(db, [db] { return AddHeldReasonColumn(db); }); !s.ok()) {
+  if (absl::Status s = InTransaction(db,
+                                     [db] {
+                                       absl::Status held = AddTextColumn(db, "held_reason");
+                                       return held.ok() ? AddTextColumn(db, "ballot_kind") : held;
+                                     });
+      !s.ok()) {
     sqlite3_close(db);
     return s;
   }
@@ -539,35 +547,49 @@ absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
     }
   }
 
+  // Revisions are numbered per precinct across its ballot kinds; FINAL is the first protocol of
+  // a kind, CORRECTION a later one of the same kind.
   std::int64_t latest = 0;
+  std::int64_t latest_of_kind = 0;
   std::int64_t next_sequence = 1;
   {
     absl::StatusOr<Statement> query = Statement::Prepare(
         db_,
         "SELECT (SELECT COALESCE(MAX(revision), 0) FROM protocols WHERE precinct_id = ?), "
+        "(SELECT COALESCE(MAX(revision), 0) FROM protocols WHERE precinct_id = ? "
+        "AND ballot_kind = ?), "
         "(SELECT COALESCE(MAX(sequence), 0) + 1 FROM protocols)",
         write_statements_.get());
     if (!query.ok()) return query.status();
-    query->Text(s.precinct_id);
+    query->Text(s.precinct_id).Text(s.precinct_id).Text(s.ballot_kind);
     absl::StatusOr<bool> row = query->Step();
     if (!row.ok()) return row.status();
     latest = query->IntAt(0);
-    next_sequence = query->IntAt(1);
+    latest_of_kind = query->IntAt(1);
+    next_sequence = query->IntAt(2);
   }
+  const std::string of_kind =
+      s.ballot_kind.empty() ? "" : absl::StrCat(" of ballot kind ", s.ballot_kind);
 
   ReceiptDisposition disposition = RECEIPT_DISPOSITION_UNSPECIFIED;
   if (s.status == FINAL) {
-    if (latest != 0) {
-      return refuse(absl::FailedPreconditionError(absl::StrCat(
-          PrecinctName(s.precinct_id), " already has revision ", latest, "; revision ", s.revision,
-          " must be sent as a CORRECTION with a revision above ", latest)));
+    if (latest_of_kind != 0) {
+      return refuse(absl::FailedPreconditionError(
+          absl::StrCat(PrecinctName(s.precinct_id), " already has revision ", latest_of_kind,
+                       of_kind, "; revision ", s.revision,
+                       " must be sent as a CORRECTION with a revision above ", latest)));
+    }
+    if (s.revision <= latest) {
+      return refuse(absl::FailedPreconditionError(
+          absl::StrCat("revision ", s.revision, of_kind, " of ", PrecinctName(s.precinct_id),
+                       " is not above the latest stored revision ", latest)));
     }
     disposition = RECEIPT_ACCEPTED;
   } else if (s.status == CORRECTION) {
-    if (latest == 0) {
+    if (latest_of_kind == 0) {
       return refuse(absl::FailedPreconditionError(
-          absl::StrCat(PrecinctName(s.precinct_id),
-                       " has no final protocol yet: a CORRECTION can only follow one")));
+          absl::StrCat(PrecinctName(s.precinct_id), " has no final protocol", of_kind,
+                       " yet: a CORRECTION can only follow one")));
     }
     if (s.revision <= latest) {
       return refuse(absl::FailedPreconditionError(
@@ -596,8 +618,8 @@ absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
   absl::StatusOr<Statement> insert = Statement::Prepare(
       db_,
       "INSERT INTO protocols (sequence, precinct_id, reader_serial, revision, status, "
-      "signed_protocol, protocol_sha256, receipt, received_unix_seconds, held_reason) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "signed_protocol, protocol_sha256, receipt, received_unix_seconds, held_reason, "
+      "ballot_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       write_statements_.get());
   if (!insert.ok()) return insert.status();
   insert->Int(next_sequence)
@@ -609,7 +631,8 @@ absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
       .Text(s.protocol_sha256)
       .Blob(receipt.SerializeAsString())
       .Int(now)
-      .Text(s.held_reason);
+      .Text(s.held_reason)
+      .Text(s.ballot_kind);
   if (absl::Status inserted = insert->Run(); !inserted.ok()) {
     return absl::UnavailableError(
         absl::StrCat("the protocol could not be stored; send it again: ", inserted.message()));
@@ -669,7 +692,8 @@ absl::StatusOr<std::vector<StoredProtocol>> TabulationStore::LatestProtocols() {
   return QueryProtocols(
       absl::StrCat(kProtocolColumns,
                    "WHERE revision = (SELECT MAX(revision) FROM protocols AS p "
-                   "WHERE p.precinct_id = protocols.precinct_id) ORDER BY precinct_id"),
+                   "WHERE p.precinct_id = protocols.precinct_id "
+                   "AND p.ballot_kind = protocols.ballot_kind) ORDER BY precinct_id, revision"),
       "");
 }
 

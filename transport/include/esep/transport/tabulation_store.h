@@ -54,6 +54,8 @@ struct StoredProtocol {
   // Why the protocol is held for review and never counted; empty for a protocol that counts.
   std::string held_reason{};
   bool held() const { return !held_reason.empty(); }
+  // The protocol's ballot kind; empty in an election without kinds.
+  std::string ballot_kind{};
 };
 
 // One refused or held submission, kept for the centre's operators.
@@ -80,6 +82,8 @@ struct Submission {
   // Not empty: the protocol is stored, with an alarm, but held for review (never counted).
   std::string held_reason{};
   bool held() const { return !held_reason.empty(); }
+  // The protocol's ballot kind; empty in an election without kinds.
+  std::string ballot_kind{};
 };
 
 // Signs the receipt of a protocol being stored (the centre's key lives with the centre).
