@@ -2,7 +2,8 @@
 # The main job end to end on the embedded default: a simulated reader feeds rendered ballots to
 # esepd, which reads, counts or returns each one; the commission's console runs the
 # logic-and-accuracy test, opens the polls, closes them, prints the results, enters its protocol
-# lines and makes the signed protocol final.
+# lines and makes the signed protocol final. Then the day of 28 November 2021 with two ballots
+# per voter (tools/run-demo-november.sh).
 # Installs what is missing and builds first. Work files go to build/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -159,3 +160,6 @@ echo "== the live deck read again from the images, as an auditor would (exit 1: 
   | grep -E '^[^ ].*\.png: ' || true
 echo "run-demo: done; the tally store is in $demo/store, the daemon's log in $demo/esepd.log,"
 echo "the printed protocol in $demo/protocol.pdf, the centre's store in $demo/centre"
+
+echo "== the election day of 28 November 2021: a party-list and a district ballot per voter"
+tools/run-demo-november.sh
