@@ -1,12 +1,21 @@
 #include "esep/proto/sha256.h"
 
-#include <sodium.h>
+#include <openssl/evp.h>
+
+#include <cstdlib>
 
 namespace esep {
 
 Sha256Digest Sha256(std::span<const std::uint8_t> bytes) {
+  // OpenSSL's one-shot digest picks the CPU's SHA extensions (SHA-NI, ARMv8 SHA2) when present;
+  // the digest is SHA-256 (FIPS 180-4) whichever code computes it.
   Sha256Digest digest;
-  crypto_hash_sha256(digest.data(), bytes.data(), bytes.size());
+  unsigned int size = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1 ||
+      size != digest.size()) {
+    // Only an allocation failure inside OpenSSL gets here; no hash can be given.
+    std::abort();
+  }
   return digest;
 }
 
