@@ -19,7 +19,6 @@ namespace {
 constexpr std::array<std::uint8_t, 8> kSignature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 constexpr std::size_t kIhdrLength = 13;
 constexpr std::uint32_t kMaxChunkLength = 0x7fffffffu;  // ISO/IEC 15948, 5.3
-constexpr int kCompressionLevel = 6;
 
 constexpr std::uint8_t kFilterNone = 0;
 constexpr std::uint8_t kFilterSub = 1;
@@ -127,8 +126,12 @@ bool Unfilter(std::uint8_t filter, const std::uint8_t* in, const std::uint8_t* p
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image) {
+absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image, int level) {
   if (absl::Status valid = ValidateGrayImage(image); !valid.ok()) return valid;
+  if (level < 0 || level > 12) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("compression level ", level, " is not one of libdeflate's 0 to 12"));
+  }
   const std::size_t width = static_cast<std::size_t>(image.width);
   const std::size_t height = static_cast<std::size_t>(image.height);
   std::vector<std::uint8_t> filtered((width + 1) * height);
@@ -138,7 +141,7 @@ absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image) 
     std::memcpy(row + 1, image.pixels.data() + y * static_cast<std::size_t>(image.stride), width);
   }
   const std::unique_ptr<libdeflate_compressor, CompressorDeleter> compressor(
-      libdeflate_alloc_compressor(kCompressionLevel));
+      libdeflate_alloc_compressor(level));
   if (compressor == nullptr) return absl::ResourceExhaustedError("cannot allocate a compressor");
   std::vector<std::uint8_t> zlib(libdeflate_zlib_compress_bound(compressor.get(), filtered.size()));
   const std::size_t zlib_size = libdeflate_zlib_compress(compressor.get(), filtered.data(),

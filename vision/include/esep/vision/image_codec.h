@@ -19,9 +19,16 @@ namespace esep::vision {
 // by reading its images (docs/BENCHMARKS.md).
 
 // Encodes a page as the reader stores it: IHDR, one IDAT, IEND; 8-bit grayscale, not
-// interlaced, filter type None on every row, one zlib stream compressed by libdeflate at level 6.
-// The same pixels give the same bytes with the same libdeflate. Fails only on an invalid view.
-absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image);
+// interlaced, filter type None on every row, one zlib stream compressed by libdeflate at `level`
+// (0 to 12). The same pixels and level give the same bytes with the same libdeflate. Fails on an
+// invalid view or level.
+//
+// The stored level is 1: a page with a sensor's noise takes about a fifth of the time of level 6
+// for 6% more bytes (docs/BENCHMARKS.md, "Storing a scanned page"). The level is no part of the
+// format: any level decodes to the same pixels, and an image's hash covers its file's bytes.
+inline constexpr int kStoredPngLevel = 1;
+absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image,
+                                                        int level = kStoredPngLevel);
 
 // Decodes a PNG of the kind scanners and Esep write: 8-bit grayscale, not interlaced, any of
 // the five row filters, and no chunks but IHDR, IDAT, IEND and the ones that do not change
