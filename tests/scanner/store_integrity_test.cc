@@ -105,6 +105,19 @@ class StoreIntegrityTest : public ::testing::Test {
         << store.status();
   }
 
+  // The highest sequence in the witness file's slots
+  // ("esep-witness-1 ELECTION SEQUENCE HEAD CHECKSUM").
+  std::uint64_t WitnessSequence() const {
+    std::ifstream in(witness_);
+    std::uint64_t highest = 0;
+    std::string magic, election, head, checksum;
+    std::uint64_t sequence = 0;
+    while (in >> magic >> election >> sequence >> head >> checksum) {
+      highest = std::max(highest, sequence);
+    }
+    return highest;
+  }
+
   std::filesystem::path root_;
   std::filesystem::path dir_;
   std::filesystem::path witness_;
@@ -117,6 +130,31 @@ TEST_F(StoreIntegrityTest, AHealthyStoreOpensAndChecksClean) {
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->GetTally(false)->ballots_cast, 5);
   EXPECT_TRUE((*store)->CheckWithWitness(witness_, kElectionHash).ok());
+}
+
+// Escrows and confirmations are flushed with the next decision: the witness never records a head
+// that may not be on the disk yet, and a store ahead of its witness opens and checks clean.
+TEST_F(StoreIntegrityTest, TheWitnessFollowsOnlyWhatADecisionFlushed) {
+  absl::StatusOr<std::unique_ptr<BallotStore>> store = Open(/*create=*/true);
+  ASSERT_TRUE(store.ok()) << store.status();
+  Cast(**store, 1);
+  const std::uint64_t after_first = WitnessSequence();
+  ASSERT_GT(after_first, 0u);
+  absl::StatusOr<std::string> sha = (*store)->StoreImage(ImageBytes(2));
+  ASSERT_TRUE(sha.ok()) << sha.status();
+  absl::StatusOr<std::int64_t> sheet = (*store)->Escrow(*sha);
+  ASSERT_TRUE(sheet.ok()) << sheet.status();
+  EXPECT_EQ(WitnessSequence(), after_first);
+  ASSERT_TRUE((*store)->DecideReturn(*sheet, "blank").ok());
+  EXPECT_EQ(WitnessSequence(), after_first + 3);  // the first ballot cast, escrowed, decided
+  ASSERT_TRUE((*store)->ConfirmReturned(*sheet).ok());
+  EXPECT_EQ(WitnessSequence(), after_first + 3);
+  store->reset();
+  absl::StatusOr<std::unique_ptr<BallotStore>> reopened = Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(*(*reopened)->State(*sheet), SheetState::kReturned);
+  EXPECT_EQ((*reopened)->GetTally(false)->ballots_cast, 1);
+  EXPECT_TRUE((*reopened)->CheckWithWitness(witness_, kElectionHash).ok());
 }
 
 // The break: after a kill, losing the write-ahead log reset the store to "0 ballots" and the

@@ -213,10 +213,19 @@ absl::StatusOr<std::unique_ptr<BallotStore>> BallotStore::Open(const Options& op
   return store;
 }
 
-absl::Status BallotStore::Write(const std::function<absl::Status()>& body) {
+absl::Status BallotStore::Write(const std::function<absl::Status()>& body, Durability durability) {
+  const bool flushed = durability == Durability::kFlushed;
+  if (!flushed) {
+    if (absl::Status s = db_->Exec("PRAGMA synchronous=NORMAL"); !s.ok()) return s;
+  }
   appended_sequence_ = 0;
   absl::Status status = db_->Transaction(body);
   const std::uint64_t sequence = std::exchange(appended_sequence_, 0);
+  if (!flushed) {
+    // Every later transaction flushes again, whatever happened to this one.
+    if (absl::Status s = db_->Exec("PRAGMA synchronous=FULL"); !s.ok() && status.ok()) return s;
+    return status;
+  }
   if (!status.ok() || !witness_ || sequence == 0) return status;
   // Committed: the witness follows. Should it fail, the store is ahead of its witness, which a
   // restart accepts; the caller still learns that storage is failing.
@@ -659,18 +668,20 @@ absl::StatusOr<std::int64_t> BallotStore::Escrow(const std::string& image_sha256
         absl::StrCat("tally store: image ", image_sha256, " must be stored before escrow"));
   }
   std::int64_t sheet = 0;
-  absl::Status s = Write([&]() -> absl::Status {
-    if (absl::Status r =
-            db_->Run("INSERT INTO journal(state, image_sha256) VALUES('escrow', ?)", image_sha256);
-        !r.ok()) {
-      return r;
-    }
-    absl::StatusOr<sqlite::Statement> id = db_->Prepare("SELECT last_insert_rowid()");
-    if (!id.ok()) return id.status();
-    if (absl::StatusOr<bool> row = id->Step(); !row.ok()) return row.status();
-    sheet = id->Int(0);
-    return AppendEventLocked("sheet_escrowed", absl::StrCat("sheet ", sheet, " imaged"));
-  });
+  absl::Status s = Write(
+      [&]() -> absl::Status {
+        if (absl::Status r = db_->Run(
+                "INSERT INTO journal(state, image_sha256) VALUES('escrow', ?)", image_sha256);
+            !r.ok()) {
+          return r;
+        }
+        absl::StatusOr<sqlite::Statement> id = db_->Prepare("SELECT last_insert_rowid()");
+        if (!id.ok()) return id.status();
+        if (absl::StatusOr<bool> row = id->Step(); !row.ok()) return row.status();
+        sheet = id->Int(0);
+        return AppendEventLocked("sheet_escrowed", absl::StrCat("sheet ", sheet, " imaged"));
+      },
+      Durability::kFlushedWithNext);
   if (!s.ok()) return s;
   return sheet;
 }
@@ -742,51 +753,56 @@ absl::Status BallotStore::ApplyToTally(const CastVoteRecord& record) {
 }
 
 absl::Status BallotStore::ConfirmCast(std::int64_t sheet) {
-  return Write([&]() -> absl::Status {
-    absl::StatusOr<sqlite::Statement> q =
-        db_->Prepare("SELECT record FROM pending WHERE sheet = ?");
-    if (!q.ok()) return q.status();
-    q->Bind(1, sheet);
-    absl::StatusOr<bool> row = q->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) {
-      absl::StatusOr<SheetState> state = State(sheet);
-      if (!state.ok()) return state.status();
-      return absl::FailedPreconditionError(
-          absl::StrCat("sheet ", sheet, " is ", StateText(*state), ", not decided_cast"));
-    }
-    CastVoteRecord record;
-    if (!record.ParseFromString(q->Text(0))) {
-      return absl::DataLossError(
-          absl::StrCat("tally store: pending record of sheet ", sheet, " is unreadable"));
-    }
-    if (absl::Status t = Transition(sheet, SheetState::kDecidedCast, SheetState::kCast); !t.ok()) {
-      return t;
-    }
-    const std::string bytes = record.SerializeAsString();
-    if (absl::Status s =
-            db_->Run("INSERT INTO records(record_id, test, record) VALUES(?, ?, ?)",
-                     record.record_id(), std::int64_t{record.test()}, sqlite::Blob{bytes});
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = db_->Run("DELETE FROM pending WHERE sheet = ?", sheet); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = ApplyToTally(record); !s.ok()) return s;
-    return AppendEventLocked(record.test() ? "test_ballot_cast" : "ballot_cast",
-                             absl::StrCat("sheet ", sheet, " dropped into the box"));
-  });
+  return Write(
+      [&]() -> absl::Status {
+        absl::StatusOr<sqlite::Statement> q =
+            db_->Prepare("SELECT record FROM pending WHERE sheet = ?");
+        if (!q.ok()) return q.status();
+        q->Bind(1, sheet);
+        absl::StatusOr<bool> row = q->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) {
+          absl::StatusOr<SheetState> state = State(sheet);
+          if (!state.ok()) return state.status();
+          return absl::FailedPreconditionError(
+              absl::StrCat("sheet ", sheet, " is ", StateText(*state), ", not decided_cast"));
+        }
+        CastVoteRecord record;
+        if (!record.ParseFromString(q->Text(0))) {
+          return absl::DataLossError(
+              absl::StrCat("tally store: pending record of sheet ", sheet, " is unreadable"));
+        }
+        if (absl::Status t = Transition(sheet, SheetState::kDecidedCast, SheetState::kCast);
+            !t.ok()) {
+          return t;
+        }
+        const std::string bytes = record.SerializeAsString();
+        if (absl::Status s =
+                db_->Run("INSERT INTO records(record_id, test, record) VALUES(?, ?, ?)",
+                         record.record_id(), std::int64_t{record.test()}, sqlite::Blob{bytes});
+            !s.ok()) {
+          return s;
+        }
+        if (absl::Status s = db_->Run("DELETE FROM pending WHERE sheet = ?", sheet); !s.ok()) {
+          return s;
+        }
+        if (absl::Status s = ApplyToTally(record); !s.ok()) return s;
+        return AppendEventLocked(record.test() ? "test_ballot_cast" : "ballot_cast",
+                                 absl::StrCat("sheet ", sheet, " dropped into the box"));
+      },
+      Durability::kFlushedWithNext);
 }
 
 absl::Status BallotStore::ConfirmReturned(std::int64_t sheet) {
-  return Write([&]() -> absl::Status {
-    if (absl::Status t = Transition(sheet, SheetState::kDecidedReturn, SheetState::kReturned);
-        !t.ok()) {
-      return t;
-    }
-    return AppendEventLocked("sheet_returned", absl::StrCat("sheet ", sheet, " taken back"));
-  });
+  return Write(
+      [&]() -> absl::Status {
+        if (absl::Status t = Transition(sheet, SheetState::kDecidedReturn, SheetState::kReturned);
+            !t.ok()) {
+          return t;
+        }
+        return AppendEventLocked("sheet_returned", absl::StrCat("sheet ", sheet, " taken back"));
+      },
+      Durability::kFlushedWithNext);
 }
 
 absl::StatusOr<std::int64_t> BallotStore::ReaderSheetsCastAtDecision(std::int64_t sheet) const {
