@@ -1,7 +1,9 @@
 // What storing one scanned page costs esepd before its decision: encoding the stored PNG and
 // hashing it, on a clean rendered page and on a page as a sensor delivers it (skew, blur, sensor
 // noise), next to the reference workload of the image benchmarks (one Otsu threshold over the
-// same frame). Each encoding benchmark reports the stored size (`kb_per_page`).
+// same frame). The noisy page has what a working reader's sensor adds
+// (render::SensorDegradeSpec: skew, blur, noise of sigma 3 gray levels). Each encoding benchmark
+// reports the stored size (`kb_per_page`).
 #include <benchmark/benchmark.h>
 #include <zstd.h>
 
@@ -21,16 +23,6 @@ struct Pages {
   cv::Mat noisy;
 };
 
-// The sensor's damage of a working reader: 0.7 degrees of skew, a little blur and sensor noise
-// of sigma 3 gray levels (a contact image sensor at 200 dpi).
-esep::DegradeSpec SensorSpec() {
-  esep::DegradeSpec spec;
-  spec.set_rotation_deg(0.7);
-  spec.set_blur_sigma_px(0.6);
-  spec.set_noise_sigma(3.0);
-  return spec;
-}
-
 const Pages& Load() {
   static const Pages* pages = [] {
     auto* p = new Pages;
@@ -38,7 +30,8 @@ const Pages& Load() {
     p->clean = esep::bench::RenderMarkedBallot(election, election.ballot_styles(0), "ishenim",
                                                esep::LINE, 7);
     p->noisy = p->clean.clone();
-    if (!esep::render::Degrade(p->noisy, SensorSpec(), 200, 7).ok()) std::abort();
+    if (!esep::render::Degrade(p->noisy, esep::render::SensorDegradeSpec(3.0), 200, 7).ok())
+      std::abort();
     return p;
   }();
   return *pages;

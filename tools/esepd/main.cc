@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "command_line.h"
 #include "commands.h"
 #include "delivery.h"
@@ -248,10 +249,25 @@ int Run(const CommandLine& cl) {
     Say("esepd: no tabulation centre configured (--centre); final protocols wait in the outbox");
   }
 
-  while (!g_stop) {
-    // Never waits on a console: a silent or slow one is served between sheets or dropped.
+  // The loop waits only where nothing is to be done, and then on what can end the wait: while
+  // paper is taken, on the reader's next event (a sheet at the entry ends the wait at once) with
+  // the consoles served between waits of at most kReaderWait; otherwise on the control socket,
+  // where a console's request ends the wait at once. A sheet waiting at the entry is read before
+  // the loop waits again.
+  constexpr std::chrono::milliseconds kReaderWait(50);
+  constexpr std::chrono::milliseconds kConsoleWait(200);
+  const auto started = std::chrono::steady_clock::now();
+  const auto since_start = [&started](const esep::scanner::SheetMoment& t) {
+    return absl::StrFormat("%.6f", std::chrono::duration<double>(t.wall - started).count());
+  };
+  const auto cpu_ms = [](const esep::scanner::SheetMoment& from,
+                         const esep::scanner::SheetMoment& to) {
+    return absl::StrFormat(
+        "%.2f", std::chrono::duration<double, std::milli>(to.thread_cpu - from.thread_cpu).count());
+  };
+  const auto serve = [&](std::chrono::milliseconds timeout) {
     absl::StatusOr<bool> served =
-        (*server)->Serve(std::chrono::milliseconds(50), [&](const esep::ControlRequest& request) {
+        (*server)->Serve(timeout, [&](const esep::ControlRequest& request) {
           std::lock_guard<std::mutex> hold(precinct_lock);
           esep::ControlResponse response =
               esep::scanner::HandleControlRequest(p, request, last_return);
@@ -261,10 +277,16 @@ int Run(const CommandLine& cl) {
           return response;
         });
     if (!served.ok()) Say(absl::StrCat("esepd: control socket: ", served.status().message()));
+  };
+  while (!g_stop) {
+    // Consoles first, without waiting: a silent or slow one is served between sheets or dropped.
+    serve(std::chrono::milliseconds(0));
 
     std::unique_lock<std::mutex> hold(precinct_lock);
     const bool accepting = esep::scanner::AcceptsLiveBallots(p.state()) ||
                            esep::scanner::AcceptsTestBallots(p.state());
+    // What the loop waits on when this pass leaves nothing to do.
+    enum class Wait { kNone, kReader, kConsole } wait = Wait::kConsole;
     if (!p.storage_fault().ok()) {
       // Nothing more can be made durable: no paper is taken, a sheet held goes back uncounted.
       if (!storage_fault_said) {
@@ -279,15 +301,28 @@ int Run(const CommandLine& cl) {
       }
     } else if (accepting && !p.holding_for_voter()) {
       // Let the reader report what happened at its entry, then read a waiting sheet.
+      wait = Wait::kReader;
       absl::StatusOr<std::optional<esep::reader::Event>> event =
           reader->reader->PollEvent(std::chrono::milliseconds(0));
       if (!event.ok()) Say(absl::StrCat("esepd: reader: ", event.status().message()));
       absl::StatusOr<esep::reader::DeviceStatus> status = reader->reader->GetStatus();
       if (status.ok() && status->paper_at_entry()) {
+        wait = Wait::kNone;
+        const esep::scanner::SheetMoment at_entry = esep::scanner::SheetMoment::Now();
         absl::StatusOr<esep::scanner::SheetResult> result = p.FeedSheet();
         if (result.ok()) {
           if (!result->decision.cast) last_return = result->decision.return_reason;
-          Say(absl::StrCat("esepd: sheet ", result->sheet, ": ", Outcome(*result)));
+          // The times, in seconds since esepd started, and this thread's CPU time in between
+          // let tools/sheet-latency.sh measure a day's sheets from the journal.
+          Say(absl::StrCat(
+              "esepd: sheet ", result->sheet, ": ", Outcome(*result),
+              result->decided_at
+                  ? absl::StrCat(" [at the entry ", since_start(at_entry), " s, scanned ",
+                                 since_start(result->scanned_at), " s, decision on disk ",
+                                 since_start(*result->decided_at), " s; CPU from the entry ",
+                                 cpu_ms(at_entry, *result->decided_at), " ms, from the scan ",
+                                 cpu_ms(result->scanned_at, *result->decided_at), " ms]")
+                  : ""));
         } else {
           Say(absl::StrCat("esepd: sheet not read: ", result.status().message()));
           // A jam, double feed or lost drop: the journal is settled before the paper moves.
@@ -300,8 +335,21 @@ int Run(const CommandLine& cl) {
     if (p.holding_for_voter() && reader->simulated && p.storage_fault().ok()) {
       absl::StatusOr<esep::scanner::SheetResult> r = p.VoterChoice(voter == "cast-as-is");
       if (r.ok()) Say(absl::StrCat("esepd: sheet ", r->sheet, ": the voter chose: ", Outcome(*r)));
+      wait = Wait::kNone;
+    }
+    if (wait == Wait::kReader) {
+      // Ends as soon as the reader reports anything (a sheet inserted, a cover, a jam). A reader
+      // that cannot block (the simulation) or cannot be reached answers at once; the consoles
+      // are then waited on instead, so the loop never spins.
+      const auto before = std::chrono::steady_clock::now();
+      absl::StatusOr<std::optional<esep::reader::Event>> event =
+          reader->reader->PollEvent(kReaderWait);
+      if (!event.ok()) Say(absl::StrCat("esepd: reader: ", event.status().message()));
+      const bool waited = std::chrono::steady_clock::now() - before >= kReaderWait / 2;
+      if (!event.ok() || (!event->has_value() && !waited)) wait = Wait::kConsole;
     }
     hold.unlock();
+    if (wait == Wait::kConsole) serve(kConsoleWait);
     if (watchdog && std::chrono::steady_clock::now() - last_ping >
                         std::chrono::microseconds(watchdog_usec / 2)) {
       sd_notify(0, "WATCHDOG=1");

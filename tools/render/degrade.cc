@@ -285,6 +285,14 @@ absl::Status Degrade(cv::Mat& page, const DegradeSpec& spec, int dpi, std::uint6
   return absl::OkStatus();
 }
 
+DegradeSpec SensorDegradeSpec(double noise_sigma) {
+  DegradeSpec spec;
+  spec.set_rotation_deg(0.7);
+  spec.set_blur_sigma_px(0.6);
+  spec.set_noise_sigma(noise_sigma);
+  return spec;
+}
+
 DegradeSpec RandomDegradeSpec(std::uint64_t seed) {
   Rng rng(MixSeed(seed, 0xDE6));
   DegradeSpec spec;

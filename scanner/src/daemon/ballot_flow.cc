@@ -1,5 +1,7 @@
 #include "esep/scanner/ballot_flow.h"
 
+#include <ctime>
+
 #include "absl/strings/str_cat.h"
 #include "esep/scanner/cast_vote_record.h"
 #include "esep/scanner/crash_point.h"
@@ -25,6 +27,13 @@ absl::StatusOr<std::vector<std::uint8_t>> EncodePng(const ScannedImage& image) {
 }
 
 }  // namespace
+
+SheetMoment SheetMoment::Now() {
+  timespec cpu{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+  return {std::chrono::steady_clock::now(),
+          std::chrono::seconds(cpu.tv_sec) + std::chrono::nanoseconds(cpu.tv_nsec)};
+}
 
 absl::Status BallotFlow::Stored(absl::Status status) {
   // A refusal of the store's own rules (a sheet not in the expected state, a missing row) is
@@ -54,6 +63,7 @@ absl::StatusOr<SheetResult> BallotFlow::ProcessSheet(bool test) {
   }
   absl::StatusOr<ScannedImage> image = c_.reader->AcceptAndScan();
   if (!image.ok()) return image.status();  // nothing stored, nothing counted
+  const SheetMoment scanned_at = SheetMoment::Now();
   CrashPoint("flow.sheet.scanned");
   absl::StatusOr<std::vector<std::uint8_t>> png = EncodePng(*image);
   if (!png.ok()) return png.status();
@@ -64,6 +74,7 @@ absl::StatusOr<SheetResult> BallotFlow::ProcessSheet(bool test) {
 
   SheetResult result;
   result.sheet = *sheet;
+  result.scanned_at = scanned_at;
   const vision::GrayImage view{image->pixels, static_cast<int>(image->width),
                                static_cast<int>(image->height), static_cast<int>(image->width)};
   result.interpretation = (test ? c_.test : c_.live)->Interpret(view);
@@ -99,6 +110,7 @@ absl::StatusOr<SheetResult> BallotFlow::Cast(SheetResult result, bool test, bool
       !s.ok()) {
     return s;  // not durably decided: the sheet is never moved into the box
   }
+  result.decided_at = SheetMoment::Now();
 
   if (absl::Status dropped = c_.reader->Cast(); !dropped.ok()) {
     // Did the sheet reach the box anyway? The reader's count says; otherwise it stays "decided"
@@ -129,6 +141,7 @@ absl::StatusOr<SheetResult> BallotFlow::Return(SheetResult result) {
       !s.ok()) {
     return s;
   }
+  result.decided_at = SheetMoment::Now();
   if (absl::Status s = c_.reader->ReturnToVoter(); !s.ok()) return s;
   CrashPoint("flow.return.ejected");
   if (absl::Status s = Stored(c_.store->ConfirmReturned(result.sheet)); !s.ok()) return s;

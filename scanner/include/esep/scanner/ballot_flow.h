@@ -1,6 +1,7 @@
 #ifndef ESEP_SCANNER_BALLOT_FLOW_H_
 #define ESEP_SCANNER_BALLOT_FLOW_H_
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,14 @@ namespace esep::scanner {
 
 using vision::BallotDecision;
 
+// A moment of a sheet's way: the steady clock, and the CPU time the calling thread had used (so
+// that a busy machine's waits can be told from the work).
+struct SheetMoment {
+  std::chrono::steady_clock::time_point wall;
+  std::chrono::nanoseconds thread_cpu{0};
+  static SheetMoment Now();
+};
+
 // Where a sheet ended after ProcessSheet() or VoterChoice().
 enum class SheetOutcome {
   kCast,           // in the box and counted
@@ -29,11 +38,17 @@ struct SheetResult {
   SheetOutcome outcome = SheetOutcome::kReturned;
   BallotDecision decision;
   Interpretation interpretation;
+  // When the reader's image had arrived, and when the decision to cast or return was on the
+  // disk, before the paper moved (unset while the ballot waits for the voter).
+  SheetMoment scanned_at;
+  std::optional<SheetMoment> decided_at;
 };
 
 // One sheet's way from the reader's entry to the box or back to the voter:
 //   scan -> image stored (fsynced) -> journal "escrow" -> interpret -> decide
 //   -> "decided" -> reader casts or returns -> journal "cast" (tally +1) or "returned".
+// The image and "decided" are flushed to the disk before the paper moves; "escrow" and the final
+// "cast" or "returned" are flushed with the next decision (BallotStore, Durability).
 // A failure of the reader at any step leaves the journal in a state the next start recovers.
 class BallotFlow {
  public:

@@ -38,6 +38,11 @@ absl::Status Degrade(cv::Mat& page, const DegradeSpec& spec, int dpi, std::uint6
 // JPEG; values rounded to two decimals so that manifests read well.
 DegradeSpec RandomDegradeSpec(std::uint64_t seed);
 
+// What a working reader's sensor does to every page, and nothing else: 0.7 degrees of skew, a
+// little blur (sigma 0.6 px) and Gaussian noise of `noise_sigma` gray levels. The performance
+// benchmarks read such pages as realistic ones (docs/BENCHMARKS.md).
+DegradeSpec SensorDegradeSpec(double noise_sigma);
+
 }  // namespace esep::render
 
 #endif  // ESEP_RENDER_DEGRADE_H_
