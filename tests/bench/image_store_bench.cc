@@ -5,6 +5,7 @@
 // (render::SensorDegradeSpec: skew, blur, noise of sigma 3 gray levels). Each encoding benchmark
 // reports the stored size (`kb_per_page`).
 #include <benchmark/benchmark.h>
+#include <sodium.h>
 #include <zstd.h>
 
 #include <cstdio>
@@ -94,6 +95,21 @@ void BM_Sha256StoredPng(benchmark::State& state) {
   state.counters["kb_per_page"] = static_cast<double>(png->size()) / 1000.0;
 }
 BENCHMARK(BM_Sha256StoredPng)->ArgName("noisy")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// The SHA-256 esep used before (libsodium's portable code), for comparison: the same digest.
+void BM_Sha256Libsodium(benchmark::State& state) {
+  const cv::Mat& page = Page(state.range(0) != 0);
+  absl::StatusOr<std::vector<std::uint8_t>> png =
+      esep::vision::EncodeGrayPng(esep::vision::ViewOf(page));
+  if (!png.ok() || sodium_init() < 0) std::abort();
+  esep::Sha256Digest digest;
+  for (auto _ : state) {
+    crypto_hash_sha256(digest.data(), png->data(), png->size());
+    benchmark::DoNotOptimize(digest);
+  }
+  if (digest != esep::Sha256(*png)) state.SkipWithError("the digests differ");
+}
+BENCHMARK(BM_Sha256Libsodium)->ArgName("noisy")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 void BM_OtsuReference(benchmark::State& state) {
   esep::bench::RunOtsuReference(state, Page(state.range(0) != 0));
