@@ -182,6 +182,22 @@ TEST_F(DegradeTest, RefusesDamageOutOfBounds) {
   EXPECT_FALSE(Degrade(empty, Everything(), 200, 1).ok());
 }
 
+TEST_F(DegradeTest, ASensorsDamageIsSkewBlurAndNoiseOnly) {
+  const DegradeSpec spec = SensorDegradeSpec(3);
+  ASSERT_TRUE(ValidateDegradeSpec(spec).ok());
+  DegradeSpec expected;
+  expected.set_rotation_deg(0.7);
+  expected.set_blur_sigma_px(0.6);
+  expected.set_noise_sigma(3);
+  EXPECT_EQ(spec.SerializeAsString(), expected.SerializeAsString());
+  cv::Mat one = page_->clone();
+  cv::Mat other = page_->clone();
+  ASSERT_TRUE(Degrade(one, spec, 200, 1).ok());
+  ASSERT_TRUE(Degrade(other, spec, 200, 2).ok());
+  ASSERT_EQ(one.size(), other.size());
+  EXPECT_GT(cv::countNonZero(one != other), 0) << "each seed has its own noise";
+}
+
 TEST(RandomDegradeSpecTest, IsReproducibleWithinBoundsAndCoversEveryDamage) {
   EXPECT_EQ(RandomDegradeSpec(17).SerializeAsString(), RandomDegradeSpec(17).SerializeAsString());
   std::set<std::string> distinct;
