@@ -105,6 +105,11 @@ int Sample(const CommandLine& cl) {
               << e.image_path << "\n";
   }
   std::cout << "distinct ballots to pull: " << distinct.size() << "\n";
+  if (*size >= static_cast<std::int64_t>(manifest.size())) {
+    std::cout << "the sample (" << *size << " draws) is not smaller than the " << manifest.size()
+              << " ballots: count every ballot by hand instead (a full hand count, then esep "
+                 "audit reconcile)\n";
+  }
   return kExitOk;
 }
 
@@ -117,6 +122,9 @@ int Reconcile(const CommandLine& cl) {
   if (!hand.ok()) return Fail(hand.status());
   absl::StatusOr<std::vector<audit::Bundle>> bundles = ReadBundles(cl.positional());
   if (!bundles.ok()) return Fail(bundles.status());
+  if (absl::Status names = audit::CheckHandCountNames(*hand, *bundles); !names.ok()) {
+    return Fail(names);
+  }
   const std::vector<audit::CountDifference> differences =
       audit::Reconcile(audit::MachineCounts(*bundles), *hand);
   for (const audit::CountDifference& d : differences) std::cout << d.Line() << "\n";
