@@ -80,6 +80,14 @@ TEST(SamplerTest, IsReproducibleAndExtendsAPrefix) {
   EXPECT_NE(a, SampleBallots("another seed", 5000, 200));
 }
 
+TEST(SampleSizeTest, ASampleAsLargeAsTheBallotsAdvisesAFullHandCount) {
+  const std::string advice = FullHandCountAdvice(32, 5);
+  EXPECT_NE(advice.find("32 draws"), std::string::npos) << advice;
+  EXPECT_NE(advice.find("count every ballot by hand"), std::string::npos) << advice;
+  EXPECT_FALSE(FullHandCountAdvice(5, 5).empty());
+  EXPECT_TRUE(FullHandCountAdvice(32, 5000).empty());
+}
+
 TEST(ReconcileTest, ListsEveryDifferenceOfTheContestsTheHandCountCovers) {
   const CountTable machine = {{{"1002", "gov", "presidential"}, 120},
                               {{"1002", "gov", "parliamentary"}, 80},

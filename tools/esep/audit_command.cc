@@ -105,10 +105,10 @@ int Sample(const CommandLine& cl) {
               << e.image_path << "\n";
   }
   std::cout << "distinct ballots to pull: " << distinct.size() << "\n";
-  if (*size >= static_cast<std::int64_t>(manifest.size())) {
-    std::cout << "the sample (" << *size << " draws) is not smaller than the " << manifest.size()
-              << " ballots: count every ballot by hand instead (a full hand count, then esep "
-                 "audit reconcile)\n";
+  if (const std::string advice =
+          audit::FullHandCountAdvice(*size, static_cast<std::int64_t>(manifest.size()));
+      !advice.empty()) {
+    std::cout << advice << "\n";
   }
   return kExitOk;
 }
