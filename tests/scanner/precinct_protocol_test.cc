@@ -564,13 +564,17 @@ CalibrationProfile MeasuredProfile(const std::string& serial, std::int64_t when)
 }
 
 TEST_F(PrecinctProtocolTest, PollsOpenOnlyWithThisReadersPassedProfile) {
-  auto ready = [&](std::optional<CalibrationProfile> profile) {
+  auto open = [&](std::optional<CalibrationProfile> profile) {
     SimulatedReader reader({}, {});
     Precinct::Config config{election_, "1002", dir_, std::nullopt};
     config.calibration = std::move(profile);
     config.require_calibration = true;
-    absl::StatusOr<std::unique_ptr<Precinct>> p = Precinct::Open(config, reader, clock_);
+    return Precinct::Open(config, reader, clock_);
+  };
+  auto ready = [&](std::optional<CalibrationProfile> profile) {
+    absl::StatusOr<std::unique_ptr<Precinct>> p = open(std::move(profile));
     EXPECT_TRUE(p.ok()) << p.status();
+    if (!p.ok()) return p.status();
     if ((*p)->state() == PollState::kSetup) {
       EXPECT_TRUE((*p)->StartTest().ok());
       EXPECT_TRUE((*p)->FinishTest().ok());
@@ -579,10 +583,17 @@ TEST_F(PrecinctProtocolTest, PollsOpenOnlyWithThisReadersPassedProfile) {
   };
   absl::Status missing = ready(std::nullopt);
   EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
-  absl::Status foreign = ready(MeasuredProfile("OTHER-7", clock_.NowUnixSeconds()));
-  EXPECT_EQ(foreign.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(Contains(foreign.message(), "OTHER-7")) << foreign;
-  // Without a new profile the daemon keeps the current one of its history: still the foreign one.
+  // Another reader's profile, or a failed one, is refused when the daemon starts with it.
+  absl::StatusOr<std::unique_ptr<Precinct>> foreign =
+      open(MeasuredProfile("OTHER-7", clock_.NowUnixSeconds()));
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Contains(foreign.status().message(), "OTHER-7")) << foreign.status();
+  CalibrationProfile failed = MeasuredProfile("SIM-0001", clock_.NowUnixSeconds());
+  failed.set_pass(false);
+  absl::StatusOr<std::unique_ptr<Precinct>> refused = open(failed);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(Contains(refused.status().message(), "failed its checks")) << refused.status();
   EXPECT_FALSE(ready(std::nullopt).ok());
   ASSERT_TRUE(ready(MeasuredProfile("SIM-0001", clock_.NowUnixSeconds())).ok());
 
@@ -591,7 +602,7 @@ TEST_F(PrecinctProtocolTest, PollsOpenOnlyWithThisReadersPassedProfile) {
   EXPECT_EQ(p->calibration().reader_serial(), "SIM-0001");
   absl::StatusOr<std::vector<std::string>> history = p->store().CalibrationProfiles();
   ASSERT_TRUE(history.ok());
-  EXPECT_EQ(history->size(), 2u) << "the foreign and this reader's profile, once each";
+  EXPECT_EQ(history->size(), 1u) << "only this reader's passed profile is kept";
 }
 
 }  // namespace

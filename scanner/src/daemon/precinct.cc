@@ -174,6 +174,19 @@ absl::Status Precinct::FinishTest() { return Apply(PollCommand::kFinishTest); }
 absl::Status Precinct::LoadCalibration() {
   if (config_.calibration) {
     const CalibrationProfile& profile = *config_.calibration;
+    // A profile that could never open the polls is refused now, before it is kept, and not
+    // first at the opening.
+    if (profile.reader_serial() != reader_serial_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the calibration profile was measured on reader ", profile.reader_serial(),
+          ", not on this reader ", reader_serial_, ": calibrate this reader (esep calibrate)"));
+    }
+    if (!profile.pass()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the calibration profile of reader ", profile.reader_serial(), " measured ",
+                       UtcText(profile.created_unix()),
+                       " failed its checks: calibrate again with a good calibration sheet"));
+    }
     absl::StatusOr<bool> added = store_->AddCalibrationProfile(
         profile.SerializeAsString(),
         absl::StrCat("reader ", profile.reader_serial(), ", measured ",
