@@ -17,6 +17,7 @@
 #include "esep/proto/protocol_text.h"
 #include "esep/render/page_drawing.h"
 #include "esep/render/render.h"
+#include "esep/report/number_words.h"
 #include "esep/transport/qr_protocol.h"
 #include "esep/transport/signing.h"
 
@@ -249,7 +250,11 @@ class Flow {
   double y_mm_ = kTopMm;
 };
 
-std::string Number(std::uint64_t v) { return absl::StrCat(v); }
+// A line's number: the figure, and under the line's name the number in Kyrgyz and Russian words.
+struct Number {
+  explicit Number(std::uint64_t v) : value(v) {}
+  std::uint64_t value;
+};
 
 absl::Status Heading(Flow& flow, const Trilingual& t) {
   flow.Space(2);
@@ -259,10 +264,12 @@ absl::Status Heading(Flow& flow, const Trilingual& t) {
 
 // The lines table: code, name in three languages, number.
 absl::Status LineRow(Flow& flow, const std::string& code, const std::string& name,
-                     const std::string& value, bool bold = false) {
+                     const Number& number, bool bold = false) {
   return flow.Row({{code, 0, 12, Align::kLeft, true},
-                   {name, 13, flow.width_mm() - 13 - 32, Align::kLeft, bold},
-                   {value, flow.width_mm() - 30, 30, Align::kRight, true}},
+                   {absl::StrCat(name, "\n(", KyrgyzNumberWords(number.value), " / ",
+                                 RussianNumberWords(number.value), ")"),
+                    13, flow.width_mm() - 13 - 32, Align::kLeft, bold},
+                   {absl::StrCat(number.value), flow.width_mm() - 30, 30, Align::kRight, true}},
                   kBodyMm);
 }
 
