@@ -108,7 +108,7 @@ start_daemon live-deck --centre "127.0.0.1:$port" --centre-ca "$demo/certs/ca.pe
 "$esep" poll open --socket "$socket"
 wait_for_sheets $((3 + live_sheets))
 "$esep" poll status --socket "$socket"
-"$esep" poll close --socket "$socket"
+"$esep" poll close --yes --socket "$socket"
 "$esep" poll results --socket "$socket"
 
 echo "== the commission enters its lines; the protocol is checked, signed and queued"
@@ -127,7 +127,9 @@ cat >"$demo/lines.json" <<'JSON'
 }
 JSON
 "$esep" poll lines --file "$demo/lines.json" --socket "$socket" >/dev/null
-"$esep" poll finalize --socket "$socket" --out "$demo/protocol.signed.pb" >/dev/null
+"$esep" poll draft --socket "$socket" --election "$election" --pdf "$demo/protocol-draft.pdf" \
+  >/dev/null
+"$esep" poll finalize --yes --socket "$socket" --out "$demo/protocol.signed.pb" >/dev/null
 for _ in $(seq 1 100); do
   "$esep" poll status --socket "$socket" | grep -q "delivered" && break
   sleep 0.1

@@ -73,7 +73,11 @@ Trilingual ProtocolStatusName(ProtocolStatus status) {
 
 std::string ProtocolTimeText(std::int64_t unix_seconds) {
   if (unix_seconds == 0) return "-";
-  return UtcText(unix_seconds);
+  // Asia/Bishkek: UTC+6 all year (no daylight saving since 2005).
+  constexpr std::int64_t kBishkekOffsetSeconds = 6 * 3600;
+  const std::string local = UtcText(unix_seconds + kBishkekOffsetSeconds);
+  const std::string utc = UtcText(unix_seconds);
+  return absl::StrCat(local.substr(0, 19), " Бишкек/Bishkek (UTC+6) = ", utc.substr(11));
 }
 
 std::string PrintedOptionName(const Contest* contest, const std::string& option_id) {

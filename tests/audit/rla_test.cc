@@ -8,7 +8,9 @@
 #include <cmath>
 #include <limits>
 
+#include "esep/audit/bundle.h"
 #include "esep/audit/reconcile.h"
+#include "esep/proto/election.h"
 
 namespace esep::audit {
 namespace {
@@ -78,6 +80,14 @@ TEST(SamplerTest, IsReproducibleAndExtendsAPrefix) {
   EXPECT_NE(a, SampleBallots("another seed", 5000, 200));
 }
 
+TEST(SampleSizeTest, ASampleAsLargeAsTheBallotsAdvisesAFullHandCount) {
+  const std::string advice = FullHandCountAdvice(32, 5);
+  EXPECT_NE(advice.find("32 draws"), std::string::npos) << advice;
+  EXPECT_NE(advice.find("count every ballot by hand"), std::string::npos) << advice;
+  EXPECT_FALSE(FullHandCountAdvice(5, 5).empty());
+  EXPECT_TRUE(FullHandCountAdvice(32, 5000).empty());
+}
+
 TEST(ReconcileTest, ListsEveryDifferenceOfTheContestsTheHandCountCovers) {
   const CountTable machine = {{{"1002", "gov", "presidential"}, 120},
                               {{"1002", "gov", "parliamentary"}, 80},
@@ -93,6 +103,31 @@ TEST(ReconcileTest, ListsEveryDifferenceOfTheContestsTheHandCountCovers) {
             "difference -7");
   EXPECT_EQ(d[1].option_id, "presidential");
   EXPECT_EQ(d[1].hand - d[1].machine, 1);
+}
+
+TEST(ReconcileTest, AMisspelledNameIsRefusedNotCountedAsAnOption) {
+  absl::StatusOr<Election> election = LoadElectionFile("fixtures/elections/referendum-2021.json");
+  ASSERT_TRUE(election.ok()) << election.status();
+  std::vector<Bundle> bundles(1);
+  bundles[0].info.precinct_id = "1002";
+  bundles[0].election = *election;
+  absl::StatusOr<CountTable> good = ParseHandCount("1002,form-of-government,presidential,3\n");
+  ASSERT_TRUE(good.ok());
+  EXPECT_TRUE(CheckHandCountNames(*good, bundles).ok());
+
+  absl::StatusOr<CountTable> typo = ParseHandCount("1002,form-of-government,presidental,3\n");
+  ASSERT_TRUE(typo.ok());
+  const absl::Status refused = CheckHandCountNames(*typo, bundles);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("no option \"presidental\""), std::string::npos) << refused;
+  EXPECT_NE(refused.message().find("presidential, parliamentary"), std::string::npos) << refused;
+
+  absl::StatusOr<CountTable> contest = ParseHandCount("1002,goverment,presidential,3\n");
+  EXPECT_NE(CheckHandCountNames(*contest, bundles).message().find("not on the ballot"),
+            std::string::npos);
+  absl::StatusOr<CountTable> precinct = ParseHandCount("9999,form-of-government,presidential,3\n");
+  EXPECT_NE(CheckHandCountNames(*precinct, bundles).message().find("none of the audit bundles"),
+            std::string::npos);
 }
 
 TEST(ReconcileTest, ReadsJsonAndRefusesBadLines) {

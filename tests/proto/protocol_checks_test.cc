@@ -189,5 +189,13 @@ TEST_F(ProtocolChecksTest, TextShowsEveryLineRelationAndTheExplanation) {
   EXPECT_EQ(FormatProtocolText(election_, p_, {}).find("control relations"), std::string::npos);
 }
 
+TEST_F(ProtocolChecksTest, TimesAreInBishkekLocalTimeWithUtc) {
+  EXPECT_EQ(ProtocolTimeText(1'610'265'600),
+            "2021-01-10 14:00:00 Бишкек/Bishkek (UTC+6) = 08:00:00 UTC");
+  EXPECT_EQ(ProtocolTimeText(1'610'308'800),
+            "2021-01-11 02:00:00 Бишкек/Bishkek (UTC+6) = 20:00:00 UTC");
+  EXPECT_EQ(ProtocolTimeText(0), "-");
+}
+
 }  // namespace
 }  // namespace esep

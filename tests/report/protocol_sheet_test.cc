@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -108,6 +109,38 @@ TEST_F(ProtocolSheetTest, UnsignedSheetCarriesNoCodes) {
       RenderProtocolPages(election_, protocol_, nullptr, 150);
   ASSERT_TRUE(pages.ok()) << pages.status();
   EXPECT_TRUE(ReadAll(*pages).empty());
+}
+
+// The text of a PDF, as pdftotext (poppler-utils, tools/deps.sh) extracts it.
+std::string PdfText(const fs::path& pdf) {
+  const fs::path txt = fs::path(pdf).replace_extension(".txt");
+  const std::string command = "pdftotext -enc UTF-8 '" + pdf.string() + "' '" + txt.string() + "'";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream in(txt);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST_F(ProtocolSheetTest, DraftIsMarkedAndHasNoSignatureBoxWhileTheFinalHasOne) {
+  protocol_.set_commission_explanation("Бир бюллетень резервден берилди / reserve ballot issued");
+  const fs::path draft_pdf = dir_ / "draft.pdf";
+  ASSERT_TRUE(
+      RenderProtocolSheet(election_, protocol_, nullptr, SheetFormat::kPdf, 150, draft_pdf.string())
+          .ok());
+  const std::string draft = PdfText(draft_pdf);
+  EXPECT_NE(draft.find("ДОЛБООР / ПРОЕКТ / DRAFT"), std::string::npos) << draft;
+  EXPECT_EQ(draft.find("Signatures of the commission"), std::string::npos) << draft;
+  EXPECT_EQ(draft.find("QR codes for observers"), std::string::npos) << draft;
+  EXPECT_NE(draft.find("reserve ballot issued"), std::string::npos) << draft;
+
+  const SignedProtocol signed_protocol = transport::SignProtocol(protocol_, key_);
+  const fs::path final_pdf = dir_ / "final.pdf";
+  ASSERT_TRUE(RenderProtocolSheet(election_, protocol_, &signed_protocol, SheetFormat::kPdf, 150,
+                                  final_pdf.string())
+                  .ok());
+  const std::string final_text = PdfText(final_pdf);
+  EXPECT_EQ(final_text.find("DRAFT"), std::string::npos) << final_text;
+  EXPECT_NE(final_text.find("Signatures of the commission"), std::string::npos) << final_text;
+  EXPECT_NE(final_text.find("reserve ballot issued"), std::string::npos) << final_text;
 }
 
 int PdfPageCount(const std::string& path) {

@@ -311,6 +311,84 @@ TEST_F(PrecinctProtocolTest, MobileBoxHandCountJoinsTheMachineCount) {
   EXPECT_EQ(r.options(1).votes(), 1u);
 }
 
+TEST_F(PrecinctProtocolTest, RefusedLinesLeaveNothingThatCanBeSigned) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = CountedAndClosed(reader);
+  ASSERT_TRUE(p->EnterCommissionLines(GoodLines()).ok());
+  CommissionLines typo = GoodLines();
+  typo.set_voters_on_list(18700);  // precinct 1002 has 1870 registered voters
+  const absl::Status refused = p->EnterCommissionLines(typo);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(refused.message(), "voters_on_list (L1) = 18700")) << refused;
+  EXPECT_TRUE(Contains(refused.message(), "1870 registered voters")) << refused;
+
+  // The earlier lines are gone with the refusal: finalize has nothing to sign.
+  absl::StatusOr<StoredProtocol> nothing = p->FinalizeProtocol();
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_TRUE(Contains(nothing.status().message(), "enter the commission's protocol lines"))
+      << nothing.status();
+  EXPECT_TRUE(p->Protocols()->empty());
+  absl::StatusOr<std::vector<LogEvent>> events = p->store().Events();
+  ASSERT_TRUE(events.ok()) << events.status();
+  bool logged = false;
+  for (const LogEvent& event : *events) {
+    logged |= event.type() == "commission_lines_refused";
+  }
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(PrecinctProtocolTest, FinalizeSignsOnlyTheLinesTheCommissionWasShown) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = CountedAndClosed(reader);
+  ASSERT_TRUE(p->EnterCommissionLines(GoodLines()).ok());
+  absl::StatusOr<ProtocolDraft> shown = p->DraftProtocol();
+  ASSERT_TRUE(shown.ok()) << shown.status();
+  EXPECT_EQ(shown->lines_sha256.size(), 64u);
+  CommissionLines changed = GoodLines();
+  changed.set_voters_on_list(101);
+  ASSERT_TRUE(p->EnterCommissionLines(changed).ok());
+
+  absl::StatusOr<StoredProtocol> stale = p->FinalizeProtocol("", shown->lines_sha256);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_TRUE(Contains(stale.status().message(), "changed after the draft")) << stale.status();
+  EXPECT_TRUE(p->Protocols()->empty());
+
+  absl::StatusOr<ProtocolDraft> current = p->DraftProtocol();
+  ASSERT_TRUE(current.ok());
+  absl::StatusOr<StoredProtocol> stored = p->FinalizeProtocol("", current->lines_sha256);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  SignedProtocol envelope;
+  PrecinctProtocol signed_protocol;
+  ASSERT_TRUE(envelope.ParseFromString(stored->signed_protocol));
+  ASSERT_TRUE(signed_protocol.ParseFromString(envelope.protocol()));
+  EXPECT_EQ(signed_protocol.voters_on_list(), 101u);
+
+  // Over the socket, finalize must name the lines it showed.
+  ControlRequest request;
+  request.set_command(ControlRequest::FINALIZE_PROTOCOL);
+  ControlResponse unnamed = HandleControlRequest(*p, request, "");
+  EXPECT_FALSE(unnamed.ok());
+  EXPECT_TRUE(Contains(unnamed.error(), "lines the commission confirmed")) << unnamed.error();
+}
+
+TEST_F(PrecinctProtocolTest, MoreBallotsInTheBoxesThanVotersOnTheListIsNeverFinal) {
+  SimulatedReader reader = ThreeBallots(*this);
+  auto p = CountedAndClosed(reader);
+  CommissionLines lines = GoodLines();
+  lines.set_voters_on_list(2);  // three ballots in the box: turnout 150%
+  lines.set_ballots_issued_in_room(2);
+  lines.set_ballots_cancelled(118);
+  lines.set_explanation("any words at all");
+  ASSERT_TRUE(p->EnterCommissionLines(lines).ok());
+  absl::StatusOr<ProtocolDraft> draft = p->DraftProtocol();
+  ASSERT_TRUE(draft.ok()) << draft.status();
+  EXPECT_FALSE(ProtocolMayBeFinal(draft->checks));
+  absl::StatusOr<StoredProtocol> refused = p->FinalizeProtocol();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(Contains(refused.status().message(), "L6 + L7 <= L1")) << refused.status();
+  EXPECT_TRUE(p->Protocols()->empty());
+}
+
 TEST_F(PrecinctProtocolTest, LinesAreRefusedBeforeCloseOrForAnotherBallot) {
   SimulatedReader reader = ThreeBallots(*this);
   auto p = Open(reader);
@@ -386,6 +464,7 @@ TEST_F(PrecinctProtocolTest, ConsoleCommandsFollowTheState) {
   request.set_command(ControlRequest::PROTOCOL);
   EXPECT_FALSE(HandleControlRequest(*p, request, "").ok()) << "no final protocol yet";
   request.set_command(ControlRequest::FINALIZE_PROTOCOL);
+  request.set_confirmed_lines_sha256(draft.lines_sha256());
   ControlResponse final_response = HandleControlRequest(*p, request, "");
   ASSERT_TRUE(final_response.ok()) << final_response.error();
   EXPECT_EQ(final_response.poll_state(), "protocol_final");
@@ -485,13 +564,17 @@ CalibrationProfile MeasuredProfile(const std::string& serial, std::int64_t when)
 }
 
 TEST_F(PrecinctProtocolTest, PollsOpenOnlyWithThisReadersPassedProfile) {
-  auto ready = [&](std::optional<CalibrationProfile> profile) {
+  auto open = [&](std::optional<CalibrationProfile> profile) {
     SimulatedReader reader({}, {});
     Precinct::Config config{election_, "1002", dir_, std::nullopt};
     config.calibration = std::move(profile);
     config.require_calibration = true;
-    absl::StatusOr<std::unique_ptr<Precinct>> p = Precinct::Open(config, reader, clock_);
+    return Precinct::Open(config, reader, clock_);
+  };
+  auto ready = [&](std::optional<CalibrationProfile> profile) {
+    absl::StatusOr<std::unique_ptr<Precinct>> p = open(std::move(profile));
     EXPECT_TRUE(p.ok()) << p.status();
+    if (!p.ok()) return p.status();
     if ((*p)->state() == PollState::kSetup) {
       EXPECT_TRUE((*p)->StartTest().ok());
       EXPECT_TRUE((*p)->FinishTest().ok());
@@ -500,10 +583,17 @@ TEST_F(PrecinctProtocolTest, PollsOpenOnlyWithThisReadersPassedProfile) {
   };
   absl::Status missing = ready(std::nullopt);
   EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
-  absl::Status foreign = ready(MeasuredProfile("OTHER-7", clock_.NowUnixSeconds()));
-  EXPECT_EQ(foreign.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(Contains(foreign.message(), "OTHER-7")) << foreign;
-  // Without a new profile the daemon keeps the current one of its history: still the foreign one.
+  // Another reader's profile, or a failed one, is refused when the daemon starts with it.
+  absl::StatusOr<std::unique_ptr<Precinct>> foreign =
+      open(MeasuredProfile("OTHER-7", clock_.NowUnixSeconds()));
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Contains(foreign.status().message(), "OTHER-7")) << foreign.status();
+  CalibrationProfile failed = MeasuredProfile("SIM-0001", clock_.NowUnixSeconds());
+  failed.set_pass(false);
+  absl::StatusOr<std::unique_ptr<Precinct>> refused = open(failed);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(Contains(refused.status().message(), "failed its checks")) << refused.status();
   EXPECT_FALSE(ready(std::nullopt).ok());
   ASSERT_TRUE(ready(MeasuredProfile("SIM-0001", clock_.NowUnixSeconds())).ok());
 
@@ -512,7 +602,7 @@ TEST_F(PrecinctProtocolTest, PollsOpenOnlyWithThisReadersPassedProfile) {
   EXPECT_EQ(p->calibration().reader_serial(), "SIM-0001");
   absl::StatusOr<std::vector<std::string>> history = p->store().CalibrationProfiles();
   ASSERT_TRUE(history.ok());
-  EXPECT_EQ(history->size(), 2u) << "the foreign and this reader's profile, once each";
+  EXPECT_EQ(history->size(), 1u) << "only this reader's passed profile is kept";
 }
 
 }  // namespace

@@ -66,6 +66,9 @@ TEST_F(PrecinctTest, ElectionDayFromTestToResults) {
   EXPECT_TRUE(Contains(*zero, "ZERO REPORT")) << *zero;
   EXPECT_TRUE(Contains(*zero, "ballots cast: 0")) << *zero;
   EXPECT_TRUE(Contains(*zero, "printed    2021-01-10 08:00:00 UTC")) << *zero;
+  // docs/observer-qr.md: the zero report says every counter is zero and is signed on paper.
+  EXPECT_TRUE(Contains(*zero, "ALL COUNTERS ARE ZERO")) << *zero;
+  EXPECT_TRUE(Contains(*zero, "Signatures of the commission")) << *zero;
 
   for (int i = 0; i < 3; ++i) ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
   EXPECT_EQ(*p->BallotsCast(), 3);

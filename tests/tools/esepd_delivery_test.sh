@@ -53,13 +53,13 @@ centre_flags=(--centre "127.0.0.1:$port" --centre-ca "$work/certs/ca.pem"
 start live "${centre_flags[@]}"
 poll open >/dev/null
 for _ in $(seq 1 400); do [ "$(sheets_read)" -ge 4 ] && break; sleep 0.05; done
-poll close >/dev/null
+poll close --yes >/dev/null
 cat >"$work/lines.json" <<'JSON'
 {"voters_on_list": 100, "ballots_received": 120, "ballots_issued_in_room": 3,
  "ballots_issued_outside": 0, "ballots_cancelled": 117, "ballots_in_mobile_boxes": 0}
 JSON
 poll lines --file "$work/lines.json" >/dev/null
-poll finalize --out "$work/protocol.signed.pb" >/dev/null || fail "finalize: $(poll draft)"
+poll finalize --yes --out "$work/protocol.signed.pb" >/dev/null || fail "finalize: $(poll draft)"
 sleep 2  # the delivery thread tries and fails at least once
 transmission | grep -q "waiting for the centre's receipt" ||
   fail "the protocol should wait for the centre: $(transmission)"
@@ -94,7 +94,7 @@ transmission | grep -q "delivered" || fail "the receipt was lost over a restart"
   fail "the reader is not listed as revoked: $("$tabulator" readers --data-dir "$work/centre")"
 sed 's/"voters_on_list": 100/"voters_on_list": 101/' "$work/lines.json" >"$work/lines2.json"
 poll lines --file "$work/lines2.json" >/dev/null
-poll finalize >/dev/null || fail "correction: $(poll draft)"
+poll finalize --yes >/dev/null || fail "correction: $(poll draft)"
 alarms=
 for _ in $(seq 1 200); do
   alarms=$("$tabulator" alarms --data-dir "$work/centre" || true)

@@ -41,7 +41,7 @@ total=$((all_rows + $(ls "$work/rest" | wc -l)))
 start rest
 poll status | grep -q "poll state: open" || fail "poll state lost over the restart"
 for _ in $(seq 1 400); do [ "$(sheets_read)" -ge "$total" ] && break; sleep 0.05; done
-poll close >/dev/null
+poll close --yes >/dev/null
 poll open >/dev/null 2>&1 && fail "polls reopened after close"
 results=$(poll results)
 cast=$(echo "$results" | sed -n 's/^ballots cast: //p')

@@ -80,7 +80,7 @@ done
 read_in=$SECONDS
 [ "$read_in" -lt 15 ] || fail "9 ballots took ${read_in}s with silent consoles connected"
 echo "9 ballots read in ${read_in}s while 8 consoles held their connections"
-poll close >/dev/null
+poll close --yes >/dev/null
 poll results | grep -q "^ballots cast: 9$" || fail "expected 9 ballots cast"
 kill "$daemon"; wait "$daemon" || true
 daemon=

@@ -22,7 +22,7 @@ logic_and_accuracy_test
 start live
 poll open >/dev/null
 for _ in $(seq 1 400); do [ "$(sheets_read)" -ge 11 ] && break; sleep 0.05; done
-poll close >/dev/null
+poll close --yes >/dev/null
 kill "$daemon"; wait "$daemon" || true
 daemon=
 
@@ -141,7 +141,7 @@ start live
 printf '{"voters_on_list": 500, "ballots_received": 600, "ballots_issued_in_room": 10,
   "ballots_cancelled": 590}\n' >"$work/lines.json"
 poll lines --file "$work/lines.json" >/dev/null
-poll finalize >/dev/null || fail "finalize: $(poll draft)"
+poll finalize --yes >/dev/null || fail "finalize: $(poll draft)"
 kill "$daemon"; wait "$daemon" || true
 daemon=
 "$esep" export --data-dir "$work/store" --election "$election" --out "$work/final" \

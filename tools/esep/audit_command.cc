@@ -105,6 +105,11 @@ int Sample(const CommandLine& cl) {
               << e.image_path << "\n";
   }
   std::cout << "distinct ballots to pull: " << distinct.size() << "\n";
+  if (const std::string advice =
+          audit::FullHandCountAdvice(*size, static_cast<std::int64_t>(manifest.size()));
+      !advice.empty()) {
+    std::cout << advice << "\n";
+  }
   return kExitOk;
 }
 
@@ -117,6 +122,9 @@ int Reconcile(const CommandLine& cl) {
   if (!hand.ok()) return Fail(hand.status());
   absl::StatusOr<std::vector<audit::Bundle>> bundles = ReadBundles(cl.positional());
   if (!bundles.ok()) return Fail(bundles.status());
+  if (absl::Status names = audit::CheckHandCountNames(*hand, *bundles); !names.ok()) {
+    return Fail(names);
+  }
   const std::vector<audit::CountDifference> differences =
       audit::Reconcile(audit::MachineCounts(*bundles), *hand);
   for (const audit::CountDifference& d : differences) std::cout << d.Line() << "\n";

@@ -1,12 +1,16 @@
 // esep interpret: reads ballot images with the interpreter and prints what it read.
+#include <google/protobuf/util/json_util.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <opencv2/core.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "command_line.h"
@@ -151,11 +155,25 @@ int RunInterpretCommand(const std::vector<std::string>& args) {
   options.precinct_id = cl->Get("precinct").value_or("");
   options.test_mode = cl->Has("test-mode");
   if (std::optional<std::string> path = cl->Get("calibration")) {
+    // The binary profile esep calibrate --out writes, or its JSON form (esep.CalibrationProfile).
     std::ifstream file(*path, std::ios::binary);
+    std::stringstream bytes;
+    bytes << file.rdbuf();
+    const std::string text = bytes.str();
     CalibrationProfile profile;
-    if (!file || !profile.ParseFromIstream(&file) || profile.format_version() == 0) {
+    const bool json =
+        !text.empty() && absl::StartsWith(absl::StripLeadingAsciiWhitespace(text), "{");
+    const bool parsed = json ? google::protobuf::util::JsonStringToMessage(text, &profile).ok()
+                             : profile.ParseFromString(text);
+    if (!file || !parsed || profile.format_version() == 0) {
       std::cerr << "esep interpret: " << *path
                 << " is not a calibration profile (write one with esep calibrate)\n";
+      return kExitUsage;
+    }
+    if (!profile.pass()) {
+      std::cerr << "esep interpret: the calibration profile " << *path << " of reader "
+                << profile.reader_serial()
+                << " failed its checks: its thresholds are not used (calibrate again)\n";
       return kExitUsage;
     }
     options.thresholds = profile.recommended_thresholds();

@@ -50,15 +50,89 @@ absl::Status Print(const CommandLine& cl, const ControlResponse& response) {
   if (response.report().empty()) {
     return absl::FailedPreconditionError("esepd sent nothing to print for this command");
   }
-  const std::string title = response.report().substr(0, response.report().find('\n'));
+  // The report's first line is its title, printed once as the page's heading.
+  const std::string& text = response.report();
+  const std::size_t end_of_title = text.find('\n');
+  const std::string title = text.substr(0, end_of_title);
+  const std::string body = end_of_title == std::string::npos ? "" : text.substr(end_of_title + 1);
   for (const auto& [path, format] :
        {std::pair{pdf, report::SheetFormat::kPdf}, std::pair{png, report::SheetFormat::kPng}}) {
     if (!path) continue;
     absl::StatusOr<report::WrittenSheet> written =
-        report::RenderTextReport(title, response.report(), format, 200, *path);
+        report::RenderTextReport(title, body, format, 200, *path);
     if (!written.ok()) return written.status();
   }
   return absl::OkStatus();
+}
+
+// The lines line by line: each --lN flag names one protocol line.
+struct LineFlag {
+  const char* flag;
+  const char* help;
+  void (CommissionLines::*set)(std::uint64_t);
+};
+constexpr LineFlag kLineFlags[] = {
+    {"l1", "with lines: L1, voters on the list", &CommissionLines::set_voters_on_list},
+    {"l2", "with lines: L2, ballots received", &CommissionLines::set_ballots_received},
+    {"l3", "with lines: L3, ballots issued in the room",
+     &CommissionLines::set_ballots_issued_in_room},
+    {"l4", "with lines: L4, ballots issued outside the room",
+     &CommissionLines::set_ballots_issued_outside},
+    {"l5", "with lines: L5, cancelled ballots", &CommissionLines::set_ballots_cancelled},
+    {"l7", "with lines: L7, ballots in mobile boxes",
+     &CommissionLines::set_ballots_in_mobile_boxes},
+    {"l10", "with lines: L10, lost ballots", &CommissionLines::set_ballots_lost},
+    {"l11", "with lines: L11, ballots not counted at receipt",
+     &CommissionLines::set_ballots_not_counted_at_receipt},
+};
+
+// The commission's lines from --file (JSON) and/or the --lN and --explanation flags; a flag
+// overrides the file's field. Errors name the field.
+absl::StatusOr<CommissionLines> ReadLines(const CommandLine& cl) {
+  CommissionLines lines;
+  bool any = false;
+  if (const std::optional<std::string> path = cl.Get("file")) {
+    any = true;
+    std::ifstream in(*path);
+    std::stringstream json;
+    json << in.rdbuf();
+    if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", *path));
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    if (const auto parsed =
+            google::protobuf::util::JsonStringToMessage(json.str(), &lines, options);
+        !parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(*path, " is not a commission-lines JSON file (see docs/esepd.md): ",
+                       std::string(parsed.message())));
+    }
+  }
+  for (const LineFlag& line : kLineFlags) {
+    if (!cl.Has(line.flag)) continue;
+    any = true;
+    absl::StatusOr<long long> value = cl.GetInt(line.flag, 0, 0, 1'000'000'000);
+    if (!value.ok()) return value.status();
+    (lines.*line.set)(static_cast<std::uint64_t>(*value));
+  }
+  if (const std::optional<std::string> text = cl.Get("explanation")) {
+    any = true;
+    lines.set_explanation(*text);
+  }
+  if (!any) {
+    return absl::InvalidArgumentError(
+        "give the lines as flags (--l1 N --l2 N --l3 N ... --explanation TEXT) or --file "
+        "LINES.json");
+  }
+  return lines;
+}
+
+// Asks the commission to confirm an irreversible step; --yes answers for scripts.
+bool Confirmed(const CommandLine& cl, const std::string& question) {
+  if (cl.Has("yes")) return true;
+  std::cout << question << " This cannot be undone. Type yes to go on: " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "yes";
 }
 
 }  // namespace
@@ -67,6 +141,16 @@ int RunPollCommand(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
       {"socket", true, "esepd's control socket (default /run/esep/esepd.sock)"},
       {"file", true, "with lines: the commission's lines (JSON, see docs/esepd.md)"},
+      {"l1", true, kLineFlags[0].help},
+      {"l2", true, kLineFlags[1].help},
+      {"l3", true, kLineFlags[2].help},
+      {"l4", true, kLineFlags[3].help},
+      {"l5", true, kLineFlags[4].help},
+      {"l7", true, kLineFlags[5].help},
+      {"l10", true, kLineFlags[6].help},
+      {"l11", true, kLineFlags[7].help},
+      {"explanation", true, "with lines: the commission's written explanation of a warning"},
+      {"yes", false, "with close or finalize: do not ask for confirmation (for scripts)"},
       {"out", true, "with finalize or protocol: also write the signed protocol (binary) here"},
       {"pdf", true, "also print the report to this PDF (the protocol sheet needs --election)"},
       {"png", true, "also print the protocol sheet as PNG pages (with --election)"},
@@ -85,47 +169,68 @@ int RunPollCommand(const std::vector<std::string>& args) {
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
   if (!cl.ok() || cl->Has("help") || cl->positional().size() != 1 ||
       !kCommands.contains(cl->positional()[0])) {
-    return UsageExit("esep poll", cl,
-                     "usage: esep poll COMMAND [--socket PATH]\n"
-                     "  status       poll state and the number of ballots cast\n"
-                     "  start-test   start the logic-and-accuracy test (test ballots only)\n"
-                     "  finish-test  finish the test\n"
-                     "  open         open the polls; prints the zero report\n"
-                     "  close        close the polls (they can never be reopened)\n"
-                     "  test-report  counts of the logic-and-accuracy test\n"
-                     "  results      results, once the polls are closed\n"
-                     "  cast-as-is   the voter casts the held ballot as it is\n"
-                     "  return       the voter takes the held ballot back\n"
-                     "  lines        enter the commission's protocol lines (--file LINES.json)\n"
-                     "  draft        the protocol with its control relations, not yet final\n"
-                     "  finalize     check, sign and send the protocol (again: a correction)\n"
-                     "  protocol     print the latest final protocol\n",
-                     specs);
+    return UsageExit(
+        "esep poll", cl,
+        "usage: esep poll COMMAND [--socket PATH]\n"
+        "  status       poll state and the number of ballots cast\n"
+        "  start-test   start the logic-and-accuracy test (test ballots only)\n"
+        "  finish-test  finish the test\n"
+        "  open         open the polls; prints the zero report\n"
+        "  close        close the polls (they can never be reopened; asks unless --yes)\n"
+        "  test-report  counts of the logic-and-accuracy test\n"
+        "  results      results, once the polls are closed\n"
+        "  cast-as-is   the voter casts the held ballot as it is\n"
+        "  return       the voter takes the held ballot back\n"
+        "  lines        enter the commission's protocol lines (--l1 N ... or --file LINES.json)\n"
+        "  draft        the protocol with its control relations, not yet final\n"
+        "  finalize     show the draft, then check, sign and send it (again: a correction;\n"
+        "               asks unless --yes)\n"
+        "  protocol     print the latest final protocol\n",
+        specs);
   }
   ControlRequest request;
   request.set_command(kCommands.at(cl->positional()[0]));
   request.set_ballot_kind(cl->Get("kind").value_or(""));
+  const std::string socket = cl->Get("socket").value_or("/run/esep/esepd.sock");
   if (request.command() == ControlRequest::ENTER_LINES) {
-    absl::StatusOr<std::string> path = cl->Require("file");
-    if (!path.ok()) {
-      std::cerr << "esep poll lines: " << path.status().message() << "\n";
+    absl::StatusOr<CommissionLines> lines = ReadLines(*cl);
+    if (!lines.ok()) {
+      std::cerr << "esep poll lines: " << lines.status().message() << "\n";
       return kExitUsage;
     }
-    std::ifstream in(*path);
-    std::stringstream json;
-    json << in.rdbuf();
-    google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = false;
-    if (!in ||
-        !google::protobuf::util::JsonStringToMessage(json.str(), request.mutable_lines(), options)
-             .ok()) {
-      std::cerr << "esep poll lines: " << *path
-                << " is not a readable commission-lines JSON file (see docs/esepd.md)\n";
-      return kExitUsage;
-    }
+    if (lines->ballot_kind().empty()) lines->set_ballot_kind(request.ballot_kind());
+    *request.mutable_lines() = *std::move(lines);
   }
-  absl::StatusOr<ControlResponse> response = scanner::SendControlRequest(
-      cl->Get("socket").value_or("/run/esep/esepd.sock"), request, std::chrono::seconds(30));
+  if (request.command() == ControlRequest::CLOSE_POLLS &&
+      !Confirmed(*cl, "Close the polls? They can never be reopened.")) {
+    std::cerr << "esep poll close: not confirmed; the polls stay as they are\n";
+    return kExitRejected;
+  }
+  if (request.command() == ControlRequest::FINALIZE_PROTOCOL) {
+    // The commission signs what it sees: the draft is shown first, and esepd signs only the
+    // lines this draft was made from.
+    ControlRequest draft_request;
+    draft_request.set_command(ControlRequest::DRAFT_PROTOCOL);
+    draft_request.set_ballot_kind(request.ballot_kind());
+    absl::StatusOr<ControlResponse> draft =
+        scanner::SendControlRequest(socket, draft_request, std::chrono::seconds(30));
+    if (!draft.ok()) {
+      std::cerr << "esep poll: " << draft.status().message() << "\n";
+      return kExitUsage;
+    }
+    if (!draft->ok()) {
+      std::cerr << "esep poll finalize: refused: " << draft->error() << "\n";
+      return kExitRejected;
+    }
+    std::cout << draft->report() << "\n";
+    if (!Confirmed(*cl, "Sign and send the protocol above?")) {
+      std::cerr << "esep poll finalize: not confirmed; nothing was signed\n";
+      return kExitRejected;
+    }
+    request.set_confirmed_lines_sha256(draft->lines_sha256());
+  }
+  absl::StatusOr<ControlResponse> response =
+      scanner::SendControlRequest(socket, request, std::chrono::seconds(30));
   if (!response.ok()) {
     std::cerr << "esep poll: " << response.status().message() << "\n";
     return kExitUsage;

@@ -17,6 +17,7 @@
 #include "esep/proto/protocol_text.h"
 #include "esep/render/page_drawing.h"
 #include "esep/render/render.h"
+#include "esep/report/number_words.h"
 #include "esep/transport/qr_protocol.h"
 #include "esep/transport/signing.h"
 
@@ -144,11 +145,15 @@ class Flow {
   double width_mm() const { return kPageWidthMm - 2 * kMarginMm; }
   cairo_t* cr() const { return cr_; }
 
+  // Text drawn large, light and across every page from the next page on (a draft's mark).
+  void SetWatermark(std::string text) { watermark_ = std::move(text); }
+
   absl::Status NewPage() {
     absl::StatusOr<cairo_t*> cr = sink_.NewPage();
     if (!cr.ok()) return cr.status();
     cr_ = *cr;
     ++pages_;
+    if (!watermark_.empty()) DrawWatermark();
     cairo_set_source_rgb(cr_, 0, 0, 0);
     absl::StatusOr<TextSetter> text = TextSetter::Create(cr_);
     if (!text.ok()) return text.status();
@@ -219,6 +224,22 @@ class Flow {
   TextSetter& text() { return *text_; }
 
  private:
+  void DrawWatermark() {
+    cairo_save(cr_);
+    cairo_set_source_rgb(cr_, 0.82, 0.82, 0.82);
+    cairo_select_font_face(cr_, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr_, 12 * k_);
+    cairo_translate(cr_, kPageWidthMm / 2 * k_, kPageHeightMm / 2 * k_);
+    cairo_rotate(cr_, -0.95);
+    cairo_text_extents_t extents;
+    cairo_text_extents(cr_, watermark_.c_str(), &extents);
+    cairo_move_to(cr_, -extents.width / 2 - extents.x_bearing,
+                  -extents.height / 2 - extents.y_bearing);
+    cairo_show_text(cr_, watermark_.c_str());
+    cairo_restore(cr_);
+  }
+
+  std::string watermark_;
   PageSink& sink_;
   double k_;
   std::string footer_;
@@ -229,7 +250,11 @@ class Flow {
   double y_mm_ = kTopMm;
 };
 
-std::string Number(std::uint64_t v) { return absl::StrCat(v); }
+// A line's number: the figure, and under the line's name the number in Kyrgyz and Russian words.
+struct Number {
+  explicit Number(std::uint64_t v) : value(v) {}
+  std::uint64_t value;
+};
 
 absl::Status Heading(Flow& flow, const Trilingual& t) {
   flow.Space(2);
@@ -239,17 +264,19 @@ absl::Status Heading(Flow& flow, const Trilingual& t) {
 
 // The lines table: code, name in three languages, number.
 absl::Status LineRow(Flow& flow, const std::string& code, const std::string& name,
-                     const std::string& value, bool bold = false) {
+                     const Number& number, bool bold = false) {
   return flow.Row({{code, 0, 12, Align::kLeft, true},
-                   {name, 13, flow.width_mm() - 13 - 32, Align::kLeft, bold},
-                   {value, flow.width_mm() - 30, 30, Align::kRight, true}},
+                   {absl::StrCat(name, "\n(", KyrgyzNumberWords(number.value), " / ",
+                                 RussianNumberWords(number.value), ")"),
+                    13, flow.width_mm() - 13 - 32, Align::kLeft, bold},
+                   {absl::StrCat(number.value), flow.width_mm() - 30, 30, Align::kRight, true}},
                   kBodyMm);
 }
 
 // Title, election and precinct; the protocol's revision, status and times unless `zero_report`
 // (which has only the time the polls opened).
 absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProtocol& p,
-                        const Trilingual& title, bool zero_report = false) {
+                        const Trilingual& title, bool zero_report = false, bool draft = false) {
   if (absl::Status s = flow.Paragraph({title.ky, true, 1.0}, 4.0, Align::kCentre, 0.5); !s.ok()) {
     return s;
   }
@@ -279,7 +306,10 @@ absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProt
   };
   if (!zero_report) {
     info.push_back({{"Редакция, абалы", "Редакция, статус", "Revision, status"},
-                    absl::StrCat(p.revision(), ", ", JoinTrilingual(status))});
+                    draft ? absl::StrCat(p.revision(),
+                                         ", ДОЛБООР / ПРОЕКТ / DRAFT — акыркы эмес / не "
+                                         "окончательный / not final")
+                          : absl::StrCat(p.revision(), ", ", JoinTrilingual(status))});
   }
   info.push_back({{"Шайлоо ачылды", "Голосование открыто", "Polls opened"},
                   ProtocolTimeText(p.polls_opened_unix_seconds())});
@@ -394,12 +424,26 @@ absl::Status DrawQrCodes(Flow& flow, const SignedProtocol& signed_protocol) {
   return absl::OkStatus();
 }
 
+// An unsigned protocol is a draft: marked on every page, without QR codes or a signature box,
+// so that no commission can sign it.
 absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctProtocol& p,
                           const SignedProtocol* signed_protocol) {
+  const bool draft = signed_protocol == nullptr;
+  if (draft) {
+    flow.SetWatermark("ДОЛБООР · ПРОЕКТ · DRAFT");
+    if (absl::Status s = flow.Paragraph(
+            {"ДОЛБООР / ПРОЕКТ / DRAFT — кол коюлбайт / не подписывается / not to be signed", true,
+             1.0},
+            kBodyMm * 1.4, Align::kCentre, 2);
+        !s.ok()) {
+      return s;
+    }
+  }
   if (absl::Status s =
           DrawHeader(flow, election, p,
                      {"Участкалык шайлоо комиссиясынын протоколу",
-                      "Протокол участковой избирательной комиссии", "Precinct results protocol"});
+                      "Протокол участковой избирательной комиссии", "Precinct results protocol"},
+                     false, draft);
       !s.ok()) {
     return s;
   }
@@ -457,6 +501,19 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
     }
   }
 
+  if (!p.commission_explanation().empty()) {
+    if (absl::Status s = Heading(
+            flow, {"Комиссиянын жазуу жүзүндөгү түшүндүрмөсү", "Письменное пояснение комиссии",
+                   "The commission's written explanation"});
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = flow.Paragraph({p.commission_explanation(), false, 1.0}, kBodyMm);
+        !s.ok()) {
+      return s;
+    }
+  }
+
   if (absl::Status s =
           Heading(flow, {"Текшерүү маалыматтары", "Контрольные данные", "Integrity data"});
       !s.ok()) {
@@ -481,19 +538,15 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
       return s;
     }
   }
-  if (signed_protocol != nullptr) {
-    if (absl::Status s = DrawQrCodes(flow, *signed_protocol); !s.ok()) return s;
-  } else {
+  if (draft) {
     flow.Space(2);
-    if (absl::Status s = flow.Paragraph(
-            {"Протокол кол коюлган эмес: QR-коддор жок / Протокол не подписан: QR-кодов нет / "
-             "The protocol is not signed: no QR codes",
-             true, 1.0},
-            kBodyMm);
-        !s.ok()) {
-      return s;
-    }
+    return flow.Paragraph(
+        {"Долбоор: кол коюлбайт, QR-коддор жок / Проект: не подписывается, QR-кодов нет / "
+         "Draft: not to be signed, no QR codes",
+         true, 1.0},
+        kBodyMm);
   }
+  if (absl::Status s = DrawQrCodes(flow, *signed_protocol); !s.ok()) return s;
   return DrawSignatureBox(flow);
 }
 

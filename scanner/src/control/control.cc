@@ -52,6 +52,7 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
       if (draft.ok()) {
         response.set_report(precinct.ProtocolText(draft->protocol, draft->checks));
         response.set_protocol(draft->protocol.SerializeAsString());
+        response.set_lines_sha256(draft->lines_sha256);
       }
       break;
     }
@@ -59,7 +60,13 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
     case ControlRequest::PROTOCOL: {
       absl::StatusOr<StoredProtocol> stored;
       if (request.command() == ControlRequest::FINALIZE_PROTOCOL) {
-        stored = precinct.FinalizeProtocol(request.ballot_kind());
+        // The console signs only what it showed: the draft's lines, named by their hash.
+        stored = request.confirmed_lines_sha256().empty()
+                     ? absl::StatusOr<StoredProtocol>(absl::InvalidArgumentError(
+                           "finalize names the lines the commission confirmed in the draft "
+                           "(esep poll finalize shows the draft and sends them)"))
+                     : precinct.FinalizeProtocol(request.ballot_kind(),
+                                                 request.confirmed_lines_sha256());
       } else {
         stored = precinct.LatestProtocol(request.ballot_kind());
       }

@@ -174,6 +174,19 @@ absl::Status Precinct::FinishTest() { return Apply(PollCommand::kFinishTest); }
 absl::Status Precinct::LoadCalibration() {
   if (config_.calibration) {
     const CalibrationProfile& profile = *config_.calibration;
+    // A profile that could never open the polls is refused now, before it is kept, and not
+    // first at the opening.
+    if (profile.reader_serial() != reader_serial_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the calibration profile was measured on reader ", profile.reader_serial(),
+          ", not on this reader ", reader_serial_, ": calibrate this reader (esep calibrate)"));
+    }
+    if (!profile.pass()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the calibration profile of reader ", profile.reader_serial(), " measured ",
+                       UtcText(profile.created_unix()),
+                       " failed its checks: calibrate again with a good calibration sheet"));
+    }
     absl::StatusOr<bool> added = store_->AddCalibrationProfile(
         profile.SerializeAsString(),
         absl::StrCat("reader ", profile.reader_serial(), ", measured ",
@@ -207,7 +220,19 @@ absl::StatusOr<std::string> Precinct::OpenPolls() {
         "the live tally is not zero: the polls cannot be opened on this store");
   }
   if (absl::Status s = Apply(PollCommand::kOpenPolls); !s.ok()) return s;
-  return Report("ZERO REPORT — polls opened", *tally);
+  // The tally was checked to be zero just above: the report says so and is signed on paper.
+  std::string report = Report("ZERO REPORT — polls opened", *tally);
+  absl::StrAppend(&report,
+                  "\nALL COUNTERS ARE ZERO / Бардык эсептегичтер нөлгө барабар / Все счётчики "
+                  "равны нулю\n",
+                  "\nSignatures of the commission / Комиссия мүчөлөрүнүн колдору / Подписи "
+                  "членов комиссии\n");
+  for (const char* role : {"Chair / Төрага / Председатель", "Secretary / Катчы / Секретарь",
+                           "Member / Мүчө / Член комиссии", "Member / Мүчө / Член комиссии"}) {
+    absl::StrAppend(&report, "  ", role,
+                    "\n    name ______________________  signature ____________\n");
+  }
+  return report;
 }
 
 absl::Status Precinct::ClosePolls() {
@@ -287,7 +312,13 @@ absl::Status Precinct::EnterCommissionLines(const CommissionLines& lines) {
   }
   if (absl::Status s = ValidateCommissionLines(config_.election, config_.precinct_id, lines);
       !s.ok()) {
-    return s;
+    if (absl::Status d = flow_->Stored(
+            store_->DiscardCommissionLines(std::string(s.message()), lines.ballot_kind()));
+        !d.ok()) {
+      return d;
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(s.message(), "; no lines are kept: enter the corrected lines"));
   }
   return flow_->Stored(store_->SaveCommissionLines(lines.SerializeAsString(), lines.ballot_kind()));
 }
@@ -339,7 +370,7 @@ absl::StatusOr<ProtocolDraft> Precinct::DraftProtocol(const std::string& ballot_
     return absl::FailedPreconditionError(
         absl::StrCat("enter the commission's protocol lines",
                      ballot_kind.empty() ? "" : absl::StrCat(" of ballot kind ", ballot_kind),
-                     " first (esep poll lines --file LINES.json)"));
+                     " first (esep poll lines --l1 N ... or --file LINES.json)"));
   }
   if (!lines_bytes.ok()) return lines_bytes.status();
   CommissionLines lines;
@@ -384,11 +415,16 @@ absl::StatusOr<ProtocolDraft> Precinct::DraftProtocol(const std::string& ballot_
   ProtocolDraft draft;
   draft.checks = CheckProtocol(*protocol, config_.election,
                                BallotsCastOfKind(config_.election, *live, lines.ballot_kind()));
+  for (ProtocolCheck& check : PrecinctBoundsChecks(*protocol, config_.election)) {
+    draft.checks.push_back(std::move(check));
+  }
   draft.protocol = *std::move(protocol);
+  draft.lines_sha256 = ToHex(Sha256(*lines_bytes));
   return draft;
 }
 
-absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol(const std::string& ballot_kind) {
+absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol(
+    const std::string& ballot_kind, std::optional<std::string> confirmed_lines_sha256) {
   absl::StatusOr<PollState> next = NextPollState(state_, PollCommand::kFinalizeProtocol);
   if (!next.ok()) return next.status();
   if (!config_.signer) {
@@ -397,6 +433,11 @@ absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol(const std::string& bal
   }
   absl::StatusOr<ProtocolDraft> draft = DraftProtocol(ballot_kind);
   if (!draft.ok()) return draft.status();
+  if (confirmed_lines_sha256 && *confirmed_lines_sha256 != draft->lines_sha256) {
+    return absl::FailedPreconditionError(
+        "the commission's lines changed after the draft it confirmed: look at the new draft "
+        "(esep poll draft) and finalize again");
+  }
   if (!ProtocolMayBeFinal(draft->checks)) {
     return absl::FailedPreconditionError(
         absl::StrCat("the protocol breaks a control relation and cannot be made final:\n",

@@ -45,13 +45,19 @@ std::uint64_t BallotsCastOfKind(const Election& election, const Tally& tally,
 
 absl::Status ValidateCommissionLines(const Election& election, const std::string& precinct_id,
                                      const CommissionLines& lines) {
-  for (std::uint64_t value :
-       {lines.voters_on_list(), lines.ballots_received(), lines.ballots_issued_in_room(),
-        lines.ballots_issued_outside(), lines.ballots_cancelled(), lines.ballots_in_mobile_boxes(),
-        lines.ballots_lost(), lines.ballots_not_counted_at_receipt()}) {
+  const std::pair<const char*, std::uint64_t> named[] = {
+      {"voters_on_list (L1)", lines.voters_on_list()},
+      {"ballots_received (L2)", lines.ballots_received()},
+      {"ballots_issued_in_room (L3)", lines.ballots_issued_in_room()},
+      {"ballots_issued_outside (L4)", lines.ballots_issued_outside()},
+      {"ballots_cancelled (L5)", lines.ballots_cancelled()},
+      {"ballots_in_mobile_boxes (L7)", lines.ballots_in_mobile_boxes()},
+      {"ballots_lost (L10)", lines.ballots_lost()},
+      {"ballots_not_counted_at_receipt (L11)", lines.ballots_not_counted_at_receipt()}};
+  for (const auto& [field, value] : named) {
     if (value > kMaxLine) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a protocol line of ", value, " ballots cannot be right"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " = ", value, ": a protocol line of that many ballots cannot be right"));
     }
   }
   const std::string& kind = lines.ballot_kind();
@@ -69,6 +75,14 @@ absl::Status ValidateCommissionLines(const Election& election, const std::string
     return absl::InvalidArgumentError(
         absl::StrCat("precinct ", precinct_id, " is issued no ballot",
                      kind.empty() ? std::string() : absl::StrCat(" of kind \"", kind, "\"")));
+  }
+  if (const Precinct* precinct = FindPrecinct(election, precinct_id);
+      precinct != nullptr && precinct->registered_voters() != 0 &&
+      lines.voters_on_list() > precinct->registered_voters()) {
+    return absl::InvalidArgumentError(absl::StrCat("voters_on_list (L1) = ", lines.voters_on_list(),
+                                                   " is above the ", precinct->registered_voters(),
+                                                   " registered voters of precinct ", precinct_id,
+                                                   " in the election definition"));
   }
   std::set<std::string> seen;
   for (const MobileBoxContest& m : lines.mobile_box_counts()) {
@@ -108,6 +122,24 @@ absl::Status ValidateCommissionLines(const Election& election, const std::string
     }
   }
   return absl::OkStatus();
+}
+
+std::vector<ProtocolCheck> PrecinctBoundsChecks(const PrecinctProtocol& p,
+                                                const Election& election) {
+  std::vector<ProtocolCheck> checks;
+  // Every line is at most kMaxLine (2^40) or the machine's count, so the sum cannot overflow.
+  const std::uint64_t in_boxes = p.ballots_in_stationary_box() + p.ballots_in_mobile_boxes();
+  checks.push_back({"L6 + L7 <= L1 (ballots in the boxes at most the voters on the list)", true,
+                    in_boxes <= p.voters_on_list(),
+                    absl::StrCat(p.ballots_in_stationary_box(), " + ", p.ballots_in_mobile_boxes(),
+                                 " <= ", p.voters_on_list())});
+  if (const Precinct* precinct = FindPrecinct(election, p.precinct_id());
+      precinct != nullptr && precinct->registered_voters() != 0) {
+    checks.push_back({"L1 <= registered voters in the election definition", true,
+                      p.voters_on_list() <= precinct->registered_voters(),
+                      absl::StrCat(p.voters_on_list(), " <= ", precinct->registered_voters())});
+  }
+  return checks;
 }
 
 absl::StatusOr<PrecinctProtocol> BuildPrecinctProtocol(const ProtocolInputs& in) {

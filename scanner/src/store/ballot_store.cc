@@ -462,6 +462,17 @@ absl::Status BallotStore::SaveCommissionLines(const std::string& serialized_line
   });
 }
 
+absl::Status BallotStore::DiscardCommissionLines(const std::string& why,
+                                                 const std::string& ballot_kind) {
+  return Write([&]() -> absl::Status {
+    absl::Status deleted = ballot_kind.empty()
+                               ? db_->Run("DELETE FROM commission_lines WHERE id = 1")
+                               : db_->Run("DELETE FROM kind_lines WHERE kind = ?", ballot_kind);
+    if (!deleted.ok()) return deleted;
+    return AppendEventLocked("commission_lines_refused", why);
+  });
+}
+
 absl::StatusOr<std::string> BallotStore::CommissionLinesBytes(
     const std::string& ballot_kind) const {
   absl::StatusOr<sqlite::Statement> q =

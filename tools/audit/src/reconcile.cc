@@ -5,10 +5,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "esep/audit/json.h"
 #include "esep/audit/replay.h"
+#include "esep/proto/election.h"
 
 namespace esep::audit {
 namespace {
@@ -84,6 +86,40 @@ absl::StatusOr<CountTable> ParseHandCount(const std::string& text) {
     }
   }
   return table;
+}
+
+absl::Status CheckHandCountNames(const CountTable& hand, const std::vector<Bundle>& bundles) {
+  for (const auto& [key, count] : hand) {
+    const auto& [precinct_id, contest_id, option_id] = key;
+    const Bundle* bundle = nullptr;
+    for (const Bundle& b : bundles) {
+      if (b.info.precinct_id == precinct_id) bundle = &b;
+    }
+    if (bundle == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("hand count: precinct \"", precinct_id,
+                                                     "\" is in none of the audit bundles"));
+    }
+    const std::vector<const Contest*> on_ballot = ContestsOnBallot(bundle->election, precinct_id);
+    const Contest* contest = nullptr;
+    std::vector<std::string> contests;
+    for (const Contest* c : on_ballot) {
+      contests.push_back(c->id());
+      if (c->id() == contest_id) contest = c;
+    }
+    if (contest == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("hand count: contest \"", contest_id, "\" is not on the ballot of precinct ",
+                       precinct_id, " (its contests: ", absl::StrJoin(contests, ", "), ")"));
+    }
+    if (FindOption(*contest, option_id) == nullptr) {
+      std::vector<std::string> options;
+      for (const Option& o : contest->options()) options.push_back(o.id());
+      return absl::InvalidArgumentError(
+          absl::StrCat("hand count: contest ", contest_id, " has no option \"", option_id,
+                       "\" (its options: ", absl::StrJoin(options, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 CountTable MachineCounts(const std::vector<Bundle>& bundles) {

@@ -118,4 +118,11 @@ absl::StatusOr<double> DilutedMargin(const std::vector<Bundle>& bundles,
   return static_cast<double>(counts[0] - second) / static_cast<double>(ballots);
 }
 
+std::string FullHandCountAdvice(std::int64_t sample_size, std::int64_t ballots) {
+  if (sample_size < ballots) return "";
+  return absl::StrCat("the sample (", sample_size, " draws) is not smaller than the ", ballots,
+                      " ballots: count every ballot by hand instead (a full hand count, then "
+                      "esep audit reconcile)");
+}
+
 }  // namespace esep::audit

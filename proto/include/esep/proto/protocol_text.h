@@ -35,7 +35,8 @@ std::vector<ProtocolLine> ContestProtocolLines(const ContestResult& result);
 std::string JoinTrilingual(const Trilingual& t);
 // The status in the three languages.
 Trilingual ProtocolStatusName(ProtocolStatus status);
-// "2021-03-31 05:00:00 UTC", or "-" for 0 (not yet known).
+// Local time at the precinct (Asia/Bishkek) with UTC:
+// "2021-03-31 11:00:00 Бишкек/Bishkek (UTC+6) = 05:00:00 UTC", or "-" for 0 (not yet known).
 std::string ProtocolTimeText(std::int64_t unix_seconds);
 // An option's name as printed: Kyrgyz, and Russian when it differs; the id when not in `contest`.
 std::string PrintedOptionName(const Contest* contest, const std::string& option_id);

@@ -158,6 +158,9 @@ class BallotStore {
   absl::Status SaveCommissionLines(const std::string& serialized_lines,
                                    const std::string& ballot_kind = "");
   absl::StatusOr<std::string> CommissionLinesBytes(const std::string& ballot_kind = "") const;
+  // Forgets the entered lines of one ballot kind after the commission's newer lines were refused,
+  // so that nothing it did not confirm last can be signed; the refusal is logged with `why`.
+  absl::Status DiscardCommissionLines(const std::string& why, const std::string& ballot_kind = "");
 
   // Keeps a final protocol revision and queues it for transmission, with `settings` (the poll
   // state), in one transaction: a protocol is final exactly when it is in the outbox.

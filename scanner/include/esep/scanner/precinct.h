@@ -34,6 +34,7 @@ using ProtocolSigner = std::function<absl::StatusOr<SignedProtocol>(const Precin
 struct ProtocolDraft {
   PrecinctProtocol protocol;
   std::vector<ProtocolCheck> checks;
+  std::string lines_sha256;  // hex sha256 of the stored lines the draft was made from
 };
 
 class Precinct {
@@ -98,6 +99,8 @@ class Precinct {
   // The commission's protocol lines, once the polls are closed (again later, for a correction).
   // On a day with several ballots per voter the lines name their ballot kind, and each kind has
   // its own.
+  // Lines that are refused also discard the lines entered before them: nothing the commission
+  // did not confirm last can be made final.
   absl::Status EnterCommissionLines(const CommissionLines& lines);
   // The protocol of one ballot kind (empty in an election without kinds) from the live tally and
   // the entered lines of that kind, with its checks; not stored.
@@ -108,7 +111,11 @@ class Precinct {
   // A later call for the same kind makes a correction of that kind only. Revisions are numbered
   // across the kinds of the precinct (1, 2, 3, ...): the first protocol of a kind is FINAL, the
   // later ones of that kind CORRECTION.
-  absl::StatusOr<StoredProtocol> FinalizeProtocol(const std::string& ballot_kind = "");
+  // With `confirmed_lines_sha256` (a draft's lines_sha256), refused unless the stored lines are
+  // still exactly the ones the commission was shown.
+  absl::StatusOr<StoredProtocol> FinalizeProtocol(
+      const std::string& ballot_kind = "",
+      std::optional<std::string> confirmed_lines_sha256 = std::nullopt);
   // Every final revision, oldest first.
   absl::StatusOr<std::vector<StoredProtocol>> Protocols() const;
   // The newest final revision of one ballot kind; NotFound when there is none.

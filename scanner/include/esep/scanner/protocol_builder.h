@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/precinct_protocol.pb.h"
+#include "esep/proto/protocol_checks.h"
 #include "esep/scanner/ballot_store.h"
 
 namespace esep::scanner {
@@ -46,9 +47,16 @@ absl::StatusOr<PrecinctProtocol> BuildPrecinctProtocol(const ProtocolInputs& inp
 
 // Checks entered lines for what can be told without the machine's counts: the ballot kind is the
 // election's and issued at the precinct, every hand-counted contest and option is on the
-// precinct's ballot of that kind, each once, and no count overflows.
+// precinct's ballot of that kind, each once, no count overflows, and L1 is not above the precinct's
+// registered voters in the definition. An error names the field.
 absl::Status ValidateCommissionLines(const Election& election, const std::string& precinct_id,
                                      const CommissionLines& lines);
+
+// The reader's own bounds, the ones the tabulation centre would otherwise only hold for review
+// (transport's ProtocolBounds): blocking "L6 + L7 <= L1" (no turnout above 100%) and
+// "L1 <= registered voters" when the definition names them.
+std::vector<ProtocolCheck> PrecinctBoundsChecks(const PrecinctProtocol& protocol,
+                                                const Election& election);
 
 }  // namespace esep::scanner
 

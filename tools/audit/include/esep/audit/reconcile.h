@@ -20,6 +20,11 @@ using CountTable = std::map<std::tuple<std::string, std::string, std::string>, s
 // line or entry.
 absl::StatusOr<CountTable> ParseHandCount(const std::string& text);
 
+// Refuses a hand count that names a precinct no bundle holds, or a contest or option that is not
+// on that precinct's ballot (a misspelled name must never become an option of its own); the
+// error names the entry and what the ballot has instead.
+absl::Status CheckHandCountNames(const CountTable& hand, const std::vector<Bundle>& bundles);
+
 // The machine's counts: the live records of each bundle, by its precinct.
 CountTable MachineCounts(const std::vector<Bundle>& bundles);
 

@@ -41,6 +41,10 @@ absl::Status CheckSampleSizeOptions(const SampleSizeOptions& options);
 // sample would exceed kMaxSampleSize.
 absl::StatusOr<std::int64_t> BallotComparisonSampleSize(const SampleSizeOptions& options);
 
+// When `sample_size` draws are not fewer than the `ballots` to draw from, sampling saves no work:
+// the sentence telling the auditors to count every ballot by hand instead; empty otherwise.
+std::string FullHandCountAdvice(std::int64_t sample_size, std::int64_t ballots);
+
 // Rivest's SHA-256 sampler (sampler.py): draw i (1-based) picks ballot
 //   (SHA-256(seed + "," + i) read as a 256-bit big-endian integer) mod N + 1,
 // so anyone with the public seed reproduces the sample. Returns `draws` positions in [1, N],

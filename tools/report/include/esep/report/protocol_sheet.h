@@ -33,9 +33,10 @@ struct WrittenSheet {
 // The results protocol as grayscale pages (CV_8UC1, white = 255) at `dpi`: header (election,
 // precinct, reader, revision, status, times to the second), lines L1-L11 and per contest L8, L9
 // and each option's votes, the control relations (holds / broken), the records root hash, the
-// event-log head hash, the signing key's id, the QR codes of `signed_protocol` with their part
-// labels (none when it is null: the sheet says the protocol is not signed), and the box where the
-// commission members sign.
+// event-log head hash, the commission's explanation, the signing key's id, the QR codes of
+// `signed_protocol` with their part labels, and the box where the commission members sign. Without
+// `signed_protocol` the sheet is a draft: marked DRAFT / ПРОЕКТ / ДОЛБООР on every page, with
+// neither QR codes nor a signature box.
 absl::StatusOr<std::vector<cv::Mat>> RenderProtocolPages(const Election& election,
                                                          const PrecinctProtocol& protocol,
                                                          const SignedProtocol* signed_protocol,

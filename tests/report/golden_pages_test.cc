@@ -1,0 +1,143 @@
+// The signed documents as people see them: each rendered page is compared with a reviewed golden
+// image in tests/report/golden/ (50 dpi grayscale), within a tolerance for anti-aliasing, and a
+// page that differs is named with the region where it differs. ESEP_UPDATE_GOLDEN=1 rewrites the
+// goldens; look at every rewritten page before committing it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../transport/sample_protocols.h"
+#include "esep/proto/election.h"
+#include "esep/report/protocol_sheet.h"
+#include "esep/transport/signing.h"
+
+namespace esep::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kRenderDpi = 100;  // the renderer's least resolution; halved for the goldens
+constexpr double kMostDifferingShare = 0.002;  // of a page's pixels, each off by more than 64
+
+const fs::path kGoldenDir = fs::path(ESEP_SOURCE_DIR) / "tests/report/golden";
+
+cv::Mat Small(const cv::Mat& page) {
+  cv::Mat small;
+  cv::resize(page, small, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+  return small;
+}
+
+// Compares `pages` with the goldens `name`-1.png, `name`-2.png, ...
+void ExpectGolden(const std::string& name, const std::vector<cv::Mat>& pages) {
+  const bool update = std::getenv("ESEP_UPDATE_GOLDEN") != nullptr;
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    const cv::Mat page = Small(pages[i]);
+    const fs::path golden = kGoldenDir / (name + "-" + std::to_string(i + 1) + ".png");
+    if (update) {
+      fs::create_directories(kGoldenDir);
+      ASSERT_TRUE(cv::imwrite(golden.string(), page, {cv::IMWRITE_PNG_COMPRESSION, 9}));
+      continue;
+    }
+    const cv::Mat expected = cv::imread(golden.string(), cv::IMREAD_GRAYSCALE);
+    ASSERT_FALSE(expected.empty()) << golden << " is missing";
+    ASSERT_EQ(expected.size(), page.size()) << golden;
+    cv::Mat diff;
+    cv::absdiff(expected, page, diff);
+    cv::threshold(diff, diff, 64, 255, cv::THRESH_BINARY);
+    const int differing = cv::countNonZero(diff);
+    if (differing > kMostDifferingShare * static_cast<double>(page.total())) {
+      const cv::Rect where = cv::boundingRect(diff);
+      const fs::path actual =
+          fs::temp_directory_path() / (name + "-" + std::to_string(i + 1) + "-actual.png");
+      cv::imwrite(actual.string(), page);
+      ADD_FAILURE() << name << " page " << i + 1 << " differs from " << golden << " in "
+                    << differing << " pixels, within x " << where.x << ".." << where.x + where.width
+                    << ", y " << where.y << ".." << where.y + where.height << " (of " << page.cols
+                    << " x " << page.rows << " at 50 dpi); the page is in " << actual;
+    }
+  }
+  if (!update) {
+    EXPECT_FALSE(fs::exists(kGoldenDir / (name + "-" + std::to_string(pages.size() + 1) + ".png")))
+        << name << " has fewer pages than its goldens";
+  }
+}
+
+class GoldenPagesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<Election> e = LoadElectionFile("fixtures/elections/referendum-2021.json");
+    ASSERT_TRUE(e.ok()) << e.status();
+    election_ = *e;
+    protocol_ = testing::ConsistentProtocol(election_, "1002", 11);
+    protocol_.set_polls_opened_unix_seconds(1'610'265'600);  // 14:00 in Bishkek
+    protocol_.set_polls_closed_unix_seconds(1'610'308'800);
+    protocol_.set_created_unix_seconds(1'610'310'000);
+    std::array<std::uint8_t, 32> seed{};
+    for (std::size_t i = 0; i < seed.size(); ++i) seed[i] = static_cast<std::uint8_t>(i * 7 + 1);
+    absl::StatusOr<transport::SigningKey> key = transport::SigningKey::FromSeed(seed);
+    ASSERT_TRUE(key.ok()) << key.status();
+    key_ = *std::move(key);
+  }
+
+  Election election_;
+  PrecinctProtocol protocol_;
+  std::optional<transport::SigningKey> key_;
+};
+
+TEST_F(GoldenPagesTest, DraftProtocol) {
+  absl::StatusOr<std::vector<cv::Mat>> pages =
+      RenderProtocolPages(election_, protocol_, nullptr, kRenderDpi);
+  ASSERT_TRUE(pages.ok()) << pages.status();
+  ExpectGolden("protocol-draft", *pages);
+}
+
+TEST_F(GoldenPagesTest, FinalProtocol) {
+  const SignedProtocol signed_protocol = transport::SignProtocol(protocol_, *key_);
+  absl::StatusOr<std::vector<cv::Mat>> pages =
+      RenderProtocolPages(election_, protocol_, &signed_protocol, kRenderDpi);
+  ASSERT_TRUE(pages.ok()) << pages.status();
+  ExpectGolden("protocol-final", *pages);
+}
+
+TEST_F(GoldenPagesTest, CorrectionWithTheCommissionsExplanation) {
+  protocol_.set_revision(2);
+  protocol_.set_status(CORRECTION);
+  protocol_.set_commission_explanation(
+      "Бир бюллетень кабыл алууда эсептелген эмес / Один бюллетень не учтён при получении / "
+      "One ballot was not counted at receipt");
+  const SignedProtocol signed_protocol = transport::SignProtocol(protocol_, *key_);
+  absl::StatusOr<std::vector<cv::Mat>> pages =
+      RenderProtocolPages(election_, protocol_, &signed_protocol, kRenderDpi);
+  ASSERT_TRUE(pages.ok()) << pages.status();
+  ExpectGolden("protocol-correction", *pages);
+}
+
+TEST_F(GoldenPagesTest, ZeroReport) {
+  PrecinctProtocol zero = protocol_;
+  zero.set_ballots_in_stationary_box(0);
+  for (ContestResult& r : *zero.mutable_contests()) {
+    for (OptionVotes& o : *r.mutable_options()) o.set_votes(0);
+  }
+  const fs::path dir = fs::temp_directory_path() / ("esep-golden-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  absl::StatusOr<WrittenSheet> written = RenderZeroReportSheet(
+      election_, zero, SheetFormat::kPng, kRenderDpi, (dir / "zero.png").string());
+  ASSERT_TRUE(written.ok()) << written.status();
+  std::vector<cv::Mat> pages;
+  for (const std::string& file : written->files) {
+    pages.push_back(cv::imread(file, cv::IMREAD_GRAYSCALE));
+  }
+  fs::remove_all(dir);
+  ExpectGolden("zero-report", pages);
+}
+
+}  // namespace
+}  // namespace esep::report
