@@ -20,6 +20,7 @@
 #include "esep/proto/deck.pb.h"
 #include "esep/proto/election.h"
 #include "esep/render/degrade.h"
+#include "esep/render/random.h"
 #include "esep/render/spec.h"
 #include "esep/vision/image_codec.h"
 #include "esep/vision/interpreter.h"
@@ -38,6 +39,7 @@ struct DeckTally {
   int marginal = 0;  // targets read MARGINAL
   int flipped = 0;   // MARKED read EMPTY or EMPTY read MARKED
   int rejected = 0;
+  int blank_cast_with_vote = 0;  // a blank ballot read with a vote and cast
 };
 
 std::map<std::string, DeckTally>& Summary() {
@@ -61,6 +63,27 @@ cv::Mat LoadOrRender(const fs::path& manifest_dir, const DeckBallot& ballot,
   const fs::path image = manifest_dir / ballot.image();
   if (!ballot.image().empty() && fs::exists(image)) {
     return cv::imread(image.string(), cv::IMREAD_GRAYSCALE);
+  }
+  // Ballots that differ only in their scanner damage share one printed and marked page.
+  static auto* pages = new std::map<std::string, cv::Mat>();
+  RenderSpec printed = ballot.render();
+  printed.clear_degrade();
+  std::string key = election.id() + "\n" + printed.SerializeAsString();
+  if (ballot.render().degrade().ByteSizeLong() > 0) {
+    auto it = pages->find(key);
+    if (it == pages->end()) {
+      absl::StatusOr<cv::Mat> page = render::RenderFromSpec(printed, election);
+      EXPECT_TRUE(page.ok()) << ballot.image() << ": " << page.status();
+      if (!page.ok()) return cv::Mat();
+      if (pages->size() > 64) pages->clear();
+      it = pages->emplace(key, *page).first;
+    }
+    cv::Mat copy = it->second.clone();
+    const absl::Status damaged =
+        render::Degrade(copy, ballot.render().degrade(), static_cast<int>(ballot.render().dpi()),
+                        render::MixSeed(ballot.render().seed(), 3));
+    EXPECT_TRUE(damaged.ok()) << ballot.image() << ": " << damaged;
+    return damaged.ok() ? copy : cv::Mat();
   }
   absl::StatusOr<cv::Mat> rendered = render::RenderFromSpec(ballot.render(), election);
   EXPECT_TRUE(rendered.ok()) << ballot.image() << ": " << rendered.status();
@@ -146,7 +169,21 @@ void Check(const std::string& deck, const DeckBallot& ballot, const Interpretati
       }
     }
   }
-  if (DecideBallot(in, policy).cast == ballot.expect_returned()) {
+  const bool cast = DecideBallot(in, policy).cast;
+  bool blank = ballot.contests_size() > 0;
+  for (const ExpectedContest& want : ballot.contests()) {
+    blank = blank && want.allowed_size() == 1 && want.allowed(0) == BLANK;
+  }
+  bool read_a_vote = false;
+  for (const ContestReading& c : in.contests())
+    read_a_vote = read_a_vote || c.selections_size() > 0;
+  if (in.accepted() && blank && read_a_vote && cast) {
+    ++tally->blank_cast_with_vote;
+    ADD_FAILURE() << "a blank ballot was cast with a vote";
+  }
+  if (ballot.may_be_returned() && !ballot.expect_returned() && !cast) {
+    // Ink that is not a vote read marginal: the voter gets the ballot back. Allowed.
+  } else if (cast == ballot.expect_returned()) {
     ADD_FAILURE() << "expected the ballot " << (ballot.expect_returned() ? "" : "not ")
                   << "to be returned to the voter";
     right = false;
@@ -155,11 +192,12 @@ void Check(const std::string& deck, const DeckBallot& ballot, const Interpretati
 }
 
 void PrintSummary() {
-  std::printf("\n%-28s %8s %8s %8s %8s %8s %8s %8s\n", "deck", "ballots", "right", "rejected",
-              "targets", "right", "marginal", "flipped");
+  std::printf("\n%-28s %8s %8s %8s %8s %8s %8s %8s %10s\n", "deck", "ballots", "right", "rejected",
+              "targets", "right", "marginal", "flipped", "blank+vote");
   for (const auto& [name, t] : Summary()) {
-    std::printf("%-28s %8d %8d %8d %8d %8d %8d %8d\n", name.c_str(), t.ballots, t.ballots_right,
-                t.rejected, t.targets, t.targets_right, t.marginal, t.flipped);
+    std::printf("%-28s %8d %8d %8d %8d %8d %8d %8d %10d\n", name.c_str(), t.ballots,
+                t.ballots_right, t.rejected, t.targets, t.targets_right, t.marginal, t.flipped,
+                t.blank_cast_with_vote);
   }
   std::fflush(stdout);
 }

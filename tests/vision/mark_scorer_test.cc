@@ -50,9 +50,80 @@ class MarkScorerTest : public ::testing::Test {
     return MarkScorer(page_, identity, /*ink_level=*/0).Score(areas_);
   }
 
+  std::vector<TargetScore> Targets() const {
+    const PageTransform identity(kPxPerMm, 0, 0, 0, kPxPerMm, 0);
+    return MarkScorer(page_, identity, /*ink_level=*/0).ScoreTargets(areas_);
+  }
+
+  // A tick through target `i` drawn with a pen of `gray`, `width_mm` wide.
+  void Tick(int i, int gray, double width_mm) {
+    const Rect& a = areas_[static_cast<std::size_t>(i)];
+    const std::vector<cv::Point> points = {cv::Point(Px(a.x_mm() + 1.5), Px(a.y_mm() + 3.5)),
+                                           cv::Point(Px(a.x_mm() + 4.5), Px(a.y_mm() + 6.0)),
+                                           cv::Point(Px(a.x_mm() + 11), Px(a.y_mm() + 0.8))};
+    cv::polylines(page_, points, false, cv::Scalar(gray), std::max(1, Px(width_mm)), cv::LINE_AA);
+  }
+
   cv::Mat page_;
   std::vector<Rect> areas_;
 };
+
+// A blue ballpoint tick (gray 125, 0.3 mm) reads as a pen stroke like a black one: its stroke
+// score reaches the definite threshold, within 20% of a black tick's, although its mean darkening
+// stays below it.
+TEST_F(MarkScorerTest, BlueBallpointTickScoresLikeABlackOne) {
+  Tick(1, 125, 0.3);
+  Tick(3, 50, 0.3);
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_LT(s[1].linear, 600) << s[1].linear;
+  EXPECT_GE(s[1].stroke, 600);
+  EXPECT_GE(s[1].stroke * 10, s[3].stroke * 8) << s[1].stroke << " vs " << s[3].stroke;
+  EXPECT_FALSE(s[1].foreign_ink);
+  EXPECT_FALSE(s[3].foreign_ink);
+}
+
+// Show-through from the back: the box and around it darkened by 12%, blurred. Not a pen stroke.
+TEST_F(MarkScorerTest, ShowThroughIsNoPenStroke) {
+  const cv::Rect behind = Box(2, -1.0);
+  cv::Mat region = page_(behind);
+  region.convertTo(region, CV_8UC1, 0.88);
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_EQ(s[2].stroke, 0);
+  EXPECT_GE(s[2].linear, 600);  // the old mean-darkening score alone would have made a vote
+}
+
+// A stamp's ring crossing the top of a box and running on far to both sides is ink from outside.
+TEST_F(MarkScorerTest, RingEnteringTheBoxIsForeignInk) {
+  const Rect& a = areas_[4];
+  const cv::Point centre(Px(a.x_mm() + 6), Px(a.y_mm() - 20 + 2.5));
+  cv::circle(page_, centre, Px(20), cv::Scalar(70), Px(0.6), cv::LINE_AA);
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_TRUE(s[4].foreign_ink);
+  EXPECT_GT(s[4].stroke, 0);
+}
+
+// A voter's cross that runs 1.5 mm over every corner stays the voter's own mark.
+TEST_F(MarkScorerTest, CrossSpillingOverTheEdgeIsNotForeignInk) {
+  const Rect& a = areas_[5];
+  const double o = 1.5;
+  cv::line(page_, cv::Point(Px(a.x_mm() - o), Px(a.y_mm() - o)),
+           cv::Point(Px(a.x_mm() + 12 + o), Px(a.y_mm() + 7 + o)), cv::Scalar(40), Px(0.5));
+  cv::line(page_, cv::Point(Px(a.x_mm() + 12 + o), Px(a.y_mm() - o)),
+           cv::Point(Px(a.x_mm() - o), Px(a.y_mm() + 7 + o)), cv::Scalar(40), Px(0.5));
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_FALSE(s[5].foreign_ink);
+  EXPECT_GE(s[5].stroke, 600);
+}
+
+// A ruled line through a box and far beyond it on both sides is ink from outside.
+TEST_F(MarkScorerTest, RuledLineThroughTheBoxIsForeignInk) {
+  const Rect& a = areas_[6];
+  const int y = Px(a.y_mm() + 3.5);
+  cv::line(page_, cv::Point(Px(a.x_mm() - 20), y), cv::Point(Px(a.x_mm() + 30), y + 3),
+           cv::Scalar(30), Px(0.5));
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_TRUE(s[6].foreign_ink);
+}
 
 TEST_F(MarkScorerTest, EmptyTargetsScoreNearZero) {
   for (int s : Score()) EXPECT_LT(s, 50);

@@ -102,7 +102,7 @@ int RunDeckCommand(const std::vector<std::string>& args) {
   }
   if (action == "build") return Build(*cl);
   if (action == "list") {
-    for (const char* kind : {"clean", "degraded", "edge"}) {
+    for (const char* kind : {"clean", "degraded", "edge", "paper"}) {
       std::cout << kind << ": " << absl::StrJoin(render::DeckNames(kind), " ") << "\n";
     }
     return kExitOk;

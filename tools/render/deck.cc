@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -72,9 +73,41 @@ absl::StatusOr<DeckBallot> ExpectReading(const DeckSetting& setting,
     }
   }
 
+  // Ink that is not a vote on a target: a stamp reaching into its box (with the stamp's
+  // outer line width), or a heavy fill on the back of the sheet right behind it.
+  std::vector<bool> foreign(style->targets_size(), false);
+  const double k = spec.dpi() / 25.4;
+  for (const StampSpec& stamp : spec.stamps()) {
+    const double r = stamp.diameter_mm() / 2 + 0.1;
+    for (int i = 0; i < style->targets_size(); ++i) {
+      const Rect& a = style->targets(i).area();
+      const double dx = std::max(
+          {a.x_mm() - stamp.center_x_mm(), 0.0, stamp.center_x_mm() - a.x_mm() - a.width_mm()});
+      const double dy = std::max(
+          {a.y_mm() - stamp.center_y_mm(), 0.0, stamp.center_y_mm() - a.y_mm() - a.height_mm()});
+      if (std::hypot(dx, dy) <= r + 1.0 / k) foreign[i] = true;
+    }
+  }
+  for (const std::string& name : spec.show_through()) {
+    absl::StatusOr<int> index = ResolveMarkTarget(*style, name);
+    if (!index.ok()) return index.status();
+    foreign[*index] = true;
+  }
+  bool may_be_returned = false;
+  for (int i = 0; i < style->targets_size(); ++i) {
+    if (!foreign[i]) continue;
+    if (definite[i] || light[i]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "target ", style->targets(i).option_id(),
+          " is both marked and under a stamp or show-through: its reading is undefined"));
+    }
+    may_be_returned = true;
+  }
+
   DeckBallot ballot;
   *ballot.mutable_render() = spec;
   ballot.set_expect_accepted(true);
+  ballot.set_may_be_returned(may_be_returned);
   bool returned = false;
   for (int i = 0; i < style->targets_size(); ++i) {
     const Target& t = style->targets(i);
@@ -87,6 +120,9 @@ absl::StatusOr<DeckBallot> ExpectReading(const DeckSetting& setting,
       expected->add_allowed(MARGINAL);
       expected->add_allowed(MARKED);
       returned = true;  // a marginal mark goes back to the voter
+    } else if (foreign[i]) {
+      expected->add_allowed(EMPTY);
+      expected->add_allowed(MARGINAL);
     } else {
       expected->add_allowed(EMPTY);
     }

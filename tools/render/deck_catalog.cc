@@ -372,6 +372,241 @@ absl::Status MakeEdge(DeckMaker& d, std::uint64_t seed) {
   return absl::OkStatus();
 }
 
+// Commission stamps of several sizes and inks (as a gray scanner sees them) reaching into boxes
+// by 1.5-4 mm from every side and over fiducials: on blank ballots and on ballots with a vote
+// for another option.
+absl::Status MakeStamps(DeckMaker& d, std::uint64_t seed) {
+  const BallotStyle& style = d.style();
+  const int n = style.targets_size();
+  const double kDiameters[] = {25, 32, 40, 45};
+  const std::uint32_t kGrays[] = {60, 100, 140, 180};
+  const double kEntries[] = {1.5, 2.5, 4.0};
+  struct Side {
+    const char* name;
+    double dx, dy;  // from the box centre towards the stamp
+  };
+  const Side kSides[] = {{"left", -1, 0}, {"right", 1, 0}, {"above", 0, -1}, {"below", 0, 1}};
+  // Stamps come from outside the column of boxes: from the left into any box, from the right
+  // (25 mm, clear of the fiducials and the barcode) into the first and middle ones, from above
+  // into the first and from below into the last.
+  struct Placement {
+    int target;
+    Side side;
+    bool small_only;
+  };
+  std::vector<Placement> placements;
+  for (int t : {0, n / 2, n - 1}) placements.push_back({t, kSides[0], false});
+  for (int t : {0, n / 2}) placements.push_back({t, kSides[1], true});
+  placements.push_back({0, kSides[2], true});
+  placements.push_back({n - 1, kSides[3], true});
+  int count = 0;
+  for (const Placement& place : placements) {
+    const int t = place.target;
+    const Side& side = place.side;
+    const Rect& a = style.targets(t).area();
+    {
+      for (double entry : kEntries) {
+        const double diameter = place.small_only ? 25 : kDiameters[count % 4];
+
+        const std::uint32_t gray = kGrays[(count / 4 + count) % 4];
+        StampSpec stamp;
+        stamp.set_diameter_mm(diameter);
+        stamp.set_gray(gray);
+        const double r = diameter / 2;
+        const double cx = a.x_mm() + a.width_mm() / 2, cy = a.y_mm() + a.height_mm() / 2;
+        // The stamp's outer edge `entry` mm inside the box edge on that side.
+        const double half = side.dx != 0 ? a.width_mm() / 2 : a.height_mm() / 2;
+        stamp.set_center_x_mm(cx + side.dx * (half + r - entry));
+        stamp.set_center_y_mm(cy + side.dy * (half + r - entry));
+        RenderSpec spec = d.Spec(seed + static_cast<std::uint64_t>(count));
+        *spec.add_stamps() = stamp;
+        std::string vote = "blank";
+        if (count % 2 == 1) {
+          // A vote for the option farthest from the stamp.
+          const int other = t < n / 2 ? n - 1 : 0;
+          vote = absl::StrCat("a vote for ", style.targets(other).option_id());
+        }
+        if (absl::Status s =
+                d.Add(absl::StrFormat("stamp-%s-%s-%.1fmm", style.targets(t).option_id(), side.name,
+                                      entry),
+                      absl::StrFormat(
+                          "a %.0f mm stamp in gray %d reaching %.1f mm into the box of %s "
+                          "from %s; %s",
+                          diameter, gray, entry, style.targets(t).option_id(), side.name, vote),
+                      spec);
+            !s.ok()) {
+          return s;
+        }
+        ++count;
+      }
+    }
+  }
+  // Over each fiducial.
+  for (int f = 0; f < style.fiducials_size(); ++f) {
+    RenderSpec spec = d.Spec(seed + 100 + static_cast<std::uint64_t>(f));
+    StampSpec& stamp = *spec.add_stamps();
+    stamp.set_diameter_mm(32);
+    // Light stamp inks only: a dark stamp over a fiducial hides it (see docs/vision.md).
+    stamp.set_gray(f % 2 ? 150 : 180);
+    stamp.set_center_x_mm(style.fiducials(f).center().x_mm() + (f % 2 ? -6 : 6));
+    stamp.set_center_y_mm(style.fiducials(f).center().y_mm() + (f < 2 ? 6 : -6));
+    *spec.add_marks() = Mark(FILLED, {Name(style.targets(f % n))});
+    if (absl::Status s = d.Add(absl::StrCat("stamp-over-fiducial-", f + 1),
+                               absl::StrCat("a 32 mm stamp over fiducial ", f + 1, "; a vote for ",
+                                            style.targets(f % n).option_id()),
+                               spec);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Ticks, checks, crosses and fills in blue, red and black ballpoint and felt pen; crosses that
+// run over the box edge by up to 1.8 mm; a 1 mm pencil line.
+absl::Status MakePens(DeckMaker& d, std::uint64_t seed) {
+  const BallotStyle& style = d.style();
+  const int n = style.targets_size();
+  const Pen kPens[] = {BLACK_BALLPOINT, BLUE_BALLPOINT, RED_BALLPOINT, FELT_PEN};
+  const MarkStyle kStyles[] = {CHECK, CROSS, FILLED};
+  int count = 0;
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    for (Pen pen : kPens) {
+      for (MarkStyle mark : kStyles) {
+        const Target& t = style.targets(count % n);
+        RenderSpec spec = d.Spec(seed + static_cast<std::uint64_t>(count));
+        MarkSpec m = Mark(mark, {Name(t)});
+        m.set_pen(pen);
+        *spec.add_marks() = m;
+        const std::string pen_name = absl::AsciiStrToLower(Pen_Name(pen));
+        if (absl::Status s =
+                d.Add(absl::StrCat(pen_name, "-", StyleName(mark), "-", repeat + 1),
+                      absl::StrCat("a ", StyleName(mark), " in ", pen_name, " for ", t.option_id()),
+                      spec);
+            !s.ok()) {
+          return s;
+        }
+        ++count;
+      }
+    }
+  }
+  for (double over : {1.0, 1.5, 1.8}) {
+    for (Pen pen : kPens) {
+      for (MarkStyle mark : {CROSS, CHECK}) {
+        const Target& t = style.targets(count % n);
+        RenderSpec spec = d.Spec(seed + static_cast<std::uint64_t>(count));
+        MarkSpec m = Mark(mark, {Name(t)});
+        m.set_pen(pen);
+        m.set_overreach_mm(over);
+        *spec.add_marks() = m;
+        const std::string pen_name = absl::AsciiStrToLower(Pen_Name(pen));
+        if (absl::Status s =
+                d.Add(absl::StrFormat("%s-%s-over-%.1fmm", pen_name, StyleName(mark), over),
+                      absl::StrFormat("a %s in %s for %s running %.1f mm over the box edge",
+                                      StyleName(mark), pen_name, t.option_id(), over),
+                      spec);
+            !s.ok()) {
+          return s;
+        }
+        ++count;
+      }
+    }
+  }
+  for (int i = 0; i < 4; ++i) {
+    const Target& t = style.targets((count + 5 * i) % n);
+    RenderSpec spec = d.Spec(seed + static_cast<std::uint64_t>(count + i));
+    *spec.add_marks() = Mark(LINE, {Name(t)});
+    if (absl::Status s = d.Add(absl::StrCat("pencil-line-", i + 1),
+                               absl::StrCat("a 1 mm pencil line for ", t.option_id()), spec);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A streak along the feed (1-4 px, nearly opaque to light) at positions across the whole sheet,
+// every 0.5 mm through the barcode and every 5 mm elsewhere, and scratches across the feed
+// through the barcode: on a ballot with one vote.
+absl::Status MakeStreaks(DeckMaker& d, std::uint64_t seed) {
+  const BallotStyle& style = d.style();
+  const int n = style.targets_size();
+  const Rect& code = style.barcode().area();
+  std::vector<double> xs;
+  for (double x = 5; x < style.page_width_mm() - 4; x += 5) xs.push_back(x);
+  for (double x = code.x_mm() - 1; x <= code.x_mm() + code.width_mm() + 1; x += 0.5) {
+    xs.push_back(x);
+  }
+  int count = 0;
+  for (double x : xs) {
+    const std::uint32_t width = 1 + static_cast<std::uint32_t>(count % 4);
+    const double transmission = count % 3 == 0 ? 0.05 : count % 3 == 1 ? 0.3 : 0.6;
+    const Target& t = style.targets(count % n);
+    RenderSpec spec = d.Spec(seed + static_cast<std::uint64_t>(count));
+    *spec.add_marks() = Mark(count % 2 ? CHECK : CROSS, {Name(t)});
+    spec.mutable_degrade()->set_streak(true);
+    spec.mutable_degrade()->set_streak_x_mm(x);
+    spec.mutable_degrade()->set_streak_width_px(width);
+    spec.mutable_degrade()->set_streak_transmission(transmission);
+    if (absl::Status s = d.Add(
+            absl::StrFormat("streak-%.1fmm-%dpx", x, width),
+            absl::StrFormat("a %d px streak letting %.0f%% of the light through at x %.1f mm; "
+                            "a vote for %s",
+                            width, transmission * 100, x, t.option_id()),
+            spec);
+        !s.ok()) {
+      return s;
+    }
+    ++count;
+  }
+  for (double y = code.y_mm() + 1; y < code.y_mm() + code.height_mm(); y += 2) {
+    const Target& t = style.targets(count % n);
+    RenderSpec spec = d.Spec(seed + static_cast<std::uint64_t>(count));
+    *spec.add_marks() = Mark(FILLED, {Name(t)});
+    spec.mutable_degrade()->set_scratch_y_mm(y);
+    if (absl::Status s =
+            d.Add(absl::StrFormat("scratch-%.1fmm", y),
+                  absl::StrFormat("a dark scratch across the feed at y %.1f mm; a vote for %s", y,
+                                  t.option_id()),
+                  spec);
+        !s.ok()) {
+      return s;
+    }
+    ++count;
+  }
+  return absl::OkStatus();
+}
+
+// A heavy fill on the back of the sheet behind one, two or three boxes, with and without a vote
+// elsewhere.
+absl::Status MakeShowThrough(DeckMaker& d, std::uint64_t seed) {
+  const BallotStyle& style = d.style();
+  const int n = style.targets_size();
+  for (int i = 0; i < 12; ++i) {
+    RenderSpec spec = d.Spec(seed + static_cast<std::uint64_t>(i));
+    std::vector<std::string> behind;
+    for (int j = 0; j <= i % 3; ++j) {
+      const Target& t = style.targets((i + 4 * j) % n);
+      spec.add_show_through(Name(t));
+      behind.push_back(t.option_id());
+    }
+    std::string vote = "blank";
+    if (i % 2 == 1) {
+      const Target& t = style.targets((i + 2) % n);
+      *spec.add_marks() = Mark(CHECK, {Name(t)});
+      vote = absl::StrCat("a vote for ", t.option_id());
+    }
+    if (absl::Status s = d.Add(absl::StrCat("show-through-", i + 1),
+                               absl::StrCat("a heavy fill on the back behind ",
+                                            absl::StrJoin(behind, ", "), "; ", vote),
+                               spec);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 struct DeckDefinition {
   const char* name;
   const char* kind;
@@ -405,6 +640,17 @@ constexpr DeckDefinition kDecks[] = {
      "Presidential with random scanner damage. Images are rendered at test time."},
     {"degraded-referendum", "degraded", "referendum", "1002", 14000,
      "Referendum with random scanner damage. Images are rendered at test time."},
+    {"paper-stamps", "paper", "party-list", "1001", 21000,
+     "Commission stamps reaching into boxes, over fiducials: never a vote. Rendered at test "
+     "time."},
+    {"paper-pens", "paper", "party-list", "1001", 22000,
+     "Blue, red and black ballpoint and felt pen ticks, checks, crosses and fills, marks over the "
+     "box edge, pencil lines: every one a vote. Rendered at test time."},
+    {"paper-streaks", "paper", "party-list", "1001", 23000,
+     "A streak or scratch at positions across the whole sheet and through the barcode: every "
+     "ballot read. Rendered at test time."},
+    {"paper-show-through", "paper", "party-list", "1001", 24000,
+     "Heavy marks on the back of the sheet behind boxes: never a vote. Rendered at test time."},
 };
 
 }  // namespace
@@ -438,6 +684,12 @@ absl::StatusOr<DeckManifest> GenerateDeck(std::string_view name, const std::stri
     status = MakeClean(d, **election, def->seed);
   } else if (kind == "edge") {
     status = MakeEdge(d, def->seed);
+  } else if (kind == "paper") {
+    const std::string_view deck = def->name;
+    status = deck == "paper-stamps"    ? MakeStamps(d, def->seed)
+             : deck == "paper-pens"    ? MakePens(d, def->seed)
+             : deck == "paper-streaks" ? MakeStreaks(d, def->seed)
+                                       : MakeShowThrough(d, def->seed);
   } else {
     const int random_ballots = std::string_view(def->election) == "party-list" ? 12 : 6;
     for (int i = 0; i < random_ballots && status.ok(); ++i) {

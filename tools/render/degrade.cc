@@ -131,6 +131,28 @@ void DrawStreak(cv::Mat& page, Rng& rng) {
   }
 }
 
+// A streak at image columns [x0, x0 + width) that lets `transmission` of the light through.
+void DrawStreakAt(cv::Mat& page, int x0, int width, double transmission) {
+  x0 = std::clamp(x0, 0, page.cols - 1);
+  const int x1 = std::min(page.cols, x0 + width);
+  for (int y = 0; y < page.rows; ++y) {
+    unsigned char* row = page.ptr<unsigned char>(y);
+    for (int x = x0; x < x1; ++x) {
+      row[x] = cv::saturate_cast<unsigned char>(std::lround(row[x] * transmission));
+    }
+  }
+}
+
+// A scratch across the feed: a dark line 2 px high through the whole width at image row `y0`.
+void DrawScratch(cv::Mat& page, int y0) {
+  for (int y = std::max(0, y0); y < std::min(page.rows, y0 + 2); ++y) {
+    unsigned char* row = page.ptr<unsigned char>(y);
+    for (int x = 0; x < page.cols; ++x) {
+      row[x] = cv::saturate_cast<unsigned char>(std::lround(row[x] * 0.3));
+    }
+  }
+}
+
 // The sensor's gain and offset: gray = offset + gain * gray.
 void GainOffset(cv::Mat& page, double gain, double offset) {
   unsigned char lut[256];
@@ -227,6 +249,14 @@ absl::Status ValidateDegradeSpec(const DegradeSpec& spec) {
   if (!(std::abs(spec.offset()) <= kMaxOffset)) {
     return bad(absl::StrCat("offset must be within +-", kMaxOffset, " gray levels"));
   }
+  if (spec.streak_width_px() > 8) return bad("streak_width_px must be from 0 (random) to 8");
+  if (!(spec.streak_transmission() >= 0 && spec.streak_transmission() <= 0.9)) {
+    return bad("streak_transmission must be from 0 to 0.9");
+  }
+  if (!(spec.streak_x_mm() >= 0 && spec.streak_x_mm() <= 1000) ||
+      !(spec.scratch_y_mm() >= 0 && spec.scratch_y_mm() <= 1000)) {
+    return bad("streak_x_mm and scratch_y_mm must be from 0 to 1000");
+  }
   return absl::OkStatus();
 }
 
@@ -269,7 +299,15 @@ absl::Status Degrade(cv::Mat& page, const DegradeSpec& spec, int dpi, std::uint6
     }
     if (spec.streak()) {
       Rng rng(MixSeed(seed, 0x57EA));
-      DrawStreak(page, rng);
+      if (spec.streak_width_px() > 0) {
+        DrawStreakAt(page, static_cast<int>(std::lround(spec.streak_x_mm() * dpi / 25.4)),
+                     static_cast<int>(spec.streak_width_px()), spec.streak_transmission());
+      } else {
+        DrawStreak(page, rng);
+      }
+    }
+    if (spec.scratch_y_mm() > 0) {
+      DrawScratch(page, static_cast<int>(std::lround(spec.scratch_y_mm() * dpi / 25.4)));
     }
     if (spec.contrast() > 0) CompressContrast(page, spec.contrast());
     if (spec.noise_sigma() > 0) {

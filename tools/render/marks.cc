@@ -201,15 +201,53 @@ cv::Point2d AtUnit(const cv::Rect2d& box, double u, double v) {
   return {box.x + u * box.width, box.y + v * box.height};
 }
 
-void DrawMark(cv::Mat& page, const TargetGeometry& g, MarkStyle style, Rng& rng) {
+// A pen's stroke width (mm) and ink gray level as a gray scanner sees it (docs/vision.md).
+struct PenInk {
+  double width_lo, width_hi;
+  double gray_lo, gray_hi;
+};
+
+PenInk InkOf(Pen pen) {
+  switch (pen) {
+    case BLACK_BALLPOINT:
+      return {0.35, 0.5, 45, 80};
+    case BLUE_BALLPOINT:
+      return {0.35, 0.5, 95, 135};
+    case RED_BALLPOINT:
+      return {0.35, 0.5, 125, 150};
+    case FELT_PEN:
+      return {0.8, 1.0, 25, 50};
+    default:
+      return {kPenStrokeMm, kPenStrokeMm, 25, 50};
+  }
+}
+
+void DrawMark(cv::Mat& page, TargetGeometry g, const MarkSpec& spec, Rng& rng) {
+  const MarkStyle style = spec.style();
+  const Pen pen = spec.pen();
+  const PenInk ink = InkOf(pen);
   const double k = g.k;
+  // A mark that runs over the box edge by more than the usual half millimetre.
+  const double over = spec.overreach_mm() * k;
+  if (spec.overreach_mm() > kMarkOverreachMm) {
+    const double reach = over + 0.3 * k;
+    g.clip = cv::Rect2d(g.box.x - reach, g.box.y - reach, g.box.width + 2 * reach,
+                        g.box.height + 2 * reach);
+    g.roi = cv::Rect(static_cast<int>(std::floor(g.clip.x)) - 2,
+                     static_cast<int>(std::floor(g.clip.y)) - 2,
+                     static_cast<int>(std::ceil(g.clip.width)) + 5,
+                     static_cast<int>(std::ceil(g.clip.height)) + 5) &
+            cv::Rect(0, 0, page.cols, page.rows);
+  }
   const cv::Point2d centre(g.box.x + g.box.width / 2, g.box.y + g.box.height / 2);
   MarkCanvas canvas(g.roi);
   double darkness = 0;
   switch (style) {
     case FILLED: {
       canvas.FillPolygon(RaggedBox(g.box, -0.3 * k, 0.35 * k, 0.2 * k, rng));
-      darkness = 1.0 - rng.Uniform(25, 60) / 255.0;
+      darkness = 1.0 - (pen == PEN_UNSPECIFIED ? rng.Uniform(25, 60)
+                                               : rng.Uniform(ink.gray_lo, ink.gray_hi)) /
+                           255.0;
       canvas.SetGrain(rng, 0.06);
       break;
     }
@@ -221,7 +259,8 @@ void DrawMark(cv::Mat& page, const TargetGeometry& g, MarkStyle style, Rng& rng)
       if (style == CHECK) {
         const cv::Point2d a = AtUnit(g.box, rng.Uniform(0.06, 0.12), rng.Uniform(0.42, 0.55));
         const cv::Point2d b = AtUnit(g.box, rng.Uniform(0.34, 0.42), rng.Uniform(0.84, 0.94));
-        const cv::Point2d c = AtUnit(g.box, rng.Uniform(0.90, 0.97), rng.Uniform(0.03, 0.10));
+        cv::Point2d c = AtUnit(g.box, rng.Uniform(0.90, 0.97), rng.Uniform(0.03, 0.10));
+        if (over > 0) c = cv::Point2d(g.box.x + g.box.width + over, g.box.y - over);
         std::vector<cv::Point2d> tick = WobblyLine(a, b, 0.1 * k, rng);
         std::vector<cv::Point2d> rest = WobblyLine(b, c, 0.15 * k, rng);
         tick.insert(tick.end(), rest.begin() + 1, rest.end());
@@ -231,17 +270,25 @@ void DrawMark(cv::Mat& page, const TargetGeometry& g, MarkStyle style, Rng& rng)
         const cv::Point2d b = AtUnit(g.box, rng.Uniform(0.88, 0.96), rng.Uniform(0.84, 0.94));
         const cv::Point2d c = AtUnit(g.box, rng.Uniform(0.88, 0.96), rng.Uniform(0.06, 0.16));
         const cv::Point2d d = AtUnit(g.box, rng.Uniform(0.04, 0.12), rng.Uniform(0.84, 0.94));
-        strokes.push_back(WobblyLine(a, b, 0.15 * k, rng));
-        strokes.push_back(WobblyLine(c, d, 0.15 * k, rng));
+        if (over > 0) {
+          const double x0 = g.box.x - over, x1 = g.box.x + g.box.width + over;
+          const double y0 = g.box.y - over, y1 = g.box.y + g.box.height + over;
+          strokes.push_back(WobblyLine({x0, y0}, {x1, y1}, 0.15 * k, rng));
+          strokes.push_back(WobblyLine({x1, y0}, {x0, y1}, 0.15 * k, rng));
+        } else {
+          strokes.push_back(WobblyLine(a, b, 0.15 * k, rng));
+          strokes.push_back(WobblyLine(c, d, 0.15 * k, rng));
+        }
       }
       for (auto& stroke : strokes) {
         for (cv::Point2d& p : stroke) p = Rotate(p, centre, angle) + offset;
       }
-      const double width = kPenStrokeMm * k * rng.Uniform(0.95, 1.1);
-      darkness = 1.0 - rng.Uniform(25, 50) / 255.0;
+      const double width = pen == PEN_UNSPECIFIED ? kPenStrokeMm * k * rng.Uniform(0.95, 1.1)
+                                                  : k * rng.Uniform(ink.width_lo, ink.width_hi);
+      darkness = 1.0 - rng.Uniform(ink.gray_lo, ink.gray_hi) / 255.0;
       for (const auto& stroke : strokes) canvas.Stroke(stroke, width, true);
       canvas.Clip(g.clip);
-      if (style == CHECK) {
+      if (style == CHECK && pen == PEN_UNSPECIFIED) {
         // On an unusually large box a tick of the usual pen would score too little: draw it
         // again with a wider stroke (at most twice the pen width).
         const double score = canvas.MeanCoverage(g.interior) * darkness;
@@ -346,11 +393,17 @@ absl::Status ApplyMarks(cv::Mat& page, const Election& election, const BallotSty
                         const std::vector<MarkSpec>& marks, int dpi, std::uint64_t seed) {
   if (absl::Status s = CheckPage(page, style, dpi); !s.ok()) return s;
   // Resolve everything before drawing anything: an error leaves the page untouched.
-  std::vector<std::pair<int, MarkStyle>> todo;
+  std::vector<std::pair<int, const MarkSpec*>> todo;
   for (const MarkSpec& spec : marks) {
     if (spec.style() < FILLED || spec.style() > PARTIAL) {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown mark style ", static_cast<int>(spec.style())));
+    }
+    if (!Pen_IsValid(spec.pen())) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown pen ", static_cast<int>(spec.pen())));
+    }
+    if (!(spec.overreach_mm() >= 0 && spec.overreach_mm() <= 2)) {
+      return absl::InvalidArgumentError("a mark's overreach_mm must be from 0 to 2");
     }
     for (const std::string& name : spec.options()) {
       absl::StatusOr<int> index = ResolveMarkTarget(style, name);
@@ -364,14 +417,14 @@ absl::Status ApplyMarks(cv::Mat& page, const Election& election, const BallotSty
                          target.contest_id(), ":", target.option_id(), ", which election \"",
                          election.id(), "\" does not define"));
       }
-      todo.emplace_back(*index, spec.style());
+      todo.emplace_back(*index, &spec);
     }
   }
   try {
     for (std::size_t i = 0; i < todo.size(); ++i) {
-      const auto [index, mark_style] = todo[i];
+      const auto [index, mark_spec] = todo[i];
       Rng rng(MixSeed(seed, (static_cast<std::uint64_t>(i) << 20) | static_cast<unsigned>(index)));
-      DrawMark(page, Geometry(style.targets(index).area(), dpi, page.size()), mark_style, rng);
+      DrawMark(page, Geometry(style.targets(index).area(), dpi, page.size()), *mark_spec, rng);
     }
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat("drawing marks failed: ", e.what()));
@@ -451,6 +504,143 @@ absl::Status ApplyStrayMarks(cv::Mat& page, const BallotStyle& style, int count,
     }
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat("drawing stray marks failed: ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyStamps(cv::Mat& page, const BallotStyle& style,
+                         const std::vector<StampSpec>& stamps, int dpi, std::uint64_t seed) {
+  if (absl::Status s = CheckPage(page, style, dpi); !s.ok()) return s;
+  for (const StampSpec& stamp : stamps) {
+    if (!(stamp.diameter_mm() >= 25 && stamp.diameter_mm() <= 45)) {
+      return absl::InvalidArgumentError("a stamp's diameter_mm must be from 25 to 45");
+    }
+    if (stamp.gray() < 40 || stamp.gray() > 200) {
+      return absl::InvalidArgumentError("a stamp's gray must be from 40 to 200");
+    }
+    if (!(std::abs(stamp.center_x_mm()) <= 1000 && std::abs(stamp.center_y_mm()) <= 1000)) {
+      return absl::InvalidArgumentError("a stamp's centre must lie within 1000 mm of the page");
+    }
+  }
+  const double k = dpi / 25.4;
+  try {
+    for (std::size_t i = 0; i < stamps.size(); ++i) {
+      const StampSpec& stamp = stamps[i];
+      Rng rng(MixSeed(seed, 0x5A4B0 + i));
+      const cv::Point2d c(stamp.center_x_mm() * k, stamp.center_y_mm() * k);
+      const double r = stamp.diameter_mm() / 2 * k;
+      const cv::Rect roi =
+          cv::Rect(static_cast<int>(std::floor(c.x - r)) - 4,
+                   static_cast<int>(std::floor(c.y - r)) - 4,
+                   static_cast<int>(std::ceil(2 * r)) + 9, static_cast<int>(std::ceil(2 * r)) + 9) &
+          cv::Rect(0, 0, page.cols, page.rows);
+      if (roi.area() == 0) continue;
+      MarkCanvas canvas(roi);
+      auto circle = [&](double radius, double width) {
+        std::vector<cv::Point2d> points;
+        const int n = std::max(24, static_cast<int>(radius / 2));
+        for (int j = 0; j <= n; ++j) {
+          const double a = 2 * std::numbers::pi * j / n;
+          points.emplace_back(c.x + radius * std::cos(a), c.y + radius * std::sin(a));
+        }
+        canvas.Stroke(points, width, false);
+      };
+      // Two rings, 0.6 and 0.35 mm, 4 mm apart.
+      circle(r - 0.3 * k, 0.6 * k);
+      circle(r - 4.3 * k, 0.35 * k);
+      // Text between them: letters 2.4 mm tall as short radial and tangential strokes.
+      const double text_r = r - 2.3 * k;
+      const int letters = static_cast<int>(2 * std::numbers::pi * text_r / (1.9 * k));
+      const double phase = rng.Uniform(0, 2 * std::numbers::pi);
+      for (int j = 0; j < letters; ++j) {
+        if (j % 12 == 11) continue;  // a gap between words
+        const double a = phase + 2 * std::numbers::pi * j / letters;
+        const cv::Point2d radial(std::cos(a), std::sin(a)), tangent(-std::sin(a), std::cos(a));
+        const cv::Point2d base = c + radial * text_r;
+        const double h = 1.2 * k, w = 0.55 * k;
+        canvas.Stroke({base - radial * h + tangent * (-w), base + radial * h + tangent * (-w)},
+                      0.25 * k, false);
+        if (rng.Chance(0.6)) {
+          canvas.Stroke({base - radial * h + tangent * w, base + radial * h + tangent * w},
+                        0.25 * k, false);
+        }
+        if (rng.Chance(0.5)) {
+          const double at = rng.Uniform(-1, 1) * h;
+          canvas.Stroke({base + radial * at - tangent * w, base + radial * at + tangent * w},
+                        0.25 * k, false);
+        }
+      }
+      // Lines of text across the middle, 3 mm tall letters.
+      const double inner = r - 5.5 * k;
+      for (int line = -1; line <= 1; ++line) {
+        const double y = c.y + line * 4.5 * k;
+        const double half = std::sqrt(std::max(0.0, inner * inner - (y - c.y) * (y - c.y))) - k;
+        for (double x = c.x - half; x < c.x + half; x += 2.2 * k) {
+          if (rng.Chance(0.15)) continue;
+          canvas.Stroke({{x, y - 1.5 * k}, {x, y + 1.5 * k}}, 0.3 * k, false);
+          if (rng.Chance(0.7)) canvas.Stroke({{x, y}, {x + 1.3 * k, y}}, 0.3 * k, false);
+          if (rng.Chance(0.5)) {
+            canvas.Stroke({{x + 1.3 * k, y - 1.5 * k}, {x + 1.3 * k, y + 1.5 * k}}, 0.3 * k, false);
+          }
+        }
+      }
+      // Stamp ink is uneven: heavy grain.
+      canvas.SetGrain(rng, 0.3);
+      canvas.Composite(page, 1.0 - stamp.gray() / 255.0);
+    }
+  } catch (const cv::Exception& e) {
+    return absl::InternalError(absl::StrCat("drawing stamps failed: ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyShowThrough(cv::Mat& page, const BallotStyle& style,
+                              const std::vector<std::string>& targets, int dpi,
+                              std::uint64_t seed) {
+  if (absl::Status s = CheckPage(page, style, dpi); !s.ok()) return s;
+  std::vector<int> indices;
+  for (const std::string& name : targets) {
+    absl::StatusOr<int> index = ResolveMarkTarget(style, name);
+    if (!index.ok()) return index.status();
+    indices.push_back(*index);
+  }
+  const double k = dpi / 25.4;
+  try {
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+      Rng rng(MixSeed(seed, 0x5B0 + i));
+      const Rect& a = style.targets(indices[i]).area();
+      // A heavy fill on the back, 1 mm beyond the box, seen through 80 g/m2 paper: blurred by
+      // the paper's thickness and darkening the front by 6-14%.
+      const double spread = 1.0 * k;
+      const cv::Rect2d fill(a.x_mm() * k - spread, a.y_mm() * k - spread,
+                            a.width_mm() * k + 2 * spread, a.height_mm() * k + 2 * spread);
+      const int margin = static_cast<int>(std::ceil(2 * k));
+      const cv::Rect roi =
+          cv::Rect(static_cast<int>(fill.x) - margin, static_cast<int>(fill.y) - margin,
+                   static_cast<int>(fill.width) + 2 * margin,
+                   static_cast<int>(fill.height) + 2 * margin) &
+          cv::Rect(0, 0, page.cols, page.rows);
+      if (roi.area() == 0) continue;
+      cv::Mat mask(roi.size(), CV_32FC1, cv::Scalar(0));
+      const cv::Rect inside =
+          cv::Rect(static_cast<int>(fill.x), static_cast<int>(fill.y), static_cast<int>(fill.width),
+                   static_cast<int>(fill.height)) -
+          roi.tl();
+      mask(inside & cv::Rect(0, 0, mask.cols, mask.rows)).setTo(1.0);
+      cv::GaussianBlur(mask, mask, cv::Size(0, 0), 0.5 * k);
+      const double darkness = rng.Uniform(0.06, 0.14);
+      for (int y = 0; y < roi.height; ++y) {
+        unsigned char* row = page.ptr<unsigned char>(roi.y + y) + roi.x;
+        const float* m = mask.ptr<float>(y);
+        for (int x = 0; x < roi.width; ++x) {
+          const double grain = 1 + 0.1 * (2 * rng.Uniform() - 1);
+          row[x] =
+              cv::saturate_cast<unsigned char>(std::lround(row[x] * (1 - darkness * m[x] * grain)));
+        }
+      }
+    }
+  } catch (const cv::Exception& e) {
+    return absl::InternalError(absl::StrCat("drawing show-through failed: ", e.what()));
   }
   return absl::OkStatus();
 }

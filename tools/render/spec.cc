@@ -1,5 +1,6 @@
 #include "esep/render/spec.h"
 
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -24,7 +25,8 @@ absl::StatusOr<cv::Mat> RenderFromSpec(const RenderSpec& spec, const Election& e
   }
   absl::StatusOr<cv::Mat> page;
   if (spec.blank_page()) {
-    if (spec.marks_size() > 0 || spec.stray_marks() > 0) {
+    if (spec.marks_size() > 0 || spec.stray_marks() > 0 || spec.stamps_size() > 0 ||
+        spec.show_through_size() > 0) {
       return absl::InvalidArgumentError("a foreign sheet carries no marks");
     }
     page = RenderForeignPage(style->page_width_mm(), style->page_height_mm(), dpi);
@@ -40,6 +42,16 @@ absl::StatusOr<cv::Mat> RenderFromSpec(const RenderSpec& spec, const Election& e
     if (!page.ok()) return page.status();
     const std::vector<MarkSpec> marks(spec.marks().begin(), spec.marks().end());
     if (absl::Status s = ApplyMarks(*page, election, *style, marks, dpi, MixSeed(spec.seed(), 1));
+        !s.ok()) {
+      return s;
+    }
+    const std::vector<std::string> behind(spec.show_through().begin(), spec.show_through().end());
+    if (absl::Status s = ApplyShowThrough(*page, *style, behind, dpi, MixSeed(spec.seed(), 4));
+        !s.ok()) {
+      return s;
+    }
+    const std::vector<StampSpec> stamps(spec.stamps().begin(), spec.stamps().end());
+    if (absl::Status s = ApplyStamps(*page, *style, stamps, dpi, MixSeed(spec.seed(), 5));
         !s.ok()) {
       return s;
     }

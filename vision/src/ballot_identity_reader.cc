@@ -120,6 +120,84 @@ cv::Mat Sharpen(const cv::Mat& view) {
   return out;
 }
 
+// Lines along or across the feed (dust or a scratch on the sensor glass, a fold) through the
+// barcode crop `crop` of `image` taken out: each column's level is a high percentile over the
+// whole image height and each row's over the whole width, which the code's own modules cannot
+// darken; a column or row darker than the typical one is lifted by its gain when the line lets
+// light through, and filled from the nearest clean columns or rows when it is nearly opaque.
+// Integer arithmetic only. Returns an empty matrix when there is no such line.
+cv::Mat WithoutLines(const cv::Mat& image, const cv::Rect& crop) {
+  constexpr int kDeadZone = 6;
+  auto levels = [&](bool columns) {
+    const int n = columns ? crop.width : crop.height;
+    const int span = columns ? image.rows : image.cols;
+    const int step = std::max(1, span / 300);
+    std::vector<int> level(static_cast<std::size_t>(n));
+    std::vector<std::uint8_t> samples;
+    for (int i = 0; i < n; ++i) {
+      samples.clear();
+      for (int j = step / 2; j < span; j += step) {
+        samples.push_back(columns ? image.at<std::uint8_t>(j, crop.x + i)
+                                  : image.at<std::uint8_t>(crop.y + i, j));
+      }
+      const std::size_t rank = samples.size() * 85 / 100;
+      std::nth_element(samples.begin(), samples.begin() + static_cast<long>(rank), samples.end());
+      level[static_cast<std::size_t>(i)] = samples[rank];
+    }
+    return level;
+  };
+  const std::vector<int> col_level = levels(true), row_level = levels(false);
+  auto typical = [](std::vector<int> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  const int col_typical = typical(col_level), row_typical = typical(row_level);
+  bool any = false;
+  for (int l : col_level) any = any || l < col_typical - kDeadZone;
+  for (int l : row_level) any = any || l < row_typical - kDeadZone;
+  if (!any) return {};
+  cv::Mat out = image(crop).clone();
+  // One direction at a time: `dark(i)` tells whether line i is a streak, `get`/`put` address a
+  // pixel by (line, position along it).
+  auto repair = [&](const std::vector<int>& level, int typ, bool columns) {
+    const int n = static_cast<int>(level.size());
+    const int len = columns ? out.rows : out.cols;
+    auto dark = [&](int i) { return level[static_cast<std::size_t>(i)] < typ - kDeadZone; };
+    auto at = [&](int line, int pos) -> std::uint8_t& {
+      return columns ? out.at<std::uint8_t>(pos, line) : out.at<std::uint8_t>(line, pos);
+    };
+    for (int i = 0; i < n; ++i) {
+      if (!dark(i)) continue;
+      const int l = level[static_cast<std::size_t>(i)];
+      if (l * 3 >= typ) {
+        for (int pos = 0; pos < len; ++pos) {
+          std::uint8_t& v = at(i, pos);
+          v = static_cast<std::uint8_t>(std::min(255, (v * typ + l / 2) / std::max(1, l)));
+        }
+        continue;
+      }
+      int left = i - 1, right = i + 1;
+      while (left >= 0 && dark(left)) --left;
+      while (right < n && dark(right)) ++right;
+      for (int pos = 0; pos < len; ++pos) {
+        int v = 255;
+        if (left >= 0 && right < n) {
+          v = (at(left, pos) * (right - i) + at(right, pos) * (i - left) + (right - left) / 2) /
+              (right - left);
+        } else if (left >= 0) {
+          v = at(left, pos);
+        } else if (right < n) {
+          v = at(right, pos);
+        }
+        at(i, pos) = static_cast<std::uint8_t>(v);
+      }
+    }
+  };
+  repair(col_level, col_typical, true);
+  repair(row_level, row_typical, false);
+  return out;
+}
+
 }  // namespace
 
 BarcodeReading BallotIdentityReader::Read(const cv::Mat& image, const BarcodeSpec& spec,
@@ -166,6 +244,16 @@ BarcodeReading BallotIdentityReader::Read(const cv::Mat& image, const BarcodeSpe
     if (!result.isValid()) {
       hints.setBinarizer(ZXing::Binarizer::GlobalHistogram);
       result = Decode(Stretch(view, 2), hints);
+      hints.setBinarizer(ZXing::Binarizer::LocalAverage);
+    }
+    if (!result.isValid()) {
+      // A streak (dust or a scratch on the sensor glass runs the whole length of the feed) or a
+      // line across the sheet through the code: the line taken out, then read as above.
+      if (const cv::Mat clean = WithoutLines(image, crop); !clean.empty()) {
+        result = Decode(clean, hints);
+        if (!result.isValid()) result = Decode(Upsample2x(clean), hints);
+        if (!result.isValid()) result = Decode(Upsample2x(Sharpen(clean)), hints);
+      }
     }
   }
   if (!result.isValid()) {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <opencv2/core.hpp>
+#include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "esep/proto/election.h"
@@ -52,6 +54,66 @@ void Reject(InterpretationDetails* details, RejectionReason reason, std::string 
   details->interpretation.clear_contests();
 }
 
+// A copy of `image` with streaks along the feed taken out (dust or a scratch on the sensor glass
+// darkens one column over the whole sheet): each column's level is the 85th percentile over the
+// image height, which nothing printed or marked reaches; a column darker than the typical one by
+// more than 6 gray levels is lifted by its gain when it still lets a third of the light through,
+// else filled in from the nearest clean columns. Empty when there is no such column. Integer
+// arithmetic only.
+cv::Mat WithoutStreaks(const cv::Mat& image) {
+  constexpr int kDeadZone = 6;
+  const int step = std::max(1, image.rows / 300);
+  std::vector<std::vector<std::uint8_t>> samples(static_cast<std::size_t>(image.cols));
+  for (int r = step / 2; r < image.rows; r += step) {
+    const std::uint8_t* row = image.ptr<std::uint8_t>(r);
+    for (int c = 0; c < image.cols; ++c) samples[static_cast<std::size_t>(c)].push_back(row[c]);
+  }
+  std::vector<int> level(static_cast<std::size_t>(image.cols));
+  for (int c = 0; c < image.cols; ++c) {
+    std::vector<std::uint8_t>& v = samples[static_cast<std::size_t>(c)];
+    const std::size_t rank = v.size() * 85 / 100;
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(rank), v.end());
+    level[static_cast<std::size_t>(c)] = v[rank];
+  }
+  std::vector<int> sorted = level;
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2),
+                   sorted.end());
+  const int typical = sorted[sorted.size() / 2];
+  auto dark = [&](int c) { return level[static_cast<std::size_t>(c)] < typical - kDeadZone; };
+  bool any = false;
+  for (int c = 0; c < image.cols; ++c) any = any || dark(c);
+  if (!any) return {};
+  cv::Mat out = image.clone();
+  for (int c = 0; c < image.cols; ++c) {
+    if (!dark(c)) continue;
+    const int l = std::max(1, level[static_cast<std::size_t>(c)]);
+    if (l * 3 >= typical) {
+      for (int r = 0; r < out.rows; ++r) {
+        std::uint8_t& v = out.at<std::uint8_t>(r, c);
+        v = static_cast<std::uint8_t>(std::min(255, (v * typical + l / 2) / l));
+      }
+      continue;
+    }
+    int left = c - 1, right = c + 1;
+    while (left >= 0 && dark(left)) --left;
+    while (right < out.cols && dark(right)) ++right;
+    for (int r = 0; r < out.rows; ++r) {
+      std::uint8_t* row = out.ptr<std::uint8_t>(r);
+      int v = 255;
+      if (left >= 0 && right < out.cols) {
+        v = (row[left] * (right - c) + row[right] * (c - left) + (right - left) / 2) /
+            (right - left);
+      } else if (left >= 0) {
+        v = row[left];
+      } else if (right < out.cols) {
+        v = row[right];
+      }
+      row[c] = static_cast<std::uint8_t>(v);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<Interpreter> Interpreter::Create(Election election, InterpreterOptions options) {
@@ -95,6 +157,27 @@ Interpretation Interpreter::Interpret(const GrayImage& image) const {
 }
 
 InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) const {
+  InterpretationDetails details = InterpretImage(image);
+  const RejectionReason reason = details.interpretation.reason();
+  if (details.interpretation.accepted() ||
+      (reason != NOT_A_BALLOT_PAGE && reason != REGISTRATION_FAILED && reason != NO_BARCODE)) {
+    return details;
+  }
+  // A streak along the feed through a registration mark or the barcode: the sheet is read
+  // again with the streaks taken out.
+  if (const absl::Status valid = ValidateGrayImage(image); !valid.ok()) return details;
+  const cv::Mat mat(image.height, image.width, CV_8UC1,
+                    const_cast<std::uint8_t*>(image.pixels.data()),
+                    static_cast<std::size_t>(image.stride));
+  const cv::Mat clean = WithoutStreaks(mat);
+  if (clean.empty()) return details;
+  GrayImage view{std::span<const std::uint8_t>(clean.datastart, clean.dataend), clean.cols,
+                 clean.rows, static_cast<int>(clean.step[0])};
+  InterpretationDetails again = InterpretImage(view);
+  return again.interpretation.accepted() ? again : details;
+}
+
+InterpretationDetails Interpreter::InterpretImage(const GrayImage& image) const {
   InterpretationDetails details;
   Interpretation& out = details.interpretation;
   out.set_interpreter_version(kInterpreterVersion);
@@ -186,16 +269,26 @@ InterpretationDetails Interpreter::InterpretWithDetails(const GrayImage& image) 
   std::vector<Rect> areas;
   for (const Target& target : style.targets()) areas.push_back(target.area());
   const MarkScorer scorer(mat, reg.transform, reg.ink_level);
-  const std::vector<int> scores = scorer.Score(areas);
+  const int definite = ThresholdUnits(thresholds_.definite());
+  const int marginal = ThresholdUnits(thresholds_.marginal());
+  const std::vector<TargetScore> scores = scorer.ScoreTargets(areas, marginal);
   for (int i = 0; i < style.targets_size(); ++i) {
-    const int units = scores[static_cast<std::size_t>(i)];
-    if (units < 0) {
+    const TargetScore& s = scores[static_cast<std::size_t>(i)];
+    if (s.linear < 0) {
       Reject(&details, REGISTRATION_FAILED,
              absl::StrCat("target ", style.targets(i).contest_id(), ":",
                           style.targets(i).option_id(), " lies outside the image"));
       return details;
     }
+    // A vote needs pen strokes (the stroke score); faint ink that is not a stroke (a light
+    // fill, show-through) can make a target marginal but never marked; ink entering from a
+    // shape outside the box can make it marginal at most.
+    int units = std::max(s.stroke, std::min(s.linear, definite - 1));
     TargetReading* reading = out.add_targets();
+    if (s.foreign_ink && units >= definite) {
+      units = definite - 1;
+      reading->set_note(kForeignInkNote);
+    }
     reading->set_contest_id(style.targets(i).contest_id());
     reading->set_option_id(style.targets(i).option_id());
     reading->set_score(static_cast<double>(units) / kScoreUnitsPerOne);

@@ -64,6 +64,83 @@ PixelBox ImageBox(const PageTransform& t, double x, double y, double w, double h
   return box;
 }
 
+// Whether ink that lies outside target `t` (in the band from the ring's inner edge to the halo)
+// forms a shape that comes close to the box and reaches far from it. A neighbouring box's outline
+// lies farther than the entry distance, so it counts only when ink joins it to this box. Pixels
+// count as ink by their stroke `weight`, after the streak lifts.
+bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
+                          const MarkScorerOptions& options, std::size_t t,
+                          const std::vector<Rect>& areas, const PixelBox& halo,
+                          const std::array<int, 256>& weight, const int* column_up,
+                          const std::vector<int>& row_lift) {
+  if (halo.empty()) return false;
+  const Rect& a = areas[t];
+  const double x0 = a.x_mm(), x1 = a.x_mm() + a.width_mm();
+  const double y0 = a.y_mm(), y1 = a.y_mm() + a.height_mm();
+  const double near = options.ring_inner_mm, far = options.halo_mm;
+  const PointPx origin = transform.ToPage(0.5, 0.5);
+  const PointPx step_c = transform.ToPage(1.5, 0.5);
+  const PointPx step_r = transform.ToPage(0.5, 1.5);
+  const double dxc = step_c.x - origin.x, dyc = step_c.y - origin.y;
+  const double dxr = step_r.x - origin.x, dyr = step_r.y - origin.y;
+  const int w = halo.x1 - halo.x0, h = halo.y1 - halo.y0;
+  cv::Mat ink(h, w, CV_8UC1, cv::Scalar(0));
+  // Distance from the box in units of 1/16 mm, per ink pixel.
+  std::vector<std::uint8_t> distance(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), 0);
+  bool any = false;
+  for (int r = halo.y0; r < halo.y1; ++r) {
+    const std::uint8_t* row = image.ptr<std::uint8_t>(r);
+    std::uint8_t* out = ink.ptr<std::uint8_t>(r - halo.y0);
+    const int row_up = row_lift[static_cast<std::size_t>(r)];
+    const double xr = origin.x + dxr * r, yr = origin.y + dyr * r;
+    for (int c = halo.x0; c < halo.x1; ++c) {
+      if (weight[static_cast<std::size_t>(
+              std::min(255, row[c] + std::max(row_up, column_up[c])))] == 0) {
+        continue;
+      }
+      const double x = xr + dxc * c, y = yr + dyc * c;
+      const double d = std::max({x0 - x, x - x1, y0 - y, y - y1});
+      if (d < near || d > far) continue;
+      out[c - halo.x0] = 1;
+      distance[static_cast<std::size_t>(r - halo.y0) * static_cast<std::size_t>(w) +
+               static_cast<std::size_t>(c - halo.x0)] =
+          static_cast<std::uint8_t>(std::min(255.0, std::floor(d * 16)));
+      any = true;
+    }
+  }
+  if (!any) return false;
+  // Each 8-connected piece of ink, flood-filled: the nearest and farthest it comes.
+  const int entry = static_cast<int>(std::floor(options.entry_mm * 16));
+  const int reach = static_cast<int>(std::floor(options.reach_mm * 16));
+  std::vector<int> stack;
+  for (int start = 0; start < w * h; ++start) {
+    if (ink.data[start] != 1) continue;
+    int nearest = 255, farthest = 0;
+    ink.data[start] = 2;
+    stack.assign(1, start);
+    while (!stack.empty()) {
+      const int p = stack.back();
+      stack.pop_back();
+      const int d = distance[static_cast<std::size_t>(p)];
+      nearest = std::min(nearest, d);
+      farthest = std::max(farthest, d);
+      const int pr = p / w, pc = p % w;
+      for (int dr = -1; dr <= 1; ++dr) {
+        for (int dc = -1; dc <= 1; ++dc) {
+          const int qr = pr + dr, qc = pc + dc;
+          if (qr < 0 || qr >= h || qc < 0 || qc >= w) continue;
+          const int q = qr * w + qc;
+          if (ink.data[q] != 1) continue;
+          ink.data[q] = 2;
+          stack.push_back(q);
+        }
+      }
+    }
+    if (nearest <= entry && farthest >= reach) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int ThresholdUnits(double threshold) {
@@ -93,22 +170,37 @@ MarkScorer::MarkScorer(const cv::Mat& image, const PageTransform& transform, int
     : image_(image), transform_(transform), ink_level_(ink_level), options_(options) {}
 
 std::vector<int> MarkScorer::Score(const std::vector<Rect>& areas) const {
-  std::vector<int> scores(areas.size(), -1);
+  std::vector<int> scores;
+  for (const TargetScore& t : ScoreTargets(areas, kScoreUnitsPerOne + 1))
+    scores.push_back(t.linear);
+  return scores;
+}
+
+std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas,
+                                                  int examine_from_units) const {
+  std::vector<TargetScore> scores(areas.size());
   if (areas.empty() || image_.empty()) return scores;
   const double ro = options_.ring_outer_mm;
   const double ri = options_.ring_inner_mm;
   const double inset = options_.interior_inset_mm;
 
   std::vector<PixelBox> boxes;
+  std::vector<PixelBox> halos;
   PixelBox band{image_.cols, 0, 0, 0};
+  PixelBox box_columns{image_.cols, 0, 0, 0};
   for (const Rect& a : areas) {
     boxes.push_back(ImageBox(transform_, a.x_mm() - ro, a.y_mm() - ro, a.width_mm() + 2 * ro,
                              a.height_mm() + 2 * ro, image_.cols, image_.rows));
+    const double h = options_.halo_mm;
+    halos.push_back(ImageBox(transform_, a.x_mm() - h, a.y_mm() - h, a.width_mm() + 2 * h,
+                             a.height_mm() + 2 * h, image_.cols, image_.rows));
+    band.x0 = std::min(band.x0, halos.back().x0);
+    band.x1 = std::max(band.x1, halos.back().x1);
     if (boxes.back().empty()) continue;
-    band.x0 = std::min(band.x0, boxes.back().x0);
-    band.x1 = std::max(band.x1, boxes.back().x1);
+    box_columns.x0 = std::min(box_columns.x0, boxes.back().x0);
+    box_columns.x1 = std::max(box_columns.x1, boxes.back().x1);
   }
-  if (band.x1 <= band.x0) return scores;
+  if (box_columns.x1 <= box_columns.x0) return scores;
 
   // Each column's paper level over the whole image height: a streak darkens all of it, a mark
   // or a printed box only a part.
@@ -126,9 +218,12 @@ std::vector<int> MarkScorer::Score(const std::vector<Rect>& areas) const {
     column_level[static_cast<std::size_t>(c)] =
         Percentile(column_hist[static_cast<std::size_t>(c)], samples, 0.85);
   }
-  std::vector<int> sorted = column_level;
-  std::nth_element(sorted.begin(), sorted.begin() + band_width / 2, sorted.end());
-  const int typical_paper = sorted[static_cast<std::size_t>(band_width / 2)];
+  // The typical paper level over the columns of the boxes and their rings.
+  std::vector<int> sorted(column_level.begin() + (box_columns.x0 - band.x0),
+                          column_level.begin() + (box_columns.x1 - band.x0));
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2),
+                   sorted.end());
+  const int typical_paper = sorted[sorted.size() / 2];
   std::vector<int> lift(static_cast<std::size_t>(band_width));
   for (int c = 0; c < band_width; ++c) {
     lift[static_cast<std::size_t>(c)] =
@@ -144,7 +239,12 @@ std::vector<int> MarkScorer::Score(const std::vector<Rect>& areas) const {
       const PixelBox box =
           ImageBox(transform_, a.x_mm() + inset, a.y_mm() + inset, a.width_mm() - 2 * inset,
                    a.height_mm() - 2 * inset, image_.cols, image_.rows);
-      for (int r = box.y0; r < box.y1; ++r) needed[static_cast<std::size_t>(r)] = 1;
+      for (int r = box.y0; r < box.y1; ++r) needed[static_cast<std::size_t>(r)] = 2;
+    }
+    for (const PixelBox& halo : halos) {
+      for (int r = halo.y0; r < halo.y1; ++r) {
+        if (needed[static_cast<std::size_t>(r)] == 0) needed[static_cast<std::size_t>(r)] = 1;
+      }
     }
     const int col_step = std::max(1, static_cast<int>(4 * transform_.PixelsPerMm()));
     std::vector<int> row_level(static_cast<std::size_t>(image_.rows), -1);
@@ -159,7 +259,8 @@ std::vector<int> MarkScorer::Score(const std::vector<Rect>& areas) const {
       std::nth_element(samples_in_row.begin(), samples_in_row.begin() + static_cast<long>(rank),
                        samples_in_row.end());
       row_level[static_cast<std::size_t>(r)] = samples_in_row[rank];
-      levels.push_back(samples_in_row[rank]);
+      // The typical level is taken over the interiors' rows only.
+      if (needed[static_cast<std::size_t>(r)] == 2) levels.push_back(samples_in_row[rank]);
     }
     if (!levels.empty()) {
       std::nth_element(levels.begin(), levels.begin() + static_cast<long>(levels.size() / 2),
@@ -225,7 +326,45 @@ std::vector<int> MarkScorer::Score(const std::vector<Rect>& areas) const {
     const long long denominator = interior_count * range;
     long long units =
         darkening <= 0 ? 0 : (darkening * kScoreUnitsPerOne + denominator / 2) / denominator;
-    scores[t] = static_cast<int>(std::min<long long>(units, kScoreUnitsPerOne));
+    TargetScore& out = scores[t];
+    out.linear = static_cast<int>(std::min<long long>(units, kScoreUnitsPerOne));
+
+    // Each gray level's weight as a pen stroke, in 1/1024.
+    std::array<int, 256> weight{};
+    // On a noisy scan the floor rises above the paper's own spread: 2.5 times the rise from
+    // the ring's median to its 85th percentile (ink only darkens, so the light side of the ring
+    // is paper even where a mark runs through it), so that noise never adds up to a mark.
+    const int spread = ring_count >= 16 ? Percentile(ring, ring_count, 0.85) - paper : 0;
+    const double floor_level = std::max(kStrokeFloor * static_cast<double>(range), 2.5 * spread);
+    const double full_level =
+        std::max(kStrokeFull * static_cast<double>(range), 1.25 * floor_level);
+    for (int v = 0; v < 256; ++v) {
+      const double dark = paper - v;
+      weight[static_cast<std::size_t>(v)] =
+          dark < floor_level
+              ? 0
+              : static_cast<int>(std::min(1024.0, std::floor(dark * 1024 / full_level)));
+    }
+    long long stroke_sum = 0;
+    for (int r = box.y0; r < box.y1; ++r) {
+      const std::uint8_t* row = image_.ptr<std::uint8_t>(r);
+      const int row_up = row_lift[static_cast<std::size_t>(r)];
+      const int* column_up = lift.data() - band.x0;
+      const double xr = origin.x + dxr * r, yr = origin.y + dyr * r;
+      const Span inner = Intersect(Intersect(Solve(xr, dxc, ix0, ix1), Solve(yr, dyc, iy0, iy1)),
+                                   Span{box.x0, box.x1});
+      for (int c = inner.begin; c < inner.end; ++c) {
+        stroke_sum += weight[static_cast<std::size_t>(
+            std::min(255, row[c] + std::max(row_up, column_up[c])))];
+      }
+    }
+    const long long stroke_denominator = interior_count * 1024;
+    out.stroke = static_cast<int>(std::min<long long>(
+        kScoreUnitsPerOne,
+        (stroke_sum * kScoreUnitsPerOne + stroke_denominator / 2) / stroke_denominator));
+    if (out.stroke < examine_from_units && out.linear < examine_from_units) continue;
+    out.foreign_ink = InkEntersFromOutside(image_, transform_, options_, t, areas, halos[t], weight,
+                                           lift.data() - band.x0, row_lift);
   }
   return scores;
 }

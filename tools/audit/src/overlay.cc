@@ -51,6 +51,14 @@ cv::Mat DrawInterpretation(const cv::Mat& gray, const vision::InterpretationDeta
                           middle + static_cast<int>(4 * scale)),
                 cv::FONT_HERSHEY_SIMPLEX, 0.35 * scale, colour,
                 std::max(1, static_cast<int>(scale)));
+    if (!t.note().empty()) {
+      // Why the mark was read as it was (ink entering from outside the box), under the label.
+      const int bottom = std::max({quad[0].y, quad[1].y, quad[2].y, quad[3].y});
+      cv::putText(color, t.note(),
+                  cv::Point(std::max(0, left - static_cast<int>(250 * scale)),
+                            bottom + static_cast<int>(10 * scale)),
+                  cv::FONT_HERSHEY_SIMPLEX, 0.3 * scale, colour, 1);
+    }
   }
   const std::string banner = absl::StrCat(
       caption, caption.empty() ? "" : ": ",

@@ -14,7 +14,10 @@
 namespace esep::vision {
 
 // Written into every Interpretation; bump it whenever a change can alter a reading.
-inline constexpr char kInterpreterVersion[] = "esep-vision/0.1.0";
+inline constexpr char kInterpreterVersion[] = "esep-vision/0.2.0";
+
+// TargetReading.note of a target whose ink enters from a shape outside its box.
+inline constexpr char kForeignInkNote[] = "ink enters the box from outside: at most marginal";
 
 // How the reader is set up.
 struct InterpreterOptions {
@@ -53,6 +56,8 @@ class Interpreter {
   std::string ThresholdReport() const;
 
  private:
+  // One reading of `image` (InterpretWithDetails reads again without streaks when it fails).
+  InterpretationDetails InterpretImage(const GrayImage& image) const;
   Interpreter(Election election, InterpreterOptions options, MarkThresholds thresholds);
 
   Election election_;

@@ -33,6 +33,31 @@ struct MarkScorerOptions {
   // The paper reference: a ring around the box from `ring_inner_mm` to `ring_outer_mm` outside it.
   double ring_inner_mm = 0.7;
   double ring_outer_mm = 1.4;
+  // Ink entering from outside: ink in the band from `ring_inner_mm` to `halo_mm` outside the box
+  // that comes within `entry_mm` of the box and reaches out to `reach_mm` or beyond belongs to a
+  // shape that lies outside the box (a stamp, a signature, a ruled or stray line), not to a
+  // voter's mark, which may spill over the edge by less than `reach_mm`.
+  double entry_mm = 1.1;
+  double reach_mm = 2.5;
+  double halo_mm = 3.2;
+};
+
+// Pen strokes: a pixel darkened by less than kStrokeFloor of the way from the paper to solid ink
+// is not ink (show-through from the back of the sheet, paper tone, noise); one darkened by
+// kStrokeFull or more is a full pixel of ink (a blue or red ballpoint as a gray scanner sees it);
+// in between it counts in proportion. See docs/vision.md for the measured pen levels.
+inline constexpr double kStrokeFloor = 0.30;
+inline constexpr double kStrokeFull = 0.45;
+
+// What the scorer finds in and around one target.
+struct TargetScore {
+  // Score units of the interior: `linear` is the mean darkening as a fraction of solid ink (-1
+  // when the target lies outside the image); `stroke` counts each pixel by kStrokeFloor and
+  // kStrokeFull.
+  int linear = -1;
+  int stroke = 0;
+  // Ink from a shape outside the box reaches into its surroundings (see MarkScorerOptions).
+  bool foreign_ink = false;
 };
 
 // Scores mark targets: the mean darkening of the target interior below the paper around it,
@@ -51,6 +76,11 @@ class MarkScorer {
 
   // Score units (0 .. kScoreUnitsPerOne) of each target area, in order.
   std::vector<int> Score(const std::vector<Rect>& areas) const;
+  // The linear and stroke scores of each target and whether ink enters it from outside. The
+  // surroundings are examined only for targets whose stroke or linear score reaches
+  // `examine_from_units`.
+  std::vector<TargetScore> ScoreTargets(const std::vector<Rect>& areas,
+                                        int examine_from_units = 0) const;
 
  private:
   const cv::Mat& image_;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <opencv2/core.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +43,16 @@ absl::Status ApplyMarks(cv::Mat& page, const Election& election, const BallotSty
 // from every target box and clear of the fiducials and the barcode.
 absl::Status ApplyStrayMarks(cv::Mat& page, const BallotStyle& style, int count, int dpi,
                              std::uint64_t seed);
+
+// Draws commission stamps (see StampSpec): rings, text between them and lines of text inside,
+// in the stamp's gray, with uneven ink; anywhere on the page, over boxes and fiducials too.
+absl::Status ApplyStamps(cv::Mat& page, const BallotStyle& style,
+                         const std::vector<StampSpec>& stamps, int dpi, std::uint64_t seed);
+
+// Darkens the page behind each named target as a heavy pen fill on the back of the sheet shows
+// through the paper: the box and 1 mm around it, blurred, 6-14% darker.
+absl::Status ApplyShowThrough(cv::Mat& page, const BallotStyle& style,
+                              const std::vector<std::string>& targets, int dpi, std::uint64_t seed);
 
 // The scored interior of a target box, in pixels at `dpi` (clipped to the page).
 cv::Rect TargetInterior(const Rect& area, int dpi, const cv::Size& page);
