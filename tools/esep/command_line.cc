@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands.h"
+#include "esep/proto/software_identity.h"
 
 namespace esep::cli {
 
@@ -115,6 +116,11 @@ int CommandTableUsage(const std::string& program, const std::vector<Command>& co
 
 }  // namespace
 
+int PrintVersion(const std::string& program) {
+  std::cout << VersionText(ThisSoftware(program));
+  return kExitOk;
+}
+
 int RunCommandTable(const std::string& program, const std::vector<Command>& commands, int argc,
                     char** argv) {
   if (argc < 2) return CommandTableUsage(program, commands, std::cerr);
@@ -123,8 +129,12 @@ int RunCommandTable(const std::string& program, const std::vector<Command>& comm
     CommandTableUsage(program, commands, std::cout);
     return kExitOk;
   }
+  if (name == "--version" || name == "version") return PrintVersion(program);
   for (const Command& c : commands) {
-    if (name == c.name) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+    if (name != c.name) continue;
+    std::vector<std::string> args(argv + 2, argv + argc);
+    if (!args.empty() && args.front() == "--version") return PrintVersion(program);
+    return c.run(args);
   }
   std::cerr << program << ": unknown command \"" << name << "\"\n";
   return CommandTableUsage(program, commands, std::cerr);

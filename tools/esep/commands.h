@@ -22,9 +22,14 @@ struct Command {
 // The table of subcommands, in the order `esep help` lists them (commands.cc).
 const std::vector<Command>& Commands();
 
+// `PROGRAM --version`: the version, source commit and executable SHA-256 (esep/proto/
+// software_identity.h) to stdout; returns kExitOk.
+int PrintVersion(const std::string& program);
+
 // The main() of a program made of subcommands (esep, esep-tabulator): runs the one named by
-// argv[1], or prints the table of commands ("help" to stdout with status 0; a missing or unknown
-// command to stderr with the usage status).
+// argv[1] ("--version" there or right after a command prints the version), or prints the table
+// of commands ("help" to stdout with status 0; a missing or unknown command to stderr with the
+// usage status).
 int RunCommandTable(const std::string& program, const std::vector<Command>& commands, int argc,
                     char** argv);
 

@@ -70,6 +70,7 @@ const std::vector<FlagSpec> kFlags = {
      "with --sim: what the simulated voter does with a returned ballot: "
      "take-back (default) or cast-as-is"},
     {"help", false, "print this help"},
+    {"version", false, "print the version, source commit and executable SHA-256"},
 };
 
 constexpr char kDefaultDataDir[] = "/var/lib/esep";
@@ -366,6 +367,7 @@ int Run(const CommandLine& cl) {
 int main(int argc, char** argv) {
   absl::StatusOr<CommandLine> cl =
       CommandLine::Parse(std::vector<std::string>(argv + 1, argv + argc), kFlags);
+  if (cl.ok() && cl->Has("version")) return esep::cli::PrintVersion("esepd");
   if (!cl.ok() || cl->Has("help") || !cl->positional().empty()) {
     return esep::cli::UsageExit(
         "esepd", cl,
