@@ -7,7 +7,7 @@ packages=(
   libopencv-dev libzxing-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
   libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libdeflate-dev libzstd-dev libsqlite3-dev libsodium-dev libssl-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 nlohmann-json3-dev openssl poppler-utils
-  help2man dpkg-dev file man-db systemd
+  help2man dpkg-dev file man-db systemd libp11-kit-dev softhsm2
 )
 missing=()
 for p in "${packages[@]}"; do

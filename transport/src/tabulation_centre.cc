@@ -31,6 +31,11 @@ std::string Describe(const PeerIdentity& peer) {
 
 TabulationCentre::TabulationCentre(Election election, SigningKey key, TabulationStore* store,
                                    Log log)
+    : TabulationCentre(std::move(election), MakeFileSigner(std::move(key), ""), store,
+                       std::move(log)) {}
+
+TabulationCentre::TabulationCentre(Election election, std::unique_ptr<Signer> signer,
+                                   TabulationStore* store, Log log)
     : election_(std::move(election)),
       election_hash_(ElectionHash(election_)),
       index_(election_, election_hash_),
@@ -40,7 +45,7 @@ TabulationCentre::TabulationCentre(Election election, SigningKey key, Tabulation
         return ids;
       }()),
       bounds_(election_),
-      key_(std::move(key)),
+      signer_(std::move(signer)),
       store_(store),
       log_(log ? std::move(log) : Log(LogToStderr)) {}
 
@@ -173,7 +178,8 @@ void TabulationCentre::IngestBytes(std::string bytes, PeerIdentity peer, Receipt
   }
   const std::string held_reason = submission->held_reason;
   store_->Append(
-      *std::move(submission), [this](const ReceiptBody& body) { return SignReceipt(body, key_); },
+      *std::move(submission),
+      [this](const ReceiptBody& body) { return SignReceipt(body, *signer_); },
       [this, alarm, held_reason, peer = std::move(peer),
        done = std::move(done)](absl::StatusOr<Receipt> receipt) {
         // The store has already recorded the alarm of a refusal from history or of a protocol

@@ -613,7 +613,13 @@ absl::StatusOr<Receipt> TabulationStore::ApplyAppend(AppendJob& job) {
   body.set_sequence(static_cast<std::uint64_t>(next_sequence));
   body.set_received_unix_seconds(now);
   body.set_review_reason(s.held_reason);
-  Receipt receipt = job.sign(body);
+  absl::StatusOr<Receipt> signed_receipt = job.sign(body);
+  if (!signed_receipt.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the centre could not sign the receipt; send it again: ",
+                     signed_receipt.status().message()));
+  }
+  const Receipt receipt = *std::move(signed_receipt);
 
   absl::StatusOr<Statement> insert = Statement::Prepare(
       db_,

@@ -11,6 +11,7 @@
 #include "esep/proto/election.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/signed.pb.h"
+#include "esep/transport/key_store.h"
 #include "esep/transport/protocol_review.h"
 #include "esep/transport/signing.h"
 #include "esep/transport/tabulation_store.h"
@@ -41,6 +42,9 @@ class TabulationCentre {
 
   // `store` must outlive the centre. `log` receives one line per alarm (stderr when empty).
   TabulationCentre(Election election, SigningKey key, TabulationStore* store, Log log = {});
+  // The same, signing receipts with `signer` (a token key, docs/install.md).
+  TabulationCentre(Election election, std::unique_ptr<Signer> signer, TabulationStore* store,
+                   Log log = {});
 
   // `bytes` is a serialized SignedProtocol as it came off the wire; `done` runs once the outcome
   // is durable, possibly on another thread.
@@ -49,7 +53,8 @@ class TabulationCentre {
   absl::StatusOr<Receipt> Ingest(const SignedProtocol& signed_protocol, const PeerIdentity& peer);
 
   // The centre's public key, which readers are configured with to check receipts.
-  std::string public_key() const { return key_.public_key(); }
+  std::string public_key() const { return signer_->public_key(); }
+  const Signer& signer() const { return *signer_; }
   const Election& election() const { return election_; }
 
  private:
@@ -63,7 +68,7 @@ class TabulationCentre {
   ElectionIndex index_;  // of election_: each protocol is checked in constant time
   std::unordered_set<std::string> precinct_ids_;
   ProtocolBounds bounds_;
-  SigningKey key_;
+  std::unique_ptr<Signer> signer_;
   TabulationStore* store_;
   Log log_;
 };

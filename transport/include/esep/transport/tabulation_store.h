@@ -87,7 +87,7 @@ struct Submission {
 };
 
 // Signs the receipt of a protocol being stored (the centre's key lives with the centre).
-using ReceiptSigner = std::function<Receipt(const ReceiptBody&)>;
+using ReceiptSigner = std::function<absl::StatusOr<Receipt>(const ReceiptBody&)>;
 using ReceiptCallback = std::function<void(absl::StatusOr<Receipt>)>;
 
 // The tabulation centre's SQLite store (WAL, synchronous=FULL): registered readers, every
