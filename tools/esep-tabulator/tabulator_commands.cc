@@ -22,6 +22,7 @@
 #include "esep/transport/tabulation_server.h"
 #include "esep/transport/tabulation_store.h"
 #include "esep/transport/tls.h"
+#include "key_flags.h"
 
 namespace esep::tabulator {
 namespace {
@@ -31,6 +32,8 @@ using cli::FlagSpec;
 using cli::kExitOk;
 using cli::kExitRejected;
 using cli::kExitUsage;
+using cli::kTokenKeyFlags;
+using cli::OpenSigner;
 
 const FlagSpec kHelp = {"help", false, "print this help"};
 const FlagSpec kDataDir = {"data-dir", true, "the centre's data directory"};
@@ -57,7 +60,10 @@ absl::StatusOr<DataDir> ExistingDataDir(const CommandLine& cl) {
   absl::StatusOr<std::string> root = cl.Require("data-dir");
   if (!root.ok()) return root.status();
   DataDir dir{*root};
-  if (!std::filesystem::exists(dir.election()) || !std::filesystem::exists(dir.key())) {
+  // The centre's key: a key file, or only its published half when the key is in a token.
+  const bool has_key =
+      std::filesystem::exists(dir.key()) || std::filesystem::exists(dir.key().string() + ".pub");
+  if (!std::filesystem::exists(dir.election()) || !has_key) {
     return absl::FailedPreconditionError(
         absl::StrCat(dir.root.string(),
                      " is not a tabulation centre's data directory: run "
@@ -76,8 +82,10 @@ absl::StatusOr<std::unique_ptr<transport::TabulationStore>> OpenDataDirStore(
 }
 
 int RunInit(const std::vector<std::string>& args) {
-  const std::vector<FlagSpec> specs = {
-      kDataDir, {"election", true, "the election definition (JSON) to tabulate"}, kHelp};
+  std::vector<FlagSpec> specs = {kDataDir,
+                                 {"election", true, "the election definition (JSON) to tabulate"}};
+  specs.insert(specs.end(), kTokenKeyFlags.begin(), kTokenKeyFlags.end());
+  specs.push_back(kHelp);
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
   if (!cl.ok() || cl->Has("help") || !cl->Has("data-dir") || !cl->Has("election")) {
     return cli::UsageExit("esep-tabulator init", cl,
@@ -107,15 +115,15 @@ int RunInit(const std::vector<std::string>& args) {
       return Fail("init", absl::InternalError("cannot write " + dir.election().string()));
     }
   }
-  absl::StatusOr<transport::SigningKey> key = transport::LoadOrCreateKey(dir.key());
+  absl::StatusOr<std::unique_ptr<transport::Signer>> key = OpenSigner(*cl, dir.key(), true);
   if (!key.ok()) return Fail("init", key.status());
   absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
       transport::TabulationStore::Open(dir.store().string());
   if (!store.ok()) return Fail("init", store.status());
   std::cout << "election   " << election->id() << " " << ElectionHash(*election) << "\n"
-            << "centre key " << Hex(key->public_key()) << " ("
-            << transport::KeyId(key->public_key()) << "; readers are configured with "
-            << dir.key().string() << ".pub)\n"
+            << "centre key " << Hex((*key)->public_key()) << " ("
+            << transport::KeyId((*key)->public_key()) << ", " << (*key)->Description()
+            << "; readers are configured with " << dir.key().string() << ".pub)\n"
             << "store      " << dir.store().string() << "\n";
   return kExitOk;
 }
@@ -234,14 +242,15 @@ int RunReaders(const std::vector<std::string>& args) {
 }
 
 int RunServe(const std::vector<std::string>& args) {
-  const std::vector<FlagSpec> specs = {
+  std::vector<FlagSpec> specs = {
       kDataDir,
       {"listen", true, "HOST:PORT to listen on (port 0 picks a free one)"},
       {"cert", true, "the centre's TLS certificate (PEM)"},
       {"key", true, "the centre's TLS private key (PEM)"},
       {"client-ca", true, "the CA that signs the readers' client certificates (PEM)"},
-      {"port-file", true, "write the port listened on to this file once serving"},
-      kHelp};
+      {"port-file", true, "write the port listened on to this file once serving"}};
+  specs.insert(specs.end(), kTokenKeyFlags.begin(), kTokenKeyFlags.end());
+  specs.push_back(kHelp);
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
   if (!cl.ok() || cl->Has("help") || !cl->Has("listen") || !cl->Has("cert") || !cl->Has("key") ||
       !cl->Has("client-ca")) {
@@ -263,7 +272,7 @@ int RunServe(const std::vector<std::string>& args) {
   if (!dir.ok()) return Fail("serve", dir.status());
   absl::StatusOr<Election> election = LoadElectionFile(dir->election().string());
   if (!election.ok()) return Fail("serve", election.status());
-  absl::StatusOr<transport::SigningKey> key = transport::LoadKey(dir->key());
+  absl::StatusOr<std::unique_ptr<transport::Signer>> key = OpenSigner(*cl, dir->key(), false);
   if (!key.ok()) return Fail("serve", key.status());
   absl::StatusOr<transport::TlsFiles> tls =
       transport::LoadTlsFiles(*cl->Get("cert"), *cl->Get("key"), *cl->Get("client-ca"));
@@ -278,7 +287,8 @@ int RunServe(const std::vector<std::string>& args) {
   if (!server.ok()) return Fail("serve", server.status(), kExitRejected);
   std::cout << "esep-tabulator: listening on port " << (*server)->port() << " for election "
             << centre.election().id() << ", receipts signed by key "
-            << transport::KeyId(centre.public_key()) << std::endl;
+            << transport::KeyId(centre.public_key()) << " (" << centre.signer().Description() << ")"
+            << std::endl;
   if (std::optional<std::string> port_file = cl->Get("port-file")) {
     const std::string temporary = *port_file + ".new";
     std::ofstream(temporary) << (*server)->port() << "\n";

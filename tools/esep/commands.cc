@@ -15,6 +15,7 @@ int RunReplayCommand(const std::vector<std::string>& args);
 int RunAuditCommand(const std::vector<std::string>& args);
 int RunLogCommand(const std::vector<std::string>& args);
 int RunCalibrateCommand(const std::vector<std::string>& args);
+int RunKeyCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -32,6 +33,7 @@ const std::vector<Command>& Commands() {
       {"log", "verify or print the tally store's hash-chained event log", RunLogCommand},
       {"calibrate", "measure a reader on the calibration sheet and write its profile",
        RunCalibrateCommand},
+      {"key", "make or show a signing key kept in a PKCS#11 token", RunKeyCommand},
   };
   return kCommands;
 }

@@ -20,9 +20,11 @@
 #include "esep/scanner/control.h"
 #include "esep/scanner/data_dir_lock.h"
 #include "esep/scanner/precinct.h"
+#include "esep/transport/key_store.h"
 #include "esep/transport/protocol_client.h"
 #include "esep/transport/signing.h"
 #include "esep/transport/tls.h"
+#include "key_flags.h"
 #include "reader_flags.h"
 
 namespace {
@@ -52,6 +54,10 @@ const std::vector<FlagSpec> kFlags = {
     {"new-reader", false,
      "set up a new reader: make its signing key and an empty tally store. Refused when a store "
      "exists; without it a missing key or store stops esepd"},
+    esep::cli::kPkcs11ModuleFlag,
+    esep::cli::kPkcs11TokenFlag,
+    esep::cli::kPkcs11KeyFlag,
+    esep::cli::kPkcs11PinFileFlag,
     esep::cli::kSimFlag,
     esep::cli::kDeviceFlag,
     esep::cli::kSerialFlag,
@@ -145,9 +151,9 @@ int Run(const CommandLine& cl) {
     return esep::cli::kExitUsage;
   }
   const std::string key_path = cl.Get("key").value_or(absl::StrCat(data_dir, "/keys/reader.key"));
-  absl::StatusOr<esep::transport::SigningKey> key =
-      new_reader ? esep::transport::LoadOrCreateKey(key_path) : esep::transport::LoadKey(key_path);
-  if (absl::IsNotFound(key.status())) {
+  absl::StatusOr<std::unique_ptr<esep::transport::Signer>> key =
+      esep::cli::OpenSigner(cl, key_path, new_reader);
+  if (absl::IsNotFound(key.status()) && !esep::cli::WantsTokenKey(cl)) {
     std::cerr << "esepd: the reader's signing key " << key_path
               << " is missing. esepd never makes a new key by itself: protocols signed by a key "
                  "the centre does not know would be refused. A technician restores the key from "
@@ -159,9 +165,11 @@ int Run(const CommandLine& cl) {
     std::cerr << "esepd: " << key.status().message() << "\n";
     return kExitNeedsTechnician;
   }
-  Say(absl::StrCat("esepd: signing key ", esep::transport::KeyId(key->public_key())));
-  esep::scanner::ProtocolSigner signer = [&key](const esep::PrecinctProtocol& protocol) {
-    return absl::StatusOr<esep::SignedProtocol>(esep::transport::SignProtocol(protocol, *key));
+  const esep::transport::Signer& signing_key = **key;
+  Say(absl::StrCat("esepd: signing key ", esep::transport::KeyId(signing_key.public_key()), ", ",
+                   signing_key.Description()));
+  esep::scanner::ProtocolSigner signer = [&signing_key](const esep::PrecinctProtocol& protocol) {
+    return esep::transport::SignProtocol(protocol, signing_key);
   };
 
   std::optional<esep::CalibrationProfile> calibration;
