@@ -36,5 +36,20 @@ TEST(CommandLineTest, RejectsBadFlags) {
   EXPECT_FALSE(cl->Require("election").ok());
 }
 
+TEST(CommandLineTest, AnUnknownOrMissingActionSaysWhatWasWrong) {
+  const std::vector<std::string> actions = {"verify", "show"};
+  absl::StatusOr<CommandLine> cl = ParseWithAction({"shw"}, kSpecs, actions);
+  ASSERT_FALSE(cl.ok());
+  EXPECT_EQ(cl.status().message(), "unknown action \"shw\" (verify or show)");
+  cl = ParseWithAction({}, kSpecs, actions);
+  EXPECT_EQ(cl.status().message(), "name an action: verify or show");
+  cl = ParseWithAction({"show", "extra"}, kSpecs, actions);
+  EXPECT_EQ(cl.status().message(), "unexpected argument \"extra\" after show");
+  EXPECT_TRUE(ParseWithAction({"show", "--json"}, kSpecs, actions).ok());
+  std::vector<FlagSpec> with_help = kSpecs;
+  with_help.push_back({"help", false, ""});
+  EXPECT_TRUE(ParseWithAction({"--help"}, with_help, actions).ok());
+}
+
 }  // namespace
 }  // namespace esep::cli

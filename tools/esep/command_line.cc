@@ -80,6 +80,36 @@ absl::StatusOr<long long> CommandLine::GetInt(const std::string& name, long long
   return value;
 }
 
+absl::Status CheckAction(const CommandLine& cl, const std::vector<std::string>& actions) {
+  if (cl.Has("help")) return absl::OkStatus();
+  std::string choices;
+  for (std::size_t i = 0; i < actions.size(); ++i) {
+    absl::StrAppend(&choices, i == 0 ? "" : (i + 1 == actions.size() ? " or " : ", "), actions[i]);
+  }
+  if (cl.positional().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("name an action: ", choices));
+  }
+  const std::string& action = cl.positional().front();
+  if (std::find(actions.begin(), actions.end(), action) == actions.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown action \"", action, "\" (", choices, ")"));
+  }
+  if (cl.positional().size() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument \"", cl.positional()[1], "\" after ", action));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CommandLine> ParseWithAction(const std::vector<std::string>& args,
+                                            const std::vector<FlagSpec>& specs,
+                                            const std::vector<std::string>& actions) {
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok()) return cl;
+  if (absl::Status s = CheckAction(*cl, actions); !s.ok()) return s;
+  return cl;
+}
+
 std::string FormatFlags(const std::vector<FlagSpec>& specs) {
   std::string out;
   for (const FlagSpec& s : specs) {

@@ -45,23 +45,9 @@ int RunKeyCommand(const std::vector<std::string>& args) {
   std::vector<FlagSpec> specs = kTokenKeyFlags;
   specs.push_back({"out", true, "write the public key (64 hex digits) to this file"});
   specs.push_back({"help", false, "print this help"});
-  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
-  if (!cl.ok() || cl->Has("help") || cl->positional().size() != 1) {
-    if (cl.ok() && !cl->Has("help")) {
-      std::cerr << "esep key: "
-                << (cl->positional().empty()
-                        ? std::string("name an action: generate or show")
-                        : absl::StrCat("expected one action, generate or show; got ",
-                                       cl->positional().size(), " words"))
-                << "\n";
-    }
-    return UsageExit("esep key", cl, kUsage, specs);
-  }
+  absl::StatusOr<CommandLine> cl = ParseWithAction(args, specs, {"generate", "show"});
+  if (!cl.ok() || cl->Has("help")) return UsageExit("esep key", cl, kUsage, specs);
   const std::string action = cl->positional().front();
-  if (action != "generate" && action != "show") {
-    std::cerr << "esep key: unknown action \"" << action << "\" (generate or show)\n";
-    return UsageExit("esep key", cl, kUsage, specs);
-  }
   absl::StatusOr<transport::TokenKeyOptions> options = TokenKeyOptionsFromFlags(*cl);
   if (!options.ok()) return Fail(options.status());
   if (action == "generate") {

@@ -17,10 +17,8 @@ int RunLogCommand(const std::vector<std::string>& args) {
       {"witness", true, "the store's witness file (default DATA_DIR/witness, when present)"},
       {"help", false, "print this help"},
   };
-  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
-  const bool known = cl.ok() && cl->positional().size() == 1 &&
-                     (cl->positional()[0] == "verify" || cl->positional()[0] == "show");
-  if (!cl.ok() || cl->Has("help") || !known) {
+  absl::StatusOr<CommandLine> cl = ParseWithAction(args, specs, {"verify", "show"});
+  if (!cl.ok() || cl->Has("help")) {
     return UsageExit("esep log", cl,
                      "usage: esep log verify|show [--data-dir DIR] [--witness FILE]\n"
                      "verify: checks that the event log is one unbroken hash chain; prints the\n"

@@ -102,13 +102,9 @@ int RunReaderCommand(const std::vector<std::string>& args) {
       {"then", true, "scan: afterwards, cast or return the sheet"},
       {"help", false, "print this help"},
   };
-  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
-  static const std::vector<std::string> kActions = {"list", "info",   "status",
-                                                    "scan", "return", "cast"};
-  const bool known =
-      cl.ok() && cl->positional().size() == 1 &&
-      std::find(kActions.begin(), kActions.end(), cl->positional()[0]) != kActions.end();
-  if (!cl.ok() || cl->Has("help") || !known) return UsageExit("esep reader", cl, kUsage, specs);
+  absl::StatusOr<CommandLine> cl =
+      ParseWithAction(args, specs, {"list", "info", "status", "scan", "return", "cast"});
+  if (!cl.ok() || cl->Has("help")) return UsageExit("esep reader", cl, kUsage, specs);
   const std::string action = cl->positional()[0];
   if (action == "list") return List(*cl);
   if (action == "scan" && !cl->Has("out")) {
