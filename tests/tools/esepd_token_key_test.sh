@@ -108,6 +108,12 @@ poll status | grep -q "protocol revision 1 delivered; the centre's receipt is st
   fail "not delivered: $(poll status)"
 "$tabulator" protocols --data-dir "$work/centre" | grep -Eq " 1001 +1 +FINAL +SIM-0001 " ||
   fail "the centre does not hold the protocol: $("$tabulator" protocols --data-dir "$work/centre")"
+# The centre shows which software counted the precinct and that its key is in a token.
+version=$("$esepd" --version | head -n 1 | sed 's/^esepd (Esep) //')
+commit=$("$esepd" --version | sed -n 's/^source commit \(.\{12\}\).*/\1/p')
+"$tabulator" protocols --data-dir "$work/centre" |
+  grep -q "esepd $version, commit $commit.*, executable [0-9a-f]\{12\}  PKCS#11 token \"esep-box\", key \"reader\"" ||
+  fail "the centre does not name the software and key: $("$tabulator" protocols --data-dir "$work/centre")"
 kill "$daemon"; wait "$daemon" || true
 daemon=
 kill "$centre"; wait "$centre" || true

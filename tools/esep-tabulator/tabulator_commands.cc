@@ -13,6 +13,7 @@
 #include "command_line.h"
 #include "esep/proto/election.h"
 #include "esep/proto/sha256.h"
+#include "esep/proto/software_identity.h"
 #include "esep/proto/utc_time.h"
 #include "esep/transport/aggregation.h"
 #include "esep/transport/results_format.h"
@@ -301,6 +302,19 @@ int RunServe(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// Which software counted a stored protocol and where its key lives, from the signed protocol.
+std::string CountedBy(const transport::StoredProtocol& stored) {
+  SignedProtocol signed_protocol;
+  PrecinctProtocol protocol;
+  if (!signed_protocol.ParseFromString(stored.signed_protocol) ||
+      !protocol.ParseFromString(signed_protocol.protocol())) {
+    return "(unreadable)";
+  }
+  if (!protocol.has_software()) return "(software not named)  (key not named)";
+  return absl::StrCat(SoftwareLine(protocol.software()), "  ",
+                      protocol.signing_key().empty() ? "(key not named)" : protocol.signing_key());
+}
+
 int RunProtocols(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
       kDataDir, {"precinct", true, "only this precinct, every revision"}, kHelp};
@@ -316,11 +330,12 @@ int RunProtocols(const std::vector<std::string>& args) {
   absl::StatusOr<std::vector<transport::StoredProtocol>> protocols =
       cl->Has("precinct") ? (*store)->History(*cl->Get("precinct")) : (*store)->Protocols();
   if (!protocols.ok()) return Fail("protocols", protocols.status());
-  std::cout << "sequence  received              precinct  revision  status      reader  sha256\n";
+  std::cout << "sequence  received              precinct  revision  status      reader  sha256  "
+               "software  key\n";
   for (const transport::StoredProtocol& p : *protocols) {
     std::cout << p.sequence << "  " << UtcRfc3339(p.received_unix_seconds) << "  " << p.precinct_id
               << "  " << p.revision << "  " << ProtocolStatus_Name(p.status) << "  "
-              << p.reader_serial << "  " << p.protocol_sha256 << "\n";
+              << p.reader_serial << "  " << p.protocol_sha256 << "  " << CountedBy(p) << "\n";
   }
   return kExitOk;
 }

@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "delivery.h"
 #include "esep/proto/election.h"
+#include "esep/proto/software_identity.h"
 #include "esep/scanner/control.h"
 #include "esep/scanner/data_dir_lock.h"
 #include "esep/scanner/precinct.h"
@@ -168,8 +169,12 @@ int Run(const CommandLine& cl) {
   const esep::transport::Signer& signing_key = **key;
   Say(absl::StrCat("esepd: signing key ", esep::transport::KeyId(signing_key.public_key()), ", ",
                    signing_key.Description()));
+  // Every signed protocol names the software that made it and where the key that signs it lives.
   esep::scanner::ProtocolSigner signer = [&signing_key](const esep::PrecinctProtocol& protocol) {
-    return esep::transport::SignProtocol(protocol, signing_key);
+    esep::PrecinctProtocol stamped = protocol;
+    *stamped.mutable_software() = esep::ThisSoftware("esepd");
+    stamped.set_signing_key(signing_key.Description());
+    return esep::transport::SignProtocol(stamped, signing_key);
   };
 
   std::optional<esep::CalibrationProfile> calibration;

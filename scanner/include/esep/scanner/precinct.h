@@ -27,7 +27,9 @@ namespace esep::scanner {
 // ballot flow, and the reports a commission prints. Every command the state does not allow is
 // refused with a sentence the commission can act on. This is the daemon's core; esepd adds the
 // control socket and the service manager around it.
-// Signs a protocol with the reader's key (esepd passes transport's Ed25519 signer).
+// Signs a final protocol with the reader's key (esepd passes transport's Ed25519 signer); it may
+// stamp what signs it (the software, where the key lives) into the
+// protocol it signs, and the signed bytes are what is stored and sent.
 using ProtocolSigner = std::function<absl::StatusOr<SignedProtocol>(const PrecinctProtocol&)>;
 
 // A protocol as it would be made final now, with every control relation checked.
