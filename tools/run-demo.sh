@@ -62,7 +62,8 @@ start_daemon() {  # start_daemon DECK [esepd flags...]
   # The first start sets the reader up (its key and an empty store); later ones never do.
   [ -e "$demo/store/esep.db" ] || setup=(--new-reader)
   "$esepd" --election "$election" --precinct 1001 --data-dir "$demo/store" --socket "$socket" \
-    --sim "$demo/$deck" --calibration "$demo/calibration.pb" "${setup[@]}" "$@" >>"$demo/esepd.log" 2>&1 &
+    --sim "$demo/$deck" --calibration "$demo/calibration.pb" "${box_key[@]}" "${setup[@]}" "$@" \
+    >>"$demo/esepd.log" 2>&1 &
   daemon=$!
   for _ in $(seq 1 100); do
     "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0
@@ -79,9 +80,23 @@ echo "== the technician calibrates the reader with the calibration sheet"
 "$esep" calibrate --reader --sim "$demo/calibration-sheet.png" --out "$demo/calibration.pb" \
   --report "$demo/calibration-report.png" | tail -2
 
-echo "== the tabulation centre: certificates, its election and its receipt key"
+echo "== the key ceremony: the reader's and the centre's signing keys are made inside tokens"
+# SoftHSM2 stands in for the box's secure element and the centre's hardware security module; the
+# private keys never leave them (docs/install.md, "Keys in a token").
+export SOFTHSM2_CONF="$PWD/$demo/softhsm2.conf"
+mkdir -p "$demo/tokens"
+printf 'directories.tokendir = %s\nlog.level = ERROR\n' "$PWD/$demo/tokens" >"$SOFTHSM2_CONF"
+softhsm2-util --init-token --free --label esep-box-1001 --so-pin 31415926 --pin 1001 >/dev/null
+softhsm2-util --init-token --free --label esep-centre --so-pin 31415926 --pin 2021 >/dev/null
+(umask 077 && echo 1001 >"$demo/box.pin" && echo 2021 >"$demo/centre.pin")
+box_key=(--pkcs11-token esep-box-1001 --pkcs11-key reader --pkcs11-pin-file "$demo/box.pin")
+centre_key=(--pkcs11-token esep-centre --pkcs11-key receipts --pkcs11-pin-file "$demo/centre.pin")
+"$esep" key generate "${box_key[@]}" --out "$demo/reader-1001.pub"
+"$esep" key generate "${centre_key[@]}" --out "$demo/centre-receipts.pub"
+
+echo "== the tabulation centre: certificates, its election and its receipt key (in its token)"
 tools/make-certs.sh "$demo/certs" SIM-0001
-"$tabulator" init --data-dir "$demo/centre" --election "$election"
+"$tabulator" init --data-dir "$demo/centre" --election "$election" "${centre_key[@]}"
 
 echo "== logic-and-accuracy test (3 test ballots)"
 start_daemon test-deck
@@ -96,7 +111,7 @@ echo "== the centre registers the reader's key and certificate, and listens"
   --public-key "$demo/store/keys/reader.key.pub" --certificate "$demo/certs/reader-SIM-0001.pem"
 "$tabulator" serve --data-dir "$demo/centre" --listen 127.0.0.1:0 --cert "$demo/certs/centre.pem" \
   --key "$demo/certs/centre.key" --client-ca "$demo/certs/ca.pem" --port-file "$demo/centre.port" \
-  >>"$demo/centre.log" 2>&1 &
+  "${centre_key[@]}" >>"$demo/centre.log" 2>&1 &
 centre=$!
 for _ in $(seq 1 100); do [ -s "$demo/centre.port" ] && break; sleep 0.1; done
 port=$(cat "$demo/centre.port")
