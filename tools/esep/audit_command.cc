@@ -147,9 +147,9 @@ int RunAuditCommand(const std::vector<std::string>& args) {
       {"manifest-out", true, "sample: write the ballot manifest (CSV) here"},
       {"hand", true, "reconcile: the hand count, CSV or JSON"},
       {"help", false, "print this help"}};
-  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
-  if (!cl.ok() || cl->Has("help") || cl->positional().empty() ||
-      (cl->positional()[0] != "sample" && cl->positional()[0] != "reconcile")) {
+  absl::StatusOr<CommandLine> cl =
+      ParseWithAction(args, specs, {"sample", "reconcile"}, /*more_arguments=*/true);
+  if (!cl.ok() || cl->Has("help")) {
     return UsageExit("esep audit", cl, kUsage, specs);
   }
   return cl->positional()[0] == "sample" ? Sample(*cl) : Reconcile(*cl);

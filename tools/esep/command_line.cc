@@ -80,7 +80,8 @@ absl::StatusOr<long long> CommandLine::GetInt(const std::string& name, long long
   return value;
 }
 
-absl::Status CheckAction(const CommandLine& cl, const std::vector<std::string>& actions) {
+absl::Status CheckAction(const CommandLine& cl, const std::vector<std::string>& actions,
+                         bool more_arguments) {
   if (cl.Has("help")) return absl::OkStatus();
   std::string choices;
   for (std::size_t i = 0; i < actions.size(); ++i) {
@@ -94,7 +95,7 @@ absl::Status CheckAction(const CommandLine& cl, const std::vector<std::string>& 
     return absl::InvalidArgumentError(
         absl::StrCat("unknown action \"", action, "\" (", choices, ")"));
   }
-  if (cl.positional().size() > 1) {
+  if (cl.positional().size() > 1 && !more_arguments) {
     return absl::InvalidArgumentError(
         absl::StrCat("unexpected argument \"", cl.positional()[1], "\" after ", action));
   }
@@ -103,10 +104,11 @@ absl::Status CheckAction(const CommandLine& cl, const std::vector<std::string>& 
 
 absl::StatusOr<CommandLine> ParseWithAction(const std::vector<std::string>& args,
                                             const std::vector<FlagSpec>& specs,
-                                            const std::vector<std::string>& actions) {
+                                            const std::vector<std::string>& actions,
+                                            bool more_arguments) {
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
   if (!cl.ok()) return cl;
-  if (absl::Status s = CheckAction(*cl, actions); !s.ok()) return s;
+  if (absl::Status s = CheckAction(*cl, actions, more_arguments); !s.ok()) return s;
   return cl;
 }
 

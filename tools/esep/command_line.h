@@ -42,12 +42,15 @@ class CommandLine {
 // For a command whose one positional argument is an action ("esep log verify"): OK when it is
 // one of `actions`, else an error saying what was wrong ("unknown action "x" (verify or show)"
 // or "name an action: verify or show"). --help needs no action.
-absl::Status CheckAction(const CommandLine& cl, const std::vector<std::string>& actions);
+// With `more_arguments`, arguments may follow the action (e.g. bundles).
+absl::Status CheckAction(const CommandLine& cl, const std::vector<std::string>& actions,
+                         bool more_arguments = false);
 
 // Parses the flags and checks the action: a parse error, or the action's error in its place.
 absl::StatusOr<CommandLine> ParseWithAction(const std::vector<std::string>& args,
                                             const std::vector<FlagSpec>& specs,
-                                            const std::vector<std::string>& actions);
+                                            const std::vector<std::string>& actions,
+                                            bool more_arguments = false);
 
 // "  --name VALUE   help" lines for a usage message.
 std::string FormatFlags(const std::vector<FlagSpec>& specs);

@@ -2,10 +2,12 @@
 #include <filesystem>
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "command_line.h"
 #include "commands.h"
 #include "esep/render/deck.h"
+#include "progress.h"
 
 namespace esep::cli {
 namespace {
@@ -49,7 +51,11 @@ int Generate(const CommandLine& cl) {
     if (!manifest.ok()) return Fail(manifest.status());
     if (absl::Status s = render::WriteManifest(*manifest, dir); !s.ok()) return Fail(s);
     if (!cl.Has("manifest-only")) {
-      if (absl::Status s = render::BuildDeckImages(*manifest, repo_root, dir); !s.ok()) {
+      Progress bar(absl::StrCat("deck ", name), "images");
+      if (absl::Status s = render::BuildDeckImages(
+              *manifest, repo_root, dir,
+              [&bar](std::size_t done, std::size_t total) { bar.Update(done, total); });
+          !s.ok()) {
         return Fail(s);
       }
     }
@@ -68,8 +74,10 @@ int Build(const CommandLine& cl) {
   if (!manifest.ok()) return Fail(manifest.status());
   const std::string dir =
       cl.Get("out").value_or(std::filesystem::path(path).parent_path().string());
-  if (absl::Status s = render::BuildDeckImages(*manifest, cl.Get("repo-root").value_or("."),
-                                               dir.empty() ? "." : dir);
+  Progress bar(absl::StrCat("deck ", manifest->name()), "images");
+  if (absl::Status s = render::BuildDeckImages(
+          *manifest, cl.Get("repo-root").value_or("."), dir.empty() ? "." : dir,
+          [&bar](std::size_t done, std::size_t total) { bar.Update(done, total); });
       !s.ok()) {
     return Fail(s);
   }

@@ -166,9 +166,10 @@ int RunPollCommand(const std::vector<std::string>& args) {
       {"draft", ControlRequest::DRAFT_PROTOCOL},    {"finalize", ControlRequest::FINALIZE_PROTOCOL},
       {"protocol", ControlRequest::PROTOCOL},
   };
-  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
-  if (!cl.ok() || cl->Has("help") || cl->positional().size() != 1 ||
-      !kCommands.contains(cl->positional()[0])) {
+  std::vector<std::string> actions;
+  for (const auto& [name, command] : kCommands) actions.push_back(name);
+  absl::StatusOr<CommandLine> cl = ParseWithAction(args, specs, actions);
+  if (!cl.ok() || cl->Has("help")) {
     return UsageExit(
         "esep poll", cl,
         "usage: esep poll COMMAND [--socket PATH]\n"

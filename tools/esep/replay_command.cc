@@ -19,6 +19,7 @@
 #include "esep/transport/signing.h"
 #include "esep/vision/image_codec.h"
 #include "google/protobuf/util/json_util.h"
+#include "progress.h"
 
 namespace esep::cli {
 namespace {
@@ -30,15 +31,6 @@ constexpr char kProgram[] = "esep replay";
 int Fail(const absl::Status& status) {
   std::cerr << kProgram << ": " << status.message() << "\n";
   return kExitUsage;
-}
-
-// A one-line bar on stderr, redrawn in place; only when stderr is a terminal.
-void DrawProgress(std::size_t done, std::size_t total) {
-  constexpr int kWidth = 40;
-  const int filled = total == 0 ? kWidth : static_cast<int>(kWidth * done / total);
-  std::cerr << absl::StrFormat("\rreplay [%s%s] %zu/%zu images", std::string(filled, '#'),
-                               std::string(kWidth - filled, ' '), done, total)
-            << (done == total ? "\n" : "") << std::flush;
 }
 
 }  // namespace
@@ -79,8 +71,12 @@ int RunReplayCommand(const std::vector<std::string>& args) {
     return Fail(absl::NotFoundError(
         absl::StrCat(input.string(), " is neither a directory of images nor a bundle")));
   }
-  audit::ReplayProgress progress;
-  if (::isatty(STDERR_FILENO)) progress = DrawProgress;
+  // A bar on a terminal, a line per tenth of the images elsewhere (progress.h); called from
+  // one thread at a time by the replay.
+  Progress bar("replay", "images");
+  audit::ReplayProgress progress = [&bar](std::size_t done, std::size_t total) {
+    bar.Update(done, total);
+  };
 
   std::optional<fs::path> against;
   if (cl->Has("against")) {

@@ -229,11 +229,14 @@ absl::Status WriteManifest(const DeckManifest& manifest, const std::string& dir)
 }
 
 absl::Status BuildDeckImages(const DeckManifest& manifest, const std::string& repo_root,
-                             const std::string& dir) {
+                             const std::string& dir,
+                             const std::function<void(std::size_t, std::size_t)>& progress) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
   std::map<std::string, Election> elections;
+  const std::size_t total = static_cast<std::size_t>(manifest.ballots_size());
+  std::size_t done = 0;
   for (const DeckBallot& ballot : manifest.ballots()) {
     const std::string& image = ballot.image();
     if (image.empty() || image.find('/') != std::string::npos || image.front() == '.') {
@@ -255,7 +258,9 @@ absl::Status BuildDeckImages(const DeckManifest& manifest, const std::string& re
     if (absl::Status s = WritePng(*page, (std::filesystem::path(dir) / image).string()); !s.ok()) {
       return s;
     }
+    if (progress) progress(++done, total);
   }
+  if (progress && total == 0) progress(0, 0);
   return absl::OkStatus();
 }
 

@@ -15,6 +15,7 @@
 #include "esep/proto/election.h"
 #include "esep/proto/protocol_checks.h"
 #include "esep/proto/protocol_text.h"
+#include "esep/proto/software_identity.h"
 #include "esep/render/page_drawing.h"
 #include "esep/render/render.h"
 #include "esep/report/number_words.h"
@@ -528,7 +529,11 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
   hashes.emplace_back("Кол тамга ачкычы / Ключ подписи / Signing key",
                       signed_protocol == nullptr
                           ? "кол коюлган эмес / не подписан / not signed"
-                          : transport::KeyId(signed_protocol->signer_public_key()));
+                          : absl::StrCat(transport::KeyId(signed_protocol->signer_public_key()),
+                                         p.signing_key().empty() ? "" : ", ", p.signing_key()));
+  if (p.has_software()) {
+    hashes.emplace_back("Программа / Программа / Software", SoftwareLine(p.software()));
+  }
   for (const auto& [label, value] : hashes) {
     if (absl::Status s = flow.Row(
             {{label, 0, 62},

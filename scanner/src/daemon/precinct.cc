@@ -537,6 +537,10 @@ std::string Precinct::Report(const std::string& title, const Tally& tally) const
   absl::StrAppend(&out, "precinct   ", config_.precinct_id, "\n");
   absl::StrAppend(&out, "reader     ", reader_serial_, "\n");
   absl::StrAppend(&out, "printed    ", UtcText(clock_.NowUnixSeconds()), "\n");
+  if (!config_.software.empty()) absl::StrAppend(&out, "software   ", config_.software, "\n");
+  if (!config_.signing_key.empty()) {
+    absl::StrAppend(&out, "key        ", config_.signing_key, "\n");
+  }
   absl::StrAppend(&out, "ballots cast: ", tally.ballots_cast, "\n");
   for (const BallotKind& kind : e.ballot_kinds()) {
     absl::StrAppend(&out, "  of kind ", kind.id(), ": ", BallotsCastOfKind(e, tally, kind.id()),

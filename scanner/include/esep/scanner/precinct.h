@@ -57,6 +57,10 @@ class Precinct {
     bool create_store = true;
     // The store's witness file (esepd: --witness); empty for none.
     std::filesystem::path witness = {};
+    // What counts here and where the signing key lives, printed on every report (zero report,
+    // test report, results): esepd gives its --version identity and its signer's description.
+    std::string software = {};
+    std::string signing_key = {};
   };
 
   // Opens the store, recovers unfinished sheets and settles unconfirmed drops with the reader.

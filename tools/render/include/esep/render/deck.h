@@ -1,6 +1,7 @@
 #ifndef ESEP_RENDER_DECK_H_
 #define ESEP_RENDER_DECK_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,8 +57,10 @@ absl::Status WriteManifest(const DeckManifest& manifest, const std::string& dir)
 
 // Renders every image of `manifest` into `dir` (creating it); elections are read from
 // `repo_root`.
+// `progress` (may be empty) is told after each image: done, total.
 absl::Status BuildDeckImages(const DeckManifest& manifest, const std::string& repo_root,
-                             const std::string& dir);
+                             const std::string& dir,
+                             const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 }  // namespace esep::render
 
