@@ -50,7 +50,15 @@ class BallotFlowTest : public ::testing::Test {
 
   BallotFlow Flow(Reader& reader, BallotStore& store) {
     return BallotFlow({&reader, &store, &*live_, &*test_, vision::EffectiveReturnPolicy(election_),
-                       ElectionHash(election_), "SIM-0001", "1001", "live-1"});
+                       ElectionHash(election_), "SIM-0001", "1001", "live-1", Software()});
+  }
+  static SoftwareIdentity Software() {
+    SoftwareIdentity software;
+    software.set_program("esepd");
+    software.set_version("0.1.0");
+    software.set_source_commit("0123456789abcdef0123456789abcdef01234567");
+    software.set_executable_sha256(std::string(64, 'e'));
+    return software;
   }
 
   Election election_;
@@ -138,6 +146,8 @@ TEST_F(BallotFlowTest, StoredImagesReproduceTheirRecordsBitForBit) {
     EXPECT_EQ(record.interpreter_version(), vision::kInterpreterVersion);
     EXPECT_EQ(record.reader_serial(), "SIM-0001");
     EXPECT_EQ(record.style_id(), "president");
+    // Every record names the software that read and counted it.
+    EXPECT_EQ(record.software().SerializeAsString(), Software().SerializeAsString());
   }
 }
 

@@ -213,7 +213,7 @@ int Run(const CommandLine& cl) {
   esep::scanner::SystemClock clock;
   esep::scanner::Precinct::Config config{*election, *precinct_id, data_dir, std::nullopt, signer};
   config.calibration = calibration;
-  config.software = esep::SoftwareLine(esep::ThisSoftware("esepd"));
+  config.software = esep::ThisSoftware("esepd");
   config.signing_key = signing_key.Description();
   config.require_calibration = true;
   config.create_store = new_reader;

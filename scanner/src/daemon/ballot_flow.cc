@@ -100,7 +100,7 @@ absl::StatusOr<SheetResult> BallotFlow::Cast(SheetResult result, bool test, bool
   absl::StatusOr<std::string> image_sha = Stored(c_.store->ImageOf(result.sheet));
   if (!image_sha.ok()) return image_sha.status();
   const CastVoteRecord record = MakeCastVoteRecord(
-      {c_.election_hash, c_.reader_serial, c_.batch_id, *image_sha, test, cast_as_is},
+      {c_.election_hash, c_.reader_serial, c_.batch_id, *image_sha, test, cast_as_is, c_.software},
       result.interpretation);
   // The reader's count of sheets cast, kept with the decision: whatever happens to the drop or
   // to the store afterwards, a later count above it says the sheet reached the box.

@@ -16,6 +16,7 @@ CastVoteRecord MakeCastVoteRecord(const RecordContext& context,
   record.set_test(context.test);
   record.set_cast_as_is(context.cast_as_is);
   record.set_image_sha256(context.image_sha256);
+  if (!context.software.program().empty()) *record.mutable_software() = context.software;
   return record;
 }
 

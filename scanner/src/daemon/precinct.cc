@@ -11,6 +11,7 @@
 #include "esep/proto/protocol_text.h"
 #include "esep/proto/record_hash.h"
 #include "esep/proto/sha256.h"
+#include "esep/proto/software_identity.h"
 #include "esep/proto/utc_time.h"
 #include "esep/scanner/crash_point.h"
 #include "esep/scanner/protocol_builder.h"
@@ -99,7 +100,8 @@ absl::StatusOr<std::unique_ptr<Precinct>> Precinct::Open(Config config, Reader& 
   p->flow_ = std::make_unique<BallotFlow>(BallotFlow::Context{
       &reader, p->store_.get(), &*p->live_, &*p->test_,
       vision::EffectiveReturnPolicy(p->config_.election), p->election_hash_, p->reader_serial_,
-      p->config_.precinct_id, absl::StrCat(p->config_.precinct_id, "-", p->reader_serial_)});
+      p->config_.precinct_id, absl::StrCat(p->config_.precinct_id, "-", p->reader_serial_),
+      p->config_.software});
   absl::StatusOr<std::vector<std::int64_t>> reconciled = p->flow_->ReconcileUnconfirmedCasts();
   if (!reconciled.ok()) return reconciled.status();
   p->reconciled_ = std::move(*reconciled);
@@ -537,7 +539,9 @@ std::string Precinct::Report(const std::string& title, const Tally& tally) const
   absl::StrAppend(&out, "precinct   ", config_.precinct_id, "\n");
   absl::StrAppend(&out, "reader     ", reader_serial_, "\n");
   absl::StrAppend(&out, "printed    ", UtcText(clock_.NowUnixSeconds()), "\n");
-  if (!config_.software.empty()) absl::StrAppend(&out, "software   ", config_.software, "\n");
+  if (!config_.software.program().empty()) {
+    absl::StrAppend(&out, "software   ", SoftwareLine(config_.software), "\n");
+  }
   if (!config_.signing_key.empty()) {
     absl::StrAppend(&out, "key        ", config_.signing_key, "\n");
   }

@@ -9,6 +9,7 @@
 #include "esep/audit/store_reader.h"
 #include "esep/proto/election.h"
 #include "esep/proto/sha256.h"
+#include "esep/proto/software_identity.h"
 #include "esep/vision/interpreter.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -97,7 +98,7 @@ google::protobuf::util::JsonPrintOptions BundleJsonOptions() {
 
 }  // namespace
 
-std::string SoftwareVersion() { return absl::StrCat("esep ", ESEP_VERSION); }
+std::string SoftwareVersion() { return SoftwareLine(ThisSoftware("esep")); }
 
 std::string BundleInfoJson(const BundleInfo& info) {
   return absl::StrCat("{\n  \"format\": ", JsonString(kBundleFormat),

@@ -432,10 +432,10 @@ absl::StatusOr<AuditResult> VerifyBundle(const Bundle& bundle, const Replayer& r
                        absl::StrCat("the image's content hashes to ", image.image_sha256,
                                     ": it is not the image the reader stored")});
     }
-    CastVoteRecord again =
-        scanner::MakeCastVoteRecord({election_hash, bundle.info.reader_serial, stored.batch_id(),
-                                     stored.image_sha256(), stored.test(), stored.cast_as_is()},
-                                    image.interpretation);
+    CastVoteRecord again = scanner::MakeCastVoteRecord(
+        {election_hash, bundle.info.reader_serial, stored.batch_id(), stored.image_sha256(),
+         stored.test(), stored.cast_as_is(), stored.software()},
+        image.interpretation);
     again.set_record_id(stored.record_id());
     const std::string difference = DescribeRecordDifference(stored, again);
     if (!difference.empty()) {

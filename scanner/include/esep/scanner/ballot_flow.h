@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/interpretation.pb.h"
+#include "esep/proto/software.pb.h"
 #include "esep/scanner/ballot_store.h"
 #include "esep/scanner/reader.h"
 #include "esep/vision/interpreter.h"
@@ -61,7 +62,8 @@ class BallotFlow {
     std::string election_hash;
     std::string reader_serial;
     std::string precinct_id;
-    std::string batch_id;  // the poll session
+    std::string batch_id;            // the poll session
+    SoftwareIdentity software = {};  // carried by every cast-vote record
   };
 
   explicit BallotFlow(Context context) : c_(std::move(context)) {}

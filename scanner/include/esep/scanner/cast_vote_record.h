@@ -5,6 +5,7 @@
 
 #include "esep/proto/cast_vote_record.pb.h"
 #include "esep/proto/interpretation.pb.h"
+#include "esep/proto/software.pb.h"
 
 namespace esep::scanner {
 
@@ -16,6 +17,7 @@ struct RecordContext {
   std::string image_sha256;
   bool test = false;        // logic-and-accuracy tally
   bool cast_as_is = false;  // the voter chose to cast a ballot the reader would have returned
+  SoftwareIdentity software = {};  // what reads and counts (esepd's identity)
 };
 
 // The cast-vote record of one ballot, without its random record_id (the store assigns it).

@@ -14,6 +14,7 @@
 #include "esep/proto/precinct_protocol.pb.h"
 #include "esep/proto/protocol_checks.h"
 #include "esep/proto/signed.pb.h"
+#include "esep/proto/software.pb.h"
 #include "esep/scanner/ballot_flow.h"
 #include "esep/scanner/ballot_store.h"
 #include "esep/scanner/clock.h"
@@ -59,7 +60,7 @@ class Precinct {
     std::filesystem::path witness = {};
     // What counts here and where the signing key lives, printed on every report (zero report,
     // test report, results): esepd gives its --version identity and its signer's description.
-    std::string software = {};
+    SoftwareIdentity software = {};
     std::string signing_key = {};
   };
 

@@ -126,7 +126,8 @@ absl::Status WriteEvents(const std::filesystem::path& path, const std::vector<Lo
 
 using ::esep::DeterministicBytes;
 
-// The software version written into bundles and reports.
+// The software that writes bundles and reports: "esep VERSION, commit ..., executable ..."
+// (esep/proto/software_identity.h). Each record and protocol in a bundle names the reader's own.
 std::string SoftwareVersion();
 
 }  // namespace esep::audit
