@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "esep/audit/bundle.h"
 #include "esep/audit/nist.h"
+#include "progress.h"
 
 namespace esep::cli {
 
@@ -38,6 +39,8 @@ int RunExportCommand(const std::vector<std::string>& args) {
   if (cl->Has("calibration")) options.calibration_file = *cl->Get("calibration");
   if (cl->Has("protocol")) options.protocol_file = *cl->Get("protocol");
   options.generated_utc = audit::IsoUtc(std::time(nullptr));
+  Progress bar("export", "images");
+  options.progress = [&bar](std::size_t done, std::size_t total) { bar.Update(done, total); };
   absl::StatusOr<audit::ExportSummary> summary =
       audit::ExportBundle(options, std::filesystem::path(*cl->Get("out")));
   if (!summary.ok()) {

@@ -319,6 +319,7 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
                                            results.status().message()));
     }
   }
+  std::size_t copied = 0;
   for (const std::string& sha : store->image_hashes) {
     // Copied only when the stored file is what its name says: a bundle never carries an image
     // under another image's hash.
@@ -336,6 +337,7 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
         !s.ok()) {
       return s;
     }
+    if (options.progress) options.progress(++copied, store->image_hashes.size());
   }
   if (absl::Status s = WriteManifest(out); !s.ok()) return s;
   summary.records = store->records.size();

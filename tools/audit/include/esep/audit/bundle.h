@@ -2,6 +2,7 @@
 #define ESEP_AUDIT_BUNDLE_H_
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +48,8 @@ struct ExportOptions {
   std::optional<std::filesystem::path> protocol_file;
   std::string precinct_id;    // empty: the precinct named in the records
   std::string generated_utc;  // ISO 8601, written into the NIST reports
+  // Told after each ballot image copied: done, total (may be empty).
+  std::function<void(std::size_t, std::size_t)> progress = {};
 };
 
 struct ExportSummary {
