@@ -47,34 +47,7 @@ render live-deck "$(printf '%02d' "$i")-list-overvote" list --mark ata-jurt,ishe
   --mark-style filled --seed "$((100 + i))"
 live_sheets=$(ls "$demo/live-deck" | wc -l)
 
-wait_for_sheets() {  # wait until esepd has read N sheets in all
-  for _ in $(seq 1 600); do
-    local read
-    read=$("$esep" poll status --socket "$socket" 2>/dev/null | sed -n 's/^sheets read: \([0-9]*\).*/\1/p')
-    [ "${read:-0}" -ge "$1" ] && return 0
-    sleep 0.1
-  done
-  echo "run-demo-november: esepd did not read $1 sheets in time" >&2
-  return 1
-}
-
-start_daemon() {  # start_daemon DECK [esepd flags...]
-  local deck=$1 setup=()
-  shift
-  [ -e "$demo/store/esep.db" ] || setup=(--new-reader)
-  "$esepd" --election "$election" --precinct 1001 --data-dir "$demo/store" --socket "$socket" \
-    --sim "$demo/$deck" --calibration "$demo/calibration.pb" "${setup[@]}" "$@" \
-    >>"$demo/esepd.log" 2>&1 &
-  daemon=$!
-  for _ in $(seq 1 100); do
-    "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "run-demo-november: esepd did not start; see $demo/esepd.log" >&2
-  cat "$demo/esepd.log" >&2
-  return 1
-}
-trap '[ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null; [ -n "${centre:-}" ] && kill "$centre" 2>/dev/null; true' EXIT
+source tools/demo-lib.sh
 
 echo "== the technician calibrates the reader"
 "$esep" render --calibration-sheet --out "$demo/calibration-sheet.png" >/dev/null

@@ -45,35 +45,7 @@ render live-deck 22-other-precinct --precinct 2001 --mark ishenim --mark-style f
 render live-deck 23-test-ballot --precinct 1001 --test --mark alyans --mark-style filled --seed 23
 live_sheets=$(ls "$demo/live-deck" | wc -l)
 
-wait_for_sheets() {  # wait until esepd has read N sheets in all
-  for _ in $(seq 1 600); do
-    local read
-    read=$("$esep" poll status --socket "$socket" 2>/dev/null | sed -n 's/^sheets read: \([0-9]*\).*/\1/p')
-    [ "${read:-0}" -ge "$1" ] && return 0
-    sleep 0.1
-  done
-  echo "run-demo: esepd did not read $1 sheets in time" >&2
-  return 1
-}
-
-start_daemon() {  # start_daemon DECK [esepd flags...]
-  local deck=$1 setup=()
-  shift
-  # The first start sets the reader up (its key and an empty store); later ones never do.
-  [ -e "$demo/store/esep.db" ] || setup=(--new-reader)
-  "$esepd" --election "$election" --precinct 1001 --data-dir "$demo/store" --socket "$socket" \
-    --sim "$demo/$deck" --calibration "$demo/calibration.pb" "${box_key[@]}" "${setup[@]}" "$@" \
-    >>"$demo/esepd.log" 2>&1 &
-  daemon=$!
-  for _ in $(seq 1 100); do
-    "$esep" poll status --socket "$socket" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "run-demo: esepd did not start; see $demo/esepd.log" >&2
-  cat "$demo/esepd.log" >&2
-  return 1
-}
-trap '[ -n "${daemon:-}" ] && kill "$daemon" 2>/dev/null; [ -n "${centre:-}" ] && kill "$centre" 2>/dev/null; true' EXIT
+source tools/demo-lib.sh
 
 echo "== the technician calibrates the reader with the calibration sheet"
 "$esep" render --calibration-sheet --out "$demo/calibration-sheet.png" >/dev/null
@@ -89,9 +61,9 @@ printf 'directories.tokendir = %s\nlog.level = ERROR\n' "$PWD/$demo/tokens" >"$S
 softhsm2-util --init-token --free --label esep-box-1001 --so-pin 31415926 --pin 1001 >/dev/null
 softhsm2-util --init-token --free --label esep-centre --so-pin 31415926 --pin 2021 >/dev/null
 (umask 077 && echo 1001 >"$demo/box.pin" && echo 2021 >"$demo/centre.pin")
-box_key=(--pkcs11-token esep-box-1001 --pkcs11-key reader --pkcs11-pin-file "$demo/box.pin")
+reader_key=(--pkcs11-token esep-box-1001 --pkcs11-key reader --pkcs11-pin-file "$demo/box.pin")
 centre_key=(--pkcs11-token esep-centre --pkcs11-key receipts --pkcs11-pin-file "$demo/centre.pin")
-"$esep" key generate "${box_key[@]}" --out "$demo/reader-1001.pub"
+"$esep" key generate "${reader_key[@]}" --out "$demo/reader-1001.pub"
 "$esep" key generate "${centre_key[@]}" --out "$demo/centre-receipts.pub"
 
 echo "== the tabulation centre: certificates, its election and its receipt key (in its token)"
