@@ -26,7 +26,8 @@ int RunExportCommand(const std::vector<std::string>& args) {
         "esep export", cl,
         "usage: esep export --data-dir DIR --election E.json --out BUNDLE [--precinct P]\n"
         "                   [--calibration FILE] [--protocol FILE]\n"
-        "Writes the audit bundle of a precinct: the signed protocol, every cast-vote record,\n"
+        "Writes the audit bundle of a precinct: every signed protocol revision of each ballot\n"
+        "kind, every cast-vote record,\n"
         "every ballot image, the event log, the election definition, the calibration profile\n"
         "and the software version, with a manifest of SHA-256 hashes, and the NIST SP 1500-103\n"
         "and 1500-101 JSON exports. The data directory is only read. Stop esepd first.\n",
@@ -49,7 +50,11 @@ int RunExportCommand(const std::vector<std::string>& args) {
   }
   std::cout << "bundle " << *cl->Get("out") << ": " << summary->records << " records, "
             << summary->images << " images, " << summary->events << " log entries, "
-            << (summary->protocol ? "signed protocol" : "no signed protocol") << "\n";
+            << (summary->protocol ? "signed protocol" : "no signed protocol");
+  if (summary->protocol_revisions > 0) {
+    std::cout << ", " << summary->protocol_revisions << " protocol revision(s)";
+  }
+  std::cout << "\n";
   for (const std::string& note : summary->notes) std::cout << "note: " << note << "\n";
   return kExitOk;
 }

@@ -139,9 +139,9 @@ std::string ThresholdsJson(const MarkThresholds& thresholds) {
 }
 
 bool IsBundlePart(std::string_view name) {
-  for (const char* part :
-       {kBundleInfoFile, kElectionFile, kCalibrationFile, kCalibrationProfileFile, kRecordsFile,
-        kEventsFile, kProtocolFile, kCvrJsonFile, kEventLogJsonFile, kResultsJsonFile}) {
+  for (const char* part : {kBundleInfoFile, kElectionFile, kCalibrationFile,
+                           kCalibrationProfileFile, kRecordsFile, kEventsFile, kProtocolFile,
+                           kProtocolsFile, kCvrJsonFile, kEventLogJsonFile, kResultsJsonFile}) {
     if (name == part) return true;
   }
   const std::string_view prefix = "images/";
@@ -275,6 +275,16 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
         "no signed protocol in the store: the bundle cannot prove the published numbers");
   }
 
+  std::vector<SignedProtocol> revisions;
+  for (const std::string& bytes : store->signed_protocols) {
+    SignedProtocol parsed;
+    if (!parsed.ParseFromString(bytes)) {
+      return absl::DataLossError(absl::StrCat("protocol revision ", revisions.size() + 1,
+                                              " in the store is not a signed precinct protocol"));
+    }
+    revisions.push_back(std::move(parsed));
+  }
+
   if (fs::exists(out, ec) && !fs::is_empty(out, ec)) {
     return absl::AlreadyExistsError(
         absl::StrCat(out.string(), " is not empty: give a new directory for the bundle"));
@@ -299,6 +309,9 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
         write(kCvrJsonFile, CastVoteRecordReportJson(*election, store->records, nist)),
         write(kEventLogJsonFile, EventLogJson(*election, store->events, nist))}) {
     if (!s.ok()) return s;
+  }
+  if (!revisions.empty()) {
+    if (absl::Status s = write(kProtocolsFile, DelimitedBytes(revisions)); !s.ok()) return s;
   }
   if (!calibration_profile.empty()) {
     if (absl::Status s = write(kCalibrationProfileFile, calibration_profile); !s.ok()) return s;
@@ -344,6 +357,7 @@ absl::StatusOr<ExportSummary> ExportBundle(const ExportOptions& options, const f
   summary.images = store->image_hashes.size();
   summary.events = store->events.size();
   summary.protocol = protocol_bytes.has_value();
+  summary.protocol_revisions = revisions.size();
   return summary;
 }
 
@@ -457,6 +471,18 @@ absl::StatusOr<Bundle> ReadBundle(const fs::path& directory) {
       return absl::DataLossError("bundle: protocol.signed.pb is not a signed precinct protocol");
     }
     bundle.protocol = std::move(protocol);
+  }
+  absl::StatusOr<EntryKind> protocols_kind = KindInside(directory, kProtocolsFile);
+  if (!protocols_kind.ok() && !absl::IsNotFound(protocols_kind.status())) {
+    return protocols_kind.status();
+  }
+  if (protocols_kind.ok()) {
+    absl::StatusOr<std::string> bytes = ReadFileInside(directory, kProtocolsFile);
+    if (!bytes.ok()) return bytes.status();
+    absl::StatusOr<std::vector<SignedProtocol>> revisions =
+        ParseDelimited<SignedProtocol>(*bytes, "protocol revisions (protocols.signed.pb)");
+    if (!revisions.ok()) return revisions.status();
+    bundle.protocols = *std::move(revisions);
   }
   absl::StatusOr<std::vector<DirectoryEntry>> entries = ListInside(directory, 1);
   if (!entries.ok()) return entries.status();

@@ -152,6 +152,17 @@ absl::StatusOr<StoreContents> ReadStore(const std::filesystem::path& data_direct
       return s;
     }
   }
+  if (has_table("protocols")) {
+    if (absl::Status s =
+            ForEachRow(db.get(), "SELECT signed FROM protocols ORDER BY revision", "protocols",
+                       [&](sqlite3_stmt* q) {
+                         contents.signed_protocols.push_back(Column(q, 0));
+                         return absl::OkStatus();
+                       });
+        !s.ok()) {
+      return s;
+    }
+  }
   // Images are named by their hash; a link or anything else in the folder is not a stored image.
   absl::StatusOr<std::vector<DirectoryEntry>> images = ListInside(data_directory / "images", 0);
   if (!images.ok()) {

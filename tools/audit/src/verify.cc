@@ -475,6 +475,25 @@ absl::StatusOr<AuditResult> VerifyBundle(const Bundle& bundle, const Replayer& r
       protocol = *std::move(verified);
     }
   }
+  // Every revision the store kept: each signed with the reader's key, and the newest of each
+  // ballot kind agrees with the replayed ballots of its kind (the one in protocol.signed.pb is
+  // compared above).
+  std::map<std::string, PrecinctProtocol> newest_of_kind;
+  for (std::size_t i = 0; i < bundle.protocols.size(); ++i) {
+    absl::StatusOr<PrecinctProtocol> verified =
+        transport::VerifyProtocol(bundle.protocols[i], options.expected_public_key);
+    if (!verified.ok()) {
+      found.push_back({"protocol", absl::StrCat(kProtocolsFile, " entry ", i + 1),
+                       absl::StrCat("signature: ", verified.status().message())});
+      continue;
+    }
+    PrecinctProtocol& newest = newest_of_kind[verified->ballot_kind()];
+    if (verified->revision() >= newest.revision()) newest = *std::move(verified);
+  }
+  for (const auto& [kind, newest] : newest_of_kind) {
+    if (protocol && DeterministicBytes(newest) == DeterministicBytes(*protocol)) continue;
+    CompareProtocol(newest, bundle, result.live, found, result.notes);
+  }
   CheckCoverage(bundle, protocol ? &*protocol : nullptr, found, result.notes);
   const std::size_t unreferenced =
       std::count_if(bundle.image_hashes.begin(), bundle.image_hashes.end(),

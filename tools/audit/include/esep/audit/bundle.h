@@ -31,6 +31,9 @@ inline constexpr char kCalibrationProfileFile[] = "calibration.pb";
 inline constexpr char kRecordsFile[] = "records.pb";
 inline constexpr char kEventsFile[] = "events.pb";
 inline constexpr char kProtocolFile[] = "protocol.signed.pb";
+// Every signed protocol revision the store keeps (one or more per ballot kind: the final protocol
+// of each kind and its corrections), oldest first, as length-delimited SignedProtocols.
+inline constexpr char kProtocolsFile[] = "protocols.signed.pb";
 inline constexpr char kCvrJsonFile[] = "cvr.nist-1500-103.json";
 inline constexpr char kEventLogJsonFile[] = "event-log.nist-1500-101.json";
 inline constexpr char kResultsJsonFile[] = "results.nist-1500-100.json";
@@ -57,7 +60,8 @@ struct ExportSummary {
   std::size_t images = 0;
   std::size_t events = 0;
   bool protocol = false;
-  std::vector<std::string> notes;  // what the bundle lacks, for the person exporting
+  std::size_t protocol_revisions = 0;  // in protocols.signed.pb
+  std::vector<std::string> notes;      // what the bundle lacks, for the person exporting
 };
 
 // Writes the bundle of one precinct's data into `out` (created; refused when it is not empty).
@@ -86,6 +90,7 @@ struct Bundle {
   std::vector<CastVoteRecord> records;
   std::vector<LogEvent> events;
   std::optional<SignedProtocol> protocol;
+  std::vector<SignedProtocol> protocols;        // protocols.signed.pb: every revision, oldest first
   std::map<std::string, std::string> manifest;  // relative path -> SHA-256 hex
   std::vector<std::string> image_hashes;        // the names (without .png) under images/
 

@@ -21,6 +21,9 @@ struct StoreContents {
   // The newest final protocol revision (a serialized SignedProtocol) and the current
   // calibration profile (a serialized CalibrationProfile), when the store holds them.
   std::optional<std::string> latest_signed_protocol;
+  // Every protocol revision (serialized SignedProtocols), oldest first: on a day with several
+  // ballots per voter one or more per ballot kind.
+  std::vector<std::string> signed_protocols;
   std::optional<std::string> current_calibration_profile;
 };
 
