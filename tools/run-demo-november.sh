@@ -81,7 +81,7 @@ start_daemon live-deck --centre "127.0.0.1:$port" --centre-ca "$demo/certs/ca.pe
   --client-key "$demo/certs/reader-SIM-0001.key"
 "$esep" poll open --socket "$socket" >/dev/null
 wait_for_sheets $((2 + live_sheets))
-"$esep" poll close --socket "$socket"
+"$esep" poll close --yes --socket "$socket"
 "$esep" poll results --socket "$socket"
 
 echo "== one protocol per ballot kind: lines, checks, signature, delivery"
@@ -91,7 +91,7 @@ for kind in list district; do
  "ballots_issued_in_room": 8, "ballots_cancelled": 92}
 JSON
   "$esep" poll lines --file "$demo/lines-$kind.json" --socket "$socket" >/dev/null
-  "$esep" poll finalize --kind "$kind" --socket "$socket" | grep -E "^(ballot|revision|L6) "
+  "$esep" poll finalize --yes --kind "$kind" --socket "$socket" | grep -E "^(ballot|revision|L6) "
 done
 for _ in $(seq 1 100); do
   "$esep" poll status --socket "$socket" | grep -q "^poll state: transmitted" && break

@@ -69,7 +69,7 @@ poll open >/dev/null
 total=$((sheets + 1))  # the test ballot is sheet 1
 for _ in $(seq 1 36000); do [ "$(sheets_read)" -ge "$total" ] && break; sleep 0.1; done
 [ "$(sheets_read)" -ge "$total" ] || fail "esepd read only $(sheets_read) of $total sheets"
-poll close >/dev/null
+poll close --yes >/dev/null
 stop
 
 echo "load average before the summary: $(cut -d' ' -f1-3 /proc/loadavg)"
