@@ -52,14 +52,7 @@ centre_flags=(--centre "127.0.0.1:$port" --centre-ca "$work/certs/ca.pem"
 
 start live "${centre_flags[@]}"
 poll open >/dev/null
-for _ in $(seq 1 400); do [ "$(sheets_read)" -ge 4 ] && break; sleep 0.05; done
-poll close --yes >/dev/null
-cat >"$work/lines.json" <<'JSON'
-{"voters_on_list": 100, "ballots_received": 120, "ballots_issued_in_room": 3,
- "ballots_issued_outside": 0, "ballots_cancelled": 117, "ballots_in_mobile_boxes": 0}
-JSON
-poll lines --file "$work/lines.json" >/dev/null
-poll finalize --yes --out "$work/protocol.signed.pb" >/dev/null || fail "finalize: $(poll draft)"
+close_and_finalize 4
 sleep 2  # the delivery thread tries and fails at least once
 transmission | grep -q "waiting for the centre's receipt" ||
   fail "the protocol should wait for the centre: $(transmission)"

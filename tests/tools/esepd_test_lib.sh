@@ -1,7 +1,8 @@
 # Shared by the shell tests that run esepd over a simulated reader (sourced, not run).
 # The caller sets: esep, esepd (binaries), election (definition), work (scratch directory).
 # Provides: fail, render_presidential_deck, calibrate_reader, start (esepd over a deck), poll,
-# sheets_read, logic_and_accuracy_test; `daemon` holds esepd's pid and is killed on exit.
+# sheets_read, close_and_finalize, logic_and_accuracy_test; `daemon` holds esepd's pid and is
+# killed on exit.
 socket=$work/esepd.sock
 trap 'if [ -n "${daemon:-}" ]; then kill -9 "$daemon" 2>/dev/null || true; fi; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; tail -30 "$work/esepd.log" >&2 2>/dev/null || true; exit 1; }
@@ -40,6 +41,19 @@ start() {  # start DECK [esepd flags...]
 }
 poll() { "$esep" poll "$@" --socket "$socket"; }
 sheets_read() { poll status | sed -n 's/^sheets read: \([0-9]*\).*/\1/p'; }
+
+# The end of the three-voter presidential day: once SHEETS sheets are read, close the polls, enter
+# the commission's lines ($work/lines.json) and make the protocol final ($work/protocol.signed.pb).
+close_and_finalize() {  # close_and_finalize SHEETS
+  for _ in $(seq 1 400); do [ "$(sheets_read)" -ge "$1" ] && break; sleep 0.05; done
+  poll close --yes >/dev/null
+  cat >"$work/lines.json" <<'JSON'
+{"voters_on_list": 100, "ballots_received": 120, "ballots_issued_in_room": 3,
+ "ballots_issued_outside": 0, "ballots_cancelled": 117, "ballots_in_mobile_boxes": 0}
+JSON
+  poll lines --file "$work/lines.json" >/dev/null
+  poll finalize --yes --out "$work/protocol.signed.pb" >/dev/null || fail "finalize: $(poll draft)"
+}
 
 # The logic-and-accuracy test over the deck "test" (one ballot), then esepd stopped.
 logic_and_accuracy_test() {

@@ -94,14 +94,7 @@ start live "${box_key[@]}" --centre "127.0.0.1:$(cat "$work/centre.port")" \
   --centre-ca "$work/certs/ca.pem" --centre-key "$work/centre/centre.key.pub" \
   --client-cert "$work/certs/reader-SIM-0001.pem" --client-key "$work/certs/reader-SIM-0001.key"
 poll open >/dev/null
-for _ in $(seq 1 400); do [ "$(sheets_read)" -ge 3 ] && break; sleep 0.05; done
-poll close --yes >/dev/null
-cat >"$work/lines.json" <<'JSON'
-{"voters_on_list": 100, "ballots_received": 120, "ballots_issued_in_room": 3,
- "ballots_issued_outside": 0, "ballots_cancelled": 117, "ballots_in_mobile_boxes": 0}
-JSON
-poll lines --file "$work/lines.json" >/dev/null
-poll finalize --yes --out "$work/protocol.signed.pb" >/dev/null || fail "finalize: $(poll draft)"
+close_and_finalize 3
 for _ in $(seq 1 600); do poll status | grep -q "delivered" && break; sleep 0.05; done
 poll status | grep -q "protocol revision 1 delivered; the centre's receipt is stored" ||
   fail "not delivered: $(poll status)"
