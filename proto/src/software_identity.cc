@@ -7,7 +7,6 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <mutex>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -47,19 +46,19 @@ absl::StatusOr<std::string> FileSha256Hex(const std::string& path) {
   return ToHex(digest);
 }
 
-const SoftwareIdentity& ThisSoftware(std::string_view program) {
-  static std::once_flag once;
-  static SoftwareIdentity* software = nullptr;
-  std::call_once(once, [program] {
-    software = new SoftwareIdentity();
-    software->set_program(std::string(program));
-    software->set_version(std::string(SoftwareVersion()));
-    software->set_source_commit(std::string(SourceCommit()));
+SoftwareIdentity ThisSoftware(std::string_view program) {
+  // The executable does not change while it runs: hash it once.
+  static const std::string* const executable_sha256 = [] {
     absl::StatusOr<std::string> hash = FileSha256Hex("/proc/self/exe");
-    software->set_executable_sha256(
-        hash.ok() ? *hash : absl::StrCat("unknown (", hash.status().message(), ")"));
-  });
-  return *software;
+    return new std::string(hash.ok() ? *hash
+                                     : absl::StrCat("unknown (", hash.status().message(), ")"));
+  }();
+  SoftwareIdentity software;
+  software.set_program(std::string(program));
+  software.set_version(std::string(SoftwareVersion()));
+  software.set_source_commit(std::string(SourceCommit()));
+  software.set_executable_sha256(*executable_sha256);
+  return software;
 }
 
 std::string VersionText(const SoftwareIdentity& software) {

@@ -18,6 +18,7 @@
 #include "command_line.h"
 #include "commands.h"
 #include "esep/audit/replay.h"
+#include "esep/proto/software_identity.h"
 #include "esep/scanner/reader_factory.h"
 #include "esep/vision/calibration.h"
 #include "esep/vision/image_codec.h"
@@ -249,7 +250,7 @@ int RunCalibrateCommand(const std::vector<std::string>& args) {
   CalibrationProfile& profile = m->profile;
   profile.set_reader_serial(scan->serial);
   profile.set_created_unix(static_cast<std::int64_t>(std::time(nullptr)));
-  profile.set_software_version(absl::StrCat("esep ", ESEP_VERSION));
+  profile.set_software_version(absl::StrCat("esep ", std::string(SoftwareVersion())));
   vision::EvaluateTolerances(vision::CalibrationTolerances{}, &profile);
 
   {

@@ -17,10 +17,10 @@ std::string_view SourceCommit();
 // The SHA-256 of a file, read in blocks (for executables of any size).
 absl::StatusOr<std::string> FileSha256Hex(const std::string& path);
 
-// This running program: version, commit and the SHA-256 of its own executable
-// (/proc/self/exe), computed once and then cached. When the executable cannot be read,
+// This running program, named `program`: version, commit and the SHA-256 of its own executable
+// (/proc/self/exe, hashed once per process). When the executable cannot be read,
 // executable_sha256 says why instead of a hash.
-const SoftwareIdentity& ThisSoftware(std::string_view program);
+SoftwareIdentity ThisSoftware(std::string_view program);
 
 // The text of `PROGRAM --version`: "PROGRAM (Esep) VERSION", the commit and the executable's
 // SHA-256, one per line.
