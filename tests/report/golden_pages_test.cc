@@ -107,15 +107,21 @@ TEST_F(GoldenPagesTest, FinalProtocol) {
   ExpectGolden("protocol-final", *pages);
 }
 
-TEST_F(GoldenPagesTest, CorrectionWithTheCommissionsExplanation) {
+TEST_F(GoldenPagesTest, CorrectionWithTheCommissionsExplanationAndWhatItChanged) {
+  PrecinctProtocol replaced = protocol_;
+  replaced.set_revision(1);
+  replaced.set_status(FINAL);
+  // One ballot issued in the room had been written down as cancelled.
+  protocol_.set_ballots_cancelled(protocol_.ballots_cancelled() - 1);
+  protocol_.set_ballots_issued_in_room(protocol_.ballots_issued_in_room() + 1);
   protocol_.set_revision(2);
   protocol_.set_status(CORRECTION);
   protocol_.set_commission_explanation(
-      "Бир бюллетень кабыл алууда эсептелген эмес / Один бюллетень не учтён при получении / "
-      "One ballot was not counted at receipt");
+      "Бир берилген бюллетень жокко чыгарылган деп жазылган / Один выданный бюллетень был записан "
+      "как погашенный / One issued ballot had been written down as cancelled");
   const SignedProtocol signed_protocol = transport::SignProtocol(protocol_, *key_);
   absl::StatusOr<std::vector<cv::Mat>> pages =
-      RenderProtocolPages(election_, protocol_, &signed_protocol, kRenderDpi);
+      RenderProtocolPages(election_, protocol_, &signed_protocol, kRenderDpi, &replaced);
   ASSERT_TRUE(pages.ok()) << pages.status();
   ExpectGolden("protocol-correction", *pages);
 }
