@@ -16,8 +16,12 @@
 
 #include "../transport/sample_protocols.h"
 #include "esep/proto/election.h"
+#include "esep/render/degrade.h"
+#include "esep/render/render.h"
+#include "esep/report/calibration_report.h"
 #include "esep/report/protocol_sheet.h"
 #include "esep/transport/signing.h"
+#include "esep/vision/image_codec.h"
 
 namespace esep::report {
 namespace {
@@ -143,6 +147,44 @@ TEST_F(GoldenPagesTest, ZeroReport) {
   }
   fs::remove_all(dir);
   ExpectGolden("zero-report", pages);
+}
+
+// The technician's calibration report: a clean scan passes; a scan with a dark streak fails, with
+// the streak drawn and the failed check in red.
+void ExpectCalibrationReportGolden(const std::string& name, bool streak) {
+  const vision::CalibrationLayout layout = vision::StandardCalibrationLayout();
+  constexpr int kDpi = 150;
+  absl::StatusOr<cv::Mat> scan = render::RenderCalibrationSheet(layout, kDpi);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  if (streak) {
+    DegradeSpec spec;
+    spec.set_streak(true);
+    spec.set_streak_x_mm(60);
+    spec.set_streak_width_px(4);
+    spec.set_streak_transmission(0.45);
+    ASSERT_TRUE(render::Degrade(*scan, spec, kDpi, 7).ok());
+  }
+  const vision::GrayImage image = vision::ViewOf(*scan);
+  absl::StatusOr<vision::CalibrationMeasurement> m =
+      vision::MeasureCalibrationSheet(image, layout, {kDpi});
+  ASSERT_TRUE(m.ok()) << m.status();
+  m->profile.set_reader_serial("R1-0042");
+  vision::EvaluateTolerances(vision::CalibrationTolerances{}, &m->profile);
+  EXPECT_EQ(m->profile.pass(), !streak);
+  cv::Mat gray;
+  cv::cvtColor(RenderCalibrationReport(*scan, layout, *m), gray, cv::COLOR_BGR2GRAY);
+  // At the protocol pages' scale: Small() halves a 100 dpi page; the report is drawn at 150 dpi.
+  cv::Mat page;
+  cv::resize(gray, page, cv::Size(), 2.0 / 3, 2.0 / 3, cv::INTER_AREA);
+  ExpectGolden(name, {page});
+}
+
+TEST(GoldenCalibrationReportTest, PassingCalibration) {
+  ExpectCalibrationReportGolden("calibration-report-pass", false);
+}
+
+TEST(GoldenCalibrationReportTest, StreakOnTheSensorFails) {
+  ExpectCalibrationReportGolden("calibration-report-streak", true);
 }
 
 }  // namespace
