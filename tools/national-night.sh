@@ -41,7 +41,8 @@ start_centre() {  # start_centre LISTEN
 
 t0=$(date +%s.%N)
 tools/make-certs.sh "$work/certs" R1 >/dev/null
-"$night" prepare --election "$election" --out "$work/night"
+"$night" prepare --election "$election" --out "$work/night" | tee "$work/prepare.txt"
+prepared=$(sed -n 's/^prepared \([0-9]*\) signed protocols.*/\1/p' "$work/prepare.txt")
 
 # night NAME OUTAGES: a fresh centre receives every protocol; with OUTAGES it is killed (SIGKILL)
 # that many times mid-ingest and comes back two seconds later each time.
@@ -75,7 +76,9 @@ night() {
   kill "$centre"; wait "$centre" || true
   centre=
   "$tabulator" protocols --data-dir "$work_centre" >"$work/protocols-$name.txt"
-  echo "$name: stored protocols: $(($(wc -l <"$work/protocols-$name.txt") - 1))"
+  stored=$(($(wc -l <"$work/protocols-$name.txt") - 1))
+  echo "$name: stored protocols: $stored"
+  [ "$stored" = "$prepared" ] || { echo "national-night: $prepared protocols prepared, $stored stored" >&2; exit 1; }
   deliver_s=$(echo "$t2 - $t1" | bc)
   results_s=$(echo "$t3 - $t2" | bc)
 }
