@@ -42,6 +42,7 @@ start_centre() {  # start_centre LISTEN
 t0=$(date +%s.%N)
 tools/make-certs.sh "$work/certs" R1 >/dev/null
 "$night" prepare --election "$election" --out "$work/night" | tee "$work/prepare.txt"
+kinds=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1])).get("ballot_kinds", [])))' "$election")
 prepared=$(sed -n 's/^prepared \([0-9]*\) signed protocols.*/\1/p' "$work/prepare.txt")
 
 # night NAME OUTAGES: a fresh centre receives every protocol; with OUTAGES it is killed (SIGKILL)
@@ -79,6 +80,12 @@ night() {
   stored=$(($(wc -l <"$work/protocols-$name.txt") - 1))
   echo "$name: stored protocols: $stored"
   [ "$stored" = "$prepared" ] || { echo "national-night: $prepared protocols prepared, $stored stored" >&2; exit 1; }
+  # Each row names its ballot kind (the fourth column): every protocol of a day with kinds has one.
+  echo "$name: stored per ballot kind: $(tail -n +2 "$work/protocols-$name.txt" | awk '{print $4}' | sort | uniq -c | awk '{printf "%s %s; ", $2, $1}')"
+  if [ "$kinds" -gt 0 ] && tail -n +2 "$work/protocols-$name.txt" | awk '{print $4}' | grep -qx -- -; then
+    echo "national-night: a stored protocol names no ballot kind" >&2
+    exit 1
+  fi
   deliver_s=$(echo "$t2 - $t1" | bc)
   results_s=$(echo "$t3 - $t2" | bc)
 }

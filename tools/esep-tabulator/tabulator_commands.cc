@@ -395,11 +395,12 @@ int RunProtocols(const std::vector<std::string>& args) {
   absl::StatusOr<std::vector<transport::StoredProtocol>> protocols =
       cl->Has("precinct") ? (*store)->History(*cl->Get("precinct")) : (*store)->Protocols();
   if (!protocols.ok()) return Fail("protocols", protocols.status());
-  std::cout << "sequence  received              precinct  revision  status      reader  sha256  "
-               "software  key\n";
+  std::cout << "sequence  received              precinct  kind  revision  status      reader  "
+               "sha256  software  key\n";
   for (const transport::StoredProtocol& p : *protocols) {
     std::cout << p.sequence << "  " << UtcRfc3339(p.received_unix_seconds) << "  " << p.precinct_id
-              << "  " << p.revision << "  " << ProtocolStatus_Name(p.status) << "  "
+              << "  " << (p.ballot_kind.empty() ? "-" : p.ballot_kind) << "  " << p.revision << "  "
+              << ProtocolStatus_Name(p.status) << "  "
               << p.reader_serial << "  " << p.protocol_sha256 << "  " << CountedBy(p) << "\n";
   }
   return kExitOk;
