@@ -251,7 +251,11 @@ TEST_F(TwoBallotPrecinctTest, TheTestDeckCoversEveryKind) {
 }
 
 TEST_F(TwoBallotPrecinctTest, EachKindHasItsOwnProtocolAndCorrection) {
-  SimulatedReader reader({List({"ata-jurt"}), District({"bekova"}), District({"omurov"}),
+  SimulatedReader reader({testing::PrintedSheet(election_, "list", "1001", {"ishenim"}, FILLED,
+                                                /*test=*/true, 1),
+                          testing::PrintedSheet(election_, "district-1", "1001", {"omurov"}, FILLED,
+                                                /*test=*/true, 2),
+                          List({"ata-jurt"}), District({"bekova"}), District({"omurov"}),
                           List({"ishenim"}), List({"ata-jurt"})},
                          {});
   auto p = Open(reader);
@@ -262,6 +266,22 @@ TEST_F(TwoBallotPrecinctTest, EachKindHasItsOwnProtocolAndCorrection) {
   ASSERT_TRUE(untested.ok()) << untested.status();
   EXPECT_NE(untested->find("NOT TESTED: no test ballot of kind list"), std::string::npos);
   EXPECT_NE(untested->find("NOT TESTED: no test ballot of kind district"), std::string::npos);
+  // A test that read no ballot of a kind does not let the polls open.
+  absl::StatusOr<std::string> refused = p->OpenPolls();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("no test ballot of kind list"), std::string::npos)
+      << refused.status();
+  EXPECT_NE(refused.status().message().find("district"), std::string::npos) << refused.status();
+  ASSERT_TRUE(p->StartTest().ok());
+  ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
+  ASSERT_TRUE(p->FinishTest().ok());
+  refused = p->OpenPolls();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("no test ballot of kind district"), std::string::npos)
+      << refused.status();
+  ASSERT_TRUE(p->StartTest().ok());
+  ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
+  ASSERT_TRUE(p->FinishTest().ok());
   ASSERT_TRUE(p->OpenPolls().ok());
   for (int i = 0; i < 5; ++i) {
     absl::StatusOr<SheetResult> r = p->FeedSheet();

@@ -215,6 +215,18 @@ absl::StatusOr<std::string> Precinct::OpenPolls() {
       return s;
     }
   }
+  // On a day with several ballots per voter the test must have read a ballot of every kind.
+  absl::StatusOr<Tally> test = store_->GetTally(true);
+  if (!test.ok()) return test.status();
+  if (const std::vector<const BallotKind*> untested = UntestedKinds(*test); !untested.empty()) {
+    std::vector<std::string> names;
+    for (const BallotKind* kind : untested) {
+      names.push_back(absl::StrCat(kind->id(), " (", kind->name().ru(), ")"));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the logic-and-accuracy test read no test ballot of kind ", absl::StrJoin(names, ", "),
+        ": run the test again with a test ballot of every kind before the polls open"));
+  }
   absl::StatusOr<Tally> tally = store_->GetTally(false);
   if (!tally.ok()) return tally.status();
   if (tally->ballots_cast != 0 || !tally->votes.empty()) {
@@ -275,6 +287,17 @@ absl::StatusOr<std::int64_t> Precinct::BallotsCast() const {
   return tally->ballots_cast;
 }
 
+std::vector<const BallotKind*> Precinct::UntestedKinds(const Tally& test) const {
+  std::vector<const BallotKind*> untested;
+  for (const BallotKind& kind : config_.election.ballot_kinds()) {
+    if (BallotsCastOfKind(config_.election, test, kind.id()) == 0 &&
+        !ContestsOnBallot(config_.election, config_.precinct_id, kind.id()).empty()) {
+      untested.push_back(&kind);
+    }
+  }
+  return untested;
+}
+
 absl::StatusOr<std::string> Precinct::TestReport() const {
   if (state_ == PollState::kOpen) {
     return absl::FailedPreconditionError("no counts are printed while the polls are open");
@@ -284,12 +307,9 @@ absl::StatusOr<std::string> Precinct::TestReport() const {
   std::string report =
       Report("LOGIC AND ACCURACY TEST — test ballots only, not part of the results", *tally);
   // The test covers every ballot the voters of this precinct receive.
-  for (const BallotKind& kind : config_.election.ballot_kinds()) {
-    if (BallotsCastOfKind(config_.election, *tally, kind.id()) == 0 &&
-        !ContestsOnBallot(config_.election, config_.precinct_id, kind.id()).empty()) {
-      absl::StrAppend(&report, "\nNOT TESTED: no test ballot of kind ", kind.id(), " (",
-                      kind.name().ru(), ") was read\n");
-    }
+  for (const BallotKind* kind : UntestedKinds(*tally)) {
+    absl::StrAppend(&report, "\nNOT TESTED: no test ballot of kind ", kind->id(), " (",
+                    kind->name().ru(), ") was read\n");
   }
   return report;
 }

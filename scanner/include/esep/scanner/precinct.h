@@ -82,7 +82,9 @@ class Precinct {
 
   absl::Status StartTest();
   absl::Status FinishTest();
-  // Opens the polls when the live tally is zero; returns the zero report (VVSG 1.1.3-B).
+  // Opens the polls when the live tally is zero and, on a day with several ballots per voter, the
+  // logic-and-accuracy test read a test ballot of every kind; returns the zero report (VVSG
+  // 1.1.3-B).
   absl::StatusOr<std::string> OpenPolls();
   absl::Status ClosePolls();
 
@@ -145,6 +147,8 @@ class Precinct {
   BallotStore& store() { return *store_; }
 
  private:
+  // The ballot kinds of this precinct of which `test` (the test tally) holds no ballot.
+  std::vector<const BallotKind*> UntestedKinds(const Tally& test) const;
   Precinct(Config config, const Clock& clock);
   absl::Status Apply(PollCommand command);
   absl::Status LoadCalibration();
