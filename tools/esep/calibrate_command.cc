@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -48,6 +49,8 @@ struct Scan {
   cv::Mat image;
   int dpi = 0;
   std::string serial;
+  // The reader the sheet was fed to, kept open to record a passing calibration in it.
+  std::unique_ptr<scanner::Reader> reader;
 };
 
 absl::StatusOr<Scan> ScanFromFile(const std::string& path, const CommandLine& cl) {
@@ -88,7 +91,28 @@ absl::StatusOr<Scan> ScanFromReader(const CommandLine& cl) {
   if (absl::Status s = reader.ReturnToVoter(); !s.ok()) {
     std::cerr << "esep calibrate: the sheet could not be returned: " << s.message() << "\n";
   }
+  scan.reader = std::move(opened->reader);
   return scan;
+}
+
+// Records a passing calibration in the reader once the technician has taken the sheet back
+// (the reader calibrates only with an empty paper path).
+absl::Status RecordCalibration(scanner::Reader& reader) {
+  bool asked = false;
+  for (int wait = 0; wait < 240; ++wait) {
+    absl::StatusOr<reader::DeviceStatus> status = reader.GetStatus();
+    if (!status.ok()) return status.status();
+    if (status->state() == reader::IDLE) return reader.Calibrate();
+    if (!asked) {
+      std::cerr << "take the calibration sheet from the reader\n";
+      asked = true;
+    }
+    absl::StatusOr<std::optional<reader::Event>> event =
+        reader.PollEvent(std::chrono::milliseconds(500));
+    if (!event.ok()) return event.status();
+  }
+  return absl::DeadlineExceededError(
+      "the calibration sheet was not taken from the reader in 2 min");
 }
 
 cv::Point ToPoint(const vision::PointPx& p) {
@@ -281,6 +305,20 @@ int RunCalibrateCommand(const std::vector<std::string>& args) {
     std::cout << vision::FormatCalibrationReport(profile);
     if (profile.reader_serial().empty()) {
       std::cout << "note: no --serial-number given: esepd refuses a profile that names no reader\n";
+    }
+  }
+  if (scan->reader != nullptr) {
+    // The reader keeps whether it was calibrated (`esep reader status`): only a passing
+    // profile sets it.
+    if (!profile.pass()) {
+      std::cerr << "esep calibrate: the reader is not marked calibrated: the profile failed\n";
+    } else if (absl::Status s = RecordCalibration(*scan->reader); !s.ok()) {
+      return Fail(absl::UnavailableError(absl::StrCat(
+          "the profile passed and is written, but the reader did not record its calibration: ",
+          s.message())));
+    } else if (absl::StatusOr<reader::DeviceStatus> status = scan->reader->GetStatus();
+               status.ok()) {
+      std::cerr << "reader status: calibrated " << (status->calibrated() ? "yes" : "no") << "\n";
     }
   }
   return profile.pass() ? kExitOk : kExitRejected;
