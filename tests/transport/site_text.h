@@ -1,6 +1,8 @@
 #ifndef ESEP_TESTS_TRANSPORT_SITE_TEXT_H_
 #define ESEP_TESTS_TRANSPORT_SITE_TEXT_H_
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <string_view>
 
@@ -8,9 +10,11 @@
 
 namespace esep::transport::testing {
 
-// The site's text as the tests read it: the English msgids.
+// The site's catalogs as the tests read them, from the build tree (build/locale).
 inline SiteText SiteTextForTests() {
-  return [](SiteLanguage, std::string_view msgid) { return std::string(msgid); };
+  absl::StatusOr<SiteText> text = SiteTextOfCatalogs();
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *text : SiteText();
 }
 
 }  // namespace esep::transport::testing

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -27,10 +28,6 @@
 namespace esep::transport {
 namespace fs = std::filesystem;
 
-// Marks a msgid of the esep-site catalog for xgettext (po/esep-site/POTFILES); the text is looked
-// up when a page is written.
-#define SITE_MSGID(text) text
-
 namespace {
 
 constexpr char kGenerationPrefix[] = "gen-";
@@ -38,33 +35,33 @@ constexpr char kCurrent[] = "current";
 
 // The msgids the verifier page (JavaScript) shows, written to verify/text.json per language.
 constexpr const char* kVerifierMsgids[] = {
-    SITE_MSGID("Check a printed protocol"),
-    SITE_MSGID("Take a photo of the QR codes or choose a picture of the printed sheet."),
-    SITE_MSGID("Choose a photo"),
-    SITE_MSGID("Use the camera"),
-    SITE_MSGID("Reading the QR codes..."),
-    SITE_MSGID("PROVED: the reader of this precinct signed these numbers."),
-    SITE_MSGID("REFUSED"),
-    SITE_MSGID("No QR code of a protocol was found in the picture."),
-    SITE_MSGID("Some QR codes of the protocol are missing."),
-    SITE_MSGID("The chain of QR codes is broken: the codes come from different printings or one "
-               "was changed."),
-    SITE_MSGID(
-        "The signature does not match the numbers: the protocol was changed after it was signed."),
-    SITE_MSGID("The protocol is signed by a key that is not published for its precinct."),
-    SITE_MSGID("The protocol is not of this precinct."),
-    SITE_MSGID("Precinct"),
-    SITE_MSGID("Revision"),
-    SITE_MSGID("Line"),
-    SITE_MSGID("Kyrgyz"),
-    SITE_MSGID("Russian"),
-    SITE_MSGID("Signed by the reader"),
-    SITE_MSGID("Centre's copy"),
-    SITE_MSGID("The centre publishes the same protocol."),
-    SITE_MSGID("The centre publishes another revision or other numbers for this precinct."),
-    SITE_MSGID("The centre's copy cannot be loaded (offline); the signature check above does not "
-               "need it."),
-    SITE_MSGID("Key"),
+    N_("Check a printed protocol"),
+    N_("Take a photo of the QR codes or choose a picture of the printed sheet."),
+    N_("Choose a photo"),
+    N_("Use the camera"),
+    N_("Reading the QR codes..."),
+    N_("PROVED: the reader of this precinct signed these numbers."),
+    N_("REFUSED"),
+    N_("No QR code of a protocol was found in the picture."),
+    N_("Some QR codes of the protocol are missing."),
+    N_("The chain of QR codes is broken: the codes come from different printings or one "
+       "was changed."),
+    N_("The signature does not match the numbers: the protocol was changed after it was signed."),
+    N_("The protocol is signed by a key that is not published for its precinct."),
+    N_("The protocol is not of this precinct."),
+    N_("Precinct"),
+    N_("Revision"),
+    N_("Line"),
+    N_("Kyrgyz"),
+    N_("Russian"),
+    N_("Signed by the reader"),
+    N_("Centre's copy"),
+    N_("The centre publishes the same protocol."),
+    N_("The centre publishes another revision or other numbers for this precinct."),
+    N_("The centre's copy cannot be loaded (offline); the signature check above does not "
+       "need it."),
+    N_("Key"),
+    N_("Country"),
 };
 
 std::string_view LanguageField(const LocalizedText& text, SiteLanguage language) {
@@ -219,15 +216,15 @@ struct SiteIndex {
 std::string StateMsgid(PrecinctState state) {
   switch (state) {
     case PrecinctState::kCounted:
-      return SITE_MSGID("counted");
+      return N_("counted");
     case PrecinctState::kHeld:
-      return SITE_MSGID("under review, not counted");
+      return N_("under review, not counted");
     case PrecinctState::kNotCounted:
-      return SITE_MSGID("not counted");
+      return N_("not counted");
     case PrecinctState::kMissing:
-      return SITE_MSGID("no protocol yet");
+      return N_("no protocol yet");
   }
-  return SITE_MSGID("no protocol yet");
+  return N_("no protocol yet");
 }
 
 std::string StateClass(PrecinctState state) {
@@ -253,23 +250,21 @@ std::string ProtocolFile(const std::string& id, std::uint32_t revision) {
 
 void Head(Page& page, std::string_view title, const std::string& self) {
   page.Raw("<!doctype html>\n<html lang=\"")
-      .Raw(SiteLanguageCode(page.language()))
+      .Raw(text::LanguageCode(page.language()))
       .Raw(
           "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
           "content=\"width=device-width, initial-scale=1\"><title>")
       .Text(title)
       .Raw("</title><link rel=\"stylesheet\" href=\"../style.css\"></head><body><header><nav>");
-  page.Raw("<a href=\"index.html\">").Raw(page.T(SITE_MSGID("Country"))).Raw("</a> ");
-  page.Raw("<a href=\"missing.html\">")
-      .Raw(page.T(SITE_MSGID("Precincts still missing")))
-      .Raw("</a> ");
+  page.Raw("<a href=\"index.html\">").Raw(page.T(N_("Country"))).Raw("</a> ");
+  page.Raw("<a href=\"missing.html\">").Raw(page.T(N_("Precincts still missing"))).Raw("</a> ");
   page.Raw("<a href=\"../verify/index.html?lang=")
-      .Raw(SiteLanguageCode(page.language()))
+      .Raw(text::LanguageCode(page.language()))
       .Raw("\">")
-      .Raw(page.T(SITE_MSGID("Check a printed protocol")))
+      .Raw(page.T(N_("Check a printed protocol")))
       .Raw("</a><span class=\"langs\">");
-  for (SiteLanguage l : kSiteLanguages) {
-    const std::string code(SiteLanguageCode(l));
+  for (SiteLanguage l : text::kAllLanguages) {
+    const std::string code(text::LanguageCode(l));
     page.Raw(absl::StrCat(" <a href=\"../", code, "/", self, "\" hreflang=\"", code, "\">", code,
                           "</a>"));
   }
@@ -278,13 +273,13 @@ void Head(Page& page, std::string_view title, const std::string& self) {
 
 void Foot(Page& page, const SiteModel& model) {
   page.Raw("</main><footer>")
-      .Raw(page.T(SITE_MSGID("Published")))
+      .Raw(page.T(N_("Published")))
       .Raw(" ")
       .Text(UtcText(model.generated_unix_seconds))
       .Raw(". ")
-      .Raw(page.T(SITE_MSGID(
-          "Every file of this site is listed with its SHA-256 in MANIFEST.txt, signed by the "
-          "tabulation centre's key.")))
+      .Raw(page.T(
+          N_("Every file of this site is listed with its SHA-256 in MANIFEST.txt, signed by the "
+             "tabulation centre's key.")))
       .Raw(
           " <a href=\"../MANIFEST.txt\">MANIFEST.txt</a> <a "
           "href=\"../MANIFEST.sig\">MANIFEST.sig</a>"
@@ -298,21 +293,21 @@ void UnitSummary(Page& page, const UnitTotals& unit, std::uint64_t counted, std:
     page.Fail(absl::StrCat(who, " would show ", counted, " precincts counted of ", expected));
   }
   page.Raw("<dl class=\"summary\"><dt>")
-      .Raw(page.T(SITE_MSGID("Precincts counted")))
+      .Raw(page.T(N_("Precincts counted")))
       .Raw("</dt><dd class=\"counted\">")
       .Count(counted)
       .Raw(" / ")
       .Count(expected)
       .Raw("</dd><dt>")
-      .Raw(page.T(SITE_MSGID("Voters on the list")))
+      .Raw(page.T(N_("Voters on the list")))
       .Raw("</dt><dd>")
       .Count(unit.voters_on_list)
       .Raw("</dd><dt>")
-      .Raw(page.T(SITE_MSGID("Ballots in the boxes")))
+      .Raw(page.T(N_("Ballots in the boxes")))
       .Raw("</dt><dd>")
       .Count(unit.ballots_in_boxes)
       .Raw("</dd><dt>")
-      .Raw(page.T(SITE_MSGID("Turnout")))
+      .Raw(page.T(N_("Turnout")))
       .Raw("</dt><dd><span class=\"turnout\" data-share=\"")
       .Count(unit.turnout)
       .Raw("\">")
@@ -340,17 +335,17 @@ void ContestTable(Page& page, const Election& election, const ContestTotal& tota
     page.Text(total.contest_id);
   }
   page.Raw("</h2><p>")
-      .Raw(page.T(SITE_MSGID("Precincts counted")))
+      .Raw(page.T(N_("Precincts counted")))
       .Raw(": ")
       .Count(total.precincts_counted)
       .Raw(" / ")
       .Count(total.precincts_expected)
       .Raw(". ")
-      .Raw(page.T(SITE_MSGID("Valid ballots")))
+      .Raw(page.T(N_("Valid ballots")))
       .Raw(": ")
       .Count(total.valid_ballots)
       .Raw(". ")
-      .Raw(page.T(SITE_MSGID("Invalid ballots")))
+      .Raw(page.T(N_("Invalid ballots")))
       .Raw(": ")
       .Count(total.invalid_ballots)
       .Raw(".</p>");
@@ -361,18 +356,18 @@ void ContestTable(Page& page, const Election& election, const ContestTotal& tota
   }
   if (total.against_all_leads) {
     page.Raw("<p class=\"note\">")
-        .Raw(page.T(SITE_MSGID(
-            "\"Against all\" leads: nobody is elected here and the vote is held again.")))
+        .Raw(
+            page.T(N_("\"Against all\" leads: nobody is elected here and the vote is held again.")))
         .Raw("</p>");
   }
   page.Raw("<table class=\"results\"><thead><tr><th>")
-      .Raw(page.T(SITE_MSGID("Option")))
+      .Raw(page.T(N_("Option")))
       .Raw("</th><th>")
-      .Raw(page.T(SITE_MSGID("Votes")))
+      .Raw(page.T(N_("Votes")))
       .Raw("</th><th>")
-      .Raw(page.T(SITE_MSGID("Share")))
+      .Raw(page.T(N_("Share")))
       .Raw("</th><th></th>");
-  if (with_seats) page.Raw("<th>").Raw(page.T(SITE_MSGID("Seats"))).Raw("</th>");
+  if (with_seats) page.Raw("<th>").Raw(page.T(N_("Seats"))).Raw("</th>");
   page.Raw("</tr></thead><tbody>");
   std::uint64_t share_sum = 0;
   for (std::size_t i = 0; i < total.options.size(); ++i) {
@@ -416,11 +411,11 @@ void ContestTable(Page& page, const Election& election, const ContestTotal& tota
 void PrecinctList(Page& page, const SiteIndex& index,
                   const std::vector<const Precinct*>& precincts) {
   page.Raw("<table class=\"precincts\"><thead><tr><th>")
-      .Raw(page.T(SITE_MSGID("Precinct")))
+      .Raw(page.T(N_("Precinct")))
       .Raw("</th><th>")
-      .Raw(page.T(SITE_MSGID("State")))
+      .Raw(page.T(N_("State")))
       .Raw("</th><th>")
-      .Raw(page.T(SITE_MSGID("Turnout")))
+      .Raw(page.T(N_("Turnout")))
       .Raw("</th></tr></thead><tbody>");
   for (const Precinct* p : precincts) {
     const PrecinctState state = index.StateOf(p->id());
@@ -461,8 +456,8 @@ std::string CountryPage(const SiteIndex& index, Page& page) {
   Head(page, page.Name(index.election.title()), "index.html");
   page.Raw("<h1>").Raw(page.Name(index.election.title())).Raw("</h1>");
   page.Raw("<p class=\"state\">")
-      .Raw(page.T(r.complete ? SITE_MSGID("Every precinct is counted.")
-                             : SITE_MSGID("Preliminary: not every precinct is counted yet.")))
+      .Raw(page.T(r.complete ? N_("Every precinct is counted.")
+                             : N_("Preliminary: not every precinct is counted yet.")))
       .Raw("</p>");
   UnitSummary(page, r.national, r.precincts_counted, r.precincts_expected, "the country");
   for (const ContestTotal& c : r.national.contests) {
@@ -470,7 +465,7 @@ std::string CountryPage(const SiteIndex& index, Page& page) {
     if (contest != nullptr && IsDistrict(index.election, index, *contest)) continue;
     ContestTable(page, index.election, c, "the country", c.kind == PARTY_LIST);
   }
-  page.Raw("<h2>").Raw(page.T(SITE_MSGID("Regions"))).Raw("</h2><ul class=\"regions\">");
+  page.Raw("<h2>").Raw(page.T(N_("Regions"))).Raw("</h2><ul class=\"regions\">");
   for (const UnitTotals& region : index.model.regions) {
     page.Raw("<li><a href=\"")
         .Raw(RegionHref(region.id))
@@ -481,7 +476,7 @@ std::string CountryPage(const SiteIndex& index, Page& page) {
   page.Raw("</ul>");
   if (!index.model.districts.empty()) {
     page.Raw("<h2>")
-        .Raw(page.T(SITE_MSGID("Single-mandate districts")))
+        .Raw(page.T(N_("Single-mandate districts")))
         .Raw("</h2><ul class=\"districts\">");
     for (const UnitTotals& d : index.model.districts) {
       const Contest* contest = FindContestIn(index.election, d.id);
@@ -589,10 +584,9 @@ void ProtocolLines(Page& page, const Election& election, const PrecinctProtocol&
 }
 
 std::string PrecinctPage(const SiteIndex& index, const Precinct& precinct, Page& page) {
-  Head(page, absl::StrCat(page.T(SITE_MSGID("Precinct")), " ", precinct.id()),
-       PrecinctHref(precinct.id()));
+  Head(page, absl::StrCat(page.T(N_("Precinct")), " ", precinct.id()), PrecinctHref(precinct.id()));
   page.Raw("<h1>")
-      .Raw(page.T(SITE_MSGID("Precinct")))
+      .Raw(page.T(N_("Precinct")))
       .Raw(" ")
       .Text(precinct.id())
       .Raw("</h1><p>")
@@ -609,7 +603,16 @@ std::string PrecinctPage(const SiteIndex& index, const Precinct& precinct, Page&
       .Raw(page.T(StateMsgid(state)))
       .Raw("</p>");
   if (auto x = index.excluded.find(precinct.id()); x != index.excluded.end()) {
-    page.Raw("<p class=\"reason\">").Text(x->second->reason).Raw("</p>");
+    // The reason in words; its numbers are the protocol's own lines, shown below. A turnout or
+    // share computed from them would be above 100% and is never written.
+    page.Raw("<p class=\"reason\">")
+        .Raw(page.T(x->second->exclusion == Exclusion::kHeldForReview
+                        ? N_("This protocol breaks a relation that no legitimate protocol breaks. "
+                             "It is kept and shown here, and counted in no total until a "
+                             "correction replaces it.")
+                        : N_("This protocol cannot be counted. It is shown here and counted in no "
+                             "total.")))
+        .Raw("</p>");
   }
   if (auto c = index.counted.find(precinct.id()); c != index.counted.end()) {
     const std::string who = absl::StrCat("precinct ", precinct.id());
@@ -626,17 +629,29 @@ std::string PrecinctPage(const SiteIndex& index, const Precinct& precinct, Page&
     if (envelope.ParseFromString(latest.signed_protocol) &&
         protocol.ParseFromString(envelope.protocol())) {
       page.Raw("<h2>")
-          .Raw(page.T(SITE_MSGID("The protocol")))
+          .Raw(page.T(N_("The protocol")))
           .Raw(" (")
-          .Raw(page.T(SITE_MSGID("Revision")))
+          .Raw(page.T(N_("Revision")))
           .Raw(" ")
           .Count(latest.revision)
           .Raw(")</h2>");
       ProtocolLines(page, index.election, protocol);
       page.Raw("<h2>")
-          .Raw(page.T(SITE_MSGID("Control relations")))
+          .Raw(page.T(N_("Control relations")))
           .Raw("</h2><table class=\"relations\"><tbody>");
-      for (const ProtocolCheck& check : CheckProtocol(protocol, index.election, std::nullopt)) {
+      std::vector<ProtocolCheck> checks = CheckProtocol(protocol, index.election, std::nullopt);
+      // The centre's review (ProtocolBounds): what no legitimate protocol breaks.
+      const std::uint64_t in_boxes =
+          protocol.ballots_in_stationary_box() + protocol.ballots_in_mobile_boxes();
+      checks.push_back({"L6 + L7 <= L1", true, in_boxes <= protocol.voters_on_list(),
+                        absl::StrCat(in_boxes, " <= ", protocol.voters_on_list())});
+      if (precinct.registered_voters() != 0) {
+        checks.push_back(
+            {"L1 <= registered voters", true,
+             protocol.voters_on_list() <= precinct.registered_voters(),
+             absl::StrCat(protocol.voters_on_list(), " <= ", precinct.registered_voters())});
+      }
+      for (const ProtocolCheck& check : checks) {
         page.Raw("<tr class=\"")
             .Raw(check.holds ? "holds" : "broken")
             .Raw("\"><td>")
@@ -644,23 +659,22 @@ std::string PrecinctPage(const SiteIndex& index, const Precinct& precinct, Page&
             .Raw("</td><td>")
             .Text(check.detail)
             .Raw("</td><td>")
-            .Raw(page.T(check.holds
-                            ? SITE_MSGID("holds")
-                            : (check.blocking ? SITE_MSGID("BROKEN") : SITE_MSGID("warning"))))
+            .Raw(
+                page.T(check.holds ? N_("holds") : (check.blocking ? N_("BROKEN") : N_("warning"))))
             .Raw("</td></tr>");
       }
       page.Raw("</tbody></table>");
     }
     page.Raw("<h2>")
-        .Raw(page.T(SITE_MSGID("Revision history")))
+        .Raw(page.T(N_("Revision history")))
         .Raw("</h2><table class=\"history\"><thead><tr><th>")
-        .Raw(page.T(SITE_MSGID("Revision")))
+        .Raw(page.T(N_("Revision")))
         .Raw("</th><th>")
-        .Raw(page.T(SITE_MSGID("Received")))
+        .Raw(page.T(N_("Received")))
         .Raw("</th><th>")
-        .Raw(page.T(SITE_MSGID("State")))
+        .Raw(page.T(N_("State")))
         .Raw("</th><th>SHA-256</th><th>")
-        .Raw(page.T(SITE_MSGID("Signed protocol")))
+        .Raw(page.T(N_("Signed protocol")))
         .Raw("</th></tr></thead><tbody>");
     for (const StoredProtocol& s : history->second) {
       page.Raw("<tr><td>")
@@ -668,13 +682,13 @@ std::string PrecinctPage(const SiteIndex& index, const Precinct& precinct, Page&
           .Raw("</td><td>")
           .Text(UtcText(s.received_unix_seconds))
           .Raw("</td><td>")
-          .Raw(page.T(s.held() ? SITE_MSGID("under review, not counted") : SITE_MSGID("accepted")))
+          .Raw(page.T(s.held() ? N_("under review, not counted") : N_("accepted")))
           .Raw("</td><td><code>")
           .Text(s.protocol_sha256.substr(0, 16))
           .Raw("</code></td><td><a download href=\"../")
           .Raw(ProtocolFile(s.precinct_id, s.revision))
           .Raw("\">")
-          .Raw(page.T(SITE_MSGID("download")))
+          .Raw(page.T(N_("download")))
           .Raw("</a></td></tr>");
     }
     page.Raw("</tbody></table>");
@@ -684,8 +698,8 @@ std::string PrecinctPage(const SiteIndex& index, const Precinct& precinct, Page&
 }
 
 std::string MissingPage(const SiteIndex& index, Page& page) {
-  Head(page, page.T(SITE_MSGID("Precincts still missing")), "missing.html");
-  page.Raw("<h1>").Raw(page.T(SITE_MSGID("Precincts still missing"))).Raw("</h1>");
+  Head(page, page.T(N_("Precincts still missing")), "missing.html");
+  page.Raw("<h1>").Raw(page.T(N_("Precincts still missing"))).Raw("</h1>");
   for (const std::string& region : index.region_order) {
     std::vector<const Precinct*> missing;
     for (const Precinct* p : index.precincts_of_region.at(region)) {
@@ -764,16 +778,13 @@ std::string Hex(std::string_view bytes) {
 
 }  // namespace
 
-std::string_view SiteLanguageCode(SiteLanguage language) {
-  switch (language) {
-    case SiteLanguage::kKyrgyz:
-      return "ky";
-    case SiteLanguage::kRussian:
-      return "ru";
-    case SiteLanguage::kEnglish:
-      return "en";
-  }
-  return "en";
+absl::StatusOr<SiteText> SiteTextOfCatalogs() {
+  absl::StatusOr<text::Catalog> catalog = text::Catalog::Load("esep-site");
+  if (!catalog.ok()) return catalog.status();
+  auto shared = std::make_shared<const text::Catalog>(*std::move(catalog));
+  return SiteText([shared](SiteLanguage language, std::string_view msgid) {
+    return shared->Get(language, msgid);
+  });
 }
 
 std::string RegionOf(std::string_view precinct_id) {
@@ -782,14 +793,14 @@ std::string RegionOf(std::string_view precinct_id) {
 
 std::string RegionMsgid(std::string_view region_id) {
   static const std::map<std::string, std::string, std::less<>> kNames = {
-      {"1", SITE_MSGID("Bishkek city")},     {"2", SITE_MSGID("Osh city")},
-      {"3", SITE_MSGID("Batken region")},    {"4", SITE_MSGID("Jalal-Abad region")},
-      {"5", SITE_MSGID("Issyk-Kul region")}, {"6", SITE_MSGID("Naryn region")},
-      {"7", SITE_MSGID("Osh region")},       {"8", SITE_MSGID("Talas region")},
-      {"9", SITE_MSGID("Chuy region")},      {"0", SITE_MSGID("Abroad")},
+      {"1", N_("Bishkek city")},     {"2", N_("Osh city")},
+      {"3", N_("Batken region")},    {"4", N_("Jalal-Abad region")},
+      {"5", N_("Issyk-Kul region")}, {"6", N_("Naryn region")},
+      {"7", N_("Osh region")},       {"8", N_("Talas region")},
+      {"9", N_("Chuy region")},      {"0", N_("Abroad")},
   };
   auto it = kNames.find(region_id);
-  return it != kNames.end() ? it->second : std::string(SITE_MSGID("Other precincts"));
+  return it != kNames.end() ? it->second : std::string(N_("Other precincts"));
 }
 
 absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
@@ -948,8 +959,8 @@ absl::StatusOr<fs::path> WriteSite(const Election& election, const SiteModel& mo
   };
 
   const SiteIndex index(election, model);
-  for (SiteLanguage language : kSiteLanguages) {
-    const std::string lang(SiteLanguageCode(language));
+  for (SiteLanguage language : text::kAllLanguages) {
+    const std::string lang(text::LanguageCode(language));
     auto write_page = [&](const std::string& file, auto render) -> absl::Status {
       Page page(options.text, language);
       std::string html = render(page);
@@ -1019,13 +1030,36 @@ absl::StatusOr<fs::path> WriteSite(const Election& election, const SiteModel& mo
   nlohmann::ordered_json keys = nlohmann::ordered_json::object();
   for (const auto& [precinct, hex] : model.reader_keys) keys[precinct] = hex;
   if (absl::Status s = out.Write("keys.json", keys.dump(1) + "\n"); !s.ok()) return fail(s);
-  nlohmann::ordered_json text;
-  for (SiteLanguage language : kSiteLanguages) {
+  nlohmann::ordered_json verifier_text;
+  for (SiteLanguage language : text::kAllLanguages) {
     nlohmann::ordered_json strings = nlohmann::ordered_json::object();
     for (const char* msgid : kVerifierMsgids) strings[msgid] = options.text(language, msgid);
-    text[std::string(SiteLanguageCode(language))] = strings;
+    verifier_text[std::string(text::LanguageCode(language))] = strings;
   }
-  if (absl::Status s = out.Write("verify/text.json", text.dump(1) + "\n"); !s.ok()) {
+  // The names the verifier shows beside the signed numbers, in every language.
+  auto trilingual = [](const Trilingual& t) {
+    return nlohmann::ordered_json{{"ky", t.ky}, {"ru", t.ru}, {"en", t.en}};
+  };
+  auto localized = [](const LocalizedText& t) {
+    return nlohmann::ordered_json{{"ky", std::string(LanguageField(t, SiteLanguage::kKyrgyz))},
+                                  {"ru", std::string(LanguageField(t, SiteLanguage::kRussian))},
+                                  {"en", std::string(LanguageField(t, SiteLanguage::kEnglish))}};
+  };
+  nlohmann::ordered_json lines = nlohmann::ordered_json::object();
+  for (const ProtocolLine& line : GeneralProtocolLines(PrecinctProtocol())) {
+    lines[line.code] = trilingual(line.name);
+  }
+  for (const ProtocolLine& line : ContestProtocolLines(ContestResult())) {
+    lines[line.code] = trilingual(line.name);
+  }
+  nlohmann::ordered_json option_names = nlohmann::ordered_json::object();
+  for (const Contest& contest : election.contests()) {
+    for (const Option& option : contest.options()) {
+      option_names[absl::StrCat(contest.id(), "/", option.id())] = localized(option.name());
+    }
+  }
+  verifier_text["names"] = {{"lines", lines}, {"options", option_names}};
+  if (absl::Status s = out.Write("verify/text.json", verifier_text.dump(1) + "\n"); !s.ok()) {
     return fail(s);
   }
   if (!options.verifier_assets.empty()) {
@@ -1034,7 +1068,7 @@ absl::StatusOr<fs::path> WriteSite(const Election& election, const SiteModel& mo
       if (!e.is_regular_file()) continue;
       const std::string relative = fs::relative(e.path(), options.verifier_assets).string();
       if (relative.starts_with("node_modules") || relative == "package.json" ||
-          relative == "package-lock.json" || relative == "README.md" ||
+          relative == "package-lock.json" || relative == "README.md" || relative == "build.mjs" ||
           relative.starts_with("src/")) {
         continue;
       }
@@ -1088,6 +1122,107 @@ absl::StatusOr<fs::path> PublishSite(const Election& election, TabulationStore& 
   return WriteSite(election, *model, signer, options);
 }
 
+SitePublisher::SitePublisher(const Election& election, TabulationStore* store, const Signer* signer,
+                             SiteOptions options, Log log)
+    : election_(election),
+      store_(store),
+      signer_(signer),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      thread_([this] { Loop(); }) {}
+
+SitePublisher::~SitePublisher() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void SitePublisher::Notify() {
+  {
+    std::lock_guard lock(mutex_);
+    pending_ = true;
+  }
+  changed_.notify_all();
+}
+
+absl::Status SitePublisher::PublishNow() {
+  std::lock_guard publishing(publish_mutex_);
+  absl::StatusOr<fs::path> generation = PublishSite(election_, *store_, *signer_, options_);
+  {
+    std::lock_guard lock(mutex_);
+    ++publications_;
+  }
+  if (generation.ok()) return absl::OkStatus();
+  const std::string why(generation.status().message());
+  if (log_) log_(absl::StrCat("ALARM ", kSiteNotPublishedAlarm, ": ", why));
+  Alarm alarm;
+  alarm.code = kSiteNotPublishedAlarm;
+  alarm.reason = why;
+  if (absl::Status recorded = store_->RecordAlarm(std::move(alarm)); !recorded.ok() && log_) {
+    log_(absl::StrCat("the alarm could not be recorded: ", recorded.message()));
+  }
+  return generation.status();
+}
+
+void SitePublisher::WaitIdle() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return (!pending_ && !busy_) || stopping_; });
+}
+
+std::uint64_t SitePublisher::publications() const {
+  std::lock_guard lock(mutex_);
+  return publications_;
+}
+
+void SitePublisher::Loop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [this] { return pending_ || stopping_; });
+    if (stopping_) return;
+    pending_ = false;
+    busy_ = true;
+    lock.unlock();
+    (void)PublishNow();
+    lock.lock();
+    busy_ = false;
+    changed_.notify_all();
+  }
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseSiteManifest(std::string_view manifest) {
+  std::map<std::string, std::string> files;
+  std::size_t begin = 0;
+  int number = 0;
+  while (begin < manifest.size()) {
+    const std::size_t end = std::min(manifest.find('\n', begin), manifest.size());
+    const std::string line(manifest.substr(begin, end - begin));
+    begin = end + 1;
+    ++number;
+    const bool hex = line.size() > 66 && std::all_of(line.begin(), line.begin() + 64, [](char c) {
+                       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                     });
+    if (!hex || line.compare(64, 2, "  ") != 0) {
+      return absl::DataLossError(
+          absl::StrCat("MANIFEST.txt line ", number, " is not \"SHA256  PATH\""));
+    }
+    const std::string path = line.substr(66);
+    const fs::path p(path);
+    if (p.is_absolute() || std::any_of(p.begin(), p.end(), [](const fs::path& part) {
+          return part == ".." || part == ".";
+        })) {
+      return absl::DataLossError(
+          absl::StrCat("MANIFEST.txt line ", number, " names a path outside the site: ", path));
+    }
+    if (!files.emplace(path, line.substr(0, 64)).second) {
+      return absl::DataLossError(absl::StrCat("MANIFEST.txt lists ", path, " twice"));
+    }
+  }
+  return files;
+}
+
 absl::Status VerifySiteGeneration(const fs::path& generation, std::string_view public_key) {
   absl::StatusOr<std::string> manifest = ReadWhole(generation / kManifestFile);
   if (!manifest.ok()) return manifest.status();
@@ -1105,17 +1240,13 @@ absl::Status VerifySiteGeneration(const fs::path& generation, std::string_view p
     return absl::DataLossError(
         absl::StrCat("the manifest's signature is not the centre's: ", s.message()));
   }
+  absl::StatusOr<std::map<std::string, std::string>> files = ParseSiteManifest(*manifest);
+  if (!files.ok()) return files.status();
   std::set<std::string> listed;
-  for (const std::string& line :
-       std::vector<std::string>(absl::StrSplit(*manifest, '\n', absl::SkipEmpty()))) {
-    const std::size_t gap = line.find("  ");
-    if (gap == std::string::npos) {
-      return absl::DataLossError(absl::StrCat("malformed manifest line: ", line));
-    }
-    const std::string path(line.substr(gap + 2));
+  for (const auto& [path, sha] : *files) {
     absl::StatusOr<std::string> bytes = ReadWhole(generation / path);
     if (!bytes.ok()) return bytes.status();
-    if (ToHex(Sha256(*bytes)) != line.substr(0, gap)) {
+    if (ToHex(Sha256(*bytes)) != sha) {
       return absl::DataLossError(absl::StrCat(path, " does not match its SHA-256 in the manifest"));
     }
     listed.insert(path);

@@ -8,32 +8,35 @@
 // the previous one, never half of one. Every figure is checked before it is written; a
 // publication that fails a check is refused as a whole and the previous site stays.
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "esep/proto/election.pb.h"
+#include "esep/text/catalog.h"
 #include "esep/transport/aggregation.h"
 #include "esep/transport/key_store.h"
 #include "esep/transport/tabulation_store.h"
 
 namespace esep::transport {
 
-enum class SiteLanguage { kKyrgyz, kRussian, kEnglish };
-inline constexpr SiteLanguage kSiteLanguages[] = {SiteLanguage::kKyrgyz, SiteLanguage::kRussian,
-                                                  SiteLanguage::kEnglish};
-// "ky", "ru", "en": the folder of the language's pages.
-std::string_view SiteLanguageCode(SiteLanguage language);
+// The site's pages exist in every language, each in its folder ("ky", "ru", "en").
+using SiteLanguage = text::Language;
 
-// The text people read on the site, by its English msgid (the gettext catalogs of the
-// `esep-site` domain, po/esep-site/).
+// The text people read on the site, by its English msgid.
 using SiteText = std::function<std::string(SiteLanguage, std::string_view msgid)>;
+// The gettext catalogs of the `esep-site` domain (po/esep-site/), found as
+// esep::text::Catalog::Load finds them; an error names where they were looked for.
+absl::StatusOr<SiteText> SiteTextOfCatalogs();
 
 // Everything one publication shows, read from the store once.
 struct SiteModel {
@@ -90,6 +93,52 @@ absl::StatusOr<std::filesystem::path> WriteSite(const Election& election, const 
 // BuildSiteModel + WriteSite.
 absl::StatusOr<std::filesystem::path> PublishSite(const Election& election, TabulationStore& store,
                                                   const Signer& signer, const SiteOptions& options);
+
+// The alarm code of a publication refused by a check (CheckSiteModel or a page's figure).
+inline constexpr char kSiteNotPublishedAlarm[] = "SITE_NOT_PUBLISHED";
+
+// Republishes the site after protocols are stored, one publication at a time on its own
+// thread: a Notify() during a publication makes one more afterwards, so the last stored protocol
+// is always published, and a burst of protocols costs one publication, not one each. A refused
+// publication is logged and recorded as a kSiteNotPublishedAlarm alarm; the previous site stays.
+class SitePublisher {
+ public:
+  using Log = std::function<void(std::string_view line)>;
+  // `election`, `store` and `signer` must outlive the publisher.
+  SitePublisher(const Election& election, TabulationStore* store, const Signer* signer,
+                SiteOptions options, Log log);
+  ~SitePublisher();
+  SitePublisher(const SitePublisher&) = delete;
+  SitePublisher& operator=(const SitePublisher&) = delete;
+
+  void Notify();
+  // Publishes now, on the caller's thread; what a refused publication returns.
+  absl::Status PublishNow();
+  // Waits until every Notify() so far has been published (or refused).
+  void WaitIdle();
+  std::uint64_t publications() const;
+
+ private:
+  void Loop();
+
+  const Election& election_;
+  TabulationStore* store_;
+  const Signer* signer_;
+  SiteOptions options_;
+  Log log_;
+  mutable std::mutex mutex_;
+  std::mutex publish_mutex_;
+  std::condition_variable changed_;
+  bool pending_ = false;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::uint64_t publications_ = 0;
+  std::thread thread_;
+};
+
+// Reads MANIFEST.txt: SHA-256 (64 lower-case hex digits) by relative path. Refuses a malformed
+// line, a path that is absolute or leaves the generation ("..") and a path listed twice.
+absl::StatusOr<std::map<std::string, std::string>> ParseSiteManifest(std::string_view manifest);
 
 // Checks a generation directory against its manifest: the signature against `public_key`
 // (32 bytes), every listed file's SHA-256, and no file that is not listed.
