@@ -10,7 +10,8 @@
 // DIR/sheet-changed-numbers.png   the same sheet whose protocol had L1 changed after signing
 // DIR/sheet-bad-signature.png     one byte of the signature changed
 // DIR/sheet-other-precinct.png    the protocol of precinct 1002 (held for review)
-// DIR/expected.json  what the pages must show
+// DIR/parts-ok.txt  the QR codes' texts of sheet-ok.png, one a line (URLs of the verifier)
+// DIR/reader-1001.pub, DIR/election.json  for `esep verify --key ... --election ...`
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,11 +22,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "esep/proto/election.h"
+#include "esep/proto/sha256.h"
 #include "esep/report/protocol_sheet.h"
+#include "esep/transport/qr_protocol.h"
 #include "esep/transport/results_site.h"
 #include "esep/transport/signing.h"
 #include "esep/transport/tabulation_centre.h"
 #include "esep/transport/tabulation_store.h"
+#include "google/protobuf/util/json_util.h"
 #include "tabulation_fixture.h"
 
 namespace fs = std::filesystem;
@@ -84,24 +88,20 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<TabulationStore>> store =
       TabulationStore::Open((out / "tabulation.db").string());
   if (!store.ok()) return Die(std::string(store.status().message()));
-  std::map<std::string, SigningKey> keys;
-  std::vector<RegisteredReader> readers;
-  for (const Precinct& p : election.precincts()) {
-    auto [it, _] = keys.emplace(p.id(), SigningKey::Generate());
-    readers.push_back({p.id(), "R" + p.id(), it->second.public_key(), "cert-" + p.id(), 0});
-  }
-  if (absl::Status s = (*store)->RegisterReaders(readers); !s.ok())
-    return Die(std::string(s.message()));
-  TabulationCentre centre(election, SigningKey::Generate(), store->get(), [](std::string_view) {});
-  SiteOptions options;
-  options.root = out / "site";
-  options.verifier_assets = fs::path(ESEP_SOURCE_DIR) / "transport/site/verifier";
-  absl::StatusOr<SiteText> text = SiteTextOfCatalogs();
-  if (!text.ok()) {
-    std::cerr << text.status() << "\n";
+  absl::StatusOr<std::map<std::string, SigningKey>> registered =
+      testing::RegisterReaderPerPrecinct(election, **store);
+  if (!registered.ok()) {
+    std::cerr << registered.status() << "\n";
     return 1;
   }
-  options.text = *std::move(text);
+  std::map<std::string, SigningKey>& keys = *registered;
+  TabulationCentre centre(election, SigningKey::Generate(), store->get(), [](std::string_view) {});
+  absl::StatusOr<SiteOptions> site = testing::TestSiteOptions(out / "site");
+  if (!site.ok()) {
+    std::cerr << site.status() << "\n";
+    return 1;
+  }
+  SiteOptions& options = *site;
 
   auto submit = [&](const PrecinctProtocol& p) -> absl::StatusOr<SignedProtocol> {
     SignedProtocol s = SignProtocol(p, keys.at(p.precinct_id()));
@@ -137,6 +137,23 @@ int main(int argc, char** argv) {
     std::string signature = bad_signature.signature();
     signature[10] = static_cast<char>(signature[10] ^ 0x01);
     bad_signature.set_signature(signature);
+    // What an observer's tools need: the parts as printed (the URL of each QR code), the
+    // reader's published key and the election, for `esep verify`.
+    absl::StatusOr<std::vector<std::string>> parts =
+        SplitIntoQrParts(*ok, kQrPartMaxChars, "https://results.example.kg/verify/");
+    if (!parts.ok()) return Die(std::string(parts.status().message()));
+    std::ofstream parts_file(out / "parts-ok.txt");
+    for (const std::string& part : *parts) parts_file << part << "\n";
+    const std::string key = keys.at("1001").public_key();
+    std::ofstream(out / "reader-1001.pub")
+        << ToHex(std::span(reinterpret_cast<const std::uint8_t*>(key.data()), key.size())) << "\n";
+    std::string json;
+    google::protobuf::util::JsonPrintOptions print;
+    print.preserve_proto_field_names = true;
+    if (!google::protobuf::util::MessageToJsonString(election, &json, print).ok()) {
+      return Die("cannot write election.json");
+    }
+    std::ofstream(out / "election.json") << json;
     if (!RenderSheet(election, *ok, out / "sheet-ok.png") ||
         !RenderSheet(election, changed, out / "sheet-changed-numbers.png") ||
         !RenderSheet(election, bad_signature, out / "sheet-bad-signature.png") ||

@@ -2,6 +2,7 @@
 // PROVED against the published reader key, with the centre's copy the same; a photo whose
 // numbers were changed after signing, one with a changed signature and one of another precinct
 // are REFUSED.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, checkEqual, launch, run, screenshotDir, shot } from './lib/browser.mjs';
 import { startNight } from './lib/night.mjs';
@@ -28,6 +29,18 @@ await run('VerifierBrowserTest', async () => {
     check(Number(l1) > 0, `L1 is shown (${l1})`);
     check((await page.textContent('tr[data-line="L1"] td:nth-child(3)')).length > 0, 'with its Russian name');
     await shot(page, dir, 'proved-ru');
+
+    // A phone opens the first code's URL: the page has part 1 and asks for the rest; the photo
+    // of the sheet completes it.
+    const [first] = readFileSync(join(night.dir, 'parts-ok.txt'), 'utf8').split('\n');
+    const fragment = first.slice(first.indexOf('#'));
+    await page.goto(`${night.base}/verify/index.html?lang=ky&precinct=1001${fragment}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
+    check((await page.textContent('#status')).includes('1/2'), 'the page asks for the other code');
+    await page.setInputFiles('#photo', join(night.dir, 'sheet-ok.png'));
+    await page.waitForSelector('body[data-done="true"]', { timeout: 120000 });
+    checkEqual(await page.getAttribute('#verdict', 'data-code'), 'proved', 'the URL\'s part and the photo');
+    await shot(page, dir, 'proved-from-url-ky');
 
     checkEqual(await verifyPhoto('sheet-changed-numbers.png'), 'signature', 'numbers changed after signing');
     await shot(page, dir, 'changed-numbers');

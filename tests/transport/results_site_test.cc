@@ -11,7 +11,6 @@
 #include "esep/transport/signing.h"
 #include "esep/transport/tabulation_centre.h"
 #include "esep/transport/tabulation_store.h"
-#include "site_text.h"
 #include "tabulation_fixture.h"
 
 namespace esep::transport {
@@ -40,8 +39,9 @@ class ResultsSiteTest : public ::testing::Test {
                     .ok());
     centre_ = std::make_unique<TabulationCentre>(election_, SigningKey::Generate(), store_.get(),
                                                  [](std::string_view) {});
-    options_.root = data_.path() / "site";
-    options_.text = testing::SiteTextForTests();
+    absl::StatusOr<SiteOptions> options = testing::TestSiteOptions(data_.path() / "site");
+    ASSERT_TRUE(options.ok()) << options.status();
+    options_ = *std::move(options);
   }
 
   void Submit(const PrecinctProtocol& protocol) {

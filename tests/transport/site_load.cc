@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -103,23 +104,20 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<TabulationStore>> store =
       TabulationStore::Open((out / "tabulation.db").string());
   if (!store.ok()) return std::cerr << store.status() << "\n", 1;
-  std::map<std::string, SigningKey> keys;
-  std::vector<RegisteredReader> registered;
-  for (const Precinct& p : election.precincts()) {
-    auto [it, _] = keys.emplace(p.id(), SigningKey::Generate());
-    registered.push_back({p.id(), "R" + p.id(), it->second.public_key(), "cert-" + p.id(), 0});
-  }
-  if (!(*store)->RegisterReaders(registered).ok()) return 1;
-  TabulationCentre centre(election, SigningKey::Generate(), store->get(), [](std::string_view) {});
-  SiteOptions options;
-  options.root = out / "site";
-  options.verifier_assets = fs::path(ESEP_SOURCE_DIR) / "transport/site/verifier";
-  absl::StatusOr<SiteText> text = SiteTextOfCatalogs();
-  if (!text.ok()) {
-    std::cerr << text.status() << "\n";
+  absl::StatusOr<std::map<std::string, SigningKey>> registered =
+      testing::RegisterReaderPerPrecinct(election, **store);
+  if (!registered.ok()) {
+    std::cerr << registered.status() << "\n";
     return 1;
   }
-  options.text = *std::move(text);
+  std::map<std::string, SigningKey>& keys = *registered;
+  TabulationCentre centre(election, SigningKey::Generate(), store->get(), [](std::string_view) {});
+  absl::StatusOr<SiteOptions> site = testing::TestSiteOptions(out / "site");
+  if (!site.ok()) {
+    std::cerr << site.status() << "\n";
+    return 1;
+  }
+  SiteOptions& options = *site;
   options.keep_generations = 20;
   SitePublisher publisher(election, store->get(), &centre.signer(), options,
                           [](std::string_view line) { std::cerr << line << "\n"; });
@@ -171,6 +169,7 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, r] {
       httplib::Client client("127.0.0.1", (*server)->port());
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
       std::mt19937 random(r);
       while (!stop) {
         const std::string& path = paths[random() % paths.size()];
@@ -192,16 +191,42 @@ int main(int argc, char** argv) {
       }
     });
   }
+  // Protocols arrive as from many readers at once: up to 64 in flight, as the gRPC service
+  // receives them.
+  std::mutex flight_mutex;
+  std::condition_variable flight_changed;
+  int in_flight = 0;
   int ingested = 0;
-  while (ingested < precincts &&
+  bool refused = false;
+  int submitted = 0;
+  while (submitted < precincts &&
          std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
-    const std::string& id = election.precincts(ingested).id();
-    absl::StatusOr<Receipt> receipt = centre.Ingest(
-        SignProtocol(testing::ValidProtocol(election, id, "R" + id, 1, FINAL), keys.at(id)),
-        {"cert-" + id, "R" + id});
-    if (!receipt.ok()) return std::cerr << receipt.status() << "\n", 1;
-    ++ingested;
+    {
+      std::unique_lock lock(flight_mutex);
+      flight_changed.wait(lock, [&] { return in_flight < 64; });
+      ++in_flight;
+    }
+    const std::string& id = election.precincts(submitted++).id();
+    centre.IngestBytes(
+        SignProtocol(testing::ValidProtocol(election, id, "R" + id, 1, FINAL), keys.at(id))
+            .SerializeAsString(),
+        {"cert-" + id, "R" + id}, [&](absl::StatusOr<Receipt> receipt) {
+          std::lock_guard lock(flight_mutex);
+          --in_flight;
+          if (receipt.ok()) {
+            ++ingested;
+          } else {
+            refused = true;
+            std::cerr << receipt.status() << "\n";
+          }
+          flight_changed.notify_all();
+        });
   }
+  {
+    std::unique_lock lock(flight_mutex);
+    flight_changed.wait(lock, [&] { return in_flight == 0; });
+  }
+  if (refused) return 1;
   const double ingest_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   while (std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

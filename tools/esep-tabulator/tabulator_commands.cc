@@ -86,7 +86,10 @@ const FlagSpec kVerifierFlag = {
 absl::StatusOr<transport::SiteOptions> SiteOptionsOf(const CommandLine& cl) {
   transport::SiteOptions options;
   options.root = *cl.Get("site");
-  options.verifier_assets = cl.Get("verifier").value_or(ESEP_VERIFIER_DIR);
+  // The installed verifier; in a build tree, the source tree's.
+  const bool installed = std::filesystem::exists(ESEP_VERIFIER_DIR "/verify.js");
+  options.verifier_assets =
+      cl.Get("verifier").value_or(installed ? ESEP_VERIFIER_DIR : ESEP_SOURCE_VERIFIER_DIR);
   absl::StatusOr<transport::SiteText> text = transport::SiteTextOfCatalogs();
   if (!text.ok()) return text.status();
   options.text = *std::move(text);

@@ -32,20 +32,6 @@ absl::Status Accumulate(std::uint64_t& total, std::uint64_t value, std::string_v
   return absl::OkStatus();
 }
 
-// The precincts whose ballot style carries each contest, by contest id.
-std::map<std::string, std::set<std::string>> PrecinctsByContest(const Election& election) {
-  std::map<std::string, std::set<std::string>> out;
-  for (const BallotStyle& style : election.ballot_styles()) {
-    std::set<std::string> contests;
-    for (const Target& t : style.targets()) contests.insert(t.contest_id());
-    for (const ContestPlacement& c : style.contests()) contests.insert(c.contest_id());
-    for (const std::string& contest : contests) {
-      out[contest].insert(style.precinct_ids().begin(), style.precinct_ids().end());
-    }
-  }
-  return out;
-}
-
 ContestTotal EmptyTotal(const Contest& contest) {
   ContestTotal total;
   total.contest_id = contest.id();
@@ -219,6 +205,19 @@ absl::StatusOr<UnitTotals> PrecinctTotals(const Election& election, const Precin
 }
 
 }  // namespace
+
+std::map<std::string, std::set<std::string>> PrecinctsByContest(const Election& election) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const BallotStyle& style : election.ballot_styles()) {
+    std::set<std::string> contests;
+    for (const Target& t : style.targets()) contests.insert(t.contest_id());
+    for (const ContestPlacement& c : style.contests()) contests.insert(c.contest_id());
+    for (const std::string& contest : contests) {
+      out[contest].insert(style.precinct_ids().begin(), style.precinct_ids().end());
+    }
+  }
+  return out;
+}
 
 std::string FormatShare(std::uint64_t share) {
   return absl::StrFormat("%d.%02d", share / 100, share % 100);

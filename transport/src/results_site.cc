@@ -194,14 +194,7 @@ struct SiteIndex {
       if (!precincts_of_region.contains(region)) region_order.push_back(region);
       precincts_of_region[region].push_back(&p);
     }
-    for (const BallotStyle& style : e.ballot_styles()) {
-      std::set<std::string> contests;
-      for (const Target& t : style.targets()) contests.insert(t.contest_id());
-      for (const ContestPlacement& c : style.contests()) contests.insert(c.contest_id());
-      for (const std::string& c : contests) {
-        precincts_of_contest[c].insert(style.precinct_ids().begin(), style.precinct_ids().end());
-      }
-    }
+    precincts_of_contest = PrecinctsByContest(e);
   }
 
   PrecinctState StateOf(const std::string& precinct_id) const {
@@ -317,17 +310,27 @@ void UnitSummary(Page& page, const UnitTotals& unit, std::uint64_t counted, std:
       .Raw("</dd></dl>\n");
 }
 
-const Contest* FindContestIn(const Election& election, std::string_view id) {
-  for (const Contest& c : election.contests()) {
-    if (c.id() == id) return &c;
-  }
-  return nullptr;
+// An option's name in the page's language; its id when the contest does not have it.
+std::string OptionName(const Page& page, const Contest* contest, const std::string& option_id) {
+  const Option* option = contest != nullptr ? FindOption(*contest, option_id) : nullptr;
+  return option != nullptr ? page.Name(option->name()) : Escape(option_id);
+}
+
+// One row of the protocol's lines: code, name in the page's language, value.
+void LineRow(Page& page, const ProtocolLine& line) {
+  page.Raw("<tr><td>")
+      .Text(line.code)
+      .Raw("</td><td>")
+      .Text(TrilingualField(line.name, page.language()))
+      .Raw("</td><td class=\"num\">")
+      .Count(line.value)
+      .Raw("</td></tr>");
 }
 
 // One contest's table: options, votes, shares (with bars), seats for party lists.
 void ContestTable(Page& page, const Election& election, const ContestTotal& total,
                   const std::string& who, bool with_seats) {
-  const Contest* contest = FindContestIn(election, total.contest_id);
+  const Contest* contest = FindContest(election, total.contest_id);
   page.Raw("<section class=\"contest\" data-contest=\"").Text(total.contest_id).Raw("\"><h2>");
   if (contest != nullptr) {
     page.Raw(page.Name(contest->title()));
@@ -377,19 +380,9 @@ void ContestTable(Page& page, const Election& election, const ContestTotal& tota
         std::find(total.leaders.begin(), total.leaders.end(), o.option_id) != total.leaders.end();
     const std::string what =
         absl::StrCat("the share of ", o.option_id, " in ", total.contest_id, " (", who, ")");
-    page.Raw("<tr><td>");
-    const Option* option = nullptr;
-    if (contest != nullptr) {
-      for (const Option& candidate : contest->options()) {
-        if (candidate.id() == o.option_id) option = &candidate;
-      }
-    }
-    if (option != nullptr) {
-      page.Raw(page.Name(option->name()));
-    } else {
-      page.Text(o.option_id);
-    }
-    page.Raw("</td><td class=\"num\">")
+    page.Raw("<tr><td>")
+        .Raw(OptionName(page, contest, o.option_id))
+        .Raw("</td><td class=\"num\">")
         .Count(o.votes)
         .Raw("</td><td class=\"num share\" data-share=\"")
         .Count(o.share)
@@ -461,7 +454,7 @@ std::string CountryPage(const SiteIndex& index, Page& page) {
       .Raw("</p>");
   UnitSummary(page, r.national, r.precincts_counted, r.precincts_expected, "the country");
   for (const ContestTotal& c : r.national.contests) {
-    const Contest* contest = FindContestIn(index.election, c.contest_id);
+    const Contest* contest = FindContest(index.election, c.contest_id);
     if (contest != nullptr && IsDistrict(index.election, index, *contest)) continue;
     ContestTable(page, index.election, c, "the country", c.kind == PARTY_LIST);
   }
@@ -479,7 +472,7 @@ std::string CountryPage(const SiteIndex& index, Page& page) {
         .Raw(page.T(N_("Single-mandate districts")))
         .Raw("</h2><ul class=\"districts\">");
     for (const UnitTotals& d : index.model.districts) {
-      const Contest* contest = FindContestIn(index.election, d.id);
+      const Contest* contest = FindContest(index.election, d.id);
       page.Raw("<li><a href=\"").Raw(DistrictHref(d.id)).Raw("\">");
       if (contest != nullptr) page.Raw(page.Name(contest->title()));
       page.Raw("</a></li>");
@@ -499,7 +492,7 @@ std::string RegionPage(const SiteIndex& index, const UnitTotals& region, Page& p
   for (const Precinct* p : precincts) counted += index.counted.contains(p->id()) ? 1 : 0;
   UnitSummary(page, region, counted, precincts.size(), who);
   for (const ContestTotal& c : region.contests) {
-    const Contest* contest = FindContestIn(index.election, c.contest_id);
+    const Contest* contest = FindContest(index.election, c.contest_id);
     if (contest != nullptr && IsDistrict(index.election, index, *contest)) {
       page.Raw("<p><a href=\"").Raw(DistrictHref(c.contest_id)).Raw("\">");
       page.Raw(page.Name(contest->title())).Raw("</a></p>");
@@ -513,7 +506,7 @@ std::string RegionPage(const SiteIndex& index, const UnitTotals& region, Page& p
 }
 
 std::string DistrictPage(const SiteIndex& index, const UnitTotals& district, Page& page) {
-  const Contest* contest = FindContestIn(index.election, district.id);
+  const Contest* contest = FindContest(index.election, district.id);
   const std::string title = contest != nullptr ? page.Name(contest->title()) : district.id;
   Head(page, title, DistrictHref(district.id));
   page.Raw("<h1>").Raw(title).Raw("</h1>");
@@ -536,18 +529,10 @@ std::string DistrictPage(const SiteIndex& index, const UnitTotals& district, Pag
 
 void ProtocolLines(Page& page, const Election& election, const PrecinctProtocol& p) {
   page.Raw("<table class=\"lines\"><tbody>");
-  for (const ProtocolLine& line : GeneralProtocolLines(p)) {
-    page.Raw("<tr><td>")
-        .Text(line.code)
-        .Raw("</td><td>")
-        .Text(TrilingualField(line.name, page.language()))
-        .Raw("</td><td class=\"num\">")
-        .Count(line.value)
-        .Raw("</td></tr>");
-  }
+  for (const ProtocolLine& line : GeneralProtocolLines(p)) LineRow(page, line);
   page.Raw("</tbody></table>");
   for (const ContestResult& r : p.contests()) {
-    const Contest* contest = FindContestIn(election, r.contest_id());
+    const Contest* contest = FindContest(election, r.contest_id());
     page.Raw("<h3>");
     if (contest != nullptr) {
       page.Raw(page.Name(contest->title()));
@@ -555,29 +540,15 @@ void ProtocolLines(Page& page, const Election& election, const PrecinctProtocol&
       page.Text(r.contest_id());
     }
     page.Raw("</h3><table class=\"lines\"><tbody>");
-    for (const ProtocolLine& line : ContestProtocolLines(r)) {
-      page.Raw("<tr><td>")
-          .Text(line.code)
-          .Raw("</td><td>")
-          .Text(TrilingualField(line.name, page.language()))
-          .Raw("</td><td class=\"num\">")
-          .Count(line.value)
-          .Raw("</td></tr>");
-    }
+    for (const ProtocolLine& line : ContestProtocolLines(r)) LineRow(page, line);
     for (int i = 0; i < r.options_size(); ++i) {
-      page.Raw("<tr><td>L").Count(12 + i).Raw("</td><td>");
-      const Option* option = nullptr;
-      if (contest != nullptr) {
-        for (const Option& o : contest->options()) {
-          if (o.id() == r.options(i).option_id()) option = &o;
-        }
-      }
-      if (option != nullptr) {
-        page.Raw(page.Name(option->name()));
-      } else {
-        page.Text(r.options(i).option_id());
-      }
-      page.Raw("</td><td class=\"num\">").Count(r.options(i).votes()).Raw("</td></tr>");
+      page.Raw("<tr><td>L")
+          .Count(12 + i)
+          .Raw("</td><td>")
+          .Raw(OptionName(page, contest, r.options(i).option_id()))
+          .Raw("</td><td class=\"num\">")
+          .Count(r.options(i).votes())
+          .Raw("</td></tr>");
     }
     page.Raw("</tbody></table>");
   }

@@ -81,6 +81,9 @@ absl::StatusOr<std::unique_ptr<SiteServer>> SiteServer::Start(fs::path root, std
   };
   server->server_->Get(".*", serve);
   server->server_->new_task_queue = [] { return new httplib::ThreadPool(8); };
+  // Headers and body go out as separate writes: without TCP_NODELAY each keep-alive answer
+  // waits for the reader's delayed acknowledgement (tens of milliseconds).
+  server->server_->set_tcp_nodelay(true);
   if (port == 0) {
     server->port_ = server->server_->bind_to_any_port(host);
   } else if (server->server_->bind_to_port(host, port)) {

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -129,6 +131,9 @@ std::vector<std::uint32_t> AllocateSeatsHare(const std::vector<std::uint64_t>& v
 // Adds one precinct's totals to the country's, all or nothing: OutOfRange, with nothing added,
 // when any sum would not fit in 64 bits. The precinct's contests must be among the country's.
 absl::Status AddPrecinctTotals(const UnitTotals& precinct, UnitTotals& country);
+
+// The precincts whose ballot style carries each contest, by contest id.
+std::map<std::string, std::set<std::string>> PrecinctsByContest(const Election& election);
 
 // Checks every figure of `results` before it is published: turnout of every unit at most 100%
 // (ballots in the boxes at most the voters on the list), the shares of every contest at most
