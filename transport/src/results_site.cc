@@ -622,7 +622,14 @@ std::string PrecinctPage(const SiteIndex& index, const Precinct& precinct, Page&
              protocol.voters_on_list() <= precinct.registered_voters(),
              absl::StrCat(protocol.voters_on_list(), " <= ", precinct.registered_voters())});
       }
-      for (const ProtocolCheck& check : checks) {
+      for (ProtocolCheck& check : checks) {
+        // The relations as formulas of the protocol's lines, which read the same in every
+        // language; the checks named in words (the definition's hash, the ballot kind) are the
+        // centre's admission checks, which every stored protocol has passed.
+        if (check.relation.find_first_of("=<>") == std::string::npos) continue;
+        if (const std::size_t words = check.relation.find(" ("); words != std::string::npos) {
+          check.relation.resize(words);
+        }
         page.Raw("<tr class=\"")
             .Raw(check.holds ? "holds" : "broken")
             .Raw("\"><td>")
