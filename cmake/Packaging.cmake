@@ -62,6 +62,13 @@ install(FILES ${PROJECT_SOURCE_DIR}/tools/esepd/esepd.conf
 
 # esep-centre
 install(TARGETS esep-tabulator RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT centre)
+# The observers' verifier that every generation of the results site carries (docs/results-site.md).
+install(FILES ${PROJECT_SOURCE_DIR}/transport/site/verifier/index.html
+  ${PROJECT_SOURCE_DIR}/transport/site/verifier/verify.js
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/esep/verifier COMPONENT centre)
+install(FILES ${PROJECT_SOURCE_DIR}/transport/site/verifier/vendor/libs.js
+  ${PROJECT_SOURCE_DIR}/transport/site/verifier/vendor/zxing_reader.wasm
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/esep/verifier/vendor COMPONENT centre)
 install(FILES ${ESEP_GENERATED_DIR}/esep-tabulator.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man8
   COMPONENT centre)
 install(FILES ${ESEP_GENERATED_DIR}/esep-centre.service DESTINATION ${ESEP_UNIT_DIR}

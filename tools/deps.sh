@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
   libabsl-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
-  libopencv-dev libzxing-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
+  libopencv-dev libzxing-dev libqrencode-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
   libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libdeflate-dev libzstd-dev libsqlite3-dev libsodium-dev libssl-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 nlohmann-json3-dev openssl poppler-utils
   help2man dpkg-dev file man-db systemd libp11-kit-dev softhsm2

@@ -14,10 +14,14 @@ cmake --build build --parallel "$(nproc)" --target esep esepd esep-tabulator >/d
 esep=build/tools/esep
 esepd=build/tools/esepd
 tabulator=build/tools/esep-tabulator
-election=fixtures/elections/party-list-2021.json
 demo=build/demo
 rm -rf "$demo"
 mkdir -p "$demo/test-deck" "$demo/live-deck"
+# The party-list election, naming its public results site: the printed protocol's QR codes open
+# its verifier page (docs/observer-qr.md). The demo serves the site on loopback port 8080.
+election=$demo/party-list-2021.json
+python3 -c 'import json, sys; e = json.load(open(sys.argv[1])); e["results_site_url"] = "http://127.0.0.1:8080/"; json.dump(e, open(sys.argv[2], "w"), ensure_ascii=False, indent=1)' \
+  fixtures/elections/party-list-2021.json "$election"
 socket="$PWD/$demo/esepd.sock"
 
 render() {  # render DECK NAME [render flags...]
@@ -83,7 +87,7 @@ echo "== the centre registers the reader's key and certificate, and listens"
   --public-key "$demo/store/keys/reader.key.pub" --certificate "$demo/certs/reader-SIM-0001.pem"
 "$tabulator" serve --data-dir "$demo/centre" --listen 127.0.0.1:0 --cert "$demo/certs/centre.pem" \
   --key "$demo/certs/centre.key" --client-ca "$demo/certs/ca.pem" --port-file "$demo/centre.port" \
-  "${centre_key[@]}" >>"$demo/centre.log" 2>&1 &
+  --site "$demo/site" "${centre_key[@]}" >>"$demo/centre.log" 2>&1 &
 centre=$!
 for _ in $(seq 1 100); do [ -s "$demo/centre.port" ] && break; sleep 0.1; done
 port=$(cat "$demo/centre.port")
@@ -131,6 +135,18 @@ echo "== the tabulation centre: what arrived, and the results recomputed from it
 "$tabulator" results --data-dir "$demo/centre" --nist "$demo/results-nist-1500-100.json"
 kill "$centre" && wait "$centre" || true
 centre=
+
+echo "== the public results site, republished by the centre after the protocol arrived"
+"$tabulator" site --data-dir "$demo/centre" --site "$demo/site" "${centre_key[@]}"
+"$tabulator" serve-site --site "$demo/site" --listen 127.0.0.1:8080 --port-file "$demo/site.port" \
+  >>"$demo/site.log" 2>&1 &
+site=$!
+for _ in $(seq 1 100); do [ -s "$demo/site.port" ] && break; sleep 0.1; done
+node tests/browser/demo-screenshots.mjs "http://127.0.0.1:8080" "$demo" 1001
+kill "$site" && wait "$site" || true
+echo "open $PWD/$demo/site/current/ky/index.html (static files: any web server can serve"
+echo "$demo/site/current), or: $tabulator serve-site --site $demo/site --listen 127.0.0.1:8080"
+echo "and then http://127.0.0.1:8080/ky/index.html"
 
 echo "== an observer checks the printed protocol's QR codes against the reader's published key"
 "$esep" verify --key "$demo/store/keys/reader.key.pub" --election "$election" "$demo"/protocol*.png

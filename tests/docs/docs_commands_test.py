@@ -48,14 +48,43 @@ def commands(start, body):
         joined, first = "", None
 
 
-def words(text):
-    text = re.sub(r"#.*$", "", text)  # a shell comment
-    text = text.replace("[", " ").replace("]", " ").replace("(", " ").replace(")", " ")
-    text = text.replace("|", " ").replace(";", " ").replace("&&", " ")
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
+def segments(text):
+    """The simple commands of a shell line: split at |, &&, || and ;, comments dropped."""
+    text = re.sub(r"(^|\s)#.*$", "", text)
+    for part in re.split(r"\|\||&&|\||;", text):
+        part = part.replace("[", " ").replace("]", " ").replace("(", " ").replace(")", " ")
+        try:
+            yield shlex.split(part)
+        except ValueError:
+            yield part.split()
+
+
+# Words that run the command after them.
+PREFIXES = {"sudo", "time", "nice", "exec", "env", "timeout", "runuser"}
+
+
+def invocation(tokens):
+    """(program, rest) when the simple command runs one of PROGRAMS, else None."""
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", token):
+            i += 1
+            continue
+        if token not in PREFIXES:
+            break
+        i += 1
+        # The prefix's own options: sudo -u USER, timeout -s SIGNAL 60, ...
+        while i < len(tokens) and tokens[i].startswith("-"):
+            i += 2 if tokens[i] in ("-u", "-g", "-s", "--user", "--group", "--signal") else 1
+        if token == "timeout" and i < len(tokens) and re.match(r"\d", tokens[i]):
+            i += 1
+    if i >= len(tokens):
+        return None
+    program = pathlib.PurePath(tokens[i]).name
+    if program not in PROGRAMS or (tokens[i] != program and "/" not in tokens[i]):
+        return None
+    return program, tokens[i + 1:]
 
 
 _help = {}
@@ -73,17 +102,11 @@ def help_text(paths, program, subcommand):
 def check(paths, path):
     problems, seen = [], 0
     for line_number, text in blocks(path):
-        tokens = words(text)
-        for i, token in enumerate(tokens):
-            program = pathlib.PurePath(token).name
-            if program not in PROGRAMS or (token != program and "/" not in token):
+        for tokens in segments(text):
+            found = invocation(tokens)
+            if found is None:
                 continue
-            rest = tokens[i + 1:]
-            # The invocation ends where another program starts.
-            for j, word in enumerate(rest):
-                if pathlib.PurePath(word).name in PROGRAMS:
-                    rest = rest[:j]
-                    break
+            program, rest = found
             subcommand = None
             if program in WITH_SUBCOMMANDS and rest and not rest[0].startswith("-"):
                 subcommand = rest[0]

@@ -116,7 +116,7 @@ complete_words() {
 [[ $(complete_words esep poll fin) == *finalize* ]] || fail "esep poll fin<TAB>"
 [[ $(complete_words esep poll --so) == --socket ]] || fail "esep poll --so<TAB>"
 [[ $(complete_words esepd --new) == --new-reader ]] || fail "esepd --new<TAB>"
-[[ $(complete_words esep-tabulator ser) == serve ]] || fail "esep-tabulator ser<TAB>"
+[[ $(complete_words esep-tabulator reg) == register-reader ]] || fail "esep-tabulator reg<TAB>"
 echo "completes commands, subcommands and flags"
 
 echo "== removal keeps ballot data"

@@ -89,6 +89,26 @@ TEST_F(ProtocolSheetTest, PhotographedSheetVerifiesToTheExactNumbers) {
   EXPECT_EQ(verified->key_id, transport::KeyId(key_.public_key()));
 }
 
+TEST_F(ProtocolSheetTest, CodesOpenTheResultsSiteAndStillVerifyFromAPhoto) {
+  election_.set_results_site_url("https://results.example.kg/");
+  protocol_ = testing::ConsistentProtocol(election_, "1001", 12);
+  signed_ = transport::SignProtocol(protocol_, key_);
+  absl::StatusOr<std::vector<cv::Mat>> pages =
+      RenderProtocolPages(election_, protocol_, &signed_, 200);
+  ASSERT_TRUE(pages.ok()) << pages.status();
+  std::vector<cv::Mat> photos;
+  for (std::size_t i = 0; i < pages->size(); ++i) photos.push_back(Photograph((*pages)[i], i));
+  const std::vector<std::string> texts = ReadAll(photos);
+  ASSERT_GE(texts.size(), 2u);
+  for (const std::string& t : texts) {
+    EXPECT_TRUE(t.starts_with("https://results.example.kg/verify/#ESEP2:")) << t;
+  }
+  absl::StatusOr<VerifiedProtocol> verified =
+      VerifyQrParts(texts, {key_.public_key(), false, &election_});
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(verified->protocol, protocol_));
+}
+
 TEST_F(ProtocolSheetTest, RefusesWithoutThePublishedKeyUnlessTheEmbeddedOneIsTrusted) {
   const std::vector<std::string> texts =
       ReadAll(*RenderProtocolPages(election_, protocol_, &signed_, 150));

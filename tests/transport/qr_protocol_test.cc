@@ -127,7 +127,7 @@ TEST_F(QrProtocolTest, RefusesTextsThatAreNotParts) {
   EXPECT_FALSE(JoinQrParts({}).ok());
   EXPECT_NE(JoinQrParts({"https://example.org"}).status().message().find("not an Esep"),
             std::string::npos);
-  EXPECT_NE(JoinQrParts({"ESEP2:01/01:"}).status().message().find("version"), std::string::npos);
+  EXPECT_NE(JoinQrParts({"ESEP3:01/01:"}).status().message().find("version"), std::string::npos);
   EXPECT_NE(JoinQrParts({"ESEP1:01/01:short"}).status().message().find("malformed"),
             std::string::npos);
   std::string past = Parts(Signed("referendum-2021.json", 9))[0];
@@ -138,6 +138,47 @@ TEST_F(QrProtocolTest, RefusesTextsThatAreNotParts) {
 TEST_F(QrProtocolTest, RefusesALimitWithoutRoomForAPayload) {
   EXPECT_FALSE(SplitIntoQrParts(Signed("referendum-2021.json", 10), 100).ok());
   EXPECT_FALSE(SplitIntoQrParts(Signed("party-list-2021.json", 10), kQrPartHeaderChars + 3).ok());
+}
+
+constexpr char kVerifyUrl[] = "https://results.example.kg/verify/";
+
+TEST_F(QrProtocolTest, UrlPartsOpenTheVerifierAndJoinInAnyOrder) {
+  const SignedProtocol s = Signed("party-list-2021.json", 7);
+  absl::StatusOr<std::vector<std::string>> parts = SplitIntoQrParts(s, kQrPartMaxChars, kVerifyUrl);
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  ASSERT_GE(parts->size(), 2u);
+  for (const std::string& part : *parts) {
+    ASSERT_TRUE(part.starts_with(std::string(kVerifyUrl) + "#ESEP2:")) << part;
+    const std::string_view rest = QrPartWithoutUrl(part);
+    EXPECT_LE(rest.size(), kQrPartMaxChars);
+    // Everything after the URL is in the QR alphanumeric set and needs no escaping in a URL.
+    EXPECT_TRUE(std::all_of(rest.begin(), rest.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == ':' || c == '/';
+    })) << rest;
+    EXPECT_TRUE(LooksLikeQrPart(part));
+  }
+  std::vector<std::string> shuffled(parts->rbegin(), parts->rend());
+  absl::StatusOr<SignedProtocol> joined = JoinQrParts(shuffled);
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(*joined, s));
+  EXPECT_TRUE(VerifyProtocol(*joined, key_.public_key()).ok());
+}
+
+TEST_F(QrProtocolTest, UrlPartsRefuseAChangedPayloadAndMixedVersions) {
+  const SignedProtocol s = Signed("party-list-2021.json", 8);
+  std::vector<std::string> parts = *SplitIntoQrParts(s, kQrPartMaxChars, kVerifyUrl);
+  std::vector<std::string> changed = parts;
+  char& c = changed.back().back();
+  c = c == 'A' ? 'B' : 'A';
+  EXPECT_EQ(JoinQrParts(changed).status().code(), absl::StatusCode::kDataLoss);
+  std::vector<std::string> mixed = parts;
+  mixed.back() = Parts(s).back();
+  EXPECT_NE(JoinQrParts(mixed).status().message().find("version"), std::string::npos);
+  EXPECT_FALSE(SplitIntoQrParts(s, kQrPartMaxChars, "https://x.kg/v#").ok());
+  EXPECT_FALSE(SplitIntoQrParts(s, kQrPartMaxChars, "javascript:alert(1)").ok());
+  // A version 1 part behind a URL, or a version 2 part without one, is not a part as printed.
+  EXPECT_FALSE(ParseQrPartHeader(std::string(kVerifyUrl) + "#" + Parts(s).front()).ok());
+  EXPECT_FALSE(ParseQrPartHeader(QrPartWithoutUrl(parts.front())).ok());
 }
 
 }  // namespace

@@ -209,4 +209,26 @@ std::optional<Receipt> SqliteOutbox::ReceiptOf(std::int64_t id) {
   return receipt;
 }
 
+absl::StatusOr<std::map<std::string, SigningKey>> RegisterReaderPerPrecinct(
+    const Election& election, TabulationStore& store) {
+  std::map<std::string, SigningKey> keys;
+  std::vector<RegisteredReader> readers;
+  for (const Precinct& p : election.precincts()) {
+    auto [it, inserted] = keys.emplace(p.id(), SigningKey::Generate());
+    readers.push_back({p.id(), "R" + p.id(), it->second.public_key(), "cert-" + p.id(), 0});
+  }
+  if (absl::Status s = store.RegisterReaders(readers); !s.ok()) return s;
+  return keys;
+}
+
+absl::StatusOr<SiteOptions> TestSiteOptions(const std::filesystem::path& root) {
+  SiteOptions options;
+  options.root = root;
+  options.verifier_assets = std::filesystem::path(ESEP_SOURCE_DIR) / "transport/site/verifier";
+  absl::StatusOr<SiteText> text = SiteTextOfCatalogs();
+  if (!text.ok()) return text.status();
+  options.text = *std::move(text);
+  return options;
+}
+
 }  // namespace esep::transport::testing

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,9 @@
 #include "esep/proto/election.pb.h"
 #include "esep/proto/precinct_protocol.pb.h"
 #include "esep/transport/delivery.h"
+#include "esep/transport/results_site.h"
+#include "esep/transport/signing.h"
+#include "esep/transport/tabulation_store.h"
 #include "esep/transport/tls.h"
 
 namespace esep::transport::testing {
@@ -57,6 +61,15 @@ PrecinctProtocol WithBallotsInBoxes(PrecinctProtocol protocol, std::uint64_t bal
 PrecinctProtocol NearTwoToThe63Protocol(const Election& election, const std::string& precinct,
                                         const std::string& reader_serial, std::uint32_t revision,
                                         ProtocolStatus status);
+
+// A reader "R<precinct>" for every precinct of `election`, each with its own new key and the
+// certificate fingerprint "cert-<precinct>", registered in `store`; the keys by precinct.
+absl::StatusOr<std::map<std::string, SigningKey>> RegisterReaderPerPrecinct(
+    const Election& election, TabulationStore& store);
+
+// The results site's options for tests: `root`, the verifier from the source tree and the
+// catalogs of the build tree.
+absl::StatusOr<SiteOptions> TestSiteOptions(const std::filesystem::path& root);
 
 // The reader's durable outbox as a small SQLite table, as the daemon keeps it.
 class SqliteOutbox final : public Outbox {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "command_line.h"
@@ -19,7 +20,9 @@
 #include "esep/proto/utc_time.h"
 #include "esep/transport/aggregation.h"
 #include "esep/transport/results_format.h"
+#include "esep/transport/results_site.h"
 #include "esep/transport/signing.h"
+#include "esep/transport/site_server.h"
 #include "esep/transport/tabulation_centre.h"
 #include "esep/transport/tabulation_results.h"
 #include "esep/transport/tabulation_server.h"
@@ -74,6 +77,45 @@ absl::StatusOr<DataDir> ExistingDataDir(const CommandLine& cl) {
                      dir.root.string(), " --election ELECTION.json' first"));
   }
   return dir;
+}
+
+const FlagSpec kSiteFlag = {"site", true,
+                            "the public results site's directory (holds `current` and the "
+                            "generations)"};
+const FlagSpec kVerifierFlag = {
+    "verifier", true, "the observers' verifier's built files (default: " ESEP_VERIFIER_DIR ")"};
+
+absl::StatusOr<transport::SiteOptions> SiteOptionsOf(const CommandLine& cl) {
+  transport::SiteOptions options;
+  options.root = *cl.Get("site");
+  // The installed verifier; in a build tree, the source tree's.
+  const bool installed = std::filesystem::exists(ESEP_VERIFIER_DIR "/verify.js");
+  options.verifier_assets =
+      cl.Get("verifier").value_or(installed ? ESEP_VERIFIER_DIR : ESEP_SOURCE_VERIFIER_DIR);
+  absl::StatusOr<transport::SiteText> text = transport::SiteTextOfCatalogs();
+  if (!text.ok()) return text.status();
+  options.text = *std::move(text);
+  return options;
+}
+
+// Splits "HOST:PORT"; the host is loopback when only ":PORT" or "PORT" is given.
+absl::StatusOr<std::pair<std::string, int>> HostAndPort(const std::string& listen) {
+  const std::size_t colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
+  const std::string port_text = colon == std::string::npos ? listen : listen.substr(colon + 1);
+  int port = 0;
+  if (!absl::SimpleAtoi(port_text, &port) || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--site-listen ", listen, " is not HOST:PORT (e.g. 127.0.0.1:8080)"));
+  }
+  if (host.empty()) host = "127.0.0.1";
+  return std::pair{host, port};
+}
+
+void WritePortFile(const std::string& path, int port) {
+  const std::string temporary = path + ".new";
+  std::ofstream(temporary) << port << "\n";
+  std::filesystem::rename(temporary, path);
 }
 
 // The store of the data directory named by --data-dir.
@@ -314,7 +356,11 @@ int RunServe(const std::vector<std::string>& args) {
       {"cert", true, "the centre's TLS certificate (PEM)"},
       {"key", true, "the centre's TLS private key (PEM)"},
       {"client-ca", true, "the CA that signs the readers' client certificates (PEM)"},
-      {"port-file", true, "write the port listened on to this file once serving"}};
+      {"port-file", true, "write the port listened on to this file once serving"},
+      kSiteFlag,
+      kVerifierFlag,
+      {"site-listen", true, "also serve the results site on HOST:PORT (loopback by default)"},
+      {"site-port-file", true, "write the results site's port to this file once serving"}};
   specs.insert(specs.end(), kTokenKeyFlags.begin(), kTokenKeyFlags.end());
   specs.push_back(kHelp);
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
@@ -323,7 +369,10 @@ int RunServe(const std::vector<std::string>& args) {
     return cli::UsageExit("esep-tabulator serve", cl,
                           "usage: esep-tabulator serve --data-dir DIR --listen HOST:PORT --cert "
                           "PEM --key PEM --client-ca PEM\n"
-                          "Receives signed protocols over mutual TLS until SIGINT or SIGTERM.\n",
+                          "       [--site DIR [--site-listen HOST:PORT]]\n"
+                          "Receives signed protocols over mutual TLS until SIGINT or SIGTERM; with "
+                          "--site, republishes\nthe public results site after each stored "
+                          "protocol (and serves it with --site-listen).\n",
                           specs);
   }
   // SIGINT and SIGTERM are taken by sigwait below, blocked before the store and the
@@ -348,6 +397,30 @@ int RunServe(const std::vector<std::string>& args) {
   if (!store.ok()) return Fail("serve", store.status());
 
   transport::TabulationCentre centre(*std::move(election), *std::move(key), store->get());
+  std::unique_ptr<transport::SitePublisher> publisher;
+  std::unique_ptr<transport::SiteServer> site_server;
+  if (cl->Has("site")) {
+    absl::StatusOr<transport::SiteOptions> site = SiteOptionsOf(*cl);
+    if (!site.ok()) return Fail("serve", site.status());
+    publisher = std::make_unique<transport::SitePublisher>(
+        centre.election(), store->get(), &centre.signer(), *std::move(site),
+        [](std::string_view line) { std::cerr << "esep-tabulator: " << line << std::endl; });
+    if (absl::Status s = publisher->PublishNow(); !s.ok()) std::cerr << s.message() << "\n";
+    centre.OnStored([p = publisher.get()] { p->Notify(); });
+    if (std::optional<std::string> listen = cl->Get("site-listen")) {
+      absl::StatusOr<std::pair<std::string, int>> where = HostAndPort(*listen);
+      if (!where.ok()) return Fail("serve", where.status());
+      absl::StatusOr<std::unique_ptr<transport::SiteServer>> started =
+          transport::SiteServer::Start(*cl->Get("site"), where->first, where->second);
+      if (!started.ok()) return Fail("serve", started.status(), kExitRejected);
+      site_server = *std::move(started);
+      std::cout << "esep-tabulator: results site on http://" << where->first << ":"
+                << site_server->port() << "/" << std::endl;
+      if (std::optional<std::string> f = cl->Get("site-port-file")) {
+        WritePortFile(*f, site_server->port());
+      }
+    }
+  }
   absl::StatusOr<std::unique_ptr<transport::TabulationServer>> server =
       transport::TabulationServer::Start(&centre, {*cl->Get("listen"), *std::move(tls)});
   if (!server.ok()) return Fail("serve", server.status(), kExitRejected);
@@ -356,14 +429,83 @@ int RunServe(const std::vector<std::string>& args) {
             << transport::KeyId(centre.public_key()) << " (" << centre.signer().Description() << ")"
             << std::endl;
   if (std::optional<std::string> port_file = cl->Get("port-file")) {
-    const std::string temporary = *port_file + ".new";
-    std::ofstream(temporary) << (*server)->port() << "\n";
-    std::filesystem::rename(temporary, *port_file);
+    WritePortFile(*port_file, (*server)->port());
   }
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   std::cout << "esep-tabulator: stopping" << std::endl;
   (*server)->Shutdown();
+  if (site_server) site_server->Stop();
+  return kExitOk;
+}
+
+int RunSite(const std::vector<std::string>& args) {
+  std::vector<FlagSpec> specs = {kDataDir, kSiteFlag, kVerifierFlag};
+  specs.insert(specs.end(), kTokenKeyFlags.begin(), kTokenKeyFlags.end());
+  specs.push_back(kHelp);
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("data-dir") || !cl->Has("site")) {
+    return cli::UsageExit("esep-tabulator site", cl,
+                          "usage: esep-tabulator site --data-dir DIR --site SITE_DIR\n"
+                          "Writes the public results site from the store as a new generation and "
+                          "points\nSITE_DIR/current at it; a publication that fails a check is "
+                          "refused and the\nprevious site stays.\n",
+                          specs);
+  }
+  absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
+  if (!dir.ok()) return Fail("site", dir.status());
+  absl::StatusOr<Election> election = LoadElectionFile(dir->election().string());
+  if (!election.ok()) return Fail("site", election.status());
+  absl::StatusOr<std::unique_ptr<transport::Signer>> key = OpenSigner(*cl, dir->key(), false);
+  if (!key.ok()) return Fail("site", key.status());
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
+      transport::TabulationStore::Open(dir->store().string());
+  if (!store.ok()) return Fail("site", store.status());
+  absl::StatusOr<transport::SiteOptions> site = SiteOptionsOf(*cl);
+  if (!site.ok()) return Fail("site", site.status());
+  transport::SitePublisher publisher(*election, store->get(), key->get(), *std::move(site),
+                                     [](std::string_view line) { std::cerr << line << "\n"; });
+  if (absl::Status s = publisher.PublishNow(); !s.ok()) return Fail("site", s, kExitRejected);
+  const std::filesystem::path current = std::filesystem::path(*cl->Get("site")) / "current";
+  std::cout << "esep-tabulator site: published " << std::filesystem::read_symlink(current).string()
+            << "\nopen " << std::filesystem::absolute(current / "ky" / "index.html").string()
+            << "\nor serve it: esep-tabulator serve-site --site " << *cl->Get("site")
+            << " --listen 127.0.0.1:8080\n";
+  return kExitOk;
+}
+
+int RunServeSite(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      kSiteFlag,
+      {"listen", true, "HOST:PORT to serve on (default 127.0.0.1:8080; port 0 picks one)"},
+      {"port-file", true, "write the port listened on to this file once serving"},
+      kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("site")) {
+    return cli::UsageExit("esep-tabulator serve-site", cl,
+                          "usage: esep-tabulator serve-site --site SITE_DIR [--listen "
+                          "HOST:PORT]\n"
+                          "Serves the public results site read-only from SITE_DIR/current until "
+                          "SIGINT or SIGTERM.\n",
+                          specs);
+  }
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  absl::StatusOr<std::pair<std::string, int>> where =
+      HostAndPort(cl->Get("listen").value_or("127.0.0.1:8080"));
+  if (!where.ok()) return Fail("serve-site", where.status());
+  absl::StatusOr<std::unique_ptr<transport::SiteServer>> server =
+      transport::SiteServer::Start(*cl->Get("site"), where->first, where->second);
+  if (!server.ok()) return Fail("serve-site", server.status(), kExitRejected);
+  std::cout << "esep-tabulator: results site on http://" << where->first << ":" << (*server)->port()
+            << "/" << std::endl;
+  if (std::optional<std::string> f = cl->Get("port-file")) WritePortFile(*f, (*server)->port());
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  (*server)->Stop();
   return kExitOk;
 }
 
@@ -537,6 +679,8 @@ const std::vector<cli::Command>& Commands() {
       {"alarms", "list the refused submissions", RunAlarms},
       {"held", "list the protocols held for review or refused as impossible", RunHeld},
       {"results", "national and per-precinct results, text, JSON or NIST SP 1500-100", RunResults},
+      {"site", "write the public results site (HTML, JSON, signed protocols, manifest)", RunSite},
+      {"serve-site", "serve the public results site read-only on one machine", RunServeSite},
   };
   return kCommands;
 }

@@ -3,10 +3,12 @@
 #include <ZXing/BarcodeFormat.h>
 #include <ZXing/BitMatrix.h>
 #include <ZXing/MultiFormatWriter.h>
+#include <qrencode.h>
 
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <memory>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -238,6 +240,34 @@ absl::StatusOr<CodeMatrix> EncodeCode(CodeFormat format, const std::string& text
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("cannot encode the barcode: ", e.what()));
   }
+  return code;
+}
+
+absl::StatusOr<CodeMatrix> EncodeQrSegments(const std::string& bytes,
+                                            const std::string& alphanumeric, int qr_ecc_level) {
+  const QRecLevel level = qr_ecc_level <= 2   ? QR_ECLEVEL_L
+                          : qr_ecc_level <= 4 ? QR_ECLEVEL_M
+                          : qr_ecc_level <= 6 ? QR_ECLEVEL_Q
+                                              : QR_ECLEVEL_H;
+  std::unique_ptr<QRinput, decltype(&QRinput_free)> input(QRinput_new2(0, level), QRinput_free);
+  if (input == nullptr) return absl::ResourceExhaustedError("cannot start a QR code");
+  if (QRinput_append(input.get(), QR_MODE_8, static_cast<int>(bytes.size()),
+                     reinterpret_cast<const unsigned char*>(bytes.data())) != 0 ||
+      QRinput_append(input.get(), QR_MODE_AN, static_cast<int>(alphanumeric.size()),
+                     reinterpret_cast<const unsigned char*>(alphanumeric.data())) != 0) {
+    return absl::InvalidArgumentError(
+        "cannot encode the QR segments: the second is not in the alphanumeric set");
+  }
+  std::unique_ptr<QRcode, decltype(&QRcode_free)> qr(QRcode_encodeInput(input.get()), QRcode_free);
+  if (qr == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot encode ", bytes.size() + alphanumeric.size(), " characters in one QR code"));
+  }
+  CodeMatrix code;
+  code.cols = qr->width;
+  code.rows = qr->width;
+  code.dark.resize(static_cast<std::size_t>(qr->width) * qr->width);
+  for (std::size_t i = 0; i < code.dark.size(); ++i) code.dark[i] = qr->data[i] & 1;
   return code;
 }
 

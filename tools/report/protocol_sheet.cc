@@ -384,8 +384,14 @@ absl::Status DrawSignatureBox(Flow& flow) {
   return absl::OkStatus();
 }
 
-absl::Status DrawQrCodes(Flow& flow, const SignedProtocol& signed_protocol) {
-  absl::StatusOr<std::vector<std::string>> parts = transport::SplitIntoQrParts(signed_protocol);
+absl::Status DrawQrCodes(Flow& flow, const SignedProtocol& signed_protocol,
+                         const std::string& results_site_url) {
+  const std::string verify_url =
+      results_site_url.empty()
+          ? std::string()
+          : absl::StrCat(results_site_url, results_site_url.ends_with('/') ? "" : "/", "verify/");
+  absl::StatusOr<std::vector<std::string>> parts =
+      transport::SplitIntoQrParts(signed_protocol, transport::kQrPartMaxChars, verify_url);
   if (!parts.ok()) return parts.status();
   const std::string key_id = transport::KeyId(signed_protocol.signer_public_key());
   constexpr double kLabelMm = 7;
@@ -411,8 +417,13 @@ absl::Status DrawQrCodes(Flow& flow, const SignedProtocol& signed_protocol) {
     if (left) {
       if (absl::Status s = flow.NeedRoom(kQrBoxMm + kLabelMm); !s.ok()) return s;
     }
+    const std::string& part = (*parts)[i];
+    const std::size_t fragment = verify_url.empty() ? 0 : verify_url.size() + 1;
     absl::StatusOr<render::CodeMatrix> code =
-        render::EncodeCode(render::CodeFormat::kQrCode, (*parts)[i], kProtocolQrEccLevel);
+        verify_url.empty()
+            ? render::EncodeCode(render::CodeFormat::kQrCode, part, kProtocolQrEccLevel)
+            : render::EncodeQrSegments(part.substr(0, fragment), part.substr(fragment),
+                                       kProtocolQrEccLevel);
     if (!code.ok()) return code.status();
     const double x_mm = kMarginMm + (left ? 0 : flow.width_mm() - kQrBoxMm);
     const render::Box box{x_mm * k, flow.y_mm() * k, kQrBoxMm * k, kQrBoxMm * k};
@@ -589,7 +600,8 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
          true, 1.0},
         kBodyMm);
   }
-  if (absl::Status s = DrawQrCodes(flow, *signed_protocol); !s.ok()) return s;
+  if (absl::Status s = DrawQrCodes(flow, *signed_protocol, election.results_site_url()); !s.ok())
+    return s;
   return DrawSignatureBox(flow);
 }
 

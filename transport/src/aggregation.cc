@@ -32,20 +32,6 @@ absl::Status Accumulate(std::uint64_t& total, std::uint64_t value, std::string_v
   return absl::OkStatus();
 }
 
-// The precincts whose ballot style carries each contest, by contest id.
-std::map<std::string, std::set<std::string>> PrecinctsByContest(const Election& election) {
-  std::map<std::string, std::set<std::string>> out;
-  for (const BallotStyle& style : election.ballot_styles()) {
-    std::set<std::string> contests;
-    for (const Target& t : style.targets()) contests.insert(t.contest_id());
-    for (const ContestPlacement& c : style.contests()) contests.insert(c.contest_id());
-    for (const std::string& contest : contests) {
-      out[contest].insert(style.precinct_ids().begin(), style.precinct_ids().end());
-    }
-  }
-  return out;
-}
-
 ContestTotal EmptyTotal(const Contest& contest) {
   ContestTotal total;
   total.contest_id = contest.id();
@@ -220,6 +206,19 @@ absl::StatusOr<UnitTotals> PrecinctTotals(const Election& election, const Precin
 
 }  // namespace
 
+std::map<std::string, std::set<std::string>> PrecinctsByContest(const Election& election) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const BallotStyle& style : election.ballot_styles()) {
+    std::set<std::string> contests;
+    for (const Target& t : style.targets()) contests.insert(t.contest_id());
+    for (const ContestPlacement& c : style.contests()) contests.insert(c.contest_id());
+    for (const std::string& contest : contests) {
+      out[contest].insert(style.precinct_ids().begin(), style.precinct_ids().end());
+    }
+  }
+  return out;
+}
+
 std::string FormatShare(std::uint64_t share) {
   return absl::StrFormat("%d.%02d", share / 100, share % 100);
 }
@@ -322,48 +321,89 @@ absl::Status AddPrecinctTotals(const UnitTotals& precinct, UnitTotals& country) 
   return absl::OkStatus();
 }
 
-absl::Status CheckPublishable(const Results& results) {
+absl::Status CheckUnitPublishable(const UnitTotals& unit, const std::string& who,
+                                  std::uint32_t max_seats) {
   auto refuse = [](std::string what) {
     return absl::InternalError(absl::StrCat(what, "; results are not published."));
   };
-  if (results.precincts_counted > results.precincts_expected ||
-      results.precincts.size() != results.precincts_counted) {
-    return refuse(absl::StrCat(results.precincts_counted, " precincts would be shown counted of ",
-                               results.precincts_expected, " (", results.precincts.size(),
-                               " precinct tables)"));
+  if (unit.ballots_in_boxes > unit.voters_on_list || unit.turnout > kFullShare) {
+    return refuse(absl::StrCat("Turnout of ", who, " would be ", FormatShare(unit.turnout), "% (",
+                               unit.ballots_in_boxes, " ballots in the boxes, ",
+                               unit.voters_on_list, " voters on the list)"));
   }
-  std::vector<const UnitTotals*> units = {&results.national};
-  for (const UnitTotals& u : results.precincts) units.push_back(&u);
-  for (const UnitTotals* unit : units) {
-    const bool national = unit == &results.national;
-    const std::string who = national ? "the country" : absl::StrCat("precinct ", unit->id);
-    if (unit->ballots_in_boxes > unit->voters_on_list || unit->turnout > kFullShare) {
-      return refuse(absl::StrCat("Turnout of ", who, " would be ", FormatShare(unit->turnout),
-                                 "% (", unit->ballots_in_boxes, " ballots in the boxes, ",
-                                 unit->voters_on_list, " voters on the list)"));
+  for (const ContestTotal& c : unit.contests) {
+    Wide shares = 0;
+    std::uint64_t seats = 0;
+    for (const OptionTotal& o : c.options) {
+      shares += o.share;
+      seats += o.seats;
     }
-    for (const ContestTotal& c : unit->contests) {
-      Wide shares = 0;
-      std::uint64_t seats = 0;
-      for (const OptionTotal& o : c.options) {
-        shares += o.share;
-        seats += o.seats;
-      }
-      if (shares > kFullShare) {
-        return refuse(absl::StrCat("The shares of contest ", c.contest_id, " in ", who,
-                                   " would add up to more than 100%"));
-      }
-      if (c.precincts_counted > c.precincts_expected) {
-        return refuse(absl::StrCat("Contest ", c.contest_id, " would show ", c.precincts_counted,
-                                   " precincts counted of ", c.precincts_expected));
-      }
-      if (seats > results.rules.list_seats) {
-        return refuse(absl::StrCat("Contest ", c.contest_id, " would allocate ", seats,
-                                   " seats of ", results.rules.list_seats));
-      }
+    if (shares > kFullShare) {
+      return refuse(absl::StrCat("The shares of contest ", c.contest_id, " in ", who,
+                                 " would add up to more than 100%"));
+    }
+    if (c.precincts_counted > c.precincts_expected) {
+      return refuse(absl::StrCat("Contest ", c.contest_id, " in ", who, " would show ",
+                                 c.precincts_counted, " precincts counted of ",
+                                 c.precincts_expected));
+    }
+    if (seats > max_seats) {
+      return refuse(absl::StrCat("Contest ", c.contest_id, " would allocate ", seats, " seats of ",
+                                 max_seats));
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckPublishable(const Results& results) {
+  if (results.precincts_counted > results.precincts_expected ||
+      results.precincts.size() != results.precincts_counted) {
+    return absl::InternalError(
+        absl::StrCat(results.precincts_counted, " precincts would be shown counted of ",
+                     results.precincts_expected, " (", results.precincts.size(),
+                     " precinct tables); results are not published."));
+  }
+  if (absl::Status s =
+          CheckUnitPublishable(results.national, "the country", results.rules.list_seats);
+      !s.ok()) {
+    return s;
+  }
+  for (const UnitTotals& u : results.precincts) {
+    if (absl::Status s =
+            CheckUnitPublishable(u, absl::StrCat("precinct ", u.id), results.rules.list_seats);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UnitTotals> GroupTotals(const Election& election, const Results& results,
+                                       std::string id,
+                                       const std::function<bool(std::string_view)>& member) {
+  UnitTotals group;
+  group.id = std::move(id);
+  const auto expected = PrecinctsByContest(election);
+  for (const Contest& contest : election.contests()) {
+    auto it = expected.find(contest.id());
+    if (it == expected.end()) continue;
+    const auto in_group = static_cast<std::uint32_t>(std::count_if(
+        it->second.begin(), it->second.end(), [&](const std::string& p) { return member(p); }));
+    if (in_group == 0) continue;
+    ContestTotal total = EmptyTotal(contest);
+    total.precincts_expected = in_group;
+    group.contests.push_back(std::move(total));
+  }
+  for (const UnitTotals& precinct : results.precincts) {
+    if (!member(precinct.id)) continue;
+    if (absl::Status s = AddPrecinctTotals(precinct, group); !s.ok()) return s;
+  }
+  group.turnout = ShareOf(group.ballots_in_boxes, group.voters_on_list);
+  for (ContestTotal& total : group.contests) {
+    if (absl::Status s = FinishContest(total); !s.ok()) return s;
+  }
+  if (absl::Status s = CheckUnitPublishable(group, group.id, 0); !s.ok()) return s;
+  return group;
 }
 
 absl::StatusOr<Results> Aggregate(const Election& election,

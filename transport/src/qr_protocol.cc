@@ -87,6 +87,50 @@ bool Base45Decode(std::string_view text, std::string* out, std::size_t* bad_at) 
   return true;
 }
 
+constexpr std::string_view kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+std::string Base32Encode(std::string_view bytes) {
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : bytes) {
+    buffer = (buffer << 8) | static_cast<std::uint8_t>(c);
+    bits += 8;
+    while (bits >= 5) {
+      out += kBase32[(buffer >> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += kBase32[(buffer << (5 - bits)) & 31];
+  return out;
+}
+
+// Decodes unpadded base32; on error returns the 1-based position of the first bad character.
+bool Base32Decode(std::string_view text, std::string* out, std::size_t* bad_at) {
+  out->clear();
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const std::size_t v = kBase32.find(text[i]);
+    if (v == std::string_view::npos) {
+      *bad_at = i + 1;
+      return false;
+    }
+    buffer = (buffer << 5) | static_cast<std::uint32_t>(v);
+    bits += 5;
+    if (bits >= 8) {
+      out->push_back(static_cast<char>((buffer >> (bits - 8)) & 0xFF));
+      bits -= 8;
+    }
+  }
+  // Leftover bits must be zero padding of fewer than 5 bits (a canonical encoding).
+  if (bits >= 5 || (buffer & ((1u << bits) - 1)) != 0) {
+    *bad_at = text.size();
+    return false;
+  }
+  return true;
+}
+
 std::string Label(int index, int count) { return absl::StrFormat("%d/%d", index, count); }
 
 bool IsUpperHex(std::string_view s) {
@@ -114,21 +158,39 @@ std::string Sha512Hex(std::string_view bytes) {
   return absl::AsciiStrToUpper(ToHex(digest));
 }
 
-bool LooksLikeQrPart(std::string_view text) { return text.starts_with(kQrPartMagic); }
+std::string_view QrPartWithoutUrl(std::string_view text) {
+  if (text.starts_with(kQrPartMagic)) return text;
+  const std::size_t hash = text.find('#');
+  return hash == std::string_view::npos ? text : text.substr(hash + 1);
+}
 
-absl::StatusOr<QrPartHeader> ParseQrPartHeader(std::string_view text) {
-  if (!LooksLikeQrPart(text)) {
+bool LooksLikeQrPart(std::string_view text) {
+  return QrPartWithoutUrl(text).starts_with(kQrPartMagic);
+}
+
+absl::StatusOr<QrPartHeader> ParseQrPartHeader(std::string_view full_text) {
+  if (!LooksLikeQrPart(full_text)) {
     return absl::InvalidArgumentError(
         absl::StrCat("not an Esep protocol part (it does not begin with \"", kQrPartMagic, "\")"));
   }
-  if (text.size() > 4 && text[4] != '0' + kQrFormatVersion) {
+  const bool url = !full_text.starts_with(kQrPartMagic);
+  const std::string_view text = QrPartWithoutUrl(full_text);
+  const int version = text.size() > 4 ? text[4] - '0' : 0;
+  if (version != kQrFormatVersion && version != kQrUrlFormatVersion) {
     return absl::InvalidArgumentError(
         absl::StrCat("a part of format version \"", std::string(text.substr(4, 1)),
-                     "\"; this esep reads version ", kQrFormatVersion, ": use a newer esep"));
+                     "\"; this esep reads versions ", kQrFormatVersion, " and ",
+                     kQrUrlFormatVersion, ": use a newer esep"));
+  }
+  if (url != (version == kQrUrlFormatVersion)) {
+    return absl::InvalidArgumentError(
+        url ? "a version 1 part behind a URL: only version 2 parts open a page"
+            : "a version 2 part without its URL: it is read from the whole QR code");
   }
   const std::string_view malformed =
       "malformed Esep part header (expected \"ESEP1:PP/NN:KEYID:SHA512:PAYLOAD\")";
   QrPartHeader header;
+  header.version = version;
   if (text.size() < kQrPartHeaderChars || text[5] != ':' || text[8] != '/' || text[11] != ':' ||
       text[kHashAt - 1] != ':' || text[kQrPartHeaderChars - 1] != ':' ||
       !TwoDigits(text.substr(kIndexAt, 2), &header.index) ||
@@ -147,7 +209,15 @@ absl::StatusOr<QrPartHeader> ParseQrPartHeader(std::string_view text) {
 }
 
 absl::StatusOr<std::vector<std::string>> SplitIntoQrParts(const SignedProtocol& signed_protocol,
-                                                          std::size_t max_chars) {
+                                                          std::size_t max_chars,
+                                                          std::string_view verify_url) {
+  const bool url = !verify_url.empty();
+  if (url && (verify_url.find('#') != std::string_view::npos ||
+              !(verify_url.starts_with("https://") || verify_url.starts_with("http://")))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the verifier's URL \"", std::string(verify_url),
+                     "\" must begin with https:// (or http://) and carry no '#'"));
+  }
   if (max_chars < kQrPartHeaderChars + 3) {
     return absl::InvalidArgumentError(absl::StrCat("a QR part of at most ", max_chars,
                                                    " characters has no room for a payload (the "
@@ -155,17 +225,19 @@ absl::StatusOr<std::vector<std::string>> SplitIntoQrParts(const SignedProtocol& 
                                                    kQrPartHeaderChars, ")"));
   }
   const std::string payload = DeterministicBytes(signed_protocol);
-  const std::size_t max_bytes = (max_chars - kQrPartHeaderChars) / 3 * 2;
+  // Base45 writes 2 bytes as 3 characters, base32 5 bytes as 8.
+  const std::size_t max_bytes =
+      url ? (max_chars - kQrPartHeaderChars) / 8 * 5 : (max_chars - kQrPartHeaderChars) / 3 * 2;
   const std::size_t count = std::max<std::size_t>(1, (payload.size() + max_bytes - 1) / max_bytes);
   if (count > static_cast<std::size_t>(kQrMaxParts)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the signed protocol (", payload.size(), " bytes) needs ", count, " QR parts of ",
         max_chars, " characters; at most ", kQrMaxParts, " are allowed"));
   }
-  // Nearly equal slices, an even number of bytes each but the last, so each part is whole base45
-  // triples.
+  // Nearly equal slices, a whole number of base45 pairs (base32 quintets) each but the last.
+  const std::size_t unit = url ? 5 : 2;
   std::size_t slice = (payload.size() + count - 1) / count;
-  slice += slice % 2;
+  slice = (slice + unit - 1) / unit * unit;
   const std::string key_id = absl::AsciiStrToUpper(KeyId(signed_protocol.signer_public_key()));
   std::vector<std::string> parts;
   std::string previous = Sha512Hex(payload);
@@ -173,11 +245,12 @@ absl::StatusOr<std::vector<std::string>> SplitIntoQrParts(const SignedProtocol& 
     const std::size_t begin = std::min(payload.size(), i * slice);
     const std::string_view chunk =
         std::string_view(payload).substr(begin, std::min(slice, payload.size() - begin));
-    std::string part = absl::StrFormat("ESEP%d:%02d/%02d:%s:%s:", kQrFormatVersion, i + 1, count,
-                                       key_id, previous);
-    part += Base45Encode(chunk);
+    std::string part =
+        absl::StrFormat("ESEP%d:%02d/%02d:%s:%s:", url ? kQrUrlFormatVersion : kQrFormatVersion,
+                        i + 1, count, key_id, previous);
+    part += url ? Base32Encode(chunk) : Base45Encode(chunk);
     previous = Sha512Hex(part);
-    parts.push_back(std::move(part));
+    parts.push_back(url ? absl::StrCat(std::string(verify_url), "#", part) : std::move(part));
   }
   return parts;
 }
@@ -211,10 +284,17 @@ absl::StatusOr<SignedProtocol> JoinQrParts(std::vector<std::string> parts) {
             first_seen->header.key_id, ": parts of different protocols are mixed"));
       }
     }
-    auto [it, inserted] = by_index.try_emplace(header->index, Part{*header, parts[i]});
+    if (first_seen != nullptr && header->version != first_seen->header.version) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("part ", label, " is of format version ", header->version, ", part ",
+                       Label(first_seen->header.index, first_seen->header.count), " of version ",
+                       first_seen->header.version, ": parts of different printings are mixed"));
+    }
+    auto [it, inserted] =
+        by_index.try_emplace(header->index, Part{*header, std::string(QrPartWithoutUrl(parts[i]))});
     if (!inserted) {
       return absl::InvalidArgumentError(
-          it->second.text == parts[i]
+          it->second.text == QrPartWithoutUrl(parts[i])
               ? absl::StrCat("part ", label, " was given twice")
               : absl::StrCat("two different parts are numbered ", label,
                              ": parts of different protocols or printings are mixed"));
@@ -247,10 +327,13 @@ absl::StatusOr<SignedProtocol> JoinQrParts(std::vector<std::string> parts) {
     }
     std::string bytes;
     std::size_t bad_at = 0;
-    if (!Base45Decode(std::string_view(part.text).substr(kQrPartHeaderChars), &bytes, &bad_at)) {
-      return absl::DataLossError(absl::StrCat("part ", label,
-                                              ": the payload is not valid base45 (character ",
-                                              bad_at, " after the header)"));
+    const std::string_view encoded = std::string_view(part.text).substr(kQrPartHeaderChars);
+    const bool base32 = part.header.version == kQrUrlFormatVersion;
+    if (!(base32 ? Base32Decode(encoded, &bytes, &bad_at)
+                 : Base45Decode(encoded, &bytes, &bad_at))) {
+      return absl::DataLossError(absl::StrCat("part ", label, ": the payload is not valid ",
+                                              base32 ? "base32" : "base45", " (character ", bad_at,
+                                              " after the header)"));
     }
     payload += bytes;
   }

@@ -355,15 +355,7 @@ absl::StatusOr<std::string> ExportNist1500_100(const Election& election, const R
     }
     gp_units.push_back(std::move(unit));
   }
-  std::map<std::string, std::set<std::string>> precincts_of_contest;
-  for (const BallotStyle& style : election.ballot_styles()) {
-    std::set<std::string> carried;
-    for (const Target& t : style.targets()) carried.insert(t.contest_id());
-    for (const ContestPlacement& c : style.contests()) carried.insert(c.contest_id());
-    for (const std::string& id : carried) {
-      precincts_of_contest[id].insert(style.precinct_ids().begin(), style.precinct_ids().end());
-    }
-  }
+  std::map<std::string, std::set<std::string>> precincts_of_contest = PrecinctsByContest(election);
   std::map<std::string, std::string> district_of_contest;
   for (const Contest& c : election.contests()) {
     const std::set<std::string>& ids = precincts_of_contest[c.id()];

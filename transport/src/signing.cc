@@ -78,6 +78,8 @@ std::string_view DomainPrefix(SigningDomain domain) {
       return "esep/precinct-protocol/v1\n";
     case SigningDomain::kReceipt:
       return "esep/receipt/v1\n";
+    case SigningDomain::kSiteManifest:
+      return "esep/site-manifest/v1\n";
   }
   return "esep/unknown\n";
 }

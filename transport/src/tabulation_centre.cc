@@ -193,7 +193,9 @@ void TabulationCentre::IngestBytes(std::string bytes, PeerIdentity peer, Receipt
                             " reader=", alarm.reader_serial, ": stored and not counted: ",
                             held_reason, " [from ", Describe(peer), "]"));
         }
+        const bool stored = receipt.ok();
         done(std::move(receipt));
+        if (stored && on_stored_) on_stored_();
       });
 }
 

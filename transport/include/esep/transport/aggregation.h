@@ -6,7 +6,11 @@
 // Pure functions over the election definition and the protocols (see docs/tabulation.md).
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -128,11 +132,29 @@ std::vector<std::uint32_t> AllocateSeatsHare(const std::vector<std::uint64_t>& v
 // when any sum would not fit in 64 bits. The precinct's contests must be among the country's.
 absl::Status AddPrecinctTotals(const UnitTotals& precinct, UnitTotals& country);
 
+// The precincts whose ballot style carries each contest, by contest id.
+std::map<std::string, std::set<std::string>> PrecinctsByContest(const Election& election);
+
 // Checks every figure of `results` before it is published: turnout of every unit at most 100%
 // (ballots in the boxes at most the voters on the list), the shares of every contest at most
 // 100% in sum, the precincts counted at most the precincts expected (per contest and in all),
 // the seats at most the rules' seats. An internal error names the first figure that is not.
 absl::Status CheckPublishable(const Results& results);
+
+// The figures of one unit (the country, a region, a district, a precinct) that CheckPublishable
+// checks: turnout at most 100%, each contest's shares at most 100% in sum, precincts counted at
+// most precincts expected, seats at most `max_seats`. `who` names the unit in the error.
+absl::Status CheckUnitPublishable(const UnitTotals& unit, const std::string& who,
+                                  std::uint32_t max_seats);
+
+// The totals of the counted precincts of `results` for which `member` is true (a region, a
+// district), added as the country's are (AddPrecinctTotals) and finished the same way (shares,
+// leaders, majority; seats are national and stay 0). Only the contests on the ballots of the
+// group's precincts are kept; precincts_expected counts the group's precincts that carry each.
+// Checked with CheckUnitPublishable: an internal error when a figure cannot be published.
+absl::StatusOr<UnitTotals> GroupTotals(const Election& election, const Results& results,
+                                       std::string id,
+                                       const std::function<bool(std::string_view)>& member);
 
 // Aggregates the latest accepted protocol of each counted precinct. A protocol that cannot be
 // counted is left out and listed in Results::excluded, never the whole result: one of another

@@ -20,6 +20,7 @@ namespace esep::transport {
 enum class SigningDomain {
   kPrecinctProtocol,  // "esep/precinct-protocol/v1\n"
   kReceipt,           // "esep/receipt/v1\n"
+  kSiteManifest,      // "esep/site-manifest/v1\n": the public results site's manifest
 };
 std::string_view DomainPrefix(SigningDomain domain);
 

@@ -52,6 +52,10 @@ class TabulationCentre {
   absl::StatusOr<Receipt> IngestBytes(std::string bytes, const PeerIdentity& peer);
   absl::StatusOr<Receipt> Ingest(const SignedProtocol& signed_protocol, const PeerIdentity& peer);
 
+  // `stored` runs (on the store's committer thread) after each protocol is durably stored,
+  // counted or held: the public results site republishes then. Set it before ingesting.
+  void OnStored(std::function<void()> stored) { on_stored_ = std::move(stored); }
+
   // The centre's public key, which readers are configured with to check receipts.
   std::string public_key() const { return signer_->public_key(); }
   const Signer& signer() const { return *signer_; }
@@ -71,6 +75,7 @@ class TabulationCentre {
   std::unique_ptr<Signer> signer_;
   TabulationStore* store_;
   Log log_;
+  std::function<void()> on_stored_;
 };
 
 }  // namespace esep::transport

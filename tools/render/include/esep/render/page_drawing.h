@@ -103,6 +103,11 @@ struct CodeMatrix {
 };
 // `qr_ecc_level` is ZXing's 0-8 scale (1-2 = L, 3-4 = M, 5-6 = Q, 7-8 = H), for QR codes only.
 absl::StatusOr<CodeMatrix> EncodeCode(CodeFormat format, const std::string& text, int qr_ecc_level);
+// A QR code of two segments: `bytes` in byte mode (a URL, any case) followed by `alphanumeric`
+// in alphanumeric mode (QR's 0-9 A-Z space $%*+-./: set, 5.5 bits a character), so that a URL
+// carrying a long alphanumeric payload costs little more than the payload alone.
+absl::StatusOr<CodeMatrix> EncodeQrSegments(const std::string& bytes,
+                                            const std::string& alphanumeric, int qr_ecc_level);
 // Draws the code with a whole number of drawing units per module, centred in `area` with
 // `quiet_modules` free on each side (a linear code takes 80% of the area's height). Returns the
 // module size, or 0 (drawing nothing) when the code does not fit.
