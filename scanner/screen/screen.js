@@ -177,6 +177,7 @@ function renderVoter() {
   const main = $('voter');
   main.className = look;
   main.dataset.screen = look;
+  main.dataset.seq = seq;
   $('voter-title').textContent = title;
   $('voter-reason').textContent = reason;
   $('voter-detail').textContent = detail;
