@@ -164,6 +164,16 @@ int Run(const CommandLine& cl) {
     std::cerr << "esepd: --sim-voter must be take-back, cast-as-is or screen\n";
     return esep::cli::kExitUsage;
   }
+  // The screen is for the box itself: an address off the loopback interface is refused first.
+  std::optional<std::pair<std::string, int>> screen_address;
+  if (const std::optional<std::string> address = cl.Get("screen")) {
+    absl::StatusOr<std::pair<std::string, int>> where = esep::scanner::ParseScreenAddress(*address);
+    if (!where.ok()) {
+      std::cerr << "esepd: " << where.status().message() << "\n";
+      return esep::cli::kExitUsage;
+    }
+    screen_address = *where;
+  }
   absl::StatusOr<esep::Election> election = esep::LoadElectionFile(*election_path);
   if (!election.ok()) {
     std::cerr << "esepd: " << election.status().message() << "\n";
@@ -287,12 +297,8 @@ int Run(const CommandLine& cl) {
 
   // The box's screen: a second client of this loop, beside the console.
   std::unique_ptr<esep::scanner::ScreenServer> screen;
-  if (const std::optional<std::string> address = cl.Get("screen")) {
-    absl::StatusOr<std::pair<std::string, int>> where = esep::scanner::ParseScreenAddress(*address);
-    if (!where.ok()) {
-      std::cerr << "esepd: " << where.status().message() << "\n";
-      return esep::cli::kExitUsage;
-    }
+  if (screen_address) {
+    const auto& where = screen_address;
     esep::scanner::ScreenServer::Options options;
     options.host = where->first;
     options.port = where->second;
