@@ -34,11 +34,13 @@ const char* CauseName(vision::ReturnCause cause) {
 absl::StatusOr<std::pair<std::string, int>> ParseScreenAddress(std::string_view address) {
   const std::size_t colon = address.rfind(':');
   const std::string_view host = address.substr(0, colon);
-  int port = 0;
-  if (colon == std::string_view::npos ||
-      std::from_chars(address.data() + colon + 1, address.data() + address.size(), port).ec !=
-          std::errc() ||
-      port < 0 || port > 65535 || (host != "127.0.0.1" && host != "localhost")) {
+  int port = -1;
+  if (colon != std::string_view::npos) {
+    const char* end = address.data() + address.size();
+    const std::from_chars_result parsed = std::from_chars(address.data() + colon + 1, end, port);
+    if (parsed.ec != std::errc() || parsed.ptr != end) port = -1;
+  }
+  if (port < 0 || port > 65535 || (host != "127.0.0.1" && host != "localhost")) {
     return absl::InvalidArgumentError(
         "--screen is 127.0.0.1:PORT: the screen is served to the box itself, never the network");
   }
