@@ -164,7 +164,7 @@ int RunPollCommand(const std::vector<std::string>& args) {
       {"results", ControlRequest::RESULTS_REPORT},  {"cast-as-is", ControlRequest::CAST_AS_IS},
       {"return", ControlRequest::RETURN_BALLOT},    {"lines", ControlRequest::ENTER_LINES},
       {"draft", ControlRequest::DRAFT_PROTOCOL},    {"finalize", ControlRequest::FINALIZE_PROTOCOL},
-      {"protocol", ControlRequest::PROTOCOL},
+      {"protocol", ControlRequest::PROTOCOL},       {"resume", ControlRequest::RESUME_READER},
   };
   std::vector<std::string> actions;
   for (const auto& [name, command] : kCommands) actions.push_back(name);
@@ -186,7 +186,8 @@ int RunPollCommand(const std::vector<std::string>& args) {
         "  draft        the protocol with its control relations, not yet final\n"
         "  finalize     show the draft, then check, sign and send it (again: a correction;\n"
         "               asks unless --yes)\n"
-        "  protocol     print the latest final protocol\n",
+        "  protocol     print the latest final protocol\n"
+        "  resume       the reader is cleared after a jam, an open cover or paper in the path\n",
         specs);
   }
   ControlRequest request;
