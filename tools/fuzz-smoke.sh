@@ -2,8 +2,9 @@
 # Builds the libFuzzer targets with clang (ASan+UBSan) into build-fuzz/ and runs each for a short
 # time from its seed corpus (tests/fuzz/corpus/NAME/). Every target of tests/fuzz/CMakeLists.txt
 # runs: election_json, reader_frame, interpreter, commission_lines, qr_parts, calibration,
-# tabulator_request, gray_png, bundle (audit bundles as `esep replay` reads them) and
-# screen_request (the JSON bodies of the box's screen).
+# tabulator_request, gray_png, bundle (audit bundles as `esep replay` reads them),
+# audit_records (pulled sheets and hand counts as auditors type them) and screen_request (the
+# JSON bodies of the box's screen).
 # Usage: tools/fuzz-smoke.sh [SECONDS_PER_TARGET] [NAME_fuzzer...]
 # (default 20 seconds, every target; naming targets builds and runs only those).
 set -euo pipefail

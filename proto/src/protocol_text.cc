@@ -94,8 +94,52 @@ std::string PrintedContestTitle(const Contest* contest, const std::string& conte
   return absl::StrCat(contest->title().ky(), " / ", contest->title().ru());
 }
 
+std::vector<ProtocolChange> ProtocolChanges(const Election& election,
+                                            const PrecinctProtocol& before,
+                                            const PrecinctProtocol& after) {
+  std::vector<ProtocolChange> changes;
+  const auto note = [&changes](std::string code, std::string name, std::uint64_t was,
+                               std::uint64_t now) {
+    if (was != now) changes.push_back({std::move(code), std::move(name), was, now});
+  };
+  const std::vector<ProtocolLine> was = GeneralProtocolLines(before);
+  const std::vector<ProtocolLine> now = GeneralProtocolLines(after);
+  for (std::size_t i = 0; i < now.size() && i < was.size(); ++i) {
+    note(now[i].code, JoinTrilingual(now[i].name), was[i].value, now[i].value);
+  }
+  const auto find_result = [](const PrecinctProtocol& p, const std::string& id) {
+    for (const ContestResult& r : p.contests()) {
+      if (r.contest_id() == id) return r;
+    }
+    return ContestResult();
+  };
+  const auto votes_of = [](const ContestResult& r, const std::string& option_id) -> std::uint64_t {
+    for (const OptionVotes& o : r.options()) {
+      if (o.option_id() == option_id) return o.votes();
+    }
+    return 0;
+  };
+  for (const ContestResult& r : after.contests()) {
+    const ContestResult old = find_result(before, r.contest_id());
+    const Contest* contest = FindContest(election, r.contest_id());
+    const std::string prefix = absl::StrCat("[", r.contest_id(), "] ");
+    const std::vector<ProtocolLine> lines_was = ContestProtocolLines(old);
+    const std::vector<ProtocolLine> lines_now = ContestProtocolLines(r);
+    for (std::size_t i = 0; i < lines_now.size(); ++i) {
+      note(lines_now[i].code, prefix + JoinTrilingual(lines_now[i].name), lines_was[i].value,
+           lines_now[i].value);
+    }
+    for (int i = 0; i < r.options_size(); ++i) {
+      note(absl::StrCat("L", 12 + i), prefix + PrintedOptionName(contest, r.options(i).option_id()),
+           votes_of(old, r.options(i).option_id()), r.options(i).votes());
+    }
+  }
+  return changes;
+}
+
 std::string FormatProtocolText(const Election& election, const PrecinctProtocol& p,
-                               const std::vector<ProtocolCheck>& checks) {
+                               const std::vector<ProtocolCheck>& checks,
+                               const PrecinctProtocol* replaced) {
   const Trilingual status = ProtocolStatusName(p.status());
   std::string out;
   const auto append_line = [&out](const ProtocolLine& line) {
@@ -129,6 +173,16 @@ std::string FormatProtocolText(const Election& election, const PrecinctProtocol&
     for (int i = 0; i < r.options_size(); ++i) {
       absl::StrAppend(&out, absl::StrFormat("L%-3d %10d  %s\n", 12 + i, r.options(i).votes(),
                                             PrintedOptionName(contest, r.options(i).option_id())));
+    }
+  }
+  if (replaced != nullptr) {
+    const std::vector<ProtocolChange> changes = ProtocolChanges(election, *replaced, p);
+    absl::StrAppend(&out, "\nchanges from revision ", replaced->revision(),
+                    " / изменения к редакции ", replaced->revision(),
+                    changes.empty() ? ": no number changed / числа не изменились" : "", "\n");
+    for (const ProtocolChange& c : changes) {
+      absl::StrAppend(
+          &out, absl::StrFormat("  %-4s %10d -> %-10d %s\n", c.code, c.before, c.after, c.name));
     }
   }
   if (!checks.empty()) {

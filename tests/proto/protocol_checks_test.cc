@@ -189,6 +189,34 @@ TEST_F(ProtocolChecksTest, TextShowsEveryLineRelationAndTheExplanation) {
   EXPECT_EQ(FormatProtocolText(election_, p_, {}).find("control relations"), std::string::npos);
 }
 
+TEST_F(ProtocolChecksTest, ACorrectionListsEveryNumberItChanges) {
+  PrecinctProtocol replaced = p_;
+  replaced.set_revision(1);
+  p_.set_revision(2);
+  p_.set_ballots_cancelled(p_.ballots_cancelled() - 1);
+  p_.set_ballots_not_counted_at_receipt(p_.ballots_not_counted_at_receipt() + 1);
+  ContestResult& r = *p_.mutable_contests(0);
+  r.mutable_options(1)->set_votes(r.options(1).votes() + 2);
+  r.mutable_options(0)->set_votes(r.options(0).votes() - 2);
+  const std::vector<ProtocolChange> changes = ProtocolChanges(election_, replaced, p_);
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_EQ(changes[0].code, "L5");
+  EXPECT_EQ(changes[0].after + 1, changes[0].before);
+  EXPECT_EQ(changes[1].code, "L11");
+  EXPECT_EQ(changes[2].code, "L12");
+  EXPECT_EQ(changes[2].before, changes[2].after + 2);
+  EXPECT_EQ(changes[3].code, "L13");
+  EXPECT_NE(changes[3].name.find(absl::StrCat("[", r.contest_id(), "]")), std::string::npos);
+  const std::string text = FormatProtocolText(election_, p_, {}, &replaced);
+  EXPECT_NE(text.find("changes from revision 1"), std::string::npos) << text;
+  EXPECT_NE(text.find(absl::StrFormat("  L13  %10d -> %-10d", changes[3].before, changes[3].after)),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(ProtocolChanges(election_, p_, p_).empty());
+  EXPECT_NE(FormatProtocolText(election_, p_, {}, &p_).find("no number changed"),
+            std::string::npos);
+}
+
 TEST_F(ProtocolChecksTest, TimesAreInBishkekLocalTimeWithUtc) {
   EXPECT_EQ(ProtocolTimeText(1'610'265'600),
             "2021-01-10 14:00:00 Бишкек/Bishkek (UTC+6) = 08:00:00 UTC");

@@ -16,8 +16,12 @@
 
 #include "../transport/sample_protocols.h"
 #include "esep/proto/election.h"
+#include "esep/render/degrade.h"
+#include "esep/render/render.h"
+#include "esep/report/calibration_report.h"
 #include "esep/report/protocol_sheet.h"
 #include "esep/transport/signing.h"
+#include "esep/vision/image_codec.h"
 
 namespace esep::report {
 namespace {
@@ -107,15 +111,21 @@ TEST_F(GoldenPagesTest, FinalProtocol) {
   ExpectGolden("protocol-final", *pages);
 }
 
-TEST_F(GoldenPagesTest, CorrectionWithTheCommissionsExplanation) {
+TEST_F(GoldenPagesTest, CorrectionWithTheCommissionsExplanationAndWhatItChanged) {
+  PrecinctProtocol replaced = protocol_;
+  replaced.set_revision(1);
+  replaced.set_status(FINAL);
+  // One ballot issued in the room had been written down as cancelled.
+  protocol_.set_ballots_cancelled(protocol_.ballots_cancelled() - 1);
+  protocol_.set_ballots_issued_in_room(protocol_.ballots_issued_in_room() + 1);
   protocol_.set_revision(2);
   protocol_.set_status(CORRECTION);
   protocol_.set_commission_explanation(
-      "Бир бюллетень кабыл алууда эсептелген эмес / Один бюллетень не учтён при получении / "
-      "One ballot was not counted at receipt");
+      "Бир берилген бюллетень жокко чыгарылган деп жазылган / Один выданный бюллетень был записан "
+      "как погашенный / One issued ballot had been written down as cancelled");
   const SignedProtocol signed_protocol = transport::SignProtocol(protocol_, *key_);
   absl::StatusOr<std::vector<cv::Mat>> pages =
-      RenderProtocolPages(election_, protocol_, &signed_protocol, kRenderDpi);
+      RenderProtocolPages(election_, protocol_, &signed_protocol, kRenderDpi, &replaced);
   ASSERT_TRUE(pages.ok()) << pages.status();
   ExpectGolden("protocol-correction", *pages);
 }
@@ -137,6 +147,44 @@ TEST_F(GoldenPagesTest, ZeroReport) {
   }
   fs::remove_all(dir);
   ExpectGolden("zero-report", pages);
+}
+
+// The technician's calibration report: a clean scan passes; a scan with a dark streak fails, with
+// the streak drawn and the failed check in red.
+void ExpectCalibrationReportGolden(const std::string& name, bool streak) {
+  const vision::CalibrationLayout layout = vision::StandardCalibrationLayout();
+  constexpr int kDpi = 150;
+  absl::StatusOr<cv::Mat> scan = render::RenderCalibrationSheet(layout, kDpi);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  if (streak) {
+    DegradeSpec spec;
+    spec.set_streak(true);
+    spec.set_streak_x_mm(60);
+    spec.set_streak_width_px(4);
+    spec.set_streak_transmission(0.45);
+    ASSERT_TRUE(render::Degrade(*scan, spec, kDpi, 7).ok());
+  }
+  const vision::GrayImage image = vision::ViewOf(*scan);
+  absl::StatusOr<vision::CalibrationMeasurement> m =
+      vision::MeasureCalibrationSheet(image, layout, {kDpi});
+  ASSERT_TRUE(m.ok()) << m.status();
+  m->profile.set_reader_serial("R1-0042");
+  vision::EvaluateTolerances(vision::CalibrationTolerances{}, &m->profile);
+  EXPECT_EQ(m->profile.pass(), !streak);
+  cv::Mat gray;
+  cv::cvtColor(RenderCalibrationReport(*scan, layout, *m), gray, cv::COLOR_BGR2GRAY);
+  // At the protocol pages' scale: Small() halves a 100 dpi page; the report is drawn at 150 dpi.
+  cv::Mat page;
+  cv::resize(gray, page, cv::Size(), 2.0 / 3, 2.0 / 3, cv::INTER_AREA);
+  ExpectGolden(name, {page});
+}
+
+TEST(GoldenCalibrationReportTest, PassingCalibration) {
+  ExpectCalibrationReportGolden("calibration-report-pass", false);
+}
+
+TEST(GoldenCalibrationReportTest, StreakOnTheSensorFails) {
+  ExpectCalibrationReportGolden("calibration-report-streak", true);
 }
 
 }  // namespace

@@ -135,6 +135,60 @@ set -e
 [ "$status" = 1 ] || fail "reconcile: exit status $status, expected 1"
 grep -q "option madumarov: machine 3, hand 2, difference -1" "$work/rec.txt" \
   || fail "reconcile: $(cat "$work/rec.txt")"
+# Audits with paper alone. BRAVO names sheets by box and position in the counted stack (never a
+# record): sheets read for the reported winner confirm it, sheets with no vote do not, and a
+# sheet the seed did not draw is refused. The deck holds japarov 4, madumarov 3, tolbaev 3.
+"$esep" audit bravo --seed "dice 2 5" --contest president --risk-limit 0.2 --draws 20 \
+  "$work/bundle" >"$work/bravo.txt" || fail "bravo plan: $(cat "$work/bravo.txt")"
+grep -q "reported winner japarov, 10 ballots" "$work/bravo.txt" || fail "bravo: $(cat "$work/bravo.txt")"
+grep -q "^sheets to pull: 20 " "$work/bravo.txt" || fail "bravo: $(cat "$work/bravo.txt")"
+sed -n '/^draw,precinct,position,vote$/,$p' "$work/bravo.txt" | grep -v '^the sample' >"$work/form.csv"
+[ "$(grep -c '^[0-9]*,1001,[0-9]*,$' "$work/form.csv")" = 20 ] || fail "form: $(cat "$work/form.csv")"
+sed 's/,$/,japarov/' "$work/form.csv" >"$work/pulled.csv"
+"$esep" audit bravo --seed "dice 2 5" --contest president --risk-limit 0.2 \
+  --pulled "$work/pulled.csv" "$work/bundle" >"$work/bravo-yes.txt" \
+  || fail "bravo with sheets for the winner: $(cat "$work/bravo-yes.txt")"
+grep -q "CONFIRMED: the reported winner japarov is confirmed after 13 draws" "$work/bravo-yes.txt" \
+  || fail "bravo: $(cat "$work/bravo-yes.txt")"
+sed 's/,$/,-/' "$work/form.csv" >"$work/blank.csv"
+set +e
+"$esep" audit bravo --seed "dice 2 5" --contest president --risk-limit 0.2 \
+  --pulled "$work/blank.csv" "$work/bundle" >"$work/bravo-no.txt"
+status=$?
+sed '2s/,1001,[0-9]*,/,1001,999,/' "$work/pulled.csv" >"$work/moved.csv"
+"$esep" audit bravo --seed "dice 2 5" --contest president --risk-limit 0.2 \
+  --pulled "$work/moved.csv" "$work/bundle" >/dev/null 2>"$work/moved.txt"
+moved=$?
+set -e
+[ "$status" = 1 ] || fail "bravo with blank sheets: exit status $status, expected 1"
+grep -q "NOT CONFIRMED after 20 draws" "$work/bravo-no.txt" || fail "bravo: $(cat "$work/bravo-no.txt")"
+[ "$moved" = 2 ] || fail "bravo with a sheet the seed did not draw: exit status $moved, expected 2"
+grep -q "draw 1 names box 1001 sheet 999, but the seed draws box 1001 sheet" "$work/moved.txt" \
+  || fail "bravo: $(cat "$work/moved.txt")"
+# Batch comparison: the box drawn is counted by hand; equal counts confirm, a miscount does not.
+"$esep" audit batches --seed "dice 2 5" --contest president --risk-limit 0.2 "$work/bundle" \
+  >"$work/batches.txt" || fail "batches: $(cat "$work/batches.txt")"
+grep -q "boxes to count by hand (1 of 1): 1001" "$work/batches.txt" || fail "batches: $(cat "$work/batches.txt")"
+python3 - "$election" >"$work/box.csv" <<'PY'
+import json, sys
+votes = {"japarov": 4, "madumarov": 3, "tolbaev": 3}
+contest = next(c for c in json.load(open(sys.argv[1]))["contests"] if c["id"] == "president")
+print("precinct,contest,option,count")
+for option in contest["options"]:
+    print(f"1001,president,{option['id']},{votes.get(option['id'], 0)}")
+PY
+"$esep" audit batches --seed "dice 2 5" --contest president --risk-limit 0.2 \
+  --hand "$work/box.csv" "$work/bundle" >"$work/batches-yes.txt" \
+  || fail "batches with a matching hand count: $(cat "$work/batches-yes.txt")"
+grep -q "CONFIRMED" "$work/batches-yes.txt" || fail "batches: $(cat "$work/batches-yes.txt")"
+sed -i 's/^1001,president,madumarov,3$/1001,president,madumarov,6/' "$work/box.csv"
+set +e
+"$esep" audit batches --seed "dice 2 5" --contest president --risk-limit 0.2 \
+  --hand "$work/box.csv" "$work/bundle" >"$work/batches-no.txt"
+status=$?
+set -e
+[ "$status" = 1 ] || fail "batches with a miscounted box: exit status $status, expected 1"
+grep -q "margin overstated by 3 vote(s)" "$work/batches-no.txt" || fail "batches: $(cat "$work/batches-no.txt")"
 # The commission makes the protocol final; the export then takes it from the store, with the
 # reader's calibration profile, and the replay proves its numbers against the reader's key.
 start live

@@ -220,10 +220,10 @@ int Main(int argc, char** argv) {
     } else if (arg == "--repo-root" && has_value) {
       root = argv[++i];
     } else {
-      std::fprintf(stderr,
+      std::fprintf(arg == "--help" ? stdout : stderr,
                    "usage: esep-accuracy [--positions N>0] [--threads 1..64] [--seed S] "
                    "[--first BALLOT] [--seconds LIMIT] [--repo-root DIR]\n");
-      return 2;
+      return arg == "--help" ? 0 : 2;
     }
   }
   std::vector<std::unique_ptr<Election>> elections;

@@ -38,11 +38,17 @@ absl::Status Print(const CommandLine& cl, const ControlResponse& response) {
     }
     const SignedProtocol* signature =
         response.signed_protocol().empty() ? nullptr : &signed_protocol;
+    PrecinctProtocol replaced;
+    if (!response.replaced_protocol().empty() &&
+        !replaced.ParseFromString(response.replaced_protocol())) {
+      return absl::DataLossError("esepd's replaced protocol revision is unreadable");
+    }
     for (const auto& [path, format] :
          {std::pair{pdf, report::SheetFormat::kPdf}, std::pair{png, report::SheetFormat::kPng}}) {
       if (!path) continue;
       absl::StatusOr<report::WrittenSheet> written =
-          report::RenderProtocolSheet(*election, protocol, signature, format, 200, *path);
+          report::RenderProtocolSheet(*election, protocol, signature, format, 200, *path,
+                                      response.replaced_protocol().empty() ? nullptr : &replaced);
       if (!written.ok()) return written.status();
     }
     return absl::OkStatus();

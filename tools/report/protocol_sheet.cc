@@ -427,8 +427,34 @@ absl::Status DrawQrCodes(Flow& flow, const SignedProtocol& signed_protocol) {
 
 // An unsigned protocol is a draft: marked on every page, without QR codes or a signature box,
 // so that no commission can sign it.
+// What a correction changes from the revision it replaces: each number, before and after.
+absl::Status DrawChanges(Flow& flow, const Election& election, const PrecinctProtocol& replaced,
+                         const PrecinctProtocol& p) {
+  const std::string rev = absl::StrCat(replaced.revision());
+  const std::string ky = absl::StrCat(rev, "-редакцияга карата өзгөртүүлөр");
+  const std::string ru = absl::StrCat("Изменения по сравнению с редакцией ", rev);
+  const std::string en = absl::StrCat("Changes from revision ", rev);
+  if (absl::Status s = Heading(flow, {ky.c_str(), ru.c_str(), en.c_str()}); !s.ok()) return s;
+  const std::vector<ProtocolChange> changes = ProtocolChanges(election, replaced, p);
+  if (changes.empty()) {
+    return flow.Paragraph(
+        {"Сандар өзгөргөн жок / Числа не изменились / No number changed", false, 1.0}, kBodyMm);
+  }
+  for (const ProtocolChange& c : changes) {
+    if (absl::Status s = flow.Row({{c.code, 0, 12, Align::kLeft, true},
+                                   {c.name, 13, flow.width_mm() - 13 - 62},
+                                   {absl::StrCat(c.before, "  →  ", c.after), flow.width_mm() - 60,
+                                    60, Align::kRight, true}},
+                                  kBodyMm);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctProtocol& p,
-                          const SignedProtocol* signed_protocol) {
+                          const SignedProtocol* signed_protocol, const PrecinctProtocol* replaced) {
   const bool draft = signed_protocol == nullptr;
   if (draft) {
     flow.SetWatermark("ДОЛБООР · ПРОЕКТ · DRAFT");
@@ -482,6 +508,10 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
         return s;
       }
     }
+  }
+
+  if (replaced != nullptr) {
+    if (absl::Status s = DrawChanges(flow, election, *replaced, p); !s.ok()) return s;
   }
 
   if (absl::Status s =
@@ -631,10 +661,11 @@ std::string ProtocolFooter(const PrecinctProtocol& p) {
 absl::StatusOr<std::vector<cv::Mat>> RenderProtocolPages(const Election& election,
                                                          const PrecinctProtocol& protocol,
                                                          const SignedProtocol* signed_protocol,
-                                                         int dpi) {
+                                                         int dpi,
+                                                         const PrecinctProtocol* replaced) {
   RasterSink sink(dpi);
   absl::StatusOr<int> pages = DrawPages(sink, dpi, ProtocolFooter(protocol), [&](Flow& flow) {
-    return DrawProtocol(flow, election, protocol, signed_protocol);
+    return DrawProtocol(flow, election, protocol, signed_protocol, replaced);
   });
   if (!pages.ok()) return pages.status();
   return sink.Pages();
@@ -644,12 +675,14 @@ absl::StatusOr<WrittenSheet> RenderProtocolSheet(const Election& election,
                                                  const PrecinctProtocol& protocol,
                                                  const SignedProtocol* signed_protocol,
                                                  SheetFormat format, int dpi,
-                                                 const std::string& path) {
+                                                 const std::string& path,
+                                                 const PrecinctProtocol* replaced) {
   return Write(
       format, dpi, path,
       absl::StrCat("Протокол / Protocol ", protocol.election_id(), " ", protocol.precinct_id()),
-      protocol.created_unix_seconds(), ProtocolFooter(protocol),
-      [&](Flow& flow) { return DrawProtocol(flow, election, protocol, signed_protocol); });
+      protocol.created_unix_seconds(), ProtocolFooter(protocol), [&](Flow& flow) {
+        return DrawProtocol(flow, election, protocol, signed_protocol, replaced);
+      });
 }
 
 absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,

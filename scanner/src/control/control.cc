@@ -49,8 +49,16 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
     case ControlRequest::DRAFT_PROTOCOL: {
       absl::StatusOr<ProtocolDraft> draft = precinct.DraftProtocol(request.ballot_kind());
       status = draft.status();
-      if (draft.ok()) {
-        response.set_report(precinct.ProtocolText(draft->protocol, draft->checks));
+      absl::StatusOr<std::optional<PrecinctProtocol>> replaced =
+          draft.ok() ? precinct.ReplacedProtocol(draft->protocol)
+                     : absl::StatusOr<std::optional<PrecinctProtocol>>(std::nullopt);
+      if (draft.ok() && !replaced.ok()) status = replaced.status();
+      if (status.ok()) {
+        if (replaced->has_value()) {
+          response.set_replaced_protocol((*replaced)->SerializeAsString());
+        }
+        response.set_report(precinct.ProtocolText(draft->protocol, draft->checks,
+                                                  replaced->has_value() ? &**replaced : nullptr));
         response.set_protocol(draft->protocol.SerializeAsString());
         response.set_lines_sha256(draft->lines_sha256);
       }
@@ -77,12 +85,20 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
                           !protocol.ParseFromString(signed_protocol.protocol()))) {
         status = absl::DataLossError("tally store: the final protocol is unreadable");
       }
+      absl::StatusOr<std::optional<PrecinctProtocol>> replaced =
+          status.ok() ? precinct.ReplacedProtocol(protocol)
+                      : absl::StatusOr<std::optional<PrecinctProtocol>>(std::nullopt);
+      if (!replaced.ok()) status = replaced.status();
       if (status.ok()) {
         response.set_protocol(signed_protocol.protocol());
         response.set_signed_protocol(stored->signed_protocol);
+        if (replaced->has_value()) {
+          response.set_replaced_protocol((*replaced)->SerializeAsString());
+        }
         response.set_report(precinct.ProtocolText(
             protocol,
-            CheckProtocol(protocol, precinct.election(), protocol.ballots_in_stationary_box())));
+            CheckProtocol(protocol, precinct.election(), protocol.ballots_in_stationary_box()),
+            replaced->has_value() ? &**replaced : nullptr));
       }
       break;
     }

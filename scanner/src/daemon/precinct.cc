@@ -491,6 +491,24 @@ absl::StatusOr<std::vector<StoredProtocol>> Precinct::Protocols() const {
   return store_->Protocols();
 }
 
+absl::StatusOr<std::optional<PrecinctProtocol>> Precinct::ReplacedProtocol(
+    const PrecinctProtocol& protocol) const {
+  absl::StatusOr<std::vector<StoredProtocol>> all = store_->Protocols();
+  if (!all.ok()) return all.status();
+  for (auto it = all->rbegin(); it != all->rend(); ++it) {
+    if (it->revision >= protocol.revision() || KindOf(*it) != protocol.ballot_kind()) continue;
+    SignedProtocol signed_protocol;
+    PrecinctProtocol replaced;
+    if (!signed_protocol.ParseFromString(it->signed_protocol) ||
+        !replaced.ParseFromString(signed_protocol.protocol())) {
+      return absl::DataLossError(
+          absl::StrCat("tally store: final protocol revision ", it->revision, " is unreadable"));
+    }
+    return std::optional<PrecinctProtocol>(std::move(replaced));
+  }
+  return std::optional<PrecinctProtocol>();
+}
+
 absl::StatusOr<std::optional<StoredProtocol>> Precinct::NextUndelivered() const {
   absl::StatusOr<std::vector<StoredProtocol>> all = store_->Protocols();
   if (!all.ok()) return all.status();
@@ -526,8 +544,9 @@ absl::Status Precinct::RecordReceipt(std::uint32_t revision, const std::string& 
 }
 
 std::string Precinct::ProtocolText(const PrecinctProtocol& p,
-                                   const std::vector<ProtocolCheck>& checks) const {
-  return FormatProtocolText(config_.election, p, checks);
+                                   const std::vector<ProtocolCheck>& checks,
+                                   const PrecinctProtocol* replaced) const {
+  return FormatProtocolText(config_.election, p, checks, replaced);
 }
 
 std::string Precinct::Report(const std::string& title, const Tally& tally) const {

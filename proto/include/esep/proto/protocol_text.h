@@ -43,11 +43,29 @@ std::string PrintedOptionName(const Contest* contest, const std::string& option_
 // A contest's title in Kyrgyz / Russian, or its id.
 std::string PrintedContestTitle(const Contest* contest, const std::string& contest_id);
 
+// One number a correction changed from the revision it replaces.
+struct ProtocolChange {
+  std::string code;  // "L6", or "L12" for an option's votes
+  std::string name;  // the line's name; for a contest's lines and options "[contest] name"
+  std::uint64_t before = 0;
+  std::uint64_t after = 0;
+};
+
+// Every number of `after` that differs from `before` (the revision it replaces), in the order of
+// the sheet: the general lines, then each contest's L8, L9 and options' votes, matched by contest
+// and option id (one missing on a side counts as 0 there).
+std::vector<ProtocolChange> ProtocolChanges(const Election& election,
+                                            const PrecinctProtocol& before,
+                                            const PrecinctProtocol& after);
+
 // The protocol as plain text: heading, every line with its number and name, each contest's
 // lines and options, the control relations in `checks` (holds, BROKEN or WARNING, with their
 // numbers), the commission's explanation, and the records root and event-log head hashes.
+// With `replaced` (the revision a correction replaces), what the correction changed comes after
+// the lines.
 std::string FormatProtocolText(const Election& election, const PrecinctProtocol& protocol,
-                               const std::vector<ProtocolCheck>& checks);
+                               const std::vector<ProtocolCheck>& checks,
+                               const PrecinctProtocol* replaced = nullptr);
 
 }  // namespace esep
 

@@ -127,14 +127,20 @@ class Precinct {
   absl::StatusOr<std::vector<StoredProtocol>> Protocols() const;
   // The newest final revision of one ballot kind; NotFound when there is none.
   absl::StatusOr<StoredProtocol> LatestProtocol(const std::string& ballot_kind) const;
+  // The final revision `protocol` replaces: for a correction (or a draft made after a final
+  // protocol) the newest stored revision of its kind below its own; nullopt for a first protocol.
+  absl::StatusOr<std::optional<PrecinctProtocol>> ReplacedProtocol(
+      const PrecinctProtocol& protocol) const;
   // The oldest revision the centre has not acknowledged yet, if any.
   absl::StatusOr<std::optional<StoredProtocol>> NextUndelivered() const;
   // Stores the centre's (already verified) receipt for `revision`; the poll state becomes
   // "transmitted" once every revision is acknowledged.
   absl::Status RecordReceipt(std::uint32_t revision, const std::string& receipt);
   // The protocol in text, with its control relations, for the commission's printer.
+  // With `replaced`, what a correction changes is listed.
   std::string ProtocolText(const PrecinctProtocol& protocol,
-                           const std::vector<ProtocolCheck>& checks) const;
+                           const std::vector<ProtocolCheck>& checks,
+                           const PrecinctProtocol* replaced = nullptr) const;
 
   BallotStore& store() { return *store_; }
 

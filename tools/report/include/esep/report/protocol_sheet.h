@@ -36,18 +36,19 @@ struct WrittenSheet {
 // event-log head hash, the commission's explanation, the signing key's id, the QR codes of
 // `signed_protocol` with their part labels, and the box where the commission members sign. Without
 // `signed_protocol` the sheet is a draft: marked DRAFT / ПРОЕКТ / ДОЛБООР on every page, with
-// neither QR codes nor a signature box.
-absl::StatusOr<std::vector<cv::Mat>> RenderProtocolPages(const Election& election,
-                                                         const PrecinctProtocol& protocol,
-                                                         const SignedProtocol* signed_protocol,
-                                                         int dpi);
+// neither QR codes nor a signature box. With `replaced` (the revision a correction replaces), the
+// sheet lists every number the correction changes, before and after.
+absl::StatusOr<std::vector<cv::Mat>> RenderProtocolPages(
+    const Election& election, const PrecinctProtocol& protocol,
+    const SignedProtocol* signed_protocol, int dpi, const PrecinctProtocol* replaced = nullptr);
 
 // The same sheet written to `path` as PDF or PNG.
 absl::StatusOr<WrittenSheet> RenderProtocolSheet(const Election& election,
                                                  const PrecinctProtocol& protocol,
                                                  const SignedProtocol* signed_protocol,
                                                  SheetFormat format, int dpi,
-                                                 const std::string& path);
+                                                 const std::string& path,
+                                                 const PrecinctProtocol* replaced = nullptr);
 
 // The zero report printed when the polls open (VVSG 1.1.3-B): the machine's counters in
 // `counters` (L6 and every option's votes, normally all zero; the time the polls opened in
