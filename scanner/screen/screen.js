@@ -347,7 +347,7 @@ function renderHeader() {
   $('precinct').textContent = `${local(state.precinctName)} ${state.precinctId || ''}`;
   const now = new Date(Number(state.nowUnixSeconds || 0) * 1000 || Date.now());
   try {
-    $('clock').textContent = new Intl.DateTimeFormat(language === 'ky' ? 'ky-KG' : 'ru-RU', {
+    $('clock').textContent = new Intl.DateTimeFormat('ru-RU', {
       timeZone: state.timeZone || 'Asia/Bishkek', day: '2-digit', month: '2-digit',
       hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
     }).format(now);

@@ -98,9 +98,16 @@ await run('screen_election_day', async () => {
     const reason = await page.textContent('#voter-reason');
     check(reason.length > 0 && !/overvote/i.test(reason), `the reason in plain words: ${reason}`);
     check(await page.isVisible('#btn-cast-as-is'), 'the election lets the voter cast as is');
+    for (const id of ['#voter-title', '#voter-reason', '#btn-take-back', '#btn-cast-as-is']) {
+      const text = await page.textContent(id);
+      check(/[а-яөүң]/i.test(text) && !/ballot|take|cast|marks/i.test(text),
+        `${id} is in Kyrgyz: ${text}`);
+    }
     await shot(page, dir, '07-returned-overvote-ky');
     await page.click('#languages button[data-language="ru"]');
     await page.waitForFunction(() => document.documentElement.lang === 'ru');
+    checkEqual(await page.textContent('#btn-cast-as-is'), 'Опустить как есть',
+      'the buttons are in Russian');
     await shot(page, dir, '08-returned-overvote-ru');
     const heldSeq = await page.getAttribute('#voter', 'data-seq');
     await page.click('#btn-take-back');

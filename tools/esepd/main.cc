@@ -96,11 +96,6 @@ void Say(const std::string& line) {
   std::cout << line << std::endl;  // one line per ballot and command, for the journal
 }
 
-// The screen's texts in "ky", "ru" or "en" from esepd's catalogs.
-std::string ScreenText(std::string_view /*language*/, std::string_view msgid) {
-  return std::string(msgid);
-}
-
 std::string Outcome(const esep::scanner::SheetResult& r) {
   using esep::scanner::SheetOutcome;
   switch (r.outcome) {
@@ -306,7 +301,13 @@ int Run(const CommandLine& cl) {
     options.members_file = std::filesystem::path(data_dir) / "members";
     options.election = *election;
     options.log = [](const std::string& line) { Say(absl::StrCat("esepd: ", line)); };
-    options.text = ScreenText;
+    // People read the screen in Kyrgyz or Russian: without the catalogs it does not start.
+    absl::StatusOr<esep::text::Catalog> catalog = esep::text::Catalog::Load("esep");
+    if (!catalog.ok()) {
+      std::cerr << "esepd: the screen's texts: " << catalog.status().message() << "\n";
+      return esep::cli::kExitUsage;
+    }
+    options.catalog = std::make_shared<const esep::text::Catalog>(*std::move(catalog));
     absl::StatusOr<std::unique_ptr<esep::scanner::ScreenServer>> started =
         esep::scanner::ScreenServer::Start(std::move(options));
     if (!started.ok()) {

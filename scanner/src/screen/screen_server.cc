@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "esep/proto/protocol_checks.h"
 #include "esep/scanner/screen.h"
+#include "esep/text/catalog.h"
 
 namespace esep::scanner {
 namespace {
@@ -149,7 +150,9 @@ absl::StatusOr<std::unique_ptr<ScreenServer>> ScreenServer::Start(Options option
 }
 
 std::string ScreenServer::Text(const std::string& language, std::string_view msgid) const {
-  return options_.text ? options_.text(Language(language), msgid) : std::string(msgid);
+  const std::optional<text::Language> parsed = text::ParseLanguage(Language(language));
+  if (!options_.catalog || !parsed) return std::string(msgid);
+  return options_.catalog->Get(*parsed, msgid);
 }
 
 void ScreenServer::Log(const std::string& line) const {
@@ -210,7 +213,7 @@ absl::Status ScreenServer::CheckPin(const std::string& member, const std::string
   if (!members.ok()) {
     Log(absl::StrCat("the members file: ", members.status().message()));
     return absl::FailedPreconditionError(
-        Text(language, "The commission's PINs cannot be read. Call the technician."));
+        Text(language, N_("The commission's PINs cannot be read. Call the technician.")));
   }
   // Unknown names share one counter, so trying names is as slow as trying PINs.
   const std::string key = members->Has(member) ? member : "";
@@ -223,8 +226,8 @@ absl::Status ScreenServer::CheckPin(const std::string& member, const std::string
           std::chrono::ceil<std::chrono::seconds>(attempts.locked_until - now).count();
       Log(absl::StrCat("PIN of member \"", member, "\" refused unchecked: locked for ", wait,
                        " more seconds"));
-      return absl::ResourceExhaustedError(
-          absl::StrCat(Text(language, "Too many wrong PINs. Try again in seconds:"), " ", wait));
+      return absl::ResourceExhaustedError(absl::StrCat(
+          Text(language, N_("Too many wrong PINs. Try again in seconds:")), " ", wait));
     }
   }
   const bool right = members->Verify(member, pin);
@@ -245,7 +248,7 @@ absl::Status ScreenServer::CheckPin(const std::string& member, const std::string
   }
   Log(absl::StrCat("wrong PIN for member \"", member, "\" (", attempts.failures, " in a row",
                    locked, ")"));
-  return absl::PermissionDeniedError(Text(language, "Wrong member or PIN."));
+  return absl::PermissionDeniedError(Text(language, N_("Wrong member or PIN.")));
 }
 
 void ScreenServer::Routes() {
@@ -298,9 +301,8 @@ void ScreenServer::Routes() {
     if (!screen_token_.empty() && SteadyClock::now() - screen_seen_ < options_.claim_timeout) {
       Log("a second window asked for the screen; refused");
       return Refuse(res, 409,
-                    Text(language,
-                         "The screen is already open in another window. Close this "
-                         "window; use the one that is open."));
+                    Text(language, N_("The screen is already open in another window. Close this "
+                                      "window; use the one that is open.")));
     }
     screen_token_ = RandomToken();
     screen_seen_ = SteadyClock::now();
@@ -339,9 +341,8 @@ void ScreenServer::Routes() {
     const std::string& language = login->language();
     if (!is_screen(req)) {
       return Refuse(res, 409,
-                    Text(language,
-                         "The screen is already open in another window. Close this "
-                         "window; use the one that is open."));
+                    Text(language, N_("The screen is already open in another window. Close this "
+                                      "window; use the one that is open.")));
     }
     if (absl::Status pin = CheckPin(login->member(), login->pin(), language); !pin.ok()) {
       return Refuse(res, absl::IsResourceExhausted(pin) ? 429 : 403, std::string(pin.message()));
@@ -365,9 +366,8 @@ void ScreenServer::Routes() {
     const std::string& language = command->language();
     if (!is_screen(req)) {
       return Refuse(res, 409,
-                    Text(language,
-                         "The screen is already open in another window. Close this "
-                         "window; use the one that is open."));
+                    Text(language, N_("The screen is already open in another window. Close this "
+                                      "window; use the one that is open.")));
     }
     const std::string session_token = req.get_header_value("X-Esep-Session");
     std::optional<std::string> member;
@@ -394,17 +394,16 @@ void ScreenServer::Routes() {
         std::find_if(std::begin(kCommands), std::end(kCommands),
                      [&](const CommandWord& w) { return w.word == command->command(); });
     if (word == std::end(kCommands)) {
-      return Refuse(res, 400, Text(language, "Unknown command."));
+      return Refuse(res, 400, Text(language, N_("Unknown command.")));
     }
     if (!word->voter && !member) {
-      return Refuse(res, 401, Text(language, "Sign in with your PIN first."));
+      return Refuse(res, 401, Text(language, N_("Sign in with your PIN first.")));
     }
     if (word->two_members) {
       if (command->second_member().empty() || command->second_member() == *member) {
         return Refuse(res, 403,
-                      Text(language,
-                           "A second member of the commission must confirm with "
-                           "their own PIN."));
+                      Text(language, N_("A second member of the commission must confirm with "
+                                        "their own PIN.")));
       }
       if (absl::Status pin = CheckPin(command->second_member(), command->second_pin(), language);
           !pin.ok()) {
@@ -416,9 +415,8 @@ void ScreenServer::Routes() {
     if (word->command == ControlRequest::ENTER_LINES) {
       if (!LinesInRange(command->lines())) {
         return Refuse(res, 400,
-                      Text(language,
-                           "A number is out of range: every line is 0 to "
-                           "1,000,000,000."));
+                      Text(language, N_("A number is out of range: every line is 0 to "
+                                        "1,000,000,000.")));
       }
       *request.mutable_lines() = command->lines();
     }

@@ -29,6 +29,7 @@
 #include "esep/proto/screen.pb.h"
 #include "esep/scanner/ballot_flow.h"
 #include "esep/scanner/precinct.h"
+#include "esep/text/catalog.h"
 
 namespace httplib {
 class Server;
@@ -77,8 +78,9 @@ class ScreenServer {
     Election election;
     // Lines for the journal (wrong PINs, locks, refusals), in English.
     std::function<void(const std::string&)> log = nullptr;
-    // A message in "ky", "ru" or "en" from esepd's catalogs (the msgid itself when none).
-    std::function<std::string(std::string_view language, std::string_view msgid)> text = nullptr;
+    // The catalogs of the domain "esep" (po/esep/): the page's texts and the refusals, in the
+    // language each request names ("ky", "ru"; English is the msgid). Without: the msgids.
+    std::shared_ptr<const text::Catalog> catalog = nullptr;
     // The page polls; a window not heard from for this long gives the screen up to another.
     std::chrono::milliseconds claim_timeout{5000};
     std::chrono::minutes session_timeout{15};
