@@ -3,7 +3,8 @@
 // the screen each way), a jam, closing by two members, the protocol lines, finalizing by two
 // members. Screenshots are kept under build/screenshots/screen_election_day/.
 import { check, checkEqual, launch, run, screenshotDir, shot } from './lib/browser.mjs';
-import { renderDeck, setUp, startEsepd, tearDown } from './lib/esepd.mjs';
+import { join } from 'node:path';
+import { esep, renderDeck, setUp, startEsepd, tearDown } from './lib/esepd.mjs';
 
 const dir = screenshotDir('screen_election_day');
 
@@ -149,6 +150,17 @@ await run('screen_election_day', async () => {
     await page.click('#btn-close');
     await pollState(page, 'closed');
     await voterScreen(page, 'closed');
+    // The console is the other client of the same state machine, in the commission's language.
+    const socket = join(work, 'esepd.sock');
+    const english = esep('poll', 'status', '--socket', socket);
+    check(english.includes('poll state: closed, ballots cast: 3'),
+      `the console sees what the screen did: ${english}`);
+    const russian = esep('poll', 'status', '--socket', socket, '--lang', 'ru');
+    check(russian.includes('состояние голосования: Голосование закрыто'),
+      `the console speaks Russian: ${russian}`);
+    const kyrgyz = esep('poll', 'status', '--socket', socket, '--lang', 'ky');
+    check(kyrgyz.includes('добуш берүүнүн абалы: Добуш берүү жабылды'),
+      `the console speaks Kyrgyz: ${kyrgyz}`);
 
     // The protocol lines, checked as typed.
     await page.fill('#line-l1', '-5');
