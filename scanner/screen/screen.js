@@ -344,7 +344,7 @@ function renderCommission() {
 
 function renderHeader() {
   $('election').textContent = local(state.electionTitle);
-  $('precinct').textContent = `${local(state.precinctName)} ${state.precinctId || ''}`;
+  $('precinct').textContent = local(state.precinctName) || state.precinctId || '';
   const now = new Date(Number(state.nowUnixSeconds || 0) * 1000 || Date.now());
   try {
     $('clock').textContent = new Intl.DateTimeFormat('ru-RU', {
@@ -473,6 +473,9 @@ on('btn-protocol', async () => {
 on('btn-print', () => window.print());
 
 (async () => {
+  for (const slot of document.querySelectorAll('.second-slot')) {
+    slot.replaceWith($('second-member').content.cloneNode(true));
+  }
   await claim();
   await loadTexts();
   await poll();
