@@ -143,6 +143,32 @@ TEST_F(ProtocolSheetTest, DraftIsMarkedAndHasNoSignatureBoxWhileTheFinalHasOne) 
   EXPECT_NE(final_text.find("reserve ballot issued"), std::string::npos) << final_text;
 }
 
+TEST_F(ProtocolSheetTest, EachBallotKindsProtocolSaysWhichKindItCounts) {
+  absl::StatusOr<Election> november = LoadElectionFile("fixtures/elections/november-2021.json");
+  ASSERT_TRUE(november.ok()) << november.status();
+  for (const BallotKind& kind : november->ballot_kinds()) {
+    PrecinctProtocol p = testing::ConsistentProtocol(*november, "1001", 5);
+    p.set_ballot_kind(kind.id());
+    const SignedProtocol signed_protocol = transport::SignProtocol(p, key_);
+    const fs::path pdf = dir_ / (kind.id() + ".pdf");
+    ASSERT_TRUE(
+        RenderProtocolSheet(*november, p, &signed_protocol, SheetFormat::kPdf, 150, pdf.string())
+            .ok());
+    const std::string text = PdfText(pdf);
+    EXPECT_NE(text.find("Вид бюллетеня / Ballot kind"), std::string::npos) << text;
+    EXPECT_NE(
+        text.find(absl::StrCat(kind.name().ky(), " / ", kind.name().ru(), " [", kind.id(), "]")),
+        std::string::npos)
+        << text;
+  }
+  // A day with one ballot per voter prints no kind.
+  const fs::path single = dir_ / "single.pdf";
+  ASSERT_TRUE(
+      RenderProtocolSheet(election_, protocol_, nullptr, SheetFormat::kPdf, 150, single.string())
+          .ok());
+  EXPECT_EQ(PdfText(single).find("Ballot kind"), std::string::npos);
+}
+
 int PdfPageCount(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -70,7 +70,7 @@ for _ in $(seq 1 600); do transmission | grep -q "delivered" && break; sleep 0.0
 transmission | grep -q "protocol revision 1 delivered; the centre's receipt is stored" ||
   fail "not delivered after the centre came back: $(transmission)"
 [ "$(received | wc -l)" = 1 ] || fail "the centre should hold one protocol: $(received)"
-received | grep -Eq "^1 .* 1001 +1 +FINAL +SIM-0001 " || fail "unexpected protocol row: $(received)"
+received | grep -Eq "^1 .* 1001 +- +1 +FINAL +SIM-0001 " || fail "unexpected protocol row: $(received)"
 
 # A later restart keeps the receipt, and the centre still holds the one protocol.
 kill "$daemon"; wait "$daemon" || true

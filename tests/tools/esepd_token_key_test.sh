@@ -98,7 +98,7 @@ close_and_finalize 3
 for _ in $(seq 1 600); do poll status | grep -q "delivered" && break; sleep 0.05; done
 poll status | grep -q "protocol revision 1 delivered; the centre's receipt is stored" ||
   fail "not delivered: $(poll status)"
-"$tabulator" protocols --data-dir "$work/centre" | grep -Eq " 1001 +1 +FINAL +SIM-0001 " ||
+"$tabulator" protocols --data-dir "$work/centre" | grep -Eq " 1001 +- +1 +FINAL +SIM-0001 " ||
   fail "the centre does not hold the protocol: $("$tabulator" protocols --data-dir "$work/centre")"
 # The centre shows which software counted the precinct and that its key is in a token.
 version=$("$esepd" --version | head -n 1 | sed 's/^esepd (Esep) //')

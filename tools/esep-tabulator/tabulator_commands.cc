@@ -9,7 +9,9 @@
 #include <map>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "command_line.h"
 #include "esep/proto/election.h"
 #include "esep/proto/sha256.h"
@@ -184,6 +186,69 @@ int RunRegisterReader(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// Registers a whole country's readers at once, from the list the commission's technicians keep.
+int RunRegisterReaders(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      kDataDir,
+      {"file", true, "CSV: precinct,serial,public_key (64 hex digits), a header line first"},
+      {"certificate", true, "the readers' TLS client certificate (PEM), the same for all"},
+      kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("file") || !cl->Has("certificate")) {
+    return cli::UsageExit(
+        "esep-tabulator register-readers", cl,
+        "usage: esep-tabulator register-readers --data-dir DIR --file READERS.csv "
+        "--certificate PEM\n"
+        "Registers every reader of the list in one transaction: all of them or, on any error "
+        "(named with its line), none.\n",
+        specs);
+  }
+  absl::StatusOr<DataDir> dir = ExistingDataDir(*cl);
+  if (!dir.ok()) return Fail("register-readers", dir.status());
+  absl::StatusOr<Election> election = LoadElectionFile(dir->election().string());
+  if (!election.ok()) return Fail("register-readers", election.status());
+  const ElectionIndex index(*election);
+  absl::StatusOr<std::string> pem = transport::ReadPemFile(*cl->Get("certificate"));
+  if (!pem.ok()) return Fail("register-readers", pem.status());
+  absl::StatusOr<std::string> fingerprint = transport::CertificateFingerprint(*pem);
+  if (!fingerprint.ok()) return Fail("register-readers", fingerprint.status());
+  std::ifstream in(*cl->Get("file"));
+  if (!in) return Fail("register-readers", absl::NotFoundError("cannot read " + *cl->Get("file")));
+  std::vector<transport::RegisteredReader> readers;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::vector<std::string> fields = absl::StrSplit(line, ',');
+    if (number == 1 && !fields.empty() && fields[0] == "precinct") continue;
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    const auto bad = [&](const std::string& why) {
+      return Fail("register-readers",
+                  absl::InvalidArgumentError(absl::StrCat(*cl->Get("file"), " line ", number, ": ",
+                                                          why, "; nothing was registered")));
+    };
+    if (fields.size() != 3) return bad("need precinct,serial,public_key");
+    if (index.FindPrecinct(fields[0]) == nullptr) {
+      return bad(absl::StrCat("precinct \"", fields[0], "\" is not in election ", election->id()));
+    }
+    absl::StatusOr<std::string> key = transport::ParsePublicKeyHex(fields[2]);
+    if (!key.ok()) return bad(std::string(key.status().message()));
+    transport::RegisteredReader reader;
+    reader.precinct_id = fields[0];
+    reader.reader_serial = fields[1];
+    reader.public_key = *key;
+    reader.certificate_sha256 = *fingerprint;
+    readers.push_back(std::move(reader));
+  }
+  absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
+      transport::TabulationStore::Open(dir->store().string());
+  if (!store.ok()) return Fail("register-readers", store.status());
+  if (absl::Status s = (*store)->RegisterReaders(readers); !s.ok()) {
+    return Fail("register-readers", s, kExitRejected);
+  }
+  std::cout << "registered " << readers.size() << " readers, certificate sha256 " << *fingerprint
+            << "\n";
+  return kExitOk;
+}
+
 int RunRevokeReader(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
       kDataDir,
@@ -330,11 +395,12 @@ int RunProtocols(const std::vector<std::string>& args) {
   absl::StatusOr<std::vector<transport::StoredProtocol>> protocols =
       cl->Has("precinct") ? (*store)->History(*cl->Get("precinct")) : (*store)->Protocols();
   if (!protocols.ok()) return Fail("protocols", protocols.status());
-  std::cout << "sequence  received              precinct  revision  status      reader  sha256  "
-               "software  key\n";
+  std::cout << "sequence  received              precinct  kind  revision  status      reader  "
+               "sha256  software  key\n";
   for (const transport::StoredProtocol& p : *protocols) {
     std::cout << p.sequence << "  " << UtcRfc3339(p.received_unix_seconds) << "  " << p.precinct_id
-              << "  " << p.revision << "  " << ProtocolStatus_Name(p.status) << "  "
+              << "  " << (p.ballot_kind.empty() ? "-" : p.ballot_kind) << "  " << p.revision << "  "
+              << ProtocolStatus_Name(p.status) << "  "
               << p.reader_serial << "  " << p.protocol_sha256 << "  " << CountedBy(p) << "\n";
   }
   return kExitOk;
@@ -462,6 +528,8 @@ const std::vector<cli::Command>& Commands() {
   static const std::vector<cli::Command> kCommands = {
       {"init", "prepare a data directory: election, receipt key, store", RunInit},
       {"register-reader", "allow a reader to submit a precinct's protocol", RunRegisterReader},
+      {"register-readers", "register a list of readers (CSV) in one transaction",
+       RunRegisterReaders},
       {"revoke-reader", "refuse a lost, stolen or compromised reader for good", RunRevokeReader},
       {"readers", "list the registered readers and which are revoked", RunReaders},
       {"serve", "receive signed protocols over mutual TLS", RunServe},

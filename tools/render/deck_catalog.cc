@@ -441,19 +441,59 @@ absl::Status MakeStamps(DeckMaker& d, std::uint64_t seed) {
       }
     }
   }
-  // Over each fiducial.
-  for (int f = 0; f < style.fiducials_size(); ++f) {
+  // Over each fiducial: light inks, then a medium one (gray 100, whose ink registration sets
+  // apart from the black mark under it). A dark stamp squarely over a fiducial hides it: such a
+  // ballot is returned to the voter (docs/vision.md).
+  for (int f = 0; f < 2 * style.fiducials_size(); ++f) {
     RenderSpec spec = d.Spec(seed + 100 + static_cast<std::uint64_t>(f));
     StampSpec& stamp = *spec.add_stamps();
     stamp.set_diameter_mm(32);
-    // Light stamp inks only: a dark stamp over a fiducial hides it (see docs/vision.md).
-    stamp.set_gray(f % 2 ? 150 : 180);
-    stamp.set_center_x_mm(style.fiducials(f).center().x_mm() + (f % 2 ? -6 : 6));
-    stamp.set_center_y_mm(style.fiducials(f).center().y_mm() + (f < 2 ? 6 : -6));
+    stamp.set_gray(f >= style.fiducials_size() ? 100 : f % 2 ? 150 : 180);
+    const Fiducial& fiducial = style.fiducials(f % style.fiducials_size());
+    const int corner = f % style.fiducials_size();
+    stamp.set_center_x_mm(fiducial.center().x_mm() + (corner % 2 ? -6 : 6));
+    stamp.set_center_y_mm(fiducial.center().y_mm() + (corner < 2 ? 6 : -6));
     *spec.add_marks() = Mark(FILLED, {Name(style.targets(f % n))});
-    if (absl::Status s = d.Add(absl::StrCat("stamp-over-fiducial-", f + 1),
-                               absl::StrCat("a 32 mm stamp over fiducial ", f + 1, "; a vote for ",
-                                            style.targets(f % n).option_id()),
+    if (absl::Status s =
+            d.Add(absl::StrCat("stamp-over-fiducial-", corner + 1, "-gray-", stamp.gray()),
+                  absl::StrCat("a 32 mm stamp in gray ", stamp.gray(), " over fiducial ",
+                               corner + 1, "; a vote for ", style.targets(f % n).option_id()),
+                  spec);
+        !s.ok()) {
+      return s;
+    }
+  }
+  // Over the barcode, in a medium and a light ink: the code is read from its black modules.
+  const Rect& code = style.barcode().area();
+  for (const std::uint32_t gray : {100u, 140u}) {
+    RenderSpec spec = d.Spec(seed + 200 + gray);
+    StampSpec& stamp = *spec.add_stamps();
+    stamp.set_diameter_mm(32);
+    stamp.set_gray(gray);
+    stamp.set_center_x_mm(code.x_mm() + code.width_mm() / 2);
+    stamp.set_center_y_mm(code.y_mm() + code.height_mm() / 2);
+    *spec.add_marks() = Mark(FILLED, {Name(style.targets(n - 1))});
+    if (absl::Status s = d.Add(
+            absl::StrCat("stamp-over-barcode-gray-", gray),
+            absl::StrCat("a 32 mm stamp in gray ", gray, " squarely over the barcode; a vote for ",
+                         style.targets(n - 1).option_id()),
+            spec);
+        !s.ok()) {
+      return s;
+    }
+  }
+  // Squarely over a box: never a vote (at most marginal, and the ballot goes back).
+  for (const int t : {0, n / 2}) {
+    const Rect& a = style.targets(t).area();
+    RenderSpec spec = d.Spec(seed + 300 + static_cast<std::uint64_t>(t));
+    StampSpec& stamp = *spec.add_stamps();
+    stamp.set_diameter_mm(25);
+    stamp.set_gray(140);
+    stamp.set_center_x_mm(a.x_mm() + a.width_mm() / 2);
+    stamp.set_center_y_mm(a.y_mm() + a.height_mm() / 2);
+    if (absl::Status s = d.Add(absl::StrCat("stamp-squarely-over-", style.targets(t).option_id()),
+                               absl::StrCat("a 25 mm stamp in gray 140 centred on the box of ",
+                                            style.targets(t).option_id(), "; blank"),
                                spec);
         !s.ok()) {
       return s;

@@ -305,6 +305,14 @@ absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProt
       {{"Участок", "Участок", "Precinct"}, precinct_name},
       {{"Окугуч", "Сканер", "Reader"}, p.reader_serial()},
   };
+  // On a day with several ballots per voter each kind has its own protocol: the sheet says which.
+  if (!p.ballot_kind().empty()) {
+    const BallotKind* kind = FindBallotKind(election, p.ballot_kind());
+    info.push_back({{"Бюллетендин түрү", "Вид бюллетеня", "Ballot kind"},
+                    kind == nullptr ? p.ballot_kind()
+                                    : absl::StrCat(kind->name().ky(), " / ", kind->name().ru(),
+                                                   " [", p.ballot_kind(), "]")});
+  }
   if (!zero_report) {
     info.push_back({{"Редакция, абалы", "Редакция, статус", "Revision, status"},
                     draft ? absl::StrCat(p.revision(),

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "esep/proto/ballot_identity.h"
 #include "esep/proto/election.h"
+#include "histogram.h"
 
 namespace esep::vision {
 namespace {
@@ -67,6 +68,29 @@ cv::Mat Stretch(const cv::Mat& view, int factor) {
     std::uint8_t* row = out.ptr<std::uint8_t>(r);
     for (int c = 0; c < w; ++c)
       row[c] = static_cast<std::uint8_t>(std::clamp((row[c] - lo) * 255 / (hi - lo), 0, 255));
+  }
+  return out;
+}
+
+// Only the near-black ink of `view` (black: below a sixth of the way from the darkest to the
+// paper), everything lighter white. The commission's stamp is gray ink, 40 to 200 gray levels;
+// where it lies over a printed code it leaves the black modules black (ink only darkens), so
+// this takes the stamp out of the code.
+cv::Mat BlackInkOnly(const cv::Mat& view) {
+  Histogram hist{};
+  for (int r = 0; r < view.rows; ++r) {
+    const std::uint8_t* row = view.ptr<std::uint8_t>(r);
+    for (int c = 0; c < view.cols; ++c) ++hist[row[c]];
+  }
+  const long long total = static_cast<long long>(view.rows) * view.cols;
+  const int dark = Percentile(hist, total, 0.01);
+  const int paper = Percentile(hist, total, 0.95);
+  const int threshold = dark + (paper - dark) / 6;
+  cv::Mat out(view.rows, view.cols, CV_8UC1);
+  for (int r = 0; r < view.rows; ++r) {
+    const std::uint8_t* in = view.ptr<std::uint8_t>(r);
+    std::uint8_t* row = out.ptr<std::uint8_t>(r);
+    for (int c = 0; c < view.cols; ++c) row[c] = in[c] < threshold ? 0 : 255;
   }
   return out;
 }
@@ -254,6 +278,12 @@ BarcodeReading BallotIdentityReader::Read(const cv::Mat& image, const BarcodeSpe
         if (!result.isValid()) result = Decode(Upsample2x(clean), hints);
         if (!result.isValid()) result = Decode(Upsample2x(Sharpen(clean)), hints);
       }
+    }
+    if (!result.isValid()) {
+      // A commission stamp over the code: only its black ink kept.
+      const cv::Mat black = BlackInkOnly(view);
+      result = Decode(black, hints);
+      if (!result.isValid()) result = Decode(Upsample2x(black), hints);
     }
   }
   if (!result.isValid()) {

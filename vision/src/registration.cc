@@ -147,77 +147,82 @@ std::vector<MarkFound> FindMarks(const cv::Mat& image, PointPx expected, double 
   const int paper = Percentile(hist, 0.90);
   const int dark = Percentile(hist, 0.002);
   if (paper - dark < limits.min_contrast) return found;
-  const int mid = (paper + dark) / 2;
-
-  const double small_px_per_mm = px_per_mm / f;
-  const double side_small = size_px / f;
-  const double side_mm = size_px / px_per_mm;
-  for (const Blob& blob : DarkBlobs(small, mid)) {
-    const double area_mm2 = static_cast<double>(blob.area) / (small_px_per_mm * small_px_per_mm);
-    const int bw = blob.max_x - blob.min_x + 1;
-    const int bh = blob.max_y - blob.min_y + 1;
-    const double fill = static_cast<double>(blob.area) / (bw * bh);
-    if (area_mm2 < 0.4 * side_mm * side_mm || area_mm2 > 1.8 * side_mm * side_mm) continue;
-    if (bw < 0.55 * side_small || bw > 1.5 * side_small + 2 || bh < 0.55 * side_small ||
-        bh > 1.5 * side_small + 2 || fill < 0.6 || bw > 1.6 * bh || bh > 1.6 * bw) {
-      continue;
-    }
-    if (blob.min_x == 0 || blob.min_y == 0 || blob.max_x == small.cols - 1 ||
-        blob.max_y == small.rows - 1) {
-      continue;  // cut by the window or the frame: its centre would be wrong
-    }
-    const double cx = window.x + (static_cast<double>(blob.sum_x) / blob.area + 0.5) * f;
-    const double cy = window.y + (static_cast<double>(blob.sum_y) / blob.area + 0.5) * f;
-    const double blob_side = std::sqrt(static_cast<double>(blob.area)) * f;
-
-    // Refine at full resolution: a soft-thresholded centroid over a window around the blob.
-    const int half = static_cast<int>(blob_side / 2 + 1.2 * px_per_mm);
-    const cv::Rect fine = cv::Rect(static_cast<int>(cx) - half, static_cast<int>(cy) - half,
-                                   2 * half + 1, 2 * half + 1) &
-                          cv::Rect(0, 0, image.cols, image.rows);
-    const int soft = std::max(4, (paper - dark) / 4);
-    long long sum_w = 0, sum_wx = 0, sum_wy = 0;
-    for (int r = fine.y; r < fine.y + fine.height; ++r) {
-      const std::uint8_t* row = image.ptr<std::uint8_t>(r);
-      for (int c = fine.x; c < fine.x + fine.width; ++c) {
-        const int w = std::clamp((mid + soft - row[c]) * 256 / (2 * soft), 0, 256);
-        sum_w += w;
-        sum_wx += static_cast<long long>(w) * c;
-        sum_wy += static_cast<long long>(w) * r;
+  // Marks are looked for in the ink darker than half-way to the paper; where none is found,
+  // again in the near-black ink only (a sixth of the way): a commission stamp over a mark is
+  // gray ink (40-200) that would otherwise join the mark into one larger blot, while the
+  // printed mark under it stays black.
+  for (const int mid : {(paper + dark) / 2, dark + (paper - dark) / 6}) {
+    const double small_px_per_mm = px_per_mm / f;
+    const double side_small = size_px / f;
+    const double side_mm = size_px / px_per_mm;
+    for (const Blob& blob : DarkBlobs(small, mid)) {
+      const double area_mm2 = static_cast<double>(blob.area) / (small_px_per_mm * small_px_per_mm);
+      const int bw = blob.max_x - blob.min_x + 1;
+      const int bh = blob.max_y - blob.min_y + 1;
+      const double fill = static_cast<double>(blob.area) / (bw * bh);
+      if (area_mm2 < 0.4 * side_mm * side_mm || area_mm2 > 1.8 * side_mm * side_mm) continue;
+      if (bw < 0.55 * side_small || bw > 1.5 * side_small + 2 || bh < 0.55 * side_small ||
+          bh > 1.5 * side_small + 2 || fill < 0.6 || bw > 1.6 * bh || bh > 1.6 * bw) {
+        continue;
       }
-    }
-    if (sum_w == 0) continue;
-    const double fine_area = static_cast<double>(sum_w) / 256.0;
-    if (fine_area < 0.4 * size_px * size_px || fine_area > 1.8 * size_px * size_px) continue;
-    const PointPx center{static_cast<double>(sum_wx) / static_cast<double>(sum_w) + 0.5,
-                         static_cast<double>(sum_wy) / static_cast<double>(sum_w) + 0.5};
-    // A registration mark stands on clear paper: a band from 0.5 to 1.3 mm beyond its edges is
-    // light. A filled target inside its printed box outline fails here.
-    const double s = std::sqrt(fine_area);
-    const double inner = 0.5 * s + 0.5 * px_per_mm, outer = 0.5 * s + 1.3 * px_per_mm;
-    long long band = 0, band_dark = 0;
-    const int step = std::max(1, static_cast<int>(px_per_mm / 4));
-    for (double dy = -outer; dy <= outer; dy += step) {
-      for (double dx = -outer; dx <= outer; dx += step) {
-        if (std::max(std::abs(dx), std::abs(dy)) < inner * 1.05 + 1) continue;
-        const int c = static_cast<int>(center.x + dx), r = static_cast<int>(center.y + dy);
-        if (c < 0 || r < 0 || c >= image.cols || r >= image.rows) continue;
-        ++band;
-        if (image.at<std::uint8_t>(r, c) < mid) ++band_dark;
+      if (blob.min_x == 0 || blob.min_y == 0 || blob.max_x == small.cols - 1 ||
+          blob.max_y == small.rows - 1) {
+        continue;  // cut by the window or the frame: its centre would be wrong
       }
+      const double cx = window.x + (static_cast<double>(blob.sum_x) / blob.area + 0.5) * f;
+      const double cy = window.y + (static_cast<double>(blob.sum_y) / blob.area + 0.5) * f;
+      const double blob_side = std::sqrt(static_cast<double>(blob.area)) * f;
+
+      // Refine at full resolution: a soft-thresholded centroid over a window around the blob.
+      const int half = static_cast<int>(blob_side / 2 + 1.2 * px_per_mm);
+      const cv::Rect fine = cv::Rect(static_cast<int>(cx) - half, static_cast<int>(cy) - half,
+                                     2 * half + 1, 2 * half + 1) &
+                            cv::Rect(0, 0, image.cols, image.rows);
+      const int soft = std::max(4, (paper - dark) / 4);
+      long long sum_w = 0, sum_wx = 0, sum_wy = 0;
+      for (int r = fine.y; r < fine.y + fine.height; ++r) {
+        const std::uint8_t* row = image.ptr<std::uint8_t>(r);
+        for (int c = fine.x; c < fine.x + fine.width; ++c) {
+          const int w = std::clamp((mid + soft - row[c]) * 256 / (2 * soft), 0, 256);
+          sum_w += w;
+          sum_wx += static_cast<long long>(w) * c;
+          sum_wy += static_cast<long long>(w) * r;
+        }
+      }
+      if (sum_w == 0) continue;
+      const double fine_area = static_cast<double>(sum_w) / 256.0;
+      if (fine_area < 0.4 * size_px * size_px || fine_area > 1.8 * size_px * size_px) continue;
+      const PointPx center{static_cast<double>(sum_wx) / static_cast<double>(sum_w) + 0.5,
+                           static_cast<double>(sum_wy) / static_cast<double>(sum_w) + 0.5};
+      // A registration mark stands on clear paper: a band from 0.5 to 1.3 mm beyond its edges is
+      // light. A filled target inside its printed box outline fails here.
+      const double s = std::sqrt(fine_area);
+      const double inner = 0.5 * s + 0.5 * px_per_mm, outer = 0.5 * s + 1.3 * px_per_mm;
+      long long band = 0, band_dark = 0;
+      const int step = std::max(1, static_cast<int>(px_per_mm / 4));
+      for (double dy = -outer; dy <= outer; dy += step) {
+        for (double dx = -outer; dx <= outer; dx += step) {
+          if (std::max(std::abs(dx), std::abs(dy)) < inner * 1.05 + 1) continue;
+          const int c = static_cast<int>(center.x + dx), r = static_cast<int>(center.y + dy);
+          if (c < 0 || r < 0 || c >= image.cols || r >= image.rows) continue;
+          ++band;
+          if (image.at<std::uint8_t>(r, c) < mid) ++band_dark;
+        }
+      }
+      if (band == 0 || band_dark * 20 > band) continue;  // more than 5% dark around it
+      Histogram inner_hist{};
+      const int q = std::max(1, static_cast<int>(s * 0.25));
+      const cv::Rect core =
+          cv::Rect(static_cast<int>(center.x) - q, static_cast<int>(center.y) - q, 2 * q, 2 * q) &
+          cv::Rect(0, 0, image.cols, image.rows);
+      for (int r = core.y; r < core.y + core.height; ++r) {
+        const std::uint8_t* row = image.ptr<std::uint8_t>(r);
+        for (int c = core.x; c < core.x + core.width; ++c) ++inner_hist[row[c]];
+      }
+      found.push_back(MarkFound{center, fine_area, paper, Percentile(inner_hist, 0.5),
+                                Distance(center, expected)});
     }
-    if (band == 0 || band_dark * 20 > band) continue;  // more than 5% dark around it
-    Histogram inner_hist{};
-    const int q = std::max(1, static_cast<int>(s * 0.25));
-    const cv::Rect core =
-        cv::Rect(static_cast<int>(center.x) - q, static_cast<int>(center.y) - q, 2 * q, 2 * q) &
-        cv::Rect(0, 0, image.cols, image.rows);
-    for (int r = core.y; r < core.y + core.height; ++r) {
-      const std::uint8_t* row = image.ptr<std::uint8_t>(r);
-      for (int c = core.x; c < core.x + core.width; ++c) ++inner_hist[row[c]];
-    }
-    found.push_back(MarkFound{center, fine_area, paper, Percentile(inner_hist, 0.5),
-                              Distance(center, expected)});
+    if (!found.empty()) break;
   }
   std::stable_sort(found.begin(), found.end(),
                    [](const MarkFound& a, const MarkFound& b) { return a.distance < b.distance; });
