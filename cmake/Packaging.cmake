@@ -50,6 +50,9 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${ESEP_DOC_DIR} COMPON
 
 # esep-reader
 install(TARGETS esepd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT reader)
+# The box's screen (esepd --screen): its page, served as it is.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/scanner/screen/ DESTINATION ${CMAKE_INSTALL_DATADIR}/esep/screen
+  COMPONENT reader PATTERN "README.md" EXCLUDE)
 install(FILES ${ESEP_GENERATED_DIR}/esepd.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man8
   COMPONENT reader)
 install(FILES ${ESEP_GENERATED_DIR}/esepd.service DESTINATION ${ESEP_UNIT_DIR} COMPONENT reader)

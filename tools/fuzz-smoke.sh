@@ -3,8 +3,8 @@
 # time from its seed corpus (tests/fuzz/corpus/NAME/). Every target of tests/fuzz/CMakeLists.txt
 # runs: election_json, reader_frame, interpreter, commission_lines, qr_parts, calibration,
 # tabulator_request, gray_png, bundle (audit bundles as `esep replay` reads them),
-# audit_records (pulled sheets and hand counts as auditors type them) and site_paths (the results
-# site's URL paths and manifests).
+# audit_records (pulled sheets and hand counts as auditors type them), site_paths (the results
+# site's URL paths and manifests) and screen_request (the JSON bodies of the box's screen).
 # Usage: tools/fuzz-smoke.sh [SECONDS_PER_TARGET] [NAME_fuzzer...]
 # (default 20 seconds, every target; naming targets builds and runs only those).
 set -euo pipefail

@@ -95,7 +95,9 @@ port=$(cat "$demo/centre.port")
 echo "== election day ($live_sheets sheets; the daemon restarts with its state)"
 start_daemon live-deck --centre "127.0.0.1:$port" --centre-ca "$demo/certs/ca.pem" \
   --centre-key "$demo/centre/centre.key.pub" --client-cert "$demo/certs/reader-SIM-0001.pem" \
-  --client-key "$demo/certs/reader-SIM-0001.key"
+  --client-key "$demo/certs/reader-SIM-0001.key" --screen 127.0.0.1:0 --screen-assets scanner/screen
+# The box's screen while this esepd runs (docs/esepd.md, "The box's screen").
+echo "the box's screen: open $(sed -n "s/^esepd: the box's screen is at //p" "$demo/esepd.log" | tail -1)"
 "$esep" poll open --socket "$socket"
 wait_for_sheets $((3 + live_sheets))
 "$esep" poll status --socket "$socket"
@@ -165,6 +167,9 @@ echo "== the live deck read again from the images, as an auditor would (exit 1: 
   | grep -E '^[^ ].*\.png: ' || true
 echo "run-demo: done; the tally store is in $demo/store, the daemon's log in $demo/esepd.log,"
 echo "the printed protocol in $demo/protocol.pdf, the centre's store in $demo/centre"
+
+echo "== the box's screen, screen by screen: a day at the screen alone (PNGs in $demo/screen_election_day/)"
+ESEP_BUILD_DIR=build ESEP_SCREENSHOT_DIR="$demo" node tests/browser/screen_election_day.test.mjs
 
 echo "== the election day of 28 November 2021: a party-list and a district ballot per voter"
 tools/run-demo-november.sh

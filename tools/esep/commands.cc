@@ -16,6 +16,7 @@ int RunAuditCommand(const std::vector<std::string>& args);
 int RunLogCommand(const std::vector<std::string>& args);
 int RunCalibrateCommand(const std::vector<std::string>& args);
 int RunKeyCommand(const std::vector<std::string>& args);
+int RunMembersCommand(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -34,6 +35,8 @@ const std::vector<Command>& Commands() {
       {"calibrate", "measure a reader on the calibration sheet and write its profile",
        RunCalibrateCommand},
       {"key", "make or show a signing key kept in a PKCS#11 token", RunKeyCommand},
+      {"members", "set the PINs of the commission members who sign in at the box's screen",
+       RunMembersCommand},
   };
   return kCommands;
 }

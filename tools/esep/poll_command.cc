@@ -1,6 +1,7 @@
 // esep poll: the commission's console for esepd (status, test, open, close, reports, voter).
 #include <google/protobuf/util/json_util.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -11,6 +12,7 @@
 #include "esep/proto/election.h"
 #include "esep/report/protocol_sheet.h"
 #include "esep/scanner/control.h"
+#include "esep/text/catalog.h"
 
 namespace esep::cli {
 
@@ -132,10 +134,54 @@ absl::StatusOr<CommissionLines> ReadLines(const CommandLine& cl) {
   return lines;
 }
 
+// The console's words for people in the commission's language (--lang, else $ESEP_LANGUAGE),
+// from the catalogs of the domain esep; in English (for technicians, and scripts that read the
+// output) the msgids as they are.
+class Console {
+ public:
+  static absl::StatusOr<Console> For(const CommandLine& cl) {
+    Console console;
+    const char* environment = std::getenv("ESEP_LANGUAGE");
+    const std::string code = cl.Get("lang").value_or(environment ? environment : "en");
+    const std::optional<text::Language> language = text::ParseLanguage(code);
+    if (!language) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--lang ", code, ": the console speaks ky, ru or en"));
+    }
+    console.language_ = *language;
+    if (console.english()) return console;
+    absl::StatusOr<text::Catalog> catalog = text::Catalog::Load("esep");
+    if (!catalog.ok()) return catalog.status();
+    console.catalog_ = std::make_shared<const text::Catalog>(*std::move(catalog));
+    return console;
+  }
+  bool english() const { return language_ == text::Language::kEnglish; }
+  // `msgid` is marked N_() where it is written.
+  std::string operator()(std::string_view msgid) const {
+    return english() ? std::string(msgid) : catalog_->Get(language_, msgid);
+  }
+  // The poll state: its name in English, as scripts read it; a phrase otherwise.
+  std::string State(const std::string& state) const {
+    if (english()) return state;
+    static const std::map<std::string, const char*> kStates = {
+        {"setup", N_("Set up, not tested")},      {"testing", N_("Logic-and-accuracy test")},
+        {"ready", N_("Tested, ready to open")},   {"open", N_("Polls open")},
+        {"closed", N_("Polls closed")},           {"protocol_final", N_("Protocol final")},
+        {"transmitted", N_("Protocol delivered")}};
+    const auto found = kStates.find(state);
+    return found == kStates.end() ? state : (*this)(found->second);
+  }
+
+ private:
+  text::Language language_ = text::Language::kEnglish;
+  std::shared_ptr<const text::Catalog> catalog_;
+};
+
 // Asks the commission to confirm an irreversible step; --yes answers for scripts.
-bool Confirmed(const CommandLine& cl, const std::string& question) {
+bool Confirmed(const CommandLine& cl, const Console& say, const std::string& question) {
   if (cl.Has("yes")) return true;
-  std::cout << question << " This cannot be undone. Type yes to go on: " << std::flush;
+  std::cout << question << " " << say(N_("This cannot be undone. Type yes to go on:")) << " "
+            << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return answer == "yes";
@@ -162,6 +208,8 @@ int RunPollCommand(const std::vector<std::string>& args) {
       {"png", true, "also print the protocol sheet as PNG pages (with --election)"},
       {"election", true, "the election definition, for the printed protocol sheet's names"},
       {"kind", true, "with draft, finalize or protocol: the ballot kind of the protocol"},
+      {"lang", true,
+       "the language of the messages: ky, ru or en (default $ESEP_LANGUAGE, else en)"},
       {"help", false, "print this help"}};
   static const std::map<std::string, ControlRequest::Command> kCommands = {
       {"status", ControlRequest::STATUS},           {"start-test", ControlRequest::START_TEST},
@@ -170,7 +218,7 @@ int RunPollCommand(const std::vector<std::string>& args) {
       {"results", ControlRequest::RESULTS_REPORT},  {"cast-as-is", ControlRequest::CAST_AS_IS},
       {"return", ControlRequest::RETURN_BALLOT},    {"lines", ControlRequest::ENTER_LINES},
       {"draft", ControlRequest::DRAFT_PROTOCOL},    {"finalize", ControlRequest::FINALIZE_PROTOCOL},
-      {"protocol", ControlRequest::PROTOCOL},
+      {"protocol", ControlRequest::PROTOCOL},       {"resume", ControlRequest::RESUME_READER},
   };
   std::vector<std::string> actions;
   for (const auto& [name, command] : kCommands) actions.push_back(name);
@@ -192,9 +240,16 @@ int RunPollCommand(const std::vector<std::string>& args) {
         "  draft        the protocol with its control relations, not yet final\n"
         "  finalize     show the draft, then check, sign and send it (again: a correction;\n"
         "               asks unless --yes)\n"
-        "  protocol     print the latest final protocol\n",
+        "  protocol     print the latest final protocol\n"
+        "  resume       the reader is cleared after a jam, an open cover or paper in the path\n",
         specs);
   }
+  absl::StatusOr<Console> console = Console::For(*cl);
+  if (!console.ok()) {
+    std::cerr << "esep poll: " << console.status().message() << "\n";
+    return kExitUsage;
+  }
+  const Console& say = *console;
   ControlRequest request;
   request.set_command(kCommands.at(cl->positional()[0]));
   request.set_ballot_kind(cl->Get("kind").value_or(""));
@@ -209,8 +264,9 @@ int RunPollCommand(const std::vector<std::string>& args) {
     *request.mutable_lines() = *std::move(lines);
   }
   if (request.command() == ControlRequest::CLOSE_POLLS &&
-      !Confirmed(*cl, "Close the polls? They can never be reopened.")) {
-    std::cerr << "esep poll close: not confirmed; the polls stay as they are\n";
+      !Confirmed(*cl, say, say(N_("Close the polls? They can never be reopened.")))) {
+    std::cerr << "esep poll close: " << say(N_("not confirmed; the polls stay as they are"))
+              << "\n";
     return kExitRejected;
   }
   if (request.command() == ControlRequest::FINALIZE_PROTOCOL) {
@@ -226,12 +282,12 @@ int RunPollCommand(const std::vector<std::string>& args) {
       return kExitUsage;
     }
     if (!draft->ok()) {
-      std::cerr << "esep poll finalize: refused: " << draft->error() << "\n";
+      std::cerr << "esep poll finalize: " << say(N_("refused")) << ": " << draft->error() << "\n";
       return kExitRejected;
     }
     std::cout << draft->report() << "\n";
-    if (!Confirmed(*cl, "Sign and send the protocol above?")) {
-      std::cerr << "esep poll finalize: not confirmed; nothing was signed\n";
+    if (!Confirmed(*cl, say, say(N_("Sign and send the protocol above?")))) {
+      std::cerr << "esep poll finalize: " << say(N_("not confirmed; nothing was signed")) << "\n";
       return kExitRejected;
     }
     request.set_confirmed_lines_sha256(draft->lines_sha256());
@@ -257,20 +313,23 @@ int RunPollCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (!response->transmission().empty()) std::cout << response->transmission() << "\n";
-  for (const std::string& notice : response->notices()) std::cout << "notice: " << notice << "\n";
-  std::cout << "poll state: " << response->poll_state()
-            << ", ballots cast: " << response->ballots_cast() << ", reader "
-            << response->reader_serial() << "\n";
-  std::cout << "sheets read: " << response->sheets_read();
+  for (const std::string& notice : response->notices()) {
+    std::cout << say(N_("notice")) << ": " << notice << "\n";
+  }
+  std::cout << say(N_("poll state")) << ": " << say.State(response->poll_state()) << ", "
+            << say(N_("ballots cast")) << ": " << response->ballots_cast() << ", "
+            << say(N_("reader")) << " " << response->reader_serial() << "\n";
+  std::cout << say(N_("sheets read")) << ": " << response->sheets_read();
   if (response->poll_state() != "open") {
-    std::cout << ", test ballots cast: " << response->test_ballots_cast();
+    std::cout << ", " << say(N_("test ballots cast")) << ": " << response->test_ballots_cast();
   }
   std::cout << "\n";
   if (response->ballot_waiting_for_voter()) {
-    std::cout << "a ballot is held for the voter: " << response->last_return_reason() << "\n";
+    std::cout << say(N_("a ballot is held for the voter")) << ": " << response->last_return_reason()
+              << "\n";
   }
   if (!response->ok()) {
-    std::cerr << "esep poll: refused: " << response->error() << "\n";
+    std::cerr << "esep poll: " << say(N_("refused")) << ": " << response->error() << "\n";
     return kExitRejected;
   }
   return kExitOk;

@@ -11,8 +11,10 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "command_line.h"
 #include "commands.h"
 #include "delivery.h"
@@ -21,6 +23,7 @@
 #include "esep/scanner/control.h"
 #include "esep/scanner/data_dir_lock.h"
 #include "esep/scanner/precinct.h"
+#include "esep/scanner/screen.h"
 #include "esep/transport/key_store.h"
 #include "esep/transport/protocol_client.h"
 #include "esep/transport/signing.h"
@@ -75,7 +78,14 @@ const std::vector<FlagSpec> kFlags = {
     {"client-key", true, "this reader's TLS private key (PEM)"},
     {"sim-voter", true,
      "with --sim: what the simulated voter does with a returned ballot: "
-     "take-back (default) or cast-as-is"},
+     "take-back (default), cast-as-is, or screen (the voter chooses on the box's screen)"},
+    {"sim-script", true,
+     "with --sim: reader faults by sheet of the deck (1 is the first), e.g. 3=jam,5=cover-open "
+     "(jam, cover-open, double-feed, takes-back); for tests and training"},
+    {"screen", true,
+     "serve the box's screen at 127.0.0.1:PORT (loopback only; 0: any free port) for the "
+     "kiosk browser"},
+    {"screen-assets", true, "the screen's page (default /usr/share/esep/screen)"},
     {"help", false, "print this help"},
     {"version", false, "print the version, source commit and executable SHA-256"},
 };
@@ -99,12 +109,45 @@ std::string Outcome(const esep::scanner::SheetResult& r) {
   return "";
 }
 
+// --sim-script 3=jam,5=cover-open: what befalls sheets of the simulated deck (1-based).
+absl::Status ParseSimScript(const std::string& text, esep::scanner::SimulatedReaderOptions& sim) {
+  using esep::scanner::SheetScript;
+  const std::map<std::string, SheetScript> kinds = {{"jam", SheetScript::kJam},
+                                                    {"cover-open", SheetScript::kCoverOpen},
+                                                    {"double-feed", SheetScript::kDoubleFeed},
+                                                    {"takes-back", SheetScript::kVoterTakesBack}};
+  for (const std::string& item :
+       std::vector<std::string>(absl::StrSplit(text, ',', absl::SkipEmpty()))) {
+    const std::pair<std::string, std::string> parts = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    int sheet = 0;
+    const auto kind = kinds.find(parts.second);
+    if (!absl::SimpleAtoi(parts.first, &sheet) || sheet < 1 || kind == kinds.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--sim-script: \"", item, "\" is not SHEET=jam|cover-open|double-feed|takes-back"));
+    }
+    sim.script[static_cast<std::size_t>(sheet - 1)] = kind->second;
+  }
+  return absl::OkStatus();
+}
+
+// A fault after which the reader takes no paper until a member has cleared it.
+bool HoldsTheReader(const esep::ReaderFault& fault) {
+  return fault.kind() == "jam" || fault.kind() == "cover-open" || fault.kind() == "box-full" ||
+         fault.kind() == "paper-in-path";
+}
+
 int Run(const CommandLine& cl) {
   absl::StatusOr<std::string> election_path = cl.Require("election");
   absl::StatusOr<std::string> precinct_id = cl.Require("precinct");
   absl::StatusOr<esep::scanner::ReaderSelection> selection =
       esep::cli::ReaderSelectionFromFlags(cl);
   if (selection.ok()) selection->simulated.state_file = cl.Get("sim-paper").value_or("");
+  if (selection.ok()) {
+    if (absl::Status s = ParseSimScript(cl.Get("sim-script").value_or(""), selection->simulated);
+        !s.ok()) {
+      selection = s;
+    }
+  }
   const std::string voter = cl.Get("sim-voter").value_or("take-back");
   for (const absl::Status& s : {election_path.status(), precinct_id.status(), selection.status()}) {
     if (!s.ok()) {
@@ -112,9 +155,19 @@ int Run(const CommandLine& cl) {
       return esep::cli::kExitUsage;
     }
   }
-  if (voter != "take-back" && voter != "cast-as-is") {
-    std::cerr << "esepd: --sim-voter must be take-back or cast-as-is\n";
+  if (voter != "take-back" && voter != "cast-as-is" && voter != "screen") {
+    std::cerr << "esepd: --sim-voter must be take-back, cast-as-is or screen\n";
     return esep::cli::kExitUsage;
+  }
+  // The screen is for the box itself: an address off the loopback interface is refused first.
+  std::optional<std::pair<std::string, int>> screen_address;
+  if (const std::optional<std::string> address = cl.Get("screen")) {
+    absl::StatusOr<std::pair<std::string, int>> where = esep::scanner::ParseScreenAddress(*address);
+    if (!where.ok()) {
+      std::cerr << "esepd: " << where.status().message() << "\n";
+      return esep::cli::kExitUsage;
+    }
+    screen_address = *where;
   }
   absl::StatusOr<esep::Election> election = esep::LoadElectionFile(*election_path);
   if (!election.ok()) {
@@ -237,6 +290,35 @@ int Run(const CommandLine& cl) {
   Say(absl::StrCat("esepd: election ", election->id(), ", precinct ", *precinct_id, ", ",
                    esep::scanner::PollStateName(p.state()), ", commands on ", socket_path));
 
+  // The box's screen: a second client of this loop, beside the console.
+  std::unique_ptr<esep::scanner::ScreenServer> screen;
+  if (screen_address) {
+    const auto& where = screen_address;
+    esep::scanner::ScreenServer::Options options;
+    options.host = where->first;
+    options.port = where->second;
+    options.assets = cl.Get("screen-assets").value_or("/usr/share/esep/screen");
+    options.members_file = std::filesystem::path(data_dir) / "members";
+    options.election = *election;
+    options.log = [](const std::string& line) { Say(absl::StrCat("esepd: ", line)); };
+    // People read the screen in Kyrgyz or Russian: without the catalogs it does not start.
+    absl::StatusOr<esep::text::Catalog> catalog = esep::text::Catalog::Load("esep");
+    if (!catalog.ok()) {
+      std::cerr << "esepd: the screen's texts: " << catalog.status().message() << "\n";
+      return esep::cli::kExitUsage;
+    }
+    options.catalog = std::make_shared<const esep::text::Catalog>(*std::move(catalog));
+    absl::StatusOr<std::unique_ptr<esep::scanner::ScreenServer>> started =
+        esep::scanner::ScreenServer::Start(std::move(options));
+    if (!started.ok()) {
+      std::cerr << "esepd: " << started.status().message() << "\n";
+      return esep::cli::kExitUsage;
+    }
+    screen = *std::move(started);
+    (*server)->WakeOn(screen->wake_fd());
+    Say(absl::StrCat("esepd: the box's screen is at http://127.0.0.1:", screen->port(), "/"));
+  }
+
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   std::uint64_t watchdog_usec = 0;
@@ -281,26 +363,64 @@ int Run(const CommandLine& cl) {
     return absl::StrFormat(
         "%.2f", std::chrono::duration<double, std::milli>(to.thread_cpu - from.thread_cpu).count());
   };
+  // What the screen shows: the latest sheet for the voter and a fault that holds the reader.
+  esep::VoterEvent voter_event;
+  std::optional<esep::ReaderFault> reader_fault;
+  bool screen_stale = true;
+  auto published = std::chrono::steady_clock::time_point();
+  const auto voter_saw = [&](esep::VoterEvent event) {
+    event.set_seq(voter_event.seq() + 1);
+    voter_event = std::move(event);
+    screen_stale = true;
+  };
+  // Every command, from the console or the screen: one dispatch on this thread.
+  const auto handle = [&](const esep::ControlRequest& request) {
+    std::lock_guard<std::mutex> hold(precinct_lock);
+    esep::ControlRequest carried = request;
+    if (request.command() == esep::ControlRequest::RESUME_READER) {
+      if (reader_fault) Say("esepd: a member cleared the reader; it takes paper again");
+      reader_fault.reset();
+      carried.set_command(esep::ControlRequest::STATUS);
+    }
+    const bool was_holding = p.holding_for_voter();
+    esep::ControlResponse response = esep::scanner::HandleControlRequest(p, carried, last_return);
+    if (response.ok() && was_holding && !p.holding_for_voter()) {
+      esep::VoterEvent chosen;
+      const bool cast = request.command() == esep::ControlRequest::CAST_AS_IS;
+      chosen.set_kind(cast ? esep::VoterEvent::COUNTED : esep::VoterEvent::RETURNED);
+      chosen.set_taken_back(!cast);
+      voter_saw(std::move(chosen));
+    }
+    screen_stale = true;
+    Say(absl::StrCat("esepd: ", esep::ControlRequest::Command_Name(request.command()), " -> ",
+                     response.ok() ? "ok" : response.error(), " (", response.poll_state(), ")"));
+    return response;
+  };
   const auto serve = [&](std::chrono::milliseconds timeout) {
-    absl::StatusOr<bool> served =
-        (*server)->Serve(timeout, [&](const esep::ControlRequest& request) {
-          std::lock_guard<std::mutex> hold(precinct_lock);
-          esep::ControlResponse response =
-              esep::scanner::HandleControlRequest(p, request, last_return);
-          Say(absl::StrCat("esepd: ", esep::ControlRequest::Command_Name(request.command()), " -> ",
-                           response.ok() ? "ok" : response.error(), " (", response.poll_state(),
-                           ")"));
-          return response;
-        });
+    absl::StatusOr<bool> served = (*server)->Serve(timeout, handle);
     if (!served.ok()) Say(absl::StrCat("esepd: control socket: ", served.status().message()));
+    if (screen) screen->RunPending(handle);
+  };
+  // The screen polls what it shows; it is made again after a change, and twice a second for
+  // the clock and the delivery.
+  const auto publish = [&]() {
+    if (!screen) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!screen_stale && now - published < std::chrono::milliseconds(500)) return;
+    std::lock_guard<std::mutex> hold(precinct_lock);
+    screen->Publish(esep::scanner::DescribeForScreen(p, *precinct_id, voter_event, reader_fault));
+    screen_stale = false;
+    published = now;
   };
   while (!g_stop) {
     // Consoles first, without waiting: a silent or slow one is served between sheets or dropped.
     serve(std::chrono::milliseconds(0));
+    publish();
 
     std::unique_lock<std::mutex> hold(precinct_lock);
-    const bool accepting = esep::scanner::AcceptsLiveBallots(p.state()) ||
-                           esep::scanner::AcceptsTestBallots(p.state());
+    const bool accepting = (esep::scanner::AcceptsLiveBallots(p.state()) ||
+                            esep::scanner::AcceptsTestBallots(p.state())) &&
+                           !reader_fault;
     // What the loop waits on when this pass leaves nothing to do.
     enum class Wait { kNone, kReader, kConsole } wait = Wait::kConsole;
     if (!p.storage_fault().ok()) {
@@ -309,6 +429,7 @@ int Run(const CommandLine& cl) {
         Say(absl::StrCat("esepd: STORAGE FAULT: ", p.storage_fault().message(),
                          "; the reader takes no paper; call the technician"));
         storage_fault_said = true;
+        screen_stale = true;
         // Hands back a sheet the reader holds; anything but the fault itself is news.
         if (absl::Status s = p.SettleAfterReaderFault(); !s.ok() && s != p.storage_fault()) {
           Say(absl::StrCat("esepd: the reader needs a technician: ", s.message()));
@@ -325,8 +446,16 @@ int Run(const CommandLine& cl) {
       if (status.ok() && status->paper_at_entry()) {
         wait = Wait::kNone;
         const esep::scanner::SheetMoment at_entry = esep::scanner::SheetMoment::Now();
+        if (screen) {
+          esep::VoterEvent reading;
+          reading.set_kind(esep::VoterEvent::READING);
+          voter_saw(std::move(reading));
+          screen->Publish(
+              esep::scanner::DescribeForScreen(p, *precinct_id, voter_event, reader_fault));
+        }
         absl::StatusOr<esep::scanner::SheetResult> result = p.FeedSheet();
         if (result.ok()) {
+          voter_saw(esep::scanner::VoterEventOf(*result, *election));
           if (!result->decision.cast) last_return = result->decision.return_reason;
           // The times, in seconds since esepd started, and this thread's CPU time in between
           // let tools/sheet-latency.sh measure a day's sheets from the journal.
@@ -341,6 +470,17 @@ int Run(const CommandLine& cl) {
                   : ""));
         } else {
           Say(absl::StrCat("esepd: sheet not read: ", result.status().message()));
+          esep::ReaderFault fault =
+              esep::scanner::ReaderFaultOf(result.status(), reader->reader->GetStatus());
+          if (HoldsTheReader(fault)) {
+            Say(absl::StrCat("esepd: reader fault (", fault.kind(),
+                             "): no paper is taken until a member clears it (esep poll resume)"));
+            reader_fault = std::move(fault);
+          }
+          esep::VoterEvent back;
+          back.set_kind(esep::VoterEvent::RETURNED);
+          back.set_cause("reader");
+          voter_saw(std::move(back));
           // A jam, double feed or lost drop: the journal is settled before the paper moves.
           if (absl::Status s = p.SettleAfterReaderFault(); !s.ok()) {
             Say(absl::StrCat("esepd: the reader needs a technician: ", s.message()));
@@ -348,9 +488,12 @@ int Run(const CommandLine& cl) {
         }
       }
     }
-    if (p.holding_for_voter() && reader->simulated && p.storage_fault().ok()) {
+    if (p.holding_for_voter() && reader->simulated && p.storage_fault().ok() && voter != "screen") {
       absl::StatusOr<esep::scanner::SheetResult> r = p.VoterChoice(voter == "cast-as-is");
-      if (r.ok()) Say(absl::StrCat("esepd: sheet ", r->sheet, ": the voter chose: ", Outcome(*r)));
+      if (r.ok()) {
+        Say(absl::StrCat("esepd: sheet ", r->sheet, ": the voter chose: ", Outcome(*r)));
+        voter_saw(esep::scanner::VoterEventOf(*r, *election));
+      }
       wait = Wait::kNone;
     }
     if (wait == Wait::kReader) {

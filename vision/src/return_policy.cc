@@ -22,6 +22,7 @@ BallotDecision DecideBallot(const Interpretation& interpretation, const ReturnPo
     if (!interpretation.detail().empty()) {
       absl::StrAppend(&decision.return_reason, " (", interpretation.detail(), ")");
     }
+    decision.cause = ReturnCause::kUnreadable;
     return decision;  // never cast as is
   }
   bool all_blank = interpretation.contests_size() > 0;
@@ -33,13 +34,20 @@ BallotDecision DecideBallot(const Interpretation& interpretation, const ReturnPo
     if (!reason.empty()) break;
     if (c.outcome() == OVERVOTE && policy.return_overvoted()) {
       reason = absl::StrCat("overvote in contest ", c.contest_id());
+      decision.cause = ReturnCause::kOvervote;
     } else if (c.has_marginal() && policy.return_marginal()) {
       reason = absl::StrCat("a mark in contest ", c.contest_id(), " is too faint to be sure");
+      decision.cause = ReturnCause::kMarginal;
     } else if (c.outcome() == UNDERVOTE && policy.return_undervoted()) {
       reason = absl::StrCat("undervote in contest ", c.contest_id());
+      decision.cause = ReturnCause::kUndervote;
     }
+    if (!reason.empty()) decision.contest_id = c.contest_id();
   }
-  if (reason.empty() && all_blank && policy.return_blank()) reason = "blank ballot";
+  if (reason.empty() && all_blank && policy.return_blank()) {
+    reason = "blank ballot";
+    decision.cause = ReturnCause::kBlank;
+  }
   if (reason.empty()) {
     decision.cast = true;
     return decision;

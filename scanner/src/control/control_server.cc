@@ -299,11 +299,14 @@ absl::StatusOr<bool> ControlServer::Serve(
       fds.push_back({client.fd, static_cast<short>(client.answer.empty() ? POLLIN : POLLOUT), 0});
       wake = std::min(wake, client.deadline);
     }
+    if (wake_fd_ >= 0) fds.push_back({wake_fd_, POLLIN, 0});
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now);
     const int ready =
         ::poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(0, wait.count())));
     if (ready < 0 && errno != EINTR) return Errno("poll");
     if (ready > 0) {
+      // Another client of the daemon's loop (the screen) has work: the loop serves it now.
+      if (wake_fd_ >= 0 && fds.back().revents != 0) answered = true;
       for (std::size_t i = clients_.size(); i-- > 0;) {
         if (fds[i + 1].revents == 0) continue;
         Client& client = clients_[i];

@@ -577,7 +577,8 @@ std::string Precinct::Report(const std::string& title, const Tally& tally) const
   absl::StrAppend(&out, "hash       ", election_hash_, "\n");
   absl::StrAppend(&out, "precinct   ", config_.precinct_id, "\n");
   absl::StrAppend(&out, "reader     ", reader_serial_, "\n");
-  absl::StrAppend(&out, "printed    ", UtcText(clock_.NowUnixSeconds()), "\n");
+  // The precinct's own time, as the commission reads its clock, and UTC.
+  absl::StrAppend(&out, "printed    ", ProtocolTimeText(clock_.NowUnixSeconds()), "\n");
   if (!config_.software.program().empty()) {
     absl::StrAppend(&out, "software   ", SoftwareLine(config_.software), "\n");
   }

@@ -50,10 +50,14 @@ class ControlServer {
   // Serves the socket for at most `timeout`: accepts connections, reads each request as its
   // bytes arrive, answers a complete one with `handler` and sends answers as clients read them,
   // never waiting on any one client. Returns true as soon as a request was answered or refused
-  // (malformed, oversize, too slow), false when `timeout` passed without one. A malformed request
-  // is answered with an error, never crashes the daemon.
+  // (malformed, oversize, too slow) or the WakeOn() descriptor is readable, false when `timeout`
+  // passed without one. A malformed request is answered with an error, never crashes the daemon.
   absl::StatusOr<bool> Serve(std::chrono::milliseconds timeout,
                              const std::function<ControlResponse(const ControlRequest&)>& handler);
+
+  // Serve() also returns, with true, as soon as `fd` is readable (the screen's commands waiting,
+  // ScreenServer::wake_fd()); the caller reads it. -1: none.
+  void WakeOn(int fd) { wake_fd_ = fd; }
 
   // Connections accepted and not finished yet.
   std::size_t pending_clients() const { return clients_.size(); }
@@ -85,6 +89,7 @@ class ControlServer {
   dev_t device_ = 0;  // the socket file this server made, removed only if it is still there
   ino_t inode_ = 0;
   std::vector<Client> clients_;
+  int wake_fd_ = -1;
 };
 
 // The console's side: sends one request to the daemon at `path` and waits for the answer.
