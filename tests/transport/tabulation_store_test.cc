@@ -1,7 +1,6 @@
 #include "esep/transport/tabulation_store.h"
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -24,22 +23,10 @@ using testing::ScratchDir;
 constexpr char kSqlite[] = "SQLite";
 constexpr char kPostgres[] = "PostgreSQL";
 
-// Runs `sql` as PostgreSQL's superuser of the tests' server; the error message, empty on success.
+using testing::PostgresAddressOf;
+
 std::string AsAdmin(const std::string& address, const std::string& sql) {
-  PGconn* conn = PQconnectdb(address.c_str());
-  std::string error;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    error = PQerrorMessage(conn);
-  } else {
-    PGresult* result = PQexec(conn, sql.c_str());
-    const ExecStatusType status = PQresultStatus(result);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      error = PQresultErrorMessage(result);
-    }
-    PQclear(result);
-  }
-  PQfinish(conn);
-  return error;
+  return testing::RunSql(address, sql);
 }
 
 // The tests' PostgreSQL server (started by the ctest fixture "postgres"), as its superuser.
@@ -50,11 +37,7 @@ std::string AdminAddress() {
 
 // The address of `role` in `database` on the tests' server.
 std::string AddressOf(const std::string& role, const std::string& database) {
-  const std::string admin = AdminAddress();
-  const std::size_t at = admin.find('@');
-  const std::size_t slash = admin.rfind('/');
-  return absl::StrCat("postgresql://", role, "@", admin.substr(at + 1, slash - at - 1), "/",
-                      database);
+  return PostgresAddressOf(AdminAddress(), role, database);
 }
 
 // A new database on the tests' server with the centre's schema, owned by esep_owner; the centre
