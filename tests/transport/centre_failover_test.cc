@@ -8,7 +8,8 @@
 //
 // The servers are started and stopped by the ctest fixture "postgres_failover"
 // (postgres_server.sh, in ESEP_FAILOVER_POSTGRES_DIR); ESEP_FAILOVER_POSTGRES is the primary's
-// superuser address, ESEP_FAILOVER_STANDBY_PORT the standby's port (tests/transport/CMakeLists.txt).
+// superuser address, ESEP_FAILOVER_STANDBY_PORT the standby's port
+// (tests/transport/CMakeLists.txt).
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
@@ -206,6 +207,10 @@ TEST(CentreFailoverTest, EveryReceiptedProtocolIsStoredOnceThroughALostInstanceA
         << p.precinct_id << " revision " << p.revision << " stored twice";
   }
   EXPECT_EQ(stored->size(), static_cast<std::size_t>(2 * kReaders));
+  // Losing a server is the centre's trouble, never a reader's: no alarm.
+  absl::StatusOr<std::vector<Alarm>> alarms = (*store)->Alarms();
+  ASSERT_TRUE(alarms.ok()) << alarms.status();
+  for (const Alarm& alarm : *alarms) ADD_FAILURE() << alarm.code << ": " << alarm.reason;
   for (const std::unique_ptr<Reader>& r : readers) {
     EXPECT_TRUE(r->done) << r->precinct << " did not deliver its night";
     absl::StatusOr<std::optional<PendingProtocol>> pending = r->outbox->NextPending();
