@@ -81,6 +81,10 @@ void ProtocolClient::AwaitConnectionAttempt(absl::Time deadline) {
   }
 }
 
+bool ProtocolClient::SeemsReachable() {
+  return channel_->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_TRANSIENT_FAILURE;
+}
+
 void ProtocolClient::CancelSubmit() {
   cancelled_ = true;
   std::lock_guard lock(in_flight_lock_);
@@ -124,11 +128,16 @@ FailoverSender::FailoverSender(std::vector<std::unique_ptr<ProtocolSender>> cent
 absl::StatusOr<Receipt> FailoverSender::Submit(const SignedProtocol& signed_protocol) {
   cancelled_ = false;
   if (centres_.empty()) return absl::FailedPreconditionError("no tabulation centre is configured");
-  const std::size_t first = current_;
+  // In turn from the current one, those that seem reachable first.
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < centres_.size(); ++i)
+    order.push_back((current_ + i) % centres_.size());
+  std::stable_partition(order.begin(), order.end(),
+                        [this](std::size_t index) { return centres_[index]->SeemsReachable(); });
   std::string unreachable;
   absl::Status last;
-  for (std::size_t i = 0; i < centres_.size() && !cancelled_; ++i) {
-    const std::size_t index = (first + i) % centres_.size();
+  for (std::size_t index : order) {
+    if (cancelled_) break;
     absl::StatusOr<Receipt> receipt = centres_[index]->Submit(signed_protocol);
     if (receipt.ok() || !IsTransient(receipt.status())) {
       current_ = index;

@@ -27,6 +27,9 @@ class ProtocolSender {
   virtual absl::StatusOr<Receipt> Submit(const SignedProtocol& signed_protocol) = 0;
   // Makes a Submit in progress on another thread return soon (CANCELLED); for shutdown.
   virtual void CancelSubmit() {}
+  // False when the last attempt to reach the centre failed and no new one has succeeded since:
+  // a Submit would first wait for the next attempt. A hint, never a refusal.
+  virtual bool SeemsReachable() { return true; }
 };
 
 struct ClientOptions {
@@ -58,6 +61,7 @@ class ProtocolClient final : public ProtocolSender {
 
   absl::StatusOr<Receipt> Submit(const SignedProtocol& signed_protocol) override;
   void CancelSubmit() override;
+  bool SeemsReachable() override;
 
  private:
   class Stub;
@@ -75,9 +79,11 @@ class ProtocolClient final : public ProtocolSender {
 
 // A reader's client of several centre instances (one store behind them): a Submit goes to the
 // instance that answered last and, while the one tried cannot be reached (a transient failure),
-// on to the next, each tried once per Submit. A refusal is the centre's answer and is returned
-// as it is; when none answers, the delivery loop retries later as with one centre. Idempotency
-// is the store's: an instance that receives a protocol another one stored answers its receipt.
+// on to the next, each tried once per Submit; instances whose last connection attempt failed are
+// tried after the others, so that a dead one costs no wait while another answers. A refusal is the
+// centre's answer and is returned as it is; when none answers, the delivery loop retries later as
+// with one centre. Idempotency is the store's: an instance that receives a protocol another one
+// stored answers its receipt.
 class FailoverSender final : public ProtocolSender {
  public:
   explicit FailoverSender(std::vector<std::unique_ptr<ProtocolSender>> centres);
