@@ -1,5 +1,3 @@
-#include "postgres_tabulation_store.h"
-
 #include <endian.h>
 #include <libpq-fe.h>
 
@@ -17,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "group_commit.h"
+#include "store_backends.h"
 
 namespace esep::transport::internal {
 namespace {

@@ -1,5 +1,3 @@
-#include "sqlite_tabulation_store.h"
-
 #include <sqlite3.h>
 
 #include <functional>
@@ -10,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "group_commit.h"
+#include "store_backends.h"
 
 namespace esep::transport::internal {
 namespace {

@@ -3,8 +3,7 @@
 #include <future>
 #include <utility>
 
-#include "postgres_tabulation_store.h"
-#include "sqlite_tabulation_store.h"
+#include "store_backends.h"
 
 namespace esep::transport {
 
