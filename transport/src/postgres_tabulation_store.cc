@@ -144,8 +144,12 @@ std::string Trimmed(const char* message) {
 absl::Status StatementError(PGconn* conn, const PGresult* result, std::string_view what) {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state ? state : "";
+  // The statement's beginning says which one failed; the whole text would drown the reason.
+  what.remove_prefix(std::min(what.size(), what.find_first_not_of(" \n")));
+  const std::string statement(what.substr(0, what.find_first_of("(\n")));
   std::string message =
-      absl::StrCat("tabulation store (PostgreSQL): ", std::string(what), ": ",
+      absl::StrCat("tabulation store (PostgreSQL): ", statement.substr(0, 48),
+                   statement.size() > 48 ? "...: " : ": ",
                    Trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(conn)));
   if (PQstatus(conn) != CONNECTION_OK || sqlstate.empty() || sqlstate.starts_with("08") ||
       sqlstate.starts_with("57P") || sqlstate == "25006" || sqlstate == "53300") {
@@ -373,7 +377,10 @@ class PostgresTabulationStore final : public TabulationStore {
 };
 
 absl::Status PostgresTabulationStore::Check() {
-  absl::StatusOr<Rows> rows = Query(
+  // Once, without waiting for a server that may come back: a wrong address is said at once.
+  std::lock_guard lock(reader_mutex_);
+  if (absl::Status connected = reader_.EnsureConnected(); !connected.ok()) return connected;
+  absl::StatusOr<Rows> rows = reader_.Run(
       "SELECT (to_regclass('protocols') IS NOT NULL)::int::bigint, "
       "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)::int::bigint, "
       "COALESCE((SELECT pg_has_role(current_user, relowner, 'MEMBER') FROM pg_class "
