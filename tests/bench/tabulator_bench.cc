@@ -79,9 +79,9 @@ struct Setup {
       election.mutable_ballot_styles(0)->add_precinct_ids(precincts.back());
     }
     // PostgreSQL: a primary and its synchronous standby, the schema, the centre's role.
-    if (std::system(absl::StrCat(kPostgresServer, " restart ", postgres_dir,
-                                 " 55441 55442")
-                        .c_str()) != 0) {
+    if (std::system(
+            absl::StrCat(kPostgresServer, " restart ", postgres_dir, " 55441 55442").c_str()) !=
+        0) {
       std::abort();
     }
     for (const char* sql : {"CREATE ROLE esep_owner LOGIN", "CREATE ROLE esep_centre LOGIN",
@@ -191,8 +191,7 @@ void Setup::TheCentresStop() {
     waitpid(pid, &status, 0);
     pid = -1;
   }
-  (void)std::system(
-      absl::StrCat(kPostgresServer, " stop ", setup.postgres_dir).c_str());
+  (void)std::system(absl::StrCat(kPostgresServer, " stop ", setup.postgres_dir).c_str());
   std::error_code ignored;
   std::filesystem::remove_all(setup.dir.path(), ignored);  // the setup itself is never destroyed
 }
