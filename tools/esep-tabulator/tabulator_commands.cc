@@ -148,6 +148,10 @@ int RunInit(const std::vector<std::string>& args) {
                               dir.root.string(), " already uses the store ", dir.store_address())));
     }
     if (!recorded) {
+      // Recorded only once it opens: a wrong address is corrected by running init again.
+      absl::StatusOr<std::unique_ptr<transport::TabulationStore>> opened =
+          transport::TabulationStore::Open(*address);
+      if (!opened.ok()) return Fail("init", opened.status());
       std::ofstream out(dir.store_address_file(), std::ios::binary);
       out << *address << "\n";
       if (!out.flush()) {

@@ -189,7 +189,7 @@ class Connection {
     if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
       absl::Status error = absl::UnavailableError(absl::StrCat(
           "tabulation store: cannot connect to the PostgreSQL database (check the store address, "
-          "that the server runs and accepts the centre's role): ",
+          "that the server runs and accepts the role it names): ",
           Trimmed(conn_ ? PQerrorMessage(conn_) : "out of memory")));
       Close();
       return error;
