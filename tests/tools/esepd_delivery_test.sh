@@ -46,7 +46,9 @@ start_centre 0
 port=$(cat "$work/centre.port")
 kill -9 "$centre"; wait "$centre" 2>/dev/null || true
 centre=
-centre_flags=(--centre "127.0.0.1:$port" --centre-ca "$work/certs/ca.pem"
+# The reader knows two centre instances; the first one listed never answers (nothing listens on
+# port 1), so every delivery also proves that the reader moves on to the next.
+centre_flags=(--centre "127.0.0.1:1,127.0.0.1:$port" --centre-ca "$work/certs/ca.pem"
   --centre-key "$work/centre/centre.key.pub" --client-cert "$work/certs/reader-SIM-0001.pem"
   --client-key "$work/certs/reader-SIM-0001.key")
 

@@ -147,6 +147,48 @@ TEST_F(DeliveryLoopTest, RetriesWithBackoffUntilTheCentreAnswers) {
   EXPECT_EQ(store_->Protocols()->size(), 1u);
 }
 
+TEST_F(DeliveryLoopTest, ReaderMovesToTheNextCentreInstanceWhenOneDoesNotAnswer) {
+  const std::int64_t first = outbox_->Add(Protocol(1, FINAL, 0));
+  const std::int64_t second = outbox_->Add(Protocol(2, CORRECTION, 4));
+  ClientOptions options;
+  options.tls = testing::ReaderTls(dir_.path() / "certs", "R1");
+  options.deadline = absl::Seconds(5);
+  // The first instance is down (nothing listens on port 1).
+  absl::StatusOr<std::unique_ptr<ProtocolSender>> centres =
+      ConnectToCentres(options, {"127.0.0.1:1", absl::StrCat("127.0.0.1:", server_->port())});
+  ASSERT_TRUE(centres.ok()) << centres.status();
+  DeliveryLoop loop(centres->get(), outbox_.get(), centre_->public_key(), FastPolicy());
+  ASSERT_TRUE(loop.RunUntilEmpty(std::stop_token()).ok());
+  EXPECT_TRUE(outbox_->ReceiptOf(first).has_value());
+  EXPECT_TRUE(outbox_->ReceiptOf(second).has_value());
+  // The instance that answered stays the first one tried.
+  EXPECT_EQ(static_cast<FailoverSender&>(**centres).current(), 1u);
+  EXPECT_EQ(store_->Protocols()->size(), 2u);
+}
+
+TEST_F(DeliveryLoopTest, NoInstanceAnsweringIsTransientAndNamesEach) {
+  ClientOptions options;
+  options.tls = testing::ReaderTls(dir_.path() / "certs", "R1");
+  options.deadline = absl::Seconds(3);
+  absl::StatusOr<std::unique_ptr<ProtocolSender>> centres =
+      ConnectToCentres(options, {"127.0.0.1:1", "127.0.0.1:2"});
+  ASSERT_TRUE(centres.ok()) << centres.status();
+  absl::StatusOr<Receipt> receipt = (*centres)->Submit(Protocol(1, FINAL, 0));
+  EXPECT_TRUE(IsTransient(receipt.status())) << receipt.status();
+  EXPECT_NE(receipt.status().message().find("none of the 2 centre instances"), std::string::npos)
+      << receipt.status();
+}
+
+TEST(CentreTargetsTest, ListsAreParsedAndBadOnesRefused) {
+  absl::StatusOr<std::vector<std::string>> targets =
+      ParseCentreTargets("centre-a.example:7443, 10.0.0.2:7443");
+  ASSERT_TRUE(targets.ok()) << targets.status();
+  EXPECT_EQ(*targets, (std::vector<std::string>{"centre-a.example:7443", "10.0.0.2:7443"}));
+  for (const char* bad : {"", "centre", "a:1,,b:2", "a:", ":7443", "a:74x3"}) {
+    EXPECT_EQ(ParseCentreTargets(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST_F(DeliveryLoopTest, ReceiptNotSignedByTheKnownCentreKeyIsNotStored) {
   const std::int64_t id = outbox_->Add(Protocol(1, FINAL, 0));
   const SigningKey impostor = SigningKey::Generate();

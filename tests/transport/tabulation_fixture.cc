@@ -1,13 +1,23 @@
 #include "tabulation_fixture.h"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <limits>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "esep/proto/election.h"
+
+extern char** environ;
 
 namespace esep::transport::testing {
 
@@ -229,6 +239,82 @@ absl::StatusOr<SiteOptions> TestSiteOptions(const std::filesystem::path& root) {
   if (!text.ok()) return text.status();
   options.text = *std::move(text);
   return options;
+}
+
+TabulatorProcess::TabulatorProcess(const std::string& binary, const std::filesystem::path& data,
+                                   const std::filesystem::path& certs, int port,
+                                   const std::filesystem::path& port_file)
+    : port_file_(port_file) {
+  std::filesystem::remove(port_file_);
+  std::vector<std::string> args = {binary,        "serve",
+                                   "--data-dir",  data.string(),
+                                   "--listen",    absl::StrCat("127.0.0.1:", port),
+                                   "--cert",      (certs / "centre.pem").string(),
+                                   "--key",       (certs / "centre.key").string(),
+                                   "--client-ca", (certs / "ca.pem").string(),
+                                   "--port-file", port_file_.string()};
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  EXPECT_EQ(posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ), 0);
+}
+
+int TabulatorProcess::WaitUntilServing() {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < give_up) {
+    std::ifstream in(port_file_);
+    int port = 0;
+    if (in >> port) return port;
+    int status = 0;
+    if (pid_ > 0 && waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+int TabulatorProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void TabulatorProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string RunSql(const std::string& address, const std::string& sql) {
+  PGconn* conn = PQconnectdb(address.c_str());
+  std::string error;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    error = PQerrorMessage(conn);
+  } else {
+    PGresult* result = PQexec(conn, sql.c_str());
+    const ExecStatusType status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      error = PQresultErrorMessage(result);
+    }
+    PQclear(result);
+  }
+  PQfinish(conn);
+  return error.empty() || error.back() != '\n' ? error : error.substr(0, error.size() - 1);
+}
+
+std::string PostgresAddressOf(const std::string& address, const std::string& role,
+                              const std::string& database) {
+  const std::size_t at = address.find('@');
+  const std::size_t slash = address.rfind('/');
+  return absl::StrCat("postgresql://", role, "@", address.substr(at + 1, slash - at - 1), "/",
+                      database);
 }
 
 }  // namespace esep::transport::testing

@@ -2,6 +2,7 @@
 #define ESEP_TESTS_TRANSPORT_TABULATION_FIXTURE_H_
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -85,6 +86,38 @@ class SqliteOutbox final : public Outbox {
  private:
   sqlite3* db_ = nullptr;
 };
+
+// esep-tabulator serve as its own process, as in a deployment; killed when destroyed.
+class TabulatorProcess {
+ public:
+  // Serves `data` on 127.0.0.1:`port` (0: any free port), writing the port to `port_file`.
+  TabulatorProcess(const std::string& binary, const std::filesystem::path& data,
+                   const std::filesystem::path& certs, int port,
+                   const std::filesystem::path& port_file);
+  ~TabulatorProcess() { Kill(); }
+  TabulatorProcess(const TabulatorProcess&) = delete;
+  TabulatorProcess& operator=(const TabulatorProcess&) = delete;
+
+  // The port, once the server listens; 0 if it exited instead.
+  int WaitUntilServing();
+  // SIGTERM; the exit status, which is 0 for a clean stop.
+  int Stop();
+  // SIGKILL, as a lost machine.
+  void Kill();
+
+ private:
+  std::filesystem::path port_file_;
+  pid_t pid_ = -1;
+};
+
+// Runs `sql` (one statement, or several in one transaction) on the PostgreSQL database at
+// `address`; the server's error message, empty on success.
+std::string RunSql(const std::string& address, const std::string& sql);
+
+// The address of `role` on database `database` of the server that `address` names
+// (postgresql://USER@HOST:PORT/DB).
+std::string PostgresAddressOf(const std::string& address, const std::string& role,
+                              const std::string& database);
 
 }  // namespace esep::transport::testing
 

@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <map>
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "esep/proto/sha256.h"
 #include "esep/transport/signing.h"
 #include "tabulation_fixture.h"
@@ -15,16 +20,90 @@ namespace {
 
 using testing::ScratchDir;
 
-class TabulationStoreTest : public ::testing::Test {
+constexpr char kSqlite[] = "SQLite";
+constexpr char kPostgres[] = "PostgreSQL";
+
+using testing::PostgresAddressOf;
+
+std::string AsAdmin(const std::string& address, const std::string& sql) {
+  return testing::RunSql(address, sql);
+}
+
+// The tests' PostgreSQL server (started by the ctest fixture "postgres"), as its superuser.
+std::string AdminAddress() {
+  const char* address = std::getenv("ESEP_TEST_POSTGRES");
+  return address ? address : "";
+}
+
+// The address of `role` in `database` on the tests' server.
+std::string AddressOf(const std::string& role, const std::string& database) {
+  return PostgresAddressOf(AdminAddress(), role, database);
+}
+
+// A new database on the tests' server with the centre's schema, owned by esep_owner; the centre
+// connects as esep_centre, which may only insert and read.
+std::string NewPostgresDatabase() {
+  static std::atomic<int> counter{0};
+  const std::string admin = AdminAddress();
+  EXPECT_FALSE(admin.empty())
+      << "ESEP_TEST_POSTGRES is not set: run this test through ctest, whose fixture starts a "
+         "PostgreSQL server (tests/transport/postgres_server.sh), or set it to a superuser's "
+         "postgresql:// address";
+  if (admin.empty()) return "";
+  // Tests run in parallel: the roles may be being made by another one.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const std::string error =
+        AsAdmin(admin,
+                "DO $$ BEGIN "
+                "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'esep_owner') THEN "
+                "CREATE ROLE esep_owner LOGIN; END IF; "
+                "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'esep_centre') THEN "
+                "CREATE ROLE esep_centre LOGIN; END IF; END $$");
+    if (error.empty()) break;
+    usleep(100000);
+  }
+  const std::string database = absl::StrCat("esep_test_", getpid(), "_", counter.fetch_add(1));
+  const std::string error =
+      AsAdmin(admin, absl::StrCat("CREATE DATABASE ", database, " OWNER esep_owner"));
+  EXPECT_TRUE(error.empty()) << error;
+  const absl::Status schema = SetUpPostgresSchema(AddressOf("esep_owner", database), "esep_centre");
+  EXPECT_TRUE(schema.ok()) << schema;
+  return AddressOf("esep_centre", database);
+}
+
+// The same suite runs against every backend of TabulationStore.
+class TabulationStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
-  void SetUp() override { Reopen(); }
+  void SetUp() override {
+    if (postgres()) {
+      address_ = NewPostgresDatabase();
+      ASSERT_FALSE(address_.empty());
+    } else {
+      address_ = (dir_.path() / "tabulation.db").string();
+    }
+    Reopen();
+  }
+
+  bool postgres() const { return GetParam() == kPostgres; }
 
   void Reopen() {
     store_.reset();
-    absl::StatusOr<std::unique_ptr<TabulationStore>> store =
-        TabulationStore::Open((dir_.path() / "tabulation.db").string());
+    absl::StatusOr<std::unique_ptr<TabulationStore>> store = TabulationStore::Open(address_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
+  }
+
+  // A change of stored data is refused by the database: in SQLite by the triggers (saying
+  // `why`); in PostgreSQL already by the centre's role, which may only insert and read (the
+  // triggers stand behind it, see OwnerIsRefusedByTheTriggersAndCentreCannotDropThem).
+  void ExpectRefused(const std::string& sql, const std::string& why) {
+    const absl::Status refused = store_->ExecForTesting(sql);
+    EXPECT_FALSE(refused.ok()) << sql;
+    if (postgres()) {
+      EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied) << refused;
+    } else {
+      EXPECT_NE(refused.message().find(why), std::string::npos) << refused;
+    }
   }
 
   // A submission whose protocol bytes are `content`.
@@ -52,11 +131,12 @@ class TabulationStoreTest : public ::testing::Test {
   }
 
   ScratchDir dir_;
+  std::string address_;
   SigningKey key_ = SigningKey::Generate();
   std::unique_ptr<TabulationStore> store_;
 };
 
-TEST_F(TabulationStoreTest, FirstFinalProtocolIsAcceptedWithSignedReceipt) {
+TEST_P(TabulationStoreTest, FirstFinalProtocolIsAcceptedWithSignedReceipt) {
   const Submission s = Make("1001", 1, FINAL, "protocol A");
   absl::StatusOr<Receipt> receipt = Append(s);
   ASSERT_TRUE(receipt.ok()) << receipt.status();
@@ -73,7 +153,7 @@ TEST_F(TabulationStoreTest, FirstFinalProtocolIsAcceptedWithSignedReceipt) {
   EXPECT_EQ((*stored)[0].receipt, receipt->SerializeAsString());
 }
 
-TEST_F(TabulationStoreTest, ReplayAnswersTheStoredReceiptEvenAfterReopening) {
+TEST_P(TabulationStoreTest, ReplayAnswersTheStoredReceiptEvenAfterReopening) {
   absl::StatusOr<Receipt> first = Append(Make("1001", 1, FINAL, "protocol A"));
   ASSERT_TRUE(first.ok());
   Reopen();
@@ -84,7 +164,7 @@ TEST_F(TabulationStoreTest, ReplayAnswersTheStoredReceiptEvenAfterReopening) {
   EXPECT_TRUE(store_->Alarms()->empty());
 }
 
-TEST_F(TabulationStoreTest, OtherBytesWithStoredRevisionAreRefusedAndRaiseAnAlarm) {
+TEST_P(TabulationStoreTest, OtherBytesWithStoredRevisionAreRefusedAndRaiseAnAlarm) {
   ASSERT_TRUE(Append(Make("1001", 1, FINAL, "protocol A")).ok());
   absl::StatusOr<Receipt> conflict = Append(Make("1001", 1, FINAL, "protocol B"));
   EXPECT_EQ(conflict.status().code(), absl::StatusCode::kAlreadyExists);
@@ -99,7 +179,7 @@ TEST_F(TabulationStoreTest, OtherBytesWithStoredRevisionAreRefusedAndRaiseAnAlar
   EXPECT_EQ(store_->Protocols()->size(), 1u);
 }
 
-TEST_F(TabulationStoreTest, CorrectionAboveLatestIsKeptWithItsHistory) {
+TEST_P(TabulationStoreTest, CorrectionAboveLatestIsKeptWithItsHistory) {
   ASSERT_TRUE(Append(Make("1001", 1, FINAL, "protocol A")).ok());
   ASSERT_TRUE(Append(Make("1002", 1, FINAL, "protocol C")).ok());
   absl::StatusOr<Receipt> correction = Append(Make("1001", 2, CORRECTION, "protocol A2"));
@@ -120,7 +200,7 @@ TEST_F(TabulationStoreTest, CorrectionAboveLatestIsKeptWithItsHistory) {
   EXPECT_EQ((*latest)[1].precinct_id, "1002");
 }
 
-TEST_F(TabulationStoreTest, HigherRevisionIsAcceptedOnlyAsCorrection) {
+TEST_P(TabulationStoreTest, HigherRevisionIsAcceptedOnlyAsCorrection) {
   ASSERT_TRUE(Append(Make("1001", 1, FINAL, "protocol A")).ok());
   absl::StatusOr<Receipt> final_again = Append(Make("1001", 2, FINAL, "protocol A2"));
   EXPECT_EQ(final_again.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -128,7 +208,7 @@ TEST_F(TabulationStoreTest, HigherRevisionIsAcceptedOnlyAsCorrection) {
   EXPECT_EQ(store_->Alarms()->size(), 1u);
 }
 
-TEST_F(TabulationStoreTest, CorrectionMustFollowAFinalProtocolAndRaiseTheRevision) {
+TEST_P(TabulationStoreTest, CorrectionMustFollowAFinalProtocolAndRaiseTheRevision) {
   EXPECT_EQ(Append(Make("1001", 2, CORRECTION, "early")).status().code(),
             absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(Append(Make("1001", 3, FINAL, "protocol A")).ok());
@@ -138,7 +218,7 @@ TEST_F(TabulationStoreTest, CorrectionMustFollowAFinalProtocolAndRaiseTheRevisio
   EXPECT_EQ(store_->Protocols()->size(), 1u);
 }
 
-TEST_F(TabulationStoreTest, EachBallotKindOfAPrecinctHasItsOwnFinalProtocolAndCorrections) {
+TEST_P(TabulationStoreTest, EachBallotKindOfAPrecinctHasItsOwnFinalProtocolAndCorrections) {
   auto of_kind = [](Submission s, const std::string& kind) {
     s.ballot_kind = kind;
     return s;
@@ -174,20 +254,18 @@ TEST_F(TabulationStoreTest, EachBallotKindOfAPrecinctHasItsOwnFinalProtocolAndCo
   EXPECT_EQ((*latest)[2].precinct_id, "1002");
 }
 
-TEST_F(TabulationStoreTest, StoredProtocolsAndAlarmsCannotBeChangedOrDeleted) {
+TEST_P(TabulationStoreTest, StoredProtocolsAndAlarmsCannotBeChangedOrDeleted) {
   ASSERT_TRUE(Append(Make("1001", 1, FINAL, "protocol A")).ok());
   ASSERT_FALSE(Append(Make("1001", 1, FINAL, "protocol B")).ok());
   for (const char* sql : {"UPDATE protocols SET revision = 7", "DELETE FROM protocols",
                           "UPDATE alarms SET reason = 'nothing'", "DELETE FROM alarms"}) {
-    absl::Status refused = store_->ExecForTesting(sql);
-    EXPECT_FALSE(refused.ok()) << sql;
-    EXPECT_NE(refused.message().find("append-only"), std::string::npos) << refused;
+    ExpectRefused(sql, "append-only");
   }
   EXPECT_EQ(store_->Protocols()->front().revision, 1u);
   EXPECT_EQ(store_->Alarms()->size(), 1u);
 }
 
-TEST_F(TabulationStoreTest, ConcurrentSubmissionsAreEachStoredOnceInOrder) {
+TEST_P(TabulationStoreTest, ConcurrentSubmissionsAreEachStoredOnceInOrder) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 40;
   std::vector<std::thread> threads;
@@ -210,7 +288,7 @@ TEST_F(TabulationStoreTest, ConcurrentSubmissionsAreEachStoredOnceInOrder) {
   EXPECT_EQ(store_->Protocols()->size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
-TEST_F(TabulationStoreTest, HeldProtocolIsStoredWithItsReasonReceiptAndAlarm) {
+TEST_P(TabulationStoreTest, HeldProtocolIsStoredWithItsReasonReceiptAndAlarm) {
   Submission held = Make("1001", 1, FINAL, "protocol A");
   held.held_reason = "ballots in the boxes L6 + L7 = 3440 are more than the voters on the list";
   absl::StatusOr<Receipt> receipt = Append(held);
@@ -239,9 +317,10 @@ TEST_F(TabulationStoreTest, HeldProtocolIsStoredWithItsReasonReceiptAndAlarm) {
   EXPECT_FALSE(store_->ExecForTesting("UPDATE protocols SET held_reason = ''").ok());
 }
 
-TEST_F(TabulationStoreTest, StoreFromBeforeHeldProtocolsOpensWithItsProtocolsCounted) {
-  store_.reset();
-  const std::filesystem::path path = dir_.path() / "old.db";
+TEST(SqliteTabulationStoreTest, StoreFromBeforeHeldProtocolsOpensWithItsProtocolsCounted) {
+  ScratchDir dir;
+  const SigningKey key = SigningKey::Generate();
+  const std::filesystem::path path = dir.path() / "old.db";
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
@@ -262,14 +341,21 @@ TEST_F(TabulationStoreTest, StoreFromBeforeHeldProtocolsOpensWithItsProtocolsCou
     ASSERT_TRUE(latest.ok()) << latest.status();
     ASSERT_EQ(latest->size(), 1u);
     EXPECT_FALSE((*latest)[0].held());
-    absl::StatusOr<Receipt> next =
-        (*store)->Append(Make("1001", 2 + open, CORRECTION, "protocol " + std::to_string(open)),
-                         [this](const ReceiptBody& body) { return SignReceipt(body, key_); });
+    Submission correction;
+    correction.election_id = "e";
+    correction.precinct_id = "1001";
+    correction.reader_serial = "R1";
+    correction.revision = static_cast<std::uint32_t>(2 + open);
+    correction.status = CORRECTION;
+    correction.signed_protocol = "protocol " + std::to_string(open);
+    correction.protocol_sha256 = ToHex(Sha256(correction.signed_protocol));
+    absl::StatusOr<Receipt> next = (*store)->Append(
+        correction, [&key](const ReceiptBody& body) { return SignReceipt(body, key); });
     EXPECT_TRUE(next.ok()) << next.status();
   }
 }
 
-TEST_F(TabulationStoreTest, ReaderIsRegisteredOncePerPrecinct) {
+TEST_P(TabulationStoreTest, ReaderIsRegisteredOncePerPrecinct) {
   RegisteredReader reader{"1001", "R1", std::string(32, 'k'), "ab", 0};
   ASSERT_TRUE(store_->RegisterReader(reader).ok());
   absl::Status again = store_->RegisterReader(reader);
@@ -283,7 +369,7 @@ TEST_F(TabulationStoreTest, ReaderIsRegisteredOncePerPrecinct) {
   EXPECT_EQ(store_->Readers()->size(), 1u);
 }
 
-TEST_F(TabulationStoreTest, RevocationIsRecordedWithItsReasonOnceAndForGood) {
+TEST_P(TabulationStoreTest, RevocationIsRecordedWithItsReasonOnceAndForGood) {
   ASSERT_TRUE(store_->RegisterReader({"1001", "R1", std::string(32, 'k'), "ab", 0}).ok());
   ASSERT_TRUE(store_->RegisterReader({"1001", "R2", std::string(32, 'm'), "cd", 0}).ok());
   EXPECT_EQ(store_->RevokeReader("1001", "R9", "lost").code(), absl::StatusCode::kNotFound);
@@ -301,11 +387,150 @@ TEST_F(TabulationStoreTest, RevocationIsRecordedWithItsReasonOnceAndForGood) {
   EXPECT_EQ((*readers)[0].revocation_reason, "key compromised");
   EXPECT_FALSE((*readers)[1].revoked());
   for (const char* sql : {"UPDATE revocations SET reason = 'none'", "DELETE FROM revocations"}) {
-    absl::Status refused = store_->ExecForTesting(sql);
-    EXPECT_FALSE(refused.ok()) << sql;
-    EXPECT_NE(refused.message().find("permanent"), std::string::npos) << refused;
+    ExpectRefused(sql, "permanent");
   }
   EXPECT_TRUE(store_->Readers()->front().revoked());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TabulationStoreTest, ::testing::Values(kSqlite, kPostgres),
+                         [](const ::testing::TestParamInfo<std::string>& backend) {
+                           return backend.param;
+                         });
+
+// PostgreSQL only: several centre instances on one database, a connection lost mid-night, and
+// the roles that keep stored data append-only.
+class PostgresTabulationStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    address_ = NewPostgresDatabase();
+    ASSERT_FALSE(address_.empty());
+  }
+
+  std::unique_ptr<TabulationStore> OpenStore() {
+    absl::StatusOr<std::unique_ptr<TabulationStore>> store = TabulationStore::Open(address_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  static Submission Make(const std::string& precinct, const std::string& content) {
+    Submission s;
+    s.election_id = "e";
+    s.precinct_id = precinct;
+    s.reader_serial = "R1";
+    s.revision = 1;
+    s.status = FINAL;
+    s.signed_protocol = content;
+    s.protocol_sha256 = ToHex(Sha256(content));
+    return s;
+  }
+
+  ReceiptSigner Signer() {
+    return [this](const ReceiptBody& body) { return SignReceipt(body, key_); };
+  }
+
+  std::string address_;
+  SigningKey key_ = SigningKey::Generate();
+};
+
+TEST_F(PostgresTabulationStoreTest, TwoInstancesReceivingTheSameProtocolsStoreEachOnce) {
+  std::unique_ptr<TabulationStore> first = OpenStore();
+  std::unique_ptr<TabulationStore> second = OpenStore();
+  ASSERT_TRUE(first && second);
+  constexpr int kPrecincts = 60;
+  // Every protocol is sent to both instances at once, by two threads each.
+  std::map<std::pair<int, int>, std::string> receipts;  // (precinct, sender) -> receipt
+  std::mutex receipts_lock;
+  std::vector<std::thread> senders;
+  for (int sender = 0; sender < 4; ++sender) {
+    senders.emplace_back([&, sender] {
+      TabulationStore& store = sender % 2 == 0 ? *first : *second;
+      for (int p = 0; p < kPrecincts; ++p) {
+        const std::string precinct = std::to_string(2000 + p);
+        absl::StatusOr<Receipt> receipt = store.Append(Make(precinct, "p" + precinct), Signer());
+        ASSERT_TRUE(receipt.ok()) << receipt.status();
+        std::lock_guard lock(receipts_lock);
+        receipts[{p, sender}] = receipt->SerializeAsString();
+      }
+    });
+  }
+  for (std::thread& sender : senders) sender.join();
+  for (int p = 0; p < kPrecincts; ++p) {
+    for (int sender = 1; sender < 4; ++sender) {
+      EXPECT_EQ(receipts[std::make_pair(p, sender)], receipts[std::make_pair(p, 0)])
+          << "precinct " << 2000 + p;
+    }
+  }
+  absl::StatusOr<std::vector<StoredProtocol>> stored = second->Protocols();
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(stored->size(), static_cast<std::size_t>(kPrecincts));
+  for (std::size_t i = 0; i < stored->size(); ++i) {
+    EXPECT_EQ((*stored)[i].sequence, static_cast<std::int64_t>(i + 1));
+  }
+  EXPECT_TRUE(first->Alarms()->empty());
+}
+
+TEST_F(PostgresTabulationStoreTest, StoreReconnectsAfterItsConnectionsAreCut) {
+  std::unique_ptr<TabulationStore> store = OpenStore();
+  ASSERT_TRUE(store);
+  absl::StatusOr<Receipt> before = store->Append(Make("1001", "a"), Signer());
+  ASSERT_TRUE(before.ok()) << before.status();
+  const std::string database = address_.substr(address_.rfind('/') + 1);
+  EXPECT_EQ(
+      AsAdmin(AdminAddress(), absl::StrCat("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                           "WHERE datname = '",
+                                           database, "' AND usename = 'esep_centre'")),
+      "");
+  absl::StatusOr<Receipt> after = store->Append(Make("1002", "b"), Signer());
+  ASSERT_TRUE(after.ok()) << after.status();
+  absl::StatusOr<Receipt> replay = store->Append(Make("1001", "a"), Signer());
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_EQ(replay->SerializeAsString(), before->SerializeAsString());
+  EXPECT_EQ(store->Protocols()->size(), 2u);
+}
+
+TEST_F(PostgresTabulationStoreTest, OwnerIsRefusedByTheTriggersAndCentreCannotDropThem) {
+  std::unique_ptr<TabulationStore> store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->Append(Make("1001", "a"), Signer()).ok());
+  const std::string database = address_.substr(address_.rfind('/') + 1);
+  const std::string owner = AddressOf("esep_owner", database);
+  for (const char* sql : {"UPDATE protocols SET revision = 7", "DELETE FROM protocols",
+                          "TRUNCATE protocols", "DELETE FROM alarms", "TRUNCATE revocations"}) {
+    EXPECT_NE(AsAdmin(owner, sql).find("append-only") + AsAdmin(owner, sql).find("permanent"),
+              2 * std::string::npos)
+        << sql << ": " << AsAdmin(owner, sql);
+  }
+  for (const char* sql :
+       {"DROP TRIGGER protocols_append_only_update ON protocols",
+        "ALTER TABLE protocols DISABLE TRIGGER ALL", "TRUNCATE protocols", "DROP TABLE alarms"}) {
+    EXPECT_FALSE(store->ExecForTesting(sql).ok()) << sql;
+  }
+  EXPECT_EQ(store->Protocols()->size(), 1u);
+  // The owner cannot be the centre's role: it could change what is stored.
+  absl::StatusOr<std::unique_ptr<TabulationStore>> as_owner = TabulationStore::Open(owner);
+  EXPECT_EQ(as_owner.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(as_owner.status().message().find("owns the tabulation schema"), std::string::npos)
+      << as_owner.status();
+}
+
+TEST_F(PostgresTabulationStoreTest, BadAddressesAreClearErrors) {
+  absl::StatusOr<std::unique_ptr<TabulationStore>> down =
+      TabulationStore::Open("postgresql://esep_centre@127.0.0.1:1/nothing?connect_timeout=1");
+  EXPECT_EQ(down.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(down.status().message().find("cannot connect"), std::string::npos) << down.status();
+  absl::StatusOr<std::unique_ptr<TabulationStore>> garbled =
+      TabulationStore::Open("postgresql://[::1");
+  EXPECT_FALSE(garbled.ok());
+  const std::string database = address_.substr(address_.rfind('/') + 1);
+  EXPECT_EQ(AsAdmin(AdminAddress(), absl::StrCat("CREATE DATABASE ", database, "_bare")), "");
+  absl::StatusOr<std::unique_ptr<TabulationStore>> bare =
+      TabulationStore::Open(AddressOf("esep_centre", database + "_bare"));
+  EXPECT_EQ(bare.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(bare.status().message().find("setup-postgres"), std::string::npos) << bare.status();
+  EXPECT_EQ(SetUpPostgresSchema("/var/lib/esep/tabulation.db", "esep_centre").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SetUpPostgresSchema(AddressOf("esep_owner", database), "esep_owner").code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -2,9 +2,6 @@
 // protocol whose receipt never reached the reader: after the restart the reader's delivery loop
 // gets the same receipt, and the protocol is stored exactly once.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,8 +16,6 @@
 #include "esep/transport/signing.h"
 #include "esep/transport/tabulation_store.h"
 #include "tabulation_fixture.h"
-
-extern char** environ;
 
 namespace esep::transport {
 namespace {
@@ -48,63 +43,11 @@ std::string Output(const std::vector<std::string>& args) {
   return output;
 }
 
-class TabulatorProcess {
+// esep-tabulator serve on the test's data directory.
+class TabulatorProcess : public testing::TabulatorProcess {
  public:
   TabulatorProcess(const std::filesystem::path& data, const std::filesystem::path& certs, int port)
-      : port_file_(data.parent_path() / "port") {
-    std::filesystem::remove(port_file_);
-    std::vector<std::string> args = {ESEP_TABULATOR, "serve",
-                                     "--data-dir",   data.string(),
-                                     "--listen",     absl::StrCat("127.0.0.1:", port),
-                                     "--cert",       (certs / "centre.pem").string(),
-                                     "--key",        (certs / "centre.key").string(),
-                                     "--client-ca",  (certs / "ca.pem").string(),
-                                     "--port-file",  port_file_.string()};
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, ESEP_TABULATOR, nullptr, nullptr, argv.data(), environ), 0);
-  }
-  ~TabulatorProcess() { Kill(); }
-
-  // The port, once the server listens; 0 if it exited instead.
-  int WaitUntilServing() {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < give_up) {
-      std::ifstream in(port_file_);
-      int port = 0;
-      if (in >> port) return port;
-      int status = 0;
-      if (pid_ > 0 && waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return 0;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return 0;
-  }
-
-  // SIGTERM; the exit status, which is 0 for a clean stop.
-  int Stop() {
-    if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
-  void Kill() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
- private:
-  std::filesystem::path port_file_;
-  pid_t pid_ = -1;
+      : testing::TabulatorProcess(ESEP_TABULATOR, data, certs, port, data.parent_path() / "port") {}
 };
 
 // A centre's data directory and certificates, prepared with the esep-tabulator commands, with

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "command_line.h"
 #include "esep/proto/election.h"
 #include "esep/proto/sha256.h"
@@ -31,6 +32,17 @@
 #include "key_flags.h"
 
 namespace esep::tabulator {
+
+std::string DataDir::store_address() const {
+  std::ifstream in(store_address_file());
+  std::string address;
+  if (in && std::getline(in, address)) {
+    address = std::string(absl::StripAsciiWhitespace(address));
+    if (!address.empty()) return address;
+  }
+  return store().string();
+}
+
 namespace {
 
 using cli::CommandLine;
@@ -123,19 +135,26 @@ absl::StatusOr<std::unique_ptr<transport::TabulationStore>> OpenDataDirStore(
     const CommandLine& cl) {
   absl::StatusOr<DataDir> dir = ExistingDataDir(cl);
   if (!dir.ok()) return dir.status();
-  return transport::TabulationStore::Open(dir->store().string());
+  return transport::TabulationStore::Open(dir->store_address());
 }
 
 int RunInit(const std::vector<std::string>& args) {
-  std::vector<FlagSpec> specs = {kDataDir,
-                                 {"election", true, "the election definition (JSON) to tabulate"}};
+  std::vector<FlagSpec> specs = {
+      kDataDir,
+      {"election", true, "the election definition (JSON) to tabulate"},
+      {"store", true,
+       "the store, when not the SQLite file in DIR: a postgresql:// URI (with "
+       "target_session_attrs=read-write and every host of the primary and its standby)"}};
   specs.insert(specs.end(), kTokenKeyFlags.begin(), kTokenKeyFlags.end());
   specs.push_back(kHelp);
   absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
   if (!cl.ok() || cl->Has("help") || !cl->Has("data-dir") || !cl->Has("election")) {
     return cli::UsageExit("esep-tabulator init", cl,
-                          "usage: esep-tabulator init --data-dir DIR --election ELECTION.json\n"
-                          "Prepares a centre: its election, its receipt-signing key, its store.\n",
+                          "usage: esep-tabulator init --data-dir DIR --election ELECTION.json "
+                          "[--store postgresql://...]\n"
+                          "Prepares a centre: its election, its receipt-signing key, its store.\n"
+                          "Every centre instance on one PostgreSQL store has a copy of the same "
+                          "data directory.\n",
                           specs);
   }
   const DataDir dir{*cl->Get("data-dir")};
@@ -160,16 +179,42 @@ int RunInit(const std::vector<std::string>& args) {
       return Fail("init", absl::InternalError("cannot write " + dir.election().string()));
     }
   }
+  if (const std::optional<std::string> address = cl->Get("store")) {
+    if (!transport::IsPostgresAddress(*address)) {
+      return Fail("init", absl::InvalidArgumentError(absl::StrCat(
+                              "--store ", *address,
+                              ": only a postgresql:// URI; without --store the centre keeps an "
+                              "SQLite store in its data directory")));
+    }
+    const bool recorded = std::filesystem::exists(dir.store_address_file());
+    if (recorded && dir.store_address() != *address) {
+      return Fail("init", absl::AlreadyExistsError(absl::StrCat(
+                              dir.root.string(), " already uses the store ", dir.store_address())));
+    }
+    if (!recorded) {
+      // Recorded only once it opens: a wrong address is corrected by running init again.
+      absl::StatusOr<std::unique_ptr<transport::TabulationStore>> opened =
+          transport::TabulationStore::Open(*address);
+      if (!opened.ok()) return Fail("init", opened.status());
+      std::ofstream out(dir.store_address_file(), std::ios::binary);
+      out << *address << "\n";
+      if (!out.flush()) {
+        return Fail("init",
+                    absl::InternalError("cannot write " + dir.store_address_file().string()));
+      }
+      ::chmod(dir.store_address_file().c_str(), 0600);
+    }
+  }
   absl::StatusOr<std::unique_ptr<transport::Signer>> key = OpenSigner(*cl, dir.key(), true);
   if (!key.ok()) return Fail("init", key.status());
   absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
-      transport::TabulationStore::Open(dir.store().string());
+      transport::TabulationStore::Open(dir.store_address());
   if (!store.ok()) return Fail("init", store.status());
   std::cout << "election   " << election->id() << " " << ElectionHash(*election) << "\n"
             << "centre key " << Hex((*key)->public_key()) << " ("
             << transport::KeyId((*key)->public_key()) << ", " << (*key)->Description()
             << "; readers are configured with " << dir.key().string() << ".pub)\n"
-            << "store      " << dir.store().string() << "\n";
+            << "store      " << dir.store_address() << "\n";
   return kExitOk;
 }
 
@@ -212,7 +257,7 @@ int RunRegisterReader(const std::vector<std::string>& args) {
   absl::StatusOr<std::string> fingerprint = transport::CertificateFingerprint(*pem);
   if (!fingerprint.ok()) return Fail("register-reader", fingerprint.status());
   absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
-      transport::TabulationStore::Open(dir->store().string());
+      transport::TabulationStore::Open(dir->store_address());
   if (!store.ok()) return Fail("register-reader", store.status());
   transport::RegisteredReader reader;
   reader.precinct_id = precinct;
@@ -281,7 +326,7 @@ int RunRegisterReaders(const std::vector<std::string>& args) {
     readers.push_back(std::move(reader));
   }
   absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
-      transport::TabulationStore::Open(dir->store().string());
+      transport::TabulationStore::Open(dir->store_address());
   if (!store.ok()) return Fail("register-readers", store.status());
   if (absl::Status s = (*store)->RegisterReaders(readers); !s.ok()) {
     return Fail("register-readers", s, kExitRejected);
@@ -393,7 +438,7 @@ int RunServe(const std::vector<std::string>& args) {
       transport::LoadTlsFiles(*cl->Get("cert"), *cl->Get("key"), *cl->Get("client-ca"));
   if (!tls.ok()) return Fail("serve", tls.status());
   absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
-      transport::TabulationStore::Open(dir->store().string());
+      transport::TabulationStore::Open(dir->store_address());
   if (!store.ok()) return Fail("serve", store.status());
 
   transport::TabulationCentre centre(*std::move(election), *std::move(key), store->get());
@@ -459,7 +504,7 @@ int RunSite(const std::vector<std::string>& args) {
   absl::StatusOr<std::unique_ptr<transport::Signer>> key = OpenSigner(*cl, dir->key(), false);
   if (!key.ok()) return Fail("site", key.status());
   absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
-      transport::TabulationStore::Open(dir->store().string());
+      transport::TabulationStore::Open(dir->store_address());
   if (!store.ok()) return Fail("site", store.status());
   absl::StatusOr<transport::SiteOptions> site = SiteOptionsOf(*cl);
   if (!site.ok()) return Fail("site", site.status());
@@ -639,7 +684,7 @@ int RunResults(const std::vector<std::string>& args) {
   absl::StatusOr<Election> election = LoadElectionFile(dir->election().string());
   if (!election.ok()) return Fail("results", election.status());
   absl::StatusOr<std::unique_ptr<transport::TabulationStore>> store =
-      transport::TabulationStore::Open(dir->store().string());
+      transport::TabulationStore::Open(dir->store_address());
   if (!store.ok()) return Fail("results", store.status());
   absl::StatusOr<transport::Results> results = transport::ResultsOfStore(*election, **store);
   if (!results.ok()) return Fail("results", results.status(), kExitRejected);
@@ -664,11 +709,37 @@ int RunResults(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+int RunSetupPostgres(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      {"store", true, "the database, as the role that is to own the schema: postgresql://..."},
+      {"centre-role", true, "the existing role the centre instances connect as"},
+      kHelp};
+  absl::StatusOr<CommandLine> cl = CommandLine::Parse(args, specs);
+  if (!cl.ok() || cl->Has("help") || !cl->Has("store") || !cl->Has("centre-role")) {
+    return cli::UsageExit(
+        "esep-tabulator setup-postgres", cl,
+        "usage: esep-tabulator setup-postgres --store postgresql://OWNER@HOST/DB "
+        "--centre-role ROLE\n"
+        "Creates the centre's tables in a PostgreSQL database, owned by the connecting role, with "
+        "triggers that\nrefuse any change or deletion, and lets ROLE insert and read only. Run "
+        "once per database, on the primary.\n",
+        specs);
+  }
+  if (absl::Status s = transport::SetUpPostgresSchema(*cl->Get("store"), *cl->Get("centre-role"));
+      !s.ok()) {
+    return Fail("setup-postgres", s, kExitRejected);
+  }
+  std::cout << "schema ready; the centre connects as " << *cl->Get("centre-role")
+            << " (insert and read only)\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 const std::vector<cli::Command>& Commands() {
   static const std::vector<cli::Command> kCommands = {
       {"init", "prepare a data directory: election, receipt key, store", RunInit},
+      {"setup-postgres", "create the centre's schema in a PostgreSQL database", RunSetupPostgres},
       {"register-reader", "allow a reader to submit a precinct's protocol", RunRegisterReader},
       {"register-readers", "register a list of readers (CSV) in one transaction",
        RunRegisterReaders},

@@ -71,7 +71,9 @@ const std::vector<FlagSpec> kFlags = {
     {"calibration", true,
      "the reader's calibration profile from esep calibrate; kept in the store's history. The "
      "polls open only with a passed, fresh profile of this reader"},
-    {"centre", true, "the tabulation centre, HOST:PORT; without it protocols wait in the outbox"},
+    {"centre", true,
+     "the tabulation centre, HOST:PORT, or its instances HOST:PORT,HOST:PORT,... tried in turn "
+     "when one does not answer; without it protocols wait in the outbox"},
     {"centre-ca", true, "the CA of the centre's TLS certificate (PEM)"},
     {"centre-key", true, "the centre's published Ed25519 key (.pub) that signs its receipts"},
     {"client-cert", true, "this reader's TLS client certificate (PEM)"},
@@ -239,7 +241,7 @@ int Run(const CommandLine& cl) {
       return esep::cli::kExitUsage;
     }
   }
-  std::unique_ptr<esep::transport::ProtocolClient> client;
+  std::unique_ptr<esep::transport::ProtocolSender> client;
   std::string centre_key;
   if (const std::optional<std::string> centre = cl.Get("centre")) {
     absl::StatusOr<esep::transport::TlsFiles> tls = esep::transport::LoadTlsFiles(
@@ -247,12 +249,14 @@ int Run(const CommandLine& cl) {
         cl.Get("centre-ca").value_or(""));
     absl::StatusOr<std::string> published =
         esep::transport::LoadPublicKey(cl.Get("centre-key").value_or(""));
+    absl::StatusOr<std::vector<std::string>> targets = esep::transport::ParseCentreTargets(*centre);
     esep::transport::ClientOptions options;
-    options.target = *centre;
     if (tls.ok()) options.tls = *tls;
-    absl::StatusOr<std::unique_ptr<esep::transport::ProtocolClient>> connected =
-        tls.ok() ? esep::transport::ProtocolClient::Connect(options)
-                 : absl::StatusOr<std::unique_ptr<esep::transport::ProtocolClient>>(tls.status());
+    absl::StatusOr<std::unique_ptr<esep::transport::ProtocolSender>> connected =
+        !tls.ok() ? absl::StatusOr<std::unique_ptr<esep::transport::ProtocolSender>>(tls.status())
+        : !targets.ok()
+            ? absl::StatusOr<std::unique_ptr<esep::transport::ProtocolSender>>(targets.status())
+            : esep::transport::ConnectToCentres(options, *targets);
     for (const absl::Status& s : {connected.status(), published.status()}) {
       if (!s.ok()) {
         std::cerr << "esepd: the tabulation centre: " << s.message() << "\n";

@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "tabulation_service.grpc.pb.h"
 
 namespace esep::transport {
@@ -79,6 +81,10 @@ void ProtocolClient::AwaitConnectionAttempt(absl::Time deadline) {
   }
 }
 
+bool ProtocolClient::SeemsReachable() {
+  return channel_->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_TRANSIENT_FAILURE;
+}
+
 void ProtocolClient::CancelSubmit() {
   cancelled_ = true;
   std::lock_guard lock(in_flight_lock_);
@@ -114,6 +120,71 @@ absl::StatusOr<Receipt> ProtocolClient::Submit(const SignedProtocol& signed_prot
   }
   return absl::Status(mapped.code(), absl::StrCat("the tabulation centre refused the protocol: ",
                                                   status.error_message()));
+}
+
+FailoverSender::FailoverSender(std::vector<std::unique_ptr<ProtocolSender>> centres)
+    : centres_(std::move(centres)) {}
+
+absl::StatusOr<Receipt> FailoverSender::Submit(const SignedProtocol& signed_protocol) {
+  cancelled_ = false;
+  if (centres_.empty()) return absl::FailedPreconditionError("no tabulation centre is configured");
+  // In turn from the current one, those that seem reachable first.
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < centres_.size(); ++i)
+    order.push_back((current_ + i) % centres_.size());
+  std::stable_partition(order.begin(), order.end(),
+                        [this](std::size_t index) { return centres_[index]->SeemsReachable(); });
+  std::string unreachable;
+  absl::Status last;
+  for (std::size_t index : order) {
+    if (cancelled_) break;
+    absl::StatusOr<Receipt> receipt = centres_[index]->Submit(signed_protocol);
+    if (receipt.ok() || !IsTransient(receipt.status())) {
+      current_ = index;
+      return receipt;
+    }
+    last = receipt.status();
+    absl::StrAppend(&unreachable, unreachable.empty() ? "" : "; ", receipt.status().message());
+    // The next Submit starts with the next instance.
+    current_ = (index + 1) % centres_.size();
+  }
+  if (cancelled_) return absl::CancelledError("delivery cancelled");
+  return absl::Status(last.code(), absl::StrCat("none of the ", centres_.size(),
+                                                " centre instances answered: ", unreachable));
+}
+
+void FailoverSender::CancelSubmit() {
+  cancelled_ = true;
+  for (const std::unique_ptr<ProtocolSender>& centre : centres_) centre->CancelSubmit();
+}
+
+absl::StatusOr<std::vector<std::string>> ParseCentreTargets(const std::string& list) {
+  std::vector<std::string> targets;
+  for (absl::string_view part : absl::StrSplit(list, ',')) {
+    const std::string target(absl::StripAsciiWhitespace(part));
+    const std::size_t colon = target.rfind(':');
+    if (target.empty() || colon == std::string::npos || colon == 0 || colon + 1 == target.size() ||
+        target.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", list, "\" is not a list of centre addresses: HOST:PORT[,HOST:PORT...]"));
+    }
+    targets.push_back(target);
+  }
+  return targets;
+}
+
+absl::StatusOr<std::unique_ptr<ProtocolSender>> ConnectToCentres(
+    const ClientOptions& options, const std::vector<std::string>& targets) {
+  std::vector<std::unique_ptr<ProtocolSender>> centres;
+  for (const std::string& target : targets) {
+    ClientOptions one = options;
+    one.target = target;
+    absl::StatusOr<std::unique_ptr<ProtocolClient>> client = ProtocolClient::Connect(one);
+    if (!client.ok()) return client.status();
+    centres.push_back(*std::move(client));
+  }
+  if (centres.size() == 1) return std::move(centres.front());
+  return std::make_unique<FailoverSender>(std::move(centres));
 }
 
 }  // namespace esep::transport

@@ -172,6 +172,15 @@ void TabulationCentre::Refuse(Alarm alarm, absl::Status reason, const PeerIdenti
 void TabulationCentre::IngestBytes(std::string bytes, PeerIdentity peer, ReceiptCallback done) {
   Alarm alarm;
   absl::StatusOr<Submission> submission = Admit(bytes, peer, alarm);
+  if (absl::IsUnavailable(submission.status())) {
+    // The store could not be read (its database restarting or failing over): the centre's
+    // trouble, not the reader's, so no alarm; the reader sends the protocol again.
+    log_(absl::StrCat("store unavailable, precinct=", alarm.precinct_id,
+                      " not checked: ", submission.status().message()));
+    done(absl::UnavailableError(absl::StrCat("the centre cannot read its store; send it again: ",
+                                             submission.status().message())));
+    return;
+  }
   if (!submission.ok()) {
     Refuse(std::move(alarm), submission.status(), peer, std::move(done));
     return;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -26,6 +27,9 @@ class ProtocolSender {
   virtual absl::StatusOr<Receipt> Submit(const SignedProtocol& signed_protocol) = 0;
   // Makes a Submit in progress on another thread return soon (CANCELLED); for shutdown.
   virtual void CancelSubmit() {}
+  // False when the last attempt to reach the centre failed and no new one has succeeded since:
+  // a Submit would first wait for the next attempt. A hint, never a refusal.
+  virtual bool SeemsReachable() { return true; }
 };
 
 struct ClientOptions {
@@ -57,6 +61,7 @@ class ProtocolClient final : public ProtocolSender {
 
   absl::StatusOr<Receipt> Submit(const SignedProtocol& signed_protocol) override;
   void CancelSubmit() override;
+  bool SeemsReachable() override;
 
  private:
   class Stub;
@@ -71,6 +76,35 @@ class ProtocolClient final : public ProtocolSender {
   std::mutex in_flight_lock_;
   grpc::ClientContext* in_flight_ = nullptr;  // the Submit in progress, guarded by the lock
 };
+
+// A reader's client of several centre instances (one store behind them): a Submit goes to the
+// instance that answered last and, while the one tried cannot be reached (a transient failure),
+// on to the next, each tried once per Submit; instances whose last connection attempt failed are
+// tried after the others, so that a dead one costs no wait while another answers. A refusal is the
+// centre's answer and is returned as it is; when none answers, the delivery loop retries later as
+// with one centre. Idempotency is the store's: an instance that receives a protocol another one
+// stored answers its receipt.
+class FailoverSender final : public ProtocolSender {
+ public:
+  explicit FailoverSender(std::vector<std::unique_ptr<ProtocolSender>> centres);
+  absl::StatusOr<Receipt> Submit(const SignedProtocol& signed_protocol) override;
+  void CancelSubmit() override;
+  // The index of the instance the next Submit goes to first.
+  std::size_t current() const { return current_; }
+
+ private:
+  std::vector<std::unique_ptr<ProtocolSender>> centres_;
+  std::atomic<std::size_t> current_{0};
+  std::atomic<bool> cancelled_{false};
+};
+
+// Parses "HOST:PORT[,HOST:PORT...]" (the addresses of the centre instances, in the order tried).
+absl::StatusOr<std::vector<std::string>> ParseCentreTargets(const std::string& list);
+
+// A client of every target in `targets`: one ProtocolClient with `options` for a single target,
+// a FailoverSender over one per target otherwise.
+absl::StatusOr<std::unique_ptr<ProtocolSender>> ConnectToCentres(
+    const ClientOptions& options, const std::vector<std::string>& targets);
 
 // True for failures after which the same protocol should be sent again later unchanged: the
 // centre was unreachable, timed out or could not commit.

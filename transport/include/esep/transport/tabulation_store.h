@@ -1,24 +1,16 @@
 #ifndef ESEP_TRANSPORT_TABULATION_STORE_H_
 #define ESEP_TRANSPORT_TABULATION_STORE_H_
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
-#include <thread>
-#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "esep/proto/precinct_protocol.pb.h"
 #include "esep/proto/signed.pb.h"
-
-struct sqlite3;
 
 namespace esep::transport {
 
@@ -90,30 +82,36 @@ struct Submission {
 using ReceiptSigner = std::function<absl::StatusOr<Receipt>(const ReceiptBody&)>;
 using ReceiptCallback = std::function<void(absl::StatusOr<Receipt>)>;
 
-// The tabulation centre's SQLite store (WAL, synchronous=FULL): registered readers, every
-// accepted signed protocol (held ones with their reason) and every refusal. Protocols and alarms
-// are append-only, enforced by triggers that abort any UPDATE or DELETE. Writes go through one
-// committer thread that gathers the submissions arriving meanwhile into one transaction (group
-// commit), so one fsync serves many protocols; each caller is answered only after its transaction
-// committed.
+// The tabulation centre's store: registered readers, every accepted signed protocol (held ones
+// with their reason) and every refusal. Protocols, alarms and revocations are append-only, enforced
+// by the database itself. Writes are group-committed: the submissions arriving while one batch
+// commits share the next transaction, and each caller is answered only once its transaction is
+// durable. Two backends, opened from a store address by Open(): SQLite (a file path: one machine,
+// the default) and PostgreSQL (a postgresql:// URI: several centre instances on one database with a
+// synchronous hot standby). Callers never learn which one they have.
 class TabulationStore {
  public:
-  static absl::StatusOr<std::unique_ptr<TabulationStore>> Open(const std::string& path);
-  ~TabulationStore();
+  // `address` is a file path (SQLite, created if missing) or a postgresql:// (or postgres://)
+  // URI of a database whose schema SetUpPostgresSchema made; libpq's multi-host URIs with
+  // target_session_attrs=read-write let the store follow a promoted standby.
+  static absl::StatusOr<std::unique_ptr<TabulationStore>> Open(const std::string& address);
+  virtual ~TabulationStore() = default;
   TabulationStore(const TabulationStore&) = delete;
   TabulationStore& operator=(const TabulationStore&) = delete;
 
   // Registers readers in one transaction; a reader already registered for the precinct is an
   // error and nothing is written.
-  absl::Status RegisterReaders(const std::vector<RegisteredReader>& readers);
+  virtual absl::Status RegisterReaders(const std::vector<RegisteredReader>& readers) = 0;
   absl::Status RegisterReader(const RegisteredReader& reader) { return RegisterReaders({reader}); }
   // Revokes a registered reader for good, with the commission's or technician's reason (not
   // empty). NotFound for a reader not registered for the precinct, AlreadyExists when revoked.
-  absl::Status RevokeReader(const std::string& precinct_id, const std::string& reader_serial,
-                            const std::string& reason);
+  virtual absl::Status RevokeReader(const std::string& precinct_id,
+                                    const std::string& reader_serial,
+                                    const std::string& reason) = 0;
   // The readers registered for `precinct_id`, revoked ones included; Readers() every reader.
-  absl::StatusOr<std::vector<RegisteredReader>> ReadersOf(const std::string& precinct_id);
-  absl::StatusOr<std::vector<RegisteredReader>> Readers();
+  virtual absl::StatusOr<std::vector<RegisteredReader>> ReadersOf(
+      const std::string& precinct_id) = 0;
+  virtual absl::StatusOr<std::vector<RegisteredReader>> Readers() = 0;
 
   // Appends `submission` under the history rules: the same bytes as a stored revision answer
   // the stored receipt again; other bytes with a stored revision are refused (ALREADY_EXISTS,
@@ -121,67 +119,40 @@ class TabulationStore {
   // above its latest revision. A submission with a held_reason is stored with it, answered with
   // a RECEIPT_HELD_FOR_REVIEW receipt and recorded as a kHeldForReviewAlarm alarm in the same
   // transaction. `done` runs on the committer thread once the outcome is durable.
-  void Append(Submission submission, ReceiptSigner sign, ReceiptCallback done);
+  virtual void Append(Submission submission, ReceiptSigner sign, ReceiptCallback done) = 0;
   // Appends and waits.
   absl::StatusOr<Receipt> Append(Submission submission, ReceiptSigner sign);
 
   // Records a refusal (group-committed like Append); `done` may be empty.
-  void RecordAlarm(Alarm alarm, std::function<void(absl::Status)> done);
+  virtual void RecordAlarm(Alarm alarm, std::function<void(absl::Status)> done) = 0;
   absl::Status RecordAlarm(Alarm alarm);
 
   // Every stored protocol in arrival order.
-  absl::StatusOr<std::vector<StoredProtocol>> Protocols();
-  // The latest accepted revision of each precinct, by precinct id: what results count, unless
-  // it is held for review.
-  absl::StatusOr<std::vector<StoredProtocol>> LatestProtocols();
+  virtual absl::StatusOr<std::vector<StoredProtocol>> Protocols() = 0;
+  // The latest accepted revision of each precinct and ballot kind, by precinct id: what results
+  // count, unless it is held for review.
+  virtual absl::StatusOr<std::vector<StoredProtocol>> LatestProtocols() = 0;
   // Every revision of one precinct, oldest first.
-  absl::StatusOr<std::vector<StoredProtocol>> History(const std::string& precinct_id);
-  absl::StatusOr<std::vector<Alarm>> Alarms();
+  virtual absl::StatusOr<std::vector<StoredProtocol>> History(const std::string& precinct_id) = 0;
+  virtual absl::StatusOr<std::vector<Alarm>> Alarms() = 0;
 
   // Runs `sql` on the store's connection: for tests and repair tools that must see the
-  // append-only triggers refuse.
-  absl::Status ExecForTesting(const std::string& sql);
+  // append-only rules refuse.
+  virtual absl::Status ExecForTesting(const std::string& sql) = 0;
 
-  // Prepared statements kept per connection (defined in tabulation_store.cc).
-  struct StatementCache;
-
- private:
-  struct AppendJob {
-    Submission submission;
-    ReceiptSigner sign;
-    ReceiptCallback done;
-  };
-  struct AlarmJob {
-    Alarm alarm;
-    std::function<void(absl::Status)> done;
-  };
-  using Job = std::variant<AppendJob, AlarmJob>;
-  // What one job of a batch will be told once the batch committed.
-  using Outcome = std::variant<absl::StatusOr<Receipt>, absl::Status>;
-
-  TabulationStore(sqlite3* db, sqlite3* read_db);
-  void Enqueue(Job job);
-  void CommitLoop();
-  Outcome Apply(Job& job);
-  absl::StatusOr<Receipt> ApplyAppend(AppendJob& job);
-  absl::Status InsertAlarm(const Alarm& alarm);
-  absl::StatusOr<std::vector<RegisteredReader>> QueryReaders(
-      const std::optional<std::string>& precinct_id);
-  absl::StatusOr<std::vector<StoredProtocol>> QueryProtocols(const std::string& sql,
-                                                             const std::string& argument);
-
-  sqlite3* db_;          // the committer's connection, for every write
-  std::mutex db_mutex_;  // one statement at a time on it
-  sqlite3* read_db_;     // queries, which WAL lets run while the committer writes
-  std::mutex read_mutex_;
-  std::unique_ptr<StatementCache> write_statements_;
-  std::unique_ptr<StatementCache> read_statements_;
-  std::mutex queue_mutex_;
-  std::condition_variable queue_changed_;
-  std::deque<Job> queue_;
-  bool stopping_ = false;
-  std::thread committer_;
+ protected:
+  TabulationStore() = default;
 };
+
+// True when `address` names a PostgreSQL database rather than an SQLite file.
+bool IsPostgresAddress(const std::string& address);
+
+// Creates (or completes) the centre's schema in the PostgreSQL database at `owner_address`,
+// connected as the role that is to own it, and lets `centre_role` (an existing role, not the
+// owner) insert and read, nothing more: the centre cannot change, delete or truncate a stored
+// protocol, receipt, alarm or revocation, nor drop the triggers that refuse it. Run once per
+// database, again after an upgrade.
+absl::Status SetUpPostgresSchema(const std::string& owner_address, const std::string& centre_role);
 
 }  // namespace esep::transport
 
