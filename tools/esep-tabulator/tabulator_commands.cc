@@ -100,10 +100,16 @@ const FlagSpec kVerifierFlag = {
 absl::StatusOr<transport::SiteOptions> SiteOptionsOf(const CommandLine& cl) {
   transport::SiteOptions options;
   options.root = *cl.Get("site");
-  // The installed verifier; in a build tree, the source tree's.
-  const bool installed = std::filesystem::exists(ESEP_VERIFIER_DIR "/verify.js");
-  options.verifier_assets =
-      cl.Get("verifier").value_or(installed ? ESEP_VERIFIER_DIR : ESEP_SOURCE_VERIFIER_DIR);
+  // Beside this program (BIN/../share/esep/verifier: installed, or a build tree's copy), else
+  // the installed place.
+  std::string beside = ESEP_VERIFIER_DIR;
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const std::filesystem::path dir = exe.parent_path().parent_path() / "share/esep/verifier";
+    if (std::filesystem::exists(dir / "verify.js", error)) beside = dir.string();
+  }
+  options.verifier_assets = cl.Get("verifier").value_or(beside);
   absl::StatusOr<transport::SiteText> text = transport::SiteTextOfCatalogs();
   if (!text.ok()) return text.status();
   options.text = *std::move(text);
