@@ -116,7 +116,10 @@ complete_words() {
 [[ $(complete_words esep poll fin) == *finalize* ]] || fail "esep poll fin<TAB>"
 [[ $(complete_words esep poll --so) == --socket ]] || fail "esep poll --so<TAB>"
 [[ $(complete_words esepd --new) == --new-reader ]] || fail "esepd --new<TAB>"
-[[ $(complete_words esep-tabulator reg) == register-reader ]] || fail "esep-tabulator reg<TAB>"
+[[ $(complete_words esep-tabulator reg | sort | tr '\n' ' ') == "register-reader register-readers " ]] ||
+  fail "esep-tabulator reg<TAB>: $(complete_words esep-tabulator reg)"
+[[ $(complete_words esep-tabulator register-readers --fi) == --file ]] ||
+  fail "esep-tabulator register-readers --fi<TAB>"
 echo "completes commands, subcommands and flags"
 
 echo "== removal keeps ballot data"
