@@ -593,8 +593,8 @@ int RunProtocols(const std::vector<std::string>& args) {
   for (const transport::StoredProtocol& p : *protocols) {
     std::cout << p.sequence << "  " << UtcRfc3339(p.received_unix_seconds) << "  " << p.precinct_id
               << "  " << (p.ballot_kind.empty() ? "-" : p.ballot_kind) << "  " << p.revision << "  "
-              << ProtocolStatus_Name(p.status) << "  "
-              << p.reader_serial << "  " << p.protocol_sha256 << "  " << CountedBy(p) << "\n";
+              << ProtocolStatus_Name(p.status) << "  " << p.reader_serial << "  "
+              << p.protocol_sha256 << "  " << CountedBy(p) << "\n";
   }
   return kExitOk;
 }
