@@ -8,7 +8,7 @@ packages=(
   libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libdeflate-dev libzstd-dev libsqlite3-dev libsodium-dev libssl-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 nlohmann-json3-dev openssl poppler-utils
   help2man dpkg-dev file man-db systemd libp11-kit-dev softhsm2
-  libcpp-httplib-dev gettext libboost-locale-dev postgresql libpq-dev chromium
+  libcpp-httplib-dev gettext libboost-locale-dev postgresql libpq-dev chromium python3 bc
 )
 missing=()
 for p in "${packages[@]}"; do
