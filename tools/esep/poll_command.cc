@@ -191,7 +191,7 @@ bool Confirmed(const CommandLine& cl, const Console& say, const std::string& que
 
 int RunPollCommand(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
-      {"socket", true, "esepd's control socket (default /run/esep/esepd.sock)"},
+      {"socket", true, "esepd's control socket (default $ESEP_SOCKET, else /run/esep/esepd.sock)"},
       {"file", true, "with lines: the commission's lines (JSON, see docs/esepd.md)"},
       {"l1", true, kLineFlags[0].help},
       {"l2", true, kLineFlags[1].help},
@@ -253,7 +253,11 @@ int RunPollCommand(const std::vector<std::string>& args) {
   ControlRequest request;
   request.set_command(kCommands.at(cl->positional()[0]));
   request.set_ballot_kind(cl->Get("kind").value_or(""));
-  const std::string socket = cl->Get("socket").value_or("/run/esep/esepd.sock");
+  const char* socket_from_environment = std::getenv("ESEP_SOCKET");
+  const std::string socket = cl->Get("socket").value_or(socket_from_environment != nullptr &&
+                                                                *socket_from_environment != '\0'
+                                                            ? socket_from_environment
+                                                            : "/run/esep/esepd.sock");
   if (request.command() == ControlRequest::ENTER_LINES) {
     absl::StatusOr<CommissionLines> lines = ReadLines(*cl);
     if (!lines.ok()) {
