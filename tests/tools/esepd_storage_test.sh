@@ -15,6 +15,10 @@ election=fixtures/elections/presidential-2021.json
 work=$(mktemp -d); echo "work: $work"
 source "$(dirname "$0")/esepd_test_lib.sh"
 
+# Under AddressSanitizer its runtime must come first in the preload list.
+asan_runtime=$(ldd "$esepd" | awk '/libasan/ { print $3 }')
+preload="${asan_runtime:+$asan_runtime }$fault_lib"
+
 render_presidential_deck 8
 calibrate_reader
 
@@ -35,7 +39,7 @@ for mode in read-only full io-error; do
     cp -a "$work/ready" "$work/store"
     : >"$work/esepd.log"
     ESEP_FAULT_DIR="$work/store" ESEP_FAULT_MODE=$mode ESEP_FAULT_AFTER=$after \
-      LD_PRELOAD="$fault_lib" "$esepd" --election "$election" --precinct 1001 \
+      LD_PRELOAD="$preload" "$esepd" --election "$election" --precinct 1001 \
       --data-dir "$work/store" --socket "$socket" --sim "$work/live" \
       --calibration "$work/calibration.pb" --sim-paper "$work/paper" >>"$work/esepd.log" 2>&1 &
     daemon=$!
