@@ -285,7 +285,9 @@ absl::Status ImageAssembler::AddChunk(const reader::ImageChunk& chunk) {
         absl::StrCat("an image chunk of ", chunk.data().size(), " bytes at offset ", chunk.offset(),
                      " runs past the announced ", total_bytes_, " bytes"));
   }
-  image_.pixels.insert(image_.pixels.end(), chunk.data().begin(), chunk.data().end());
+  // As bytes, so that the copy is one memmove.
+  const auto* data = reinterpret_cast<const std::uint8_t*>(chunk.data().data());
+  image_.pixels.insert(image_.pixels.end(), data, data + chunk.data().size());
   return absl::OkStatus();
 }
 
