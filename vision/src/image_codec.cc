@@ -303,6 +303,12 @@ absl::StatusOr<cv::Mat> DecodeGrayPng(std::span<const std::uint8_t> bytes, cv::M
     return absl::DataLossError("PNG image data has bytes after the end of its zlib stream");
   }
 
+  // Rows with filter type None on every row (as the reader stores pages) are the pixels already:
+  // the result is the buffer without its first column.
+  bool all_none = true;
+  for (int y = 0; y < height && all_none; ++y)
+    all_none = rows.ptr<std::uint8_t>(y)[0] == kFilterNone;
+  if (all_none) return rows.colRange(1, width + 1);
   // Row y arrives as a filter byte and `width` filtered bytes at rows.ptr(y); its pixels are
   // written one byte to the left, over the filter byte, reading each byte before it is overwritten.
   const std::vector<std::uint8_t> zero_row(static_cast<std::size_t>(width), 0);

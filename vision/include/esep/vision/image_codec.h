@@ -43,9 +43,11 @@ absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image,
 // compares the two on every input).
 //
 // The result is a CV_8UC1 matrix of the image's size whose rows may be one byte longer than its
-// width (it is decoded in place, in a buffer of height x (width + 1)). With `buffer`, that buffer
-// is reused when it already has the size, so a worker reading many pages allocates once; the
-// result then shares `buffer`'s memory and the next decode into it overwrites it.
+// width (it is decoded in place, in a buffer of height x (width + 1); a page whose rows all have
+// filter type None, as the reader stores pages, is that buffer without its first column, with no
+// pass over its pixels after inflating them). With `buffer`, that buffer is reused when it
+// already has the size, so a worker reading many pages allocates once; the result then shares
+// `buffer`'s memory and the next decode into it overwrites it.
 //
 // Errors:
 //   kUnimplemented: not a PNG, or a well-formed PNG of another kind (colour, another bit depth,
