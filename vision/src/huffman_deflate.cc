@@ -193,8 +193,9 @@ void FindMatches(const std::uint8_t* row, int width, int y, std::vector<Match>& 
   int x = 0;
   while (x < width) {
 #if defined(__SSE2__)
-    // Sixteen literals at a time where no run starts: bit p of `equal` says byte p equals byte
-    // p + 1, and a run starts after the literal at p when bits p to p + 7 are all set.
+    // Sixteen literals at a time where no run starts: bit p of `low | high << 16` says byte
+    // x + p equals the byte after it, and a run starts after the literal at x + p when bits p to
+    // p + 7 are all set.
     while (x + 33 <= width) {
       const auto* p = reinterpret_cast<const __m128i*>(row + x);
       const auto* q = reinterpret_cast<const __m128i*>(row + x + 1);
