@@ -10,6 +10,9 @@
 # Usage: tools/sheet-latency.sh ESEP ESEPD [SHEETS (default 1000)] [SIGMA (default 3)] [CPU (default 0)]
 # The rendered deck is kept in $DECK_DIR when that is set (and reused when it holds enough pages).
 # $ESEPD_PREFIX, when set, goes before esepd's command line (a profiler, for one).
+# $REFERENCE_BENCH, when set, names tests/bench/image_store_bench: its reference workload (one Otsu
+# threshold over a noisy page) then runs on the same core right after the day, and the medians are
+# also given as ratios to it (docs/BENCHMARKS.md).
 set -euo pipefail
 esep=$(realpath "$1")
 esepd=$(realpath "$2")
@@ -73,10 +76,18 @@ poll close --yes >/dev/null
 stop
 
 echo "load average before the summary: $(cut -d' ' -f1-3 /proc/loadavg)"
+reference=
+if [ -n "${REFERENCE_BENCH:-}" ]; then
+  # The CPU-time median of the reference, in ms.
+  reference=$(taskset -c "$cpu" "$REFERENCE_BENCH" --benchmark_filter='BM_OtsuReference/noisy:1$' \
+    --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>/dev/null |
+    awk '/_median/ { print $4 }')
+  echo "reference, one Otsu threshold over a noisy page on the same core: $reference ms of CPU"
+fi
 # "esepd: sheet N: OUTCOME [at the entry T1 s, scanned T2 s, decision on disk T3 s;
 #  CPU from the entry C1 ms, from the scan C2 ms]"
 sed -n 's/^esepd: sheet [0-9]*: \([a-z]*\).*\[at the entry \([0-9.]*\) s, scanned \([0-9.]*\) s, decision on disk \([0-9.]*\) s; CPU from the entry \([0-9.]*\) ms, from the scan \([0-9.]*\) ms\]$/\1 \2 \3 \4 \5 \6/p' \
-  "$work/esepd.log" | awk -v want="$sheets" '
+  "$work/esepd.log" | awk -v want="$sheets" -v ref="${reference:-0}" '
   function sort(a, n,   i, j, v) {
     for (i = 2; i <= n; i++) { v = a[i]; j = i - 1; while (j > 0 && a[j] > v) { a[j+1] = a[j]; j-- } a[j+1] = v }
   }
@@ -92,7 +103,9 @@ sed -n 's/^esepd: sheet [0-9]*: \([a-z]*\).*\[at the entry \([0-9.]*\) s, scanne
     printf "sheets: %d (", n; sep = ""; for (o in outcome) { printf "%s%s %d", sep, o, outcome[o]; sep = ", " } printf ")\n"
     line("entry to decision on disk, wall clock:", wall, n)
     line("entry to decision on disk, esepd CPU:", cpu, n)
+    if (ref > 0) printf "%-48s %.1f (median CPU / reference)\n", "  ratio to the reference:", cpu[int((n + 1) / 2)] / ref
     line("image received to decision on disk, wall clock:", wall_scan, n)
     line("image received to decision on disk, esepd CPU:", cpu_scan, n)
+    if (ref > 0) printf "%-48s %.1f (median CPU / reference)\n", "  ratio to the reference:", cpu_scan[int((n + 1) / 2)] / ref
     printf "sheets read per second over the day: %.1f\n", (n - 1) / (last - first)
   }'

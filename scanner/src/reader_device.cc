@@ -1,6 +1,10 @@
 #include "esep/scanner/reader_device.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,7 +27,26 @@ void Reseal(std::vector<std::uint8_t>& frame) {
 }  // namespace
 
 ReaderDevice::ReaderDevice(DeviceConfig config)
-    : config_(std::move(config)), dpi_(config_.optical_dpi) {}
+    : config_(std::move(config)),
+      event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      dpi_(config_.optical_dpi) {}
+
+ReaderDevice::~ReaderDevice() {
+  if (event_fd_ >= 0) ::close(event_fd_);
+}
+
+void ReaderDevice::SignalEventsLocked() {
+  if (event_fd_ < 0 || event_signalled_ == !events_.empty()) return;
+  std::uint64_t value = 1;
+  if (events_.empty()) {
+    while (::read(event_fd_, &value, sizeof value) < 0 && errno == EINTR) {
+    }
+  } else {
+    while (::write(event_fd_, &value, sizeof value) < 0 && errno == EINTR) {
+    }
+  }
+  event_signalled_ = !events_.empty();
+}
 
 void ReaderDevice::InsertSheet(SheetImage sheet, bool double_feed) {
   std::lock_guard lock(mutex_);
@@ -71,7 +94,9 @@ void ReaderDevice::PowerOnWith(std::optional<SheetImage> sheet, reader::DeviceSt
                                std::uint32_t sheets_cast) {
   std::lock_guard lock(mutex_);
   responses_.clear();
+  responses_read_ = 0;
   events_.clear();
+  SignalEventsLocked();
   jam_after_bytes_.reset();
   link_fault_ = LinkFault::kNone;
   image_fault_ = ImageFault::kNone;
@@ -126,20 +151,25 @@ std::uint32_t ReaderDevice::commands_received() const {
 
 std::size_t ReaderDevice::pending_response_bytes() const {
   std::lock_guard lock(mutex_);
-  return responses_.size();
+  return responses_.size() - responses_read_;
 }
 
 std::size_t ReaderDevice::ReadResponse(std::span<std::uint8_t> out) {
   std::lock_guard lock(mutex_);
-  const std::size_t n = std::min(out.size(), responses_.size());
-  std::copy_n(responses_.begin(), n, out.begin());
-  responses_.erase(responses_.begin(), responses_.begin() + static_cast<std::ptrdiff_t>(n));
+  const std::size_t n = std::min(out.size(), responses_.size() - responses_read_);
+  std::copy_n(responses_.begin() + static_cast<std::ptrdiff_t>(responses_read_), n, out.begin());
+  responses_read_ += n;
+  if (responses_read_ == responses_.size()) {
+    responses_.clear();
+    responses_read_ = 0;
+  }
   return n;
 }
 
 void ReaderDevice::DropResponses() {
   std::lock_guard lock(mutex_);
   responses_.clear();
+  responses_read_ = 0;
 }
 
 std::optional<std::vector<std::uint8_t>> ReaderDevice::TakeEventFrame() {
@@ -147,6 +177,7 @@ std::optional<std::vector<std::uint8_t>> ReaderDevice::TakeEventFrame() {
   if (events_.empty()) return std::nullopt;
   std::vector<std::uint8_t> frame = std::move(events_.front());
   events_.pop_front();
+  SignalEventsLocked();
   return frame;
 }
 
@@ -342,7 +373,8 @@ void ReaderDevice::Scan(std::uint32_t seq) {
   header.set_height(sheet.height);
   header.set_dpi(sheet.dpi);
   header.set_total_bytes(sheet.pixels.size());
-  const Sha256Digest digest = Sha256(std::span<const std::uint8_t>(sheet.pixels));
+  const Sha256Digest digest =
+      sheet.sha256 ? *sheet.sha256 : Sha256(std::span<const std::uint8_t>(sheet.pixels));
   header.set_sha256(std::string(digest.begin(), digest.end()));
   header.set_sheet_number(sheets_scanned_);
   Respond(reader::IMAGE_HEADER, seq, header);
@@ -437,6 +469,7 @@ void ReaderDevice::Emit(reader::EventKind kind) {
   event.set_state(cover_open_ ? reader::COVER_OPEN : state_);
   event.set_sheet_number(sheets_scanned_);
   events_.push_back(EncodeMessageFrame(reader::EVENT, ++event_sequence_, event));
+  SignalEventsLocked();
 }
 
 }  // namespace esep::scanner

@@ -1,6 +1,6 @@
 #include "esep/scanner/reader_frame.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <cstring>
@@ -80,15 +80,12 @@ std::optional<FrameError> GetFrameError(const absl::Status& status) {
 }
 
 std::uint32_t Crc32(std::span<const std::uint8_t> bytes, std::uint32_t crc) {
-  // zlib takes uInt lengths; feed it in pieces so any span size works.
-  uLong value = crc;
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const std::size_t n = std::min<std::size_t>(bytes.size() - done, 1u << 30);
-    value = crc32(value, bytes.data() + done, static_cast<uInt>(n));
-    done += n;
-  }
-  return static_cast<std::uint32_t>(value);
+  // The CRC-32 of zlib and ISO 3309 (the same value zlib's crc32() gives), computed by libdeflate
+  // with the CPU's carry-less multiply where present: an image's 4 MB of frames are checked on
+  // both sides of the link.
+  // No bytes leave the CRC as it is (libdeflate, as zlib, would answer 0 for a null pointer).
+  if (bytes.empty()) return crc;
+  return libdeflate_crc32(crc, bytes.data(), bytes.size());
 }
 
 bool IsKnownFrameType(std::uint32_t type) {
@@ -285,7 +282,9 @@ absl::Status ImageAssembler::AddChunk(const reader::ImageChunk& chunk) {
         absl::StrCat("an image chunk of ", chunk.data().size(), " bytes at offset ", chunk.offset(),
                      " runs past the announced ", total_bytes_, " bytes"));
   }
-  image_.pixels.insert(image_.pixels.end(), chunk.data().begin(), chunk.data().end());
+  // As bytes, so that the copy is one memmove.
+  const auto* data = reinterpret_cast<const std::uint8_t*>(chunk.data().data());
+  image_.pixels.insert(image_.pixels.end(), data, data + chunk.data().size());
   return absl::OkStatus();
 }
 

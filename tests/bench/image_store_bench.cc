@@ -40,7 +40,8 @@ const Pages& Load() {
 
 const cv::Mat& Page(bool noisy) { return noisy ? Load().noisy : Load().clean; }
 
-// esepd's stored format: vision::EncodeGrayPng at the level under test.
+// esepd's stored format: vision::EncodeGrayPng at the level under test (-1: kPngHuffmanOnly, the
+// stored encoding).
 void BM_EncodeStoredPng(benchmark::State& state) {
   const cv::Mat& page = Page(state.range(0) != 0);
   const int level = static_cast<int>(state.range(1));
@@ -56,7 +57,26 @@ void BM_EncodeStoredPng(benchmark::State& state) {
 }
 BENCHMARK(BM_EncodeStoredPng)
     ->ArgNames({"noisy", "level"})
-    ->ArgsProduct({{0, 1}, {0, 1, 2, 6}})
+    ->ArgsProduct({{0, 1}, {esep::vision::kPngHuffmanOnly, 0, 1, 2, 6}})
+    ->Unit(benchmark::kMillisecond);
+
+// Decoding the stored page as replay does (vision::DecodeGrayPng into a reused buffer), for the
+// encoding under test (level -1: kPngHuffmanOnly).
+void BM_DecodeStoredPng(benchmark::State& state) {
+  const cv::Mat& page = Page(state.range(0) != 0);
+  absl::StatusOr<std::vector<std::uint8_t>> png =
+      esep::vision::EncodeGrayPng(esep::vision::ViewOf(page), static_cast<int>(state.range(1)));
+  if (!png.ok()) std::abort();
+  cv::Mat buffer;
+  for (auto _ : state) {
+    absl::StatusOr<cv::Mat> gray = esep::vision::DecodeGrayPng(*png, &buffer);
+    if (!gray.ok()) state.SkipWithError("decoding failed");
+    benchmark::DoNotOptimize(gray);
+  }
+}
+BENCHMARK(BM_DecodeStoredPng)
+    ->ArgNames({"noisy", "level"})
+    ->ArgsProduct({{0, 1}, {esep::vision::kPngHuffmanOnly, 1}})
     ->Unit(benchmark::kMillisecond);
 
 // For comparison, another lossless format: the page's pixels as one Zstandard frame (libzstd,

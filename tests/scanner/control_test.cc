@@ -1,6 +1,7 @@
 #include "esep/scanner/control.h"
 
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -52,6 +53,27 @@ TEST(ControlServerTest, NoConnectionIsNotAnError) {
                                                  [](const auto&) { return ControlResponse(); });
   ASSERT_TRUE(served.ok());
   EXPECT_FALSE(*served);
+}
+
+// esepd's loop waits in Serve() on the reader's event descriptor too: a readable one ends the
+// wait at once with true, like a console's request, and leaves the descriptor to the caller.
+TEST(ControlServerTest, TheReadersDescriptorEndsTheWait) {
+  absl::StatusOr<std::unique_ptr<ControlServer>> server = ControlServer::Listen(SocketPath());
+  ASSERT_TRUE(server.ok());
+  const int reader_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  ASSERT_GE(reader_fd, 0);
+  const auto no_handler = [](const auto&) { return ControlResponse(); };
+  absl::StatusOr<bool> idle =
+      (*server)->Serve(std::chrono::milliseconds(10), no_handler, reader_fd);
+  ASSERT_TRUE(idle.ok());
+  EXPECT_FALSE(*idle);
+  const std::uint64_t one = 1;
+  ASSERT_EQ(::write(reader_fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
+  // A wait of a minute that the reader ends: the test would take a minute and fail otherwise.
+  absl::StatusOr<bool> woken = (*server)->Serve(std::chrono::minutes(1), no_handler, reader_fd);
+  ASSERT_TRUE(woken.ok());
+  EXPECT_TRUE(*woken);
+  ::close(reader_fd);
 }
 
 // Sends raw bytes and returns the daemon's answer.

@@ -1,6 +1,7 @@
 #include "esep/scanner/simulated_reader.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -121,6 +122,33 @@ TEST_F(SimulatedReaderTest, ReportsEventsOfAScanAndAReturn) {
                                                     reader::SCAN_FINISHED, reader::SHEET_REMOVED,
                                                     reader::SHEET_INSERTED}));
   EXPECT_EQ(reader->device().sheets_cast(), 0u);
+}
+
+bool Readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+}
+
+// esepd sleeps in poll() on the reader's event descriptor: it must be readable exactly while an
+// event waits, so that a sheet at the entry wakes the loop and a drained reader lets it sleep.
+TEST_F(SimulatedReaderTest, TheEventDescriptorIsReadableExactlyWhileAnEventWaits) {
+  auto reader = Open();
+  ASSERT_NE(reader, nullptr);
+  const int fd = reader->EventFd();
+  ASSERT_GE(fd, 0);
+  EXPECT_FALSE(Readable(fd));
+  ASSERT_TRUE(reader->AcceptAndScan().ok());  // the voter feeds a sheet; it is scanned
+  EXPECT_TRUE(Readable(fd));
+  ASSERT_TRUE(reader->Cast().ok());
+  // Polling lets the simulated voter feed the next sheet: its insertion is the last event.
+  EXPECT_EQ(DrainEvents(*reader),
+            (std::vector<reader::EventKind>{reader::SHEET_INSERTED, reader::SCAN_STARTED,
+                                            reader::SCAN_FINISHED, reader::SHEET_INSERTED}));
+  EXPECT_FALSE(Readable(fd));
+  reader->device().OpenCover();
+  EXPECT_TRUE(Readable(fd));
+  EXPECT_EQ(DrainEvents(*reader), std::vector<reader::EventKind>{reader::COVER_OPENED});
+  EXPECT_FALSE(Readable(fd));
 }
 
 TEST_F(SimulatedReaderTest, PaperStaysWhereItWasAcrossARestart) {

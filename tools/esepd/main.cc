@@ -351,13 +351,16 @@ int Run(const CommandLine& cl) {
     Say("esepd: no tabulation centre configured (--centre); final protocols wait in the outbox");
   }
 
-  // The loop waits only where nothing is to be done, and then on what can end the wait: while
-  // paper is taken, on the reader's next event (a sheet at the entry ends the wait at once) with
-  // the consoles served between waits of at most kReaderWait; otherwise on the control socket,
-  // where a console's request ends the wait at once. A sheet waiting at the entry is read before
-  // the loop waits again.
+  // The loop waits only where nothing is to be done, and then in one poll() on everything that
+  // can end the wait: a console's request, the screen, and while paper is taken the reader's
+  // event descriptor (a sheet at the entry ends the wait at once). A sheet waiting at the entry is
+  // read before the loop waits again. kIdleWait bounds a wait in which nothing happens, for the
+  // watchdog, the screen's clock and a signal to stop; it delays nothing that arrives. Only a
+  // reader without an event descriptor (Reader::EventFd) is waited on in PollEvent, for at most
+  // kReaderWait, with the consoles served between waits.
   constexpr std::chrono::milliseconds kReaderWait(50);
-  constexpr std::chrono::milliseconds kConsoleWait(200);
+  constexpr std::chrono::milliseconds kIdleWait(200);
+  const int reader_fd = reader->reader->EventFd();
   const auto started = std::chrono::steady_clock::now();
   const auto since_start = [&started](const esep::scanner::SheetMoment& t) {
     return absl::StrFormat("%.6f", std::chrono::duration<double>(t.wall - started).count());
@@ -400,8 +403,8 @@ int Run(const CommandLine& cl) {
                      response.ok() ? "ok" : response.error(), " (", response.poll_state(), ")"));
     return response;
   };
-  const auto serve = [&](std::chrono::milliseconds timeout) {
-    absl::StatusOr<bool> served = (*server)->Serve(timeout, handle);
+  const auto serve = [&](std::chrono::milliseconds timeout, int wake_on_reader) {
+    absl::StatusOr<bool> served = (*server)->Serve(timeout, handle, wake_on_reader);
     if (!served.ok()) Say(absl::StrCat("esepd: control socket: ", served.status().message()));
     if (screen) screen->RunPending(handle);
   };
@@ -418,7 +421,7 @@ int Run(const CommandLine& cl) {
   };
   while (!g_stop) {
     // Consoles first, without waiting: a silent or slow one is served between sheets or dropped.
-    serve(std::chrono::milliseconds(0));
+    serve(std::chrono::milliseconds(0), -1);
     publish();
 
     std::unique_lock<std::mutex> hold(precinct_lock);
@@ -500,10 +503,10 @@ int Run(const CommandLine& cl) {
       }
       wait = Wait::kNone;
     }
-    if (wait == Wait::kReader) {
+    if (wait == Wait::kReader && reader_fd < 0) {
       // Ends as soon as the reader reports anything (a sheet inserted, a cover, a jam). A reader
-      // that cannot block (the simulation) or cannot be reached answers at once; the consoles
-      // are then waited on instead, so the loop never spins.
+      // that cannot block or cannot be reached answers at once; the consoles are then waited on
+      // instead, so the loop never spins.
       const auto before = std::chrono::steady_clock::now();
       absl::StatusOr<std::optional<esep::reader::Event>> event =
           reader->reader->PollEvent(kReaderWait);
@@ -512,7 +515,8 @@ int Run(const CommandLine& cl) {
       if (!event.ok() || (!event->has_value() && !waited)) wait = Wait::kConsole;
     }
     hold.unlock();
-    if (wait == Wait::kConsole) serve(kConsoleWait);
+    if (wait == Wait::kConsole) serve(kIdleWait, -1);
+    if (wait == Wait::kReader && reader_fd >= 0) serve(kIdleWait, reader_fd);
     if (watchdog && std::chrono::steady_clock::now() - last_ping >
                         std::chrono::microseconds(watchdog_usec / 2)) {
       sd_notify(0, "WATCHDOG=1");

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "huffman_deflate.h"
 
 namespace esep::vision {
 namespace {
@@ -128,12 +129,36 @@ bool Unfilter(std::uint8_t filter, const std::uint8_t* in, const std::uint8_t* p
 
 absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image, int level) {
   if (absl::Status valid = ValidateGrayImage(image); !valid.ok()) return valid;
-  if (level < 0 || level > 12) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("compression level ", level, " is not one of libdeflate's 0 to 12"));
+  if (level < kPngHuffmanOnly || level > 12) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "compression level ", level, " is not one of libdeflate's 0 to 12 nor kPngHuffmanOnly"));
   }
   const std::size_t width = static_cast<std::size_t>(image.width);
   const std::size_t height = static_cast<std::size_t>(image.height);
+  std::vector<std::uint8_t> ihdr;
+  AppendBigEndian32(ihdr, static_cast<std::uint32_t>(width));
+  AppendBigEndian32(ihdr, static_cast<std::uint32_t>(height));
+  ihdr.insert(ihdr.end(), {8, 0, 0, 0, 0});  // bit depth 8, grayscale, deflate, adaptive, none
+
+  std::vector<std::uint8_t> png(kSignature.begin(), kSignature.end());
+  AppendChunk(png, "IHDR", ihdr);
+  if (level == kPngHuffmanOnly) {
+    // The IDAT chunk is written in place: its length, its type, the stream, then its CRC-32.
+    const std::size_t length_at = png.size();
+    AppendBigEndian32(png, 0);
+    const std::string_view idat = "IDAT";
+    png.insert(png.end(), idat.begin(), idat.end());
+    internal::AppendHuffmanZlib(image, png);
+    const std::size_t data_size = png.size() - length_at - 8;
+    if (data_size > kMaxChunkLength) return absl::InternalError("the image data is too large");
+    for (int i = 0; i < 4; ++i) {
+      png[length_at + static_cast<std::size_t>(i)] =
+          static_cast<std::uint8_t>(data_size >> (24 - 8 * i));
+    }
+    AppendBigEndian32(png, libdeflate_crc32(0, png.data() + length_at + 4, data_size + 4));
+    AppendChunk(png, "IEND", {});
+    return png;
+  }
   std::vector<std::uint8_t> filtered((width + 1) * height);
   for (std::size_t y = 0; y < height; ++y) {
     std::uint8_t* row = filtered.data() + y * (width + 1);
@@ -148,15 +173,7 @@ absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image, 
                                                          filtered.size(), zlib.data(), zlib.size());
   if (zlib_size == 0) return absl::InternalError("libdeflate could not compress the image");
   zlib.resize(zlib_size);
-
-  std::vector<std::uint8_t> ihdr;
-  AppendBigEndian32(ihdr, static_cast<std::uint32_t>(width));
-  AppendBigEndian32(ihdr, static_cast<std::uint32_t>(height));
-  ihdr.insert(ihdr.end(), {8, 0, 0, 0, 0});  // bit depth 8, grayscale, deflate, adaptive, none
-
-  std::vector<std::uint8_t> png(kSignature.begin(), kSignature.end());
-  png.reserve(png.size() + 3 * 12 + ihdr.size() + zlib.size());
-  AppendChunk(png, "IHDR", ihdr);
+  png.reserve(png.size() + 2 * 12 + zlib.size());
   AppendChunk(png, "IDAT", zlib);
   AppendChunk(png, "IEND", {});
   return png;
@@ -286,6 +303,12 @@ absl::StatusOr<cv::Mat> DecodeGrayPng(std::span<const std::uint8_t> bytes, cv::M
     return absl::DataLossError("PNG image data has bytes after the end of its zlib stream");
   }
 
+  // Rows with filter type None on every row (as the reader stores pages) are the pixels already:
+  // the result is the buffer without its first column.
+  bool all_none = true;
+  for (int y = 0; y < height && all_none; ++y)
+    all_none = rows.ptr<std::uint8_t>(y)[0] == kFilterNone;
+  if (all_none) return rows.colRange(1, width + 1);
   // Row y arrives as a filter byte and `width` filtered bytes at rows.ptr(y); its pixels are
   // written one byte to the left, over the filter byte, reading each byte before it is overwritten.
   const std::vector<std::uint8_t> zero_row(static_cast<std::size_t>(width), 0);

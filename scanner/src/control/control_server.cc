@@ -270,7 +270,7 @@ bool ControlServer::AcceptWaiting() {
 
 absl::StatusOr<bool> ControlServer::Serve(
     std::chrono::milliseconds timeout,
-    const std::function<ControlResponse(const ControlRequest&)>& handler) {
+    const std::function<ControlResponse(const ControlRequest&)>& handler, int reader_fd) {
   const SteadyClock::time_point end = SteadyClock::now() + timeout;
   bool answered = false;
   bool accepting = true;
@@ -299,14 +299,18 @@ absl::StatusOr<bool> ControlServer::Serve(
       fds.push_back({client.fd, static_cast<short>(client.answer.empty() ? POLLIN : POLLOUT), 0});
       wake = std::min(wake, client.deadline);
     }
+    // After the clients: the screen's descriptor, then the reader's.
+    const std::size_t wake_at = fds.size();
     if (wake_fd_ >= 0) fds.push_back({wake_fd_, POLLIN, 0});
+    if (reader_fd >= 0) fds.push_back({reader_fd, POLLIN, 0});
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now);
     const int ready =
         ::poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(0, wait.count())));
     if (ready < 0 && errno != EINTR) return Errno("poll");
     if (ready > 0) {
-      // Another client of the daemon's loop (the screen) has work: the loop serves it now.
-      if (wake_fd_ >= 0 && fds.back().revents != 0) answered = true;
+      // Another client of the daemon's loop (the screen) or the reader has work: the loop
+      // serves it now.
+      for (std::size_t i = wake_at; i < fds.size(); ++i) answered |= fds[i].revents != 0;
       for (std::size_t i = clients_.size(); i-- > 0;) {
         if (fds[i + 1].revents == 0) continue;
         Client& client = clients_[i];

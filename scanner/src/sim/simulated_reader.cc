@@ -52,6 +52,8 @@ class InProcessLink : public ReaderLink {
     return absl::OkStatus();
   }
 
+  int EventFd() override { return device_->event_fd(); }
+
  private:
   std::shared_ptr<ReaderDevice> device_;
   std::function<void()> after_command_;
@@ -149,6 +151,8 @@ absl::StatusOr<SheetImage> LoadSheetImage(const std::string& path, std::uint32_t
     const std::uint8_t* row = gray.ptr<std::uint8_t>(y);
     sheet.pixels.insert(sheet.pixels.end(), row, row + gray.cols);
   }
+  // Hashed once here instead of at every scan: the simulated firmware's work is not esepd's.
+  sheet.sha256 = Sha256(std::span<const std::uint8_t>(sheet.pixels));
   return sheet;
 }
 

@@ -52,8 +52,11 @@ class ControlServer {
   // never waiting on any one client. Returns true as soon as a request was answered or refused
   // (malformed, oversize, too slow) or the WakeOn() descriptor is readable, false when `timeout`
   // passed without one. A malformed request is answered with an error, never crashes the daemon.
+  // With `reader_fd` (Reader::EventFd()), it also returns true as soon as that is readable: the
+  // daemon's loop then sleeps until a console, the screen or the reader needs it.
   absl::StatusOr<bool> Serve(std::chrono::milliseconds timeout,
-                             const std::function<ControlResponse(const ControlRequest&)>& handler);
+                             const std::function<ControlResponse(const ControlRequest&)>& handler,
+                             int reader_fd = -1);
 
   // Serve() also returns, with true, as soon as `fd` is readable (the screen's commands waiting,
   // ScreenServer::wake_fd()); the caller reads it. -1: none.

@@ -36,6 +36,8 @@ class ReaderLink {
   // Called before a command when the link may be out of step (after a timeout or a protocol
   // error): clears stalls and drops whatever stale bytes the device still has queued.
   virtual absl::Status Resynchronize() = 0;
+  // Readable when the event pipe may hold bytes (Reader::EventFd); -1 when the link cannot say.
+  virtual int EventFd() { return -1; }
 };
 
 struct ProtocolTimeouts {
@@ -57,6 +59,7 @@ class ProtocolReader : public Reader {
   absl::Status Reset() override;
   absl::StatusOr<std::optional<reader::Event>> PollEvent(
       std::chrono::milliseconds timeout) override;
+  int EventFd() override { return link_ != nullptr ? link_->EventFd() : -1; }
 
   // Replaces the link (after a reconnect); the next command resynchronises.
   void ReplaceLink(std::unique_ptr<ReaderLink> link);

@@ -60,6 +60,11 @@ class Reader {
   // The next unsolicited event, or std::nullopt when none arrives within `timeout`.
   virtual absl::StatusOr<std::optional<reader::Event>> PollEvent(
       std::chrono::milliseconds timeout) = 0;
+  // A descriptor that poll() finds readable when an event may be waiting, so that the daemon's
+  // loop sleeps until the reader or a console has something for it instead of polling the
+  // reader at intervals; PollEvent(0) then takes the events. -1 when this reader cannot wake a
+  // poll(); the caller then waits in PollEvent. The reader owns the descriptor.
+  virtual int EventFd() { return -1; }
 };
 
 }  // namespace esep::scanner

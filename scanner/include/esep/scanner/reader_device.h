@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "esep/proto/sha256.h"
 #include "esep/scanner/reader_frame.h"
 #include "reader.pb.h"
 
@@ -26,6 +27,9 @@ struct SheetImage {
   std::uint32_t height = 0;
   std::uint32_t dpi = 200;
   std::vector<std::uint8_t> pixels;
+  // The SHA-256 of `pixels` when known (a deck page hashed once when loaded); the device
+  // computes it at each scan otherwise, as a reader's firmware does.
+  std::optional<Sha256Digest> sha256;
 };
 
 struct DeviceConfig {
@@ -60,6 +64,9 @@ enum class ImageFault {
 class ReaderDevice {
  public:
   explicit ReaderDevice(DeviceConfig config = DeviceConfig());
+  ~ReaderDevice();
+  ReaderDevice(const ReaderDevice&) = delete;
+  ReaderDevice& operator=(const ReaderDevice&) = delete;
 
   // --- the physical world ---
   // A voter inserts a sheet at the entry (SHEET_INSERTED). `double_feed`: two sheets stuck
@@ -96,6 +103,10 @@ class ReaderDevice {
   void DropResponses();
   // The next event frame, if any.
   std::optional<std::vector<std::uint8_t>> TakeEventFrame();
+  // Readable exactly while an event frame waits for TakeEventFrame(), as an interrupt endpoint
+  // with data would be: a controller's loop sleeps in poll() on it. Owned by the device; -1
+  // where the system gave no descriptor.
+  int event_fd() const { return event_fd_; }
 
   reader::DeviceState state() const;
   std::uint32_t sheets_cast() const;
@@ -110,13 +121,19 @@ class ReaderDevice {
   void Ack(std::uint32_t sequence);
   void Emit(reader::EventKind kind);
   void SetState(reader::DeviceState state) { state_ = state; }
+  // Makes event_fd() readable when events_ holds a frame and not readable when it is empty.
+  void SignalEventsLocked();
   reader::DeviceStatus StatusLocked() const;
 
   mutable std::mutex mutex_;
   DeviceConfig config_;
   FrameParser commands_;
-  std::deque<std::uint8_t> responses_;
+  // Response bytes not yet read: responses_[responses_read_ ...].
+  std::vector<std::uint8_t> responses_;
+  std::size_t responses_read_ = 0;
   std::deque<std::vector<std::uint8_t>> events_;
+  int event_fd_ = -1;
+  bool event_signalled_ = false;
   std::uint32_t event_sequence_ = 0;
 
   reader::DeviceState state_ = reader::IDLE;

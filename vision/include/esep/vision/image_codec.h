@@ -19,14 +19,20 @@ namespace esep::vision {
 // by reading its images (docs/BENCHMARKS.md).
 
 // Encodes a page as the reader stores it: IHDR, one IDAT, IEND; 8-bit grayscale, not
-// interlaced, filter type None on every row, one zlib stream compressed by libdeflate at `level`
-// (0 to 12). The same pixels and level give the same bytes with the same libdeflate. Fails on an
-// invalid view or level.
+// interlaced, filter type None on every row, one zlib stream. With `level` 0 to 12 the stream is
+// libdeflate's at that level; with kPngHuffmanOnly it holds only Huffman-coded pixels and runs of
+// one repeated byte, with codes made for each band of 64 rows and no search for earlier matches.
+// The same pixels and level give the same bytes (with the same libdeflate for its levels;
+// kPngHuffmanOnly depends on nothing but the pixels). Fails on an invalid view or level.
 //
-// The stored level is 1: a page with a sensor's noise takes about a fifth of the time of level 6
-// for 6% more bytes (docs/BENCHMARKS.md, "Storing a scanned page"). The level is no part of the
-// format: any level decodes to the same pixels, and an image's hash covers its file's bytes.
-inline constexpr int kStoredPngLevel = 1;
+// The stored encoding is kPngHuffmanOnly: a page with a sensor's noise is mostly noise, which no
+// match search compresses but an entropy coder does, so it is several times faster than
+// libdeflate's fastest level and about a fifth smaller (docs/BENCHMARKS.md, "Storing a scanned
+// page"); a clean rendered page is larger than libdeflate makes it. The encoding is no part of
+// the format: every PNG reader decodes any of them to the same pixels, and an image's hash
+// covers its file's bytes, so stores written at level 6 or 1 keep verifying.
+inline constexpr int kPngHuffmanOnly = -1;
+inline constexpr int kStoredPngLevel = kPngHuffmanOnly;
 absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image,
                                                         int level = kStoredPngLevel);
 
@@ -37,9 +43,11 @@ absl::StatusOr<std::vector<std::uint8_t>> EncodeGrayPng(const GrayImage& image,
 // compares the two on every input).
 //
 // The result is a CV_8UC1 matrix of the image's size whose rows may be one byte longer than its
-// width (it is decoded in place, in a buffer of height x (width + 1)). With `buffer`, that buffer
-// is reused when it already has the size, so a worker reading many pages allocates once; the
-// result then shares `buffer`'s memory and the next decode into it overwrites it.
+// width (it is decoded in place, in a buffer of height x (width + 1); a page whose rows all have
+// filter type None, as the reader stores pages, is that buffer without its first column, with no
+// pass over its pixels after inflating them). With `buffer`, that buffer is reused when it
+// already has the size, so a worker reading many pages allocates once; the result then shares
+// `buffer`'s memory and the next decode into it overwrites it.
 //
 // Errors:
 //   kUnimplemented: not a PNG, or a well-formed PNG of another kind (colour, another bit depth,
