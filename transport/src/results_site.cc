@@ -185,8 +185,11 @@ struct SiteIndex {
   std::map<std::string, std::vector<const Precinct*>> precincts_of_region;
   std::vector<std::string> region_order;
   std::map<std::string, std::set<std::string>> precincts_of_contest;
+  // The definition hashed and indexed once: every precinct page checks its protocol with it.
+  ElectionIndex election_index;
 
-  SiteIndex(const Election& e, const SiteModel& m) : election(e), model(m) {
+  SiteIndex(const Election& e, const SiteModel& m)
+      : election(e), model(m), election_index(e, m.results.election_hash) {
     for (const UnitTotals& u : m.results.precincts) counted[u.id] = &u;
     for (const ExcludedProtocol& x : m.results.excluded) excluded[x.precinct_id] = &x;
     for (const Precinct& p : e.precincts()) {
@@ -610,7 +613,8 @@ std::string PrecinctPage(const SiteIndex& index, const Precinct& precinct, Page&
       page.Raw("<h2>")
           .Raw(page.T(N_("Control relations")))
           .Raw("</h2><table class=\"relations\"><tbody>");
-      std::vector<ProtocolCheck> checks = CheckProtocol(protocol, index.election, std::nullopt);
+      std::vector<ProtocolCheck> checks =
+          CheckProtocol(protocol, index.election_index, std::nullopt);
       // The centre's review (ProtocolBounds): what no legitimate protocol breaks.
       const std::uint64_t in_boxes =
           protocol.ballots_in_stationary_box() + protocol.ballots_in_mobile_boxes();
