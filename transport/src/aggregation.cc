@@ -552,12 +552,18 @@ absl::Status CheckPublishable(const Results& results) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<UnitTotals> GroupTotals(const Election& election, const Results& results,
-                                       std::string id,
-                                       const std::function<bool(std::string_view)>& member) {
+absl::StatusOr<UnitTotals> GroupTotals(
+    const Election& election, const Results& results, std::string id,
+    const std::function<bool(std::string_view)>& member,
+    const std::map<std::string, std::set<std::string>>* precincts_by_contest) {
   UnitTotals group;
   group.id = std::move(id);
-  const auto expected = PrecinctsByContest(election);
+  std::map<std::string, std::set<std::string>> computed;
+  if (precincts_by_contest == nullptr) {
+    computed = PrecinctsByContest(election);
+    precincts_by_contest = &computed;
+  }
+  const auto& expected = *precincts_by_contest;
   for (const Contest& contest : election.contests()) {
     auto it = expected.find(contest.id());
     if (it == expected.end()) continue;

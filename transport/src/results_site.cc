@@ -188,8 +188,7 @@ struct SiteIndex {
   // The definition hashed and indexed once: every precinct page checks its protocol with it.
   ElectionIndex election_index;
 
-  SiteIndex(const Election& e, const SiteModel& m)
-      : election(e), model(m), election_index(e, m.results.election_hash) {
+  SiteIndex(const Election& e, const SiteModel& m) : election(e), model(m), election_index(e) {
     for (const UnitTotals& u : m.results.precincts) counted[u.id] = &u;
     for (const ExcludedProtocol& x : m.results.excluded) excluded[x.precinct_id] = &x;
     for (const Precinct& p : e.precincts()) {
@@ -813,10 +812,12 @@ absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationSto
       regions.push_back(region);
     }
   }
+  // Which contests each precinct's ballots carry, found once for every region and district.
+  const auto precincts_by_contest = PrecinctsByContest(election);
   for (const std::string& region : regions) {
-    absl::StatusOr<UnitTotals> totals =
-        GroupTotals(election, model.results, region,
-                    [&](std::string_view id) { return RegionOf(id) == region; });
+    absl::StatusOr<UnitTotals> totals = GroupTotals(
+        election, model.results, region,
+        [&](std::string_view id) { return RegionOf(id) == region; }, &precincts_by_contest);
     if (!totals.ok()) return totals.status();
     model.regions.push_back(*std::move(totals));
   }
@@ -824,9 +825,9 @@ absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationSto
   for (const Contest& contest : election.contests()) {
     if (!IsDistrict(election, index, contest)) continue;
     const std::set<std::string>& ids = index.precincts_of_contest.at(contest.id());
-    absl::StatusOr<UnitTotals> totals =
-        GroupTotals(election, model.results, contest.id(),
-                    [&](std::string_view id) { return ids.contains(std::string(id)); });
+    absl::StatusOr<UnitTotals> totals = GroupTotals(
+        election, model.results, contest.id(),
+        [&](std::string_view id) { return ids.contains(std::string(id)); }, &precincts_by_contest);
     if (!totals.ok()) return totals.status();
     model.districts.push_back(*std::move(totals));
   }

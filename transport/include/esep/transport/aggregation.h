@@ -158,9 +158,12 @@ absl::Status CheckUnitPublishable(const UnitTotals& unit, const std::string& who
 // leaders, majority; seats are national and stay 0). Only the contests on the ballots of the
 // group's precincts are kept; precincts_expected counts the group's precincts that carry each.
 // Checked with CheckUnitPublishable: an internal error when a figure cannot be published.
-absl::StatusOr<UnitTotals> GroupTotals(const Election& election, const Results& results,
-                                       std::string id,
-                                       const std::function<bool(std::string_view)>& member);
+// `precincts_by_contest` is PrecinctsByContest(election), when the caller has it (several groups
+// of one election): it is computed otherwise.
+absl::StatusOr<UnitTotals> GroupTotals(
+    const Election& election, const Results& results, std::string id,
+    const std::function<bool(std::string_view)>& member,
+    const std::map<std::string, std::set<std::string>>* precincts_by_contest = nullptr);
 
 // Aggregates the latest accepted protocol of each counted precinct. A protocol that cannot be
 // counted is left out and listed in Results::excluded, never the whole result: one of another
