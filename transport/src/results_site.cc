@@ -784,16 +784,16 @@ std::string RegionMsgid(std::string_view region_id) {
   return it != kNames.end() ? it->second : std::string(N_("Other precincts"));
 }
 
-absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
-                                         std::int64_t now_unix_seconds) {
+namespace {
+
+// The site's data from the results and every stored protocol: history, keys, regions, districts.
+absl::StatusOr<SiteModel> CompleteSiteModel(const Election& election, TabulationStore& store,
+                                            std::int64_t now_unix_seconds, Results results,
+                                            std::vector<StoredProtocol> protocols) {
   SiteModel model;
   model.generated_unix_seconds = now_unix_seconds;
-  absl::StatusOr<Results> results = ResultsOfStore(election, store);
-  if (!results.ok()) return results.status();
-  model.results = *std::move(results);
-  absl::StatusOr<std::vector<StoredProtocol>> protocols = store.Protocols();
-  if (!protocols.ok()) return protocols.status();
-  for (StoredProtocol& p : *protocols) model.history[p.precinct_id].push_back(std::move(p));
+  model.results = std::move(results);
+  for (StoredProtocol& p : protocols) model.history[p.precinct_id].push_back(std::move(p));
   for (auto& [id, revisions] : model.history) {
     std::stable_sort(
         revisions.begin(), revisions.end(),
@@ -832,6 +832,37 @@ absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationSto
     model.districts.push_back(*std::move(totals));
   }
   return model;
+}
+
+}  // namespace
+
+absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
+                                         std::int64_t now_unix_seconds) {
+  absl::StatusOr<Results> results = ResultsOfStore(election, store);
+  if (!results.ok()) return results.status();
+  absl::StatusOr<std::vector<StoredProtocol>> protocols = store.Protocols();
+  if (!protocols.ok()) return protocols.status();
+  return CompleteSiteModel(election, store, now_unix_seconds, *std::move(results),
+                           *std::move(protocols));
+}
+
+absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
+                                         std::int64_t now_unix_seconds,
+                                         ResultsAggregator& aggregator,
+                                         std::int64_t& counted_through) {
+  absl::StatusOr<std::vector<StoredProtocol>> protocols = store.Protocols();
+  if (!protocols.ok()) return protocols.status();
+  // Only the protocols stored since the last publication are verified and counted; a
+  // correction or a held revision replaces what its precinct added before.
+  for (const StoredProtocol& p : *protocols) {
+    if (p.sequence <= counted_through) continue;
+    PutStoredProtocol(p, aggregator);
+    counted_through = p.sequence;
+  }
+  absl::StatusOr<Results> results = aggregator.Snapshot();
+  if (!results.ok()) return results.status();
+  return CompleteSiteModel(election, store, now_unix_seconds, *std::move(results),
+                           *std::move(protocols));
 }
 
 absl::Status CheckSiteModel(const Election& election, const SiteModel& model) {
@@ -1133,7 +1164,13 @@ void SitePublisher::Notify() {
 
 absl::Status SitePublisher::PublishNow() {
   std::lock_guard publishing(publish_mutex_);
-  absl::StatusOr<fs::path> generation = PublishSite(election_, *store_, *signer_, options_);
+  if (aggregator_ == nullptr) aggregator_ = std::make_unique<ResultsAggregator>(election_);
+  absl::StatusOr<fs::path> generation = [&]() -> absl::StatusOr<fs::path> {
+    absl::StatusOr<SiteModel> model = BuildSiteModel(
+        election_, *store_, absl::ToUnixSeconds(absl::Now()), *aggregator_, counted_through_);
+    if (!model.ok()) return model.status();
+    return WriteSite(election_, *model, *signer_, options_);
+  }();
   {
     std::lock_guard lock(mutex_);
     ++publications_;

@@ -35,7 +35,29 @@ absl::StatusOr<PrecinctProtocol> ReadBack(const StoredProtocol& stored) {
   return protocol;
 }
 
+// Puts what was read back of `stored` into `aggregator`.
+void Put(const StoredProtocol& stored, absl::StatusOr<PrecinctProtocol> read,
+         ResultsAggregator& aggregator) {
+  if (stored.held()) {
+    aggregator.PutNotCounted(
+        stored.ballot_kind,
+        {stored.precinct_id, stored.revision, Exclusion::kHeldForReview,
+         absl::StrCat(stored.held_reason, " (stored as sequence ", stored.sequence,
+                      "; the precinct counts again once a correction replaces it)")});
+  } else if (!read.ok()) {
+    aggregator.PutNotCounted(stored.ballot_kind,
+                             {stored.precinct_id, stored.revision, Exclusion::kRefused,
+                              std::string(read.status().message())});
+  } else {
+    aggregator.Put(*std::move(read));
+  }
+}
+
 }  // namespace
+
+void PutStoredProtocol(const StoredProtocol& stored, ResultsAggregator& aggregator) {
+  Put(stored, stored.held() ? absl::UnknownError("held") : ReadBack(stored), aggregator);
+}
 
 absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore& store,
                                        const AggregationRules& rules) {
@@ -58,22 +80,7 @@ absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore
   for (std::thread& t : threads) t.join();
 
   ResultsAggregator aggregator(election, rules);
-  for (std::size_t i = 0; i < count; ++i) {
-    const StoredProtocol& stored = (*latest)[i];
-    if (stored.held()) {
-      aggregator.PutNotCounted(
-          stored.ballot_kind,
-          {stored.precinct_id, stored.revision, Exclusion::kHeldForReview,
-           absl::StrCat(stored.held_reason, " (stored as sequence ", stored.sequence,
-                        "; the precinct counts again once a correction replaces it)")});
-    } else if (!read[i].ok()) {
-      aggregator.PutNotCounted(stored.ballot_kind,
-                               {stored.precinct_id, stored.revision, Exclusion::kRefused,
-                                std::string(read[i].status().message())});
-    } else {
-      aggregator.Put(*std::move(read[i]));
-    }
-  }
+  for (std::size_t i = 0; i < count; ++i) Put((*latest)[i], std::move(read[i]), aggregator);
   return aggregator.Snapshot();
 }
 
