@@ -3,7 +3,8 @@
 
 // The tabulation centre's arithmetic: national and per-precinct totals from the accepted precinct
 // protocols, shares, the party-list threshold and seats, districts where "against all" leads.
-// Pure functions over the election definition and the protocols (see docs/tabulation.md).
+// Pure functions over the election definition and the protocols, and ResultsAggregator, which
+// keeps the same results up to date one protocol at a time (see docs/tabulation.md).
 
 #include <cstdint>
 #include <functional>
