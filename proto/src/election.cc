@@ -154,7 +154,9 @@ void ValidateContests(const Election& election, Problems& problems) {
   }
 }
 
-void ValidateStyle(const Election& election, int s, std::set<std::string>& style_ids,
+// `precinct_ids`: the election's precinct ids, found once (a style names thousands).
+void ValidateStyle(const Election& election, int s, const std::set<std::string>& precinct_ids,
+                   std::set<std::string>& style_ids,
                    std::map<std::pair<std::string, std::string>, std::string>& precinct_style,
                    std::map<std::string, std::string>& contest_kind, Problems& problems) {
   const BallotStyle& style = election.ballot_styles(s);
@@ -179,7 +181,7 @@ void ValidateStyle(const Election& election, int s, std::set<std::string>& style
   }
   if (style.precinct_ids().empty()) problems.Add(path + ": serves no precinct");
   for (const std::string& p : style.precinct_ids()) {
-    if (FindPrecinct(election, p) == nullptr) {
+    if (!precinct_ids.contains(p)) {
       problems.Add(absl::StrCat(path, ": unknown precinct \"", p, "\""));
     } else if (auto [it, inserted] =
                    precinct_style.emplace(std::pair{p, style.ballot_kind()}, style.id());
@@ -403,7 +405,7 @@ absl::Status ValidateElection(const Election& election) {
   std::map<std::pair<std::string, std::string>, std::string> precinct_style;
   std::map<std::string, std::string> contest_kind;
   for (int s = 0; s < election.ballot_styles_size(); ++s) {
-    ValidateStyle(election, s, style_ids, precinct_style, contest_kind, problems);
+    ValidateStyle(election, s, precinct_ids, style_ids, precinct_style, contest_kind, problems);
   }
   for (const BallotKind& kind : election.ballot_kinds()) {
     const bool printed =

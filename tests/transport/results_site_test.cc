@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "esep/transport/results_format.h"
 #include "esep/transport/signing.h"
 #include "esep/transport/tabulation_centre.h"
 #include "esep/transport/tabulation_store.h"
@@ -188,6 +189,35 @@ TEST_F(ResultsSiteTest, ACorrectionReleasesAHeldPrecinct) {
   const std::string page = Slurp(*generation / "en" / "precinct-1002.html");
   EXPECT_NE(page.find("class=\"state counted\""), std::string::npos);
   EXPECT_NE(page.find("1002-r1.pb"), std::string::npos) << "the held revision stays in the history";
+}
+
+TEST_F(ResultsSiteTest, ModelKeptBetweenPublicationsEqualsOneBuiltFromTheStore) {
+  ResultsAggregator aggregator(election_);
+  std::int64_t counted_through = 0;
+  auto same_as_from_scratch = [&](const std::string& when) {
+    absl::StatusOr<SiteModel> kept =
+        BuildSiteModel(election_, *store_, 1700000000, aggregator, counted_through);
+    ASSERT_TRUE(kept.ok()) << kept.status();
+    const SiteModel fresh = Model();
+    EXPECT_EQ(*FormatResultsJson(kept->results), *FormatResultsJson(fresh.results)) << when;
+    ASSERT_EQ(kept->regions.size(), fresh.regions.size()) << when;
+    for (std::size_t r = 0; r < kept->regions.size(); ++r) {
+      EXPECT_EQ(kept->regions[r].voters_on_list, fresh.regions[r].voters_on_list) << when;
+      EXPECT_EQ(kept->regions[r].ballots_in_boxes, fresh.regions[r].ballots_in_boxes) << when;
+    }
+    EXPECT_EQ(kept->history.size(), fresh.history.size()) << when;
+    EXPECT_TRUE(CheckSiteModel(election_, *kept).ok()) << when;
+  };
+  same_as_from_scratch("before any protocol");
+  PartialNight();
+  same_as_from_scratch("1001 counted, 1002 held");
+  EXPECT_EQ(counted_through, 2);
+  Submit(testing::ValidProtocol(election_, "1002", "R2", 2, CORRECTION));
+  same_as_from_scratch("1002 corrected");
+  Submit(testing::ValidProtocol(election_, "1001", "R1", 2, CORRECTION));
+  same_as_from_scratch("1001 corrected");
+  EXPECT_EQ(counted_through, 4);
+  EXPECT_EQ(aggregator.precincts_counted(), 2u);
 }
 
 }  // namespace

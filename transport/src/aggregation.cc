@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -204,6 +206,136 @@ absl::StatusOr<UnitTotals> PrecinctTotals(const Election& election, const Precin
   return unit;
 }
 
+absl::Status CheckRules(const AggregationRules& rules) {
+  if (rules.threshold_percent > 100) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("A threshold of ", rules.threshold_percent, "% cannot be met."));
+  }
+  return absl::OkStatus();
+}
+
+ExcludedProtocol LeftOut(const PrecinctProtocol& p, Exclusion exclusion, absl::string_view reason) {
+  return {p.precinct_id(), p.revision(), exclusion,
+          std::string(absl::StripTrailingAsciiWhitespace(reason))};
+}
+
+// The results before any protocol: every contest of the election with its precincts expected.
+Results EmptyResults(const ElectionIndex& index, const AggregationRules& rules) {
+  const Election& election = index.election();
+  Results results;
+  results.election_id = election.id();
+  results.election_hash = index.hash();
+  results.election_title = DisplayName(election.title());
+  results.rules = rules;
+  results.precincts_expected = static_cast<std::uint32_t>(election.precincts_size());
+  results.national.id = election.id();
+  const auto expected = PrecinctsByContest(election);
+  for (const Contest& contest : election.contests()) {
+    ContestTotal total = EmptyTotal(contest);
+    auto it = expected.find(contest.id());
+    if (it != expected.end()) total.precincts_expected = it->second.size();
+    results.national.contests.push_back(std::move(total));
+  }
+  return results;
+}
+
+// The country's turnout, shares, leaders and seats from its sums.
+absl::Status FinishNational(const AggregationRules& rules, UnitTotals& nation) {
+  nation.turnout = ShareOf(nation.ballots_in_boxes, nation.voters_on_list);
+  for (ContestTotal& total : nation.contests) {
+    if (absl::Status s = FinishContest(total); !s.ok()) return s;
+    if (total.kind == PARTY_LIST) {
+      if (absl::Status s = AllocateListSeats(rules, total); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Finishes results whose sums, precincts and exclusions are all in, and checks every figure.
+absl::Status FinishResults(Results& results) {
+  UnitTotals& nation = results.national;
+  // Complete when every precinct is counted in every contest on its ballots (on a day with
+  // several ballots per voter, a precinct may have sent the protocol of one kind only).
+  results.complete =
+      results.precincts_counted == results.precincts_expected &&
+      std::all_of(nation.contests.begin(), nation.contests.end(), [](const ContestTotal& c) {
+        return c.precincts_counted == c.precincts_expected;
+      });
+  if (absl::Status s = FinishNational(results.rules, nation); !s.ok()) return s;
+  return CheckPublishable(results);
+}
+
+// What one precinct of the election adds to the results.
+struct PrecinctCount {
+  std::optional<UnitTotals> unit;  // its totals, when some protocol of it counts
+  // The last protocol given that cannot be counted (refused, held for review), with its reason.
+  std::optional<ExcludedProtocol> excluded;
+  // Its totals do not fit in 64 bits: nothing of it is counted.
+  std::optional<ExcludedProtocol> does_not_add;
+};
+
+// The protocols of one precinct of the election, in the order given (the store gives them by
+// revision): each checked (CheckBelongs, ProtocolBounds), the counted ones (one per ballot kind)
+// read as one sheet with the contests of each. AlreadyExists when two protocols of one ballot kind
+// would both count.
+absl::StatusOr<PrecinctCount> CountPrecinct(const ElectionIndex& index,
+                                            const ProtocolBounds& bounds, const Precinct& precinct,
+                                            const std::vector<const PrecinctProtocol*>& protocols) {
+  PrecinctCount count;
+  // By ballot kind: on a day with several ballots per voter a precinct sends one protocol per
+  // kind.
+  std::map<std::string_view, const PrecinctProtocol*> by_kind;
+  for (const PrecinctProtocol* p : protocols) {
+    if (absl::Status s = CheckBelongs(index, *p); !s.ok()) {
+      count.excluded = LeftOut(*p, Exclusion::kRefused, s.message());
+      continue;
+    }
+    const ProtocolReview review = bounds.Review(*p);
+    if (review.verdict != ReviewVerdict::kCount) {
+      count.excluded = LeftOut(
+          *p,
+          review.verdict == ReviewVerdict::kHold ? Exclusion::kHeldForReview : Exclusion::kRefused,
+          review.reason);
+      continue;
+    }
+    auto [it, inserted] = by_kind.emplace(p->ballot_kind(), p);
+    if (!inserted) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "Precinct ", p->precinct_id(),
+          p->ballot_kind().empty() ? "" : absl::StrCat(" (ballot kind ", p->ballot_kind(), ")"),
+          " is submitted twice (revisions ", it->second->revision(), " and ", p->revision(),
+          "); only the latest accepted revision of each precinct is counted."));
+    }
+  }
+  if (by_kind.empty()) return count;
+  // Several protocols are read as one sheet with the contests of each (every voter received a
+  // ballot of each kind: the precinct's voters and ballots in the boxes are those of its
+  // fullest kind).
+  auto found = by_kind.begin();
+  PrecinctProtocol merged;
+  const PrecinctProtocol* first = found->second;
+  for (++found; found != by_kind.end(); ++found) {
+    if (merged.precinct_id().empty()) merged = *first;
+    const PrecinctProtocol& other = *found->second;
+    merged.set_voters_on_list(std::max(merged.voters_on_list(), other.voters_on_list()));
+    if (other.ballots_in_stationary_box() + other.ballots_in_mobile_boxes() >
+        merged.ballots_in_stationary_box() + merged.ballots_in_mobile_boxes()) {
+      merged.set_ballots_in_stationary_box(other.ballots_in_stationary_box());
+      merged.set_ballots_in_mobile_boxes(other.ballots_in_mobile_boxes());
+    }
+    merged.set_revision(std::max(merged.revision(), other.revision()));
+    for (const ContestResult& result : other.contests()) *merged.add_contests() = result;
+  }
+  const PrecinctProtocol& p = merged.precinct_id().empty() ? *first : merged;
+  absl::StatusOr<UnitTotals> unit = PrecinctTotals(index.election(), precinct, p);
+  if (!unit.ok()) {
+    count.does_not_add = LeftOut(p, Exclusion::kDoesNotAdd, unit.status().message());
+  } else {
+    count.unit = *std::move(unit);
+  }
+  return count;
+}
+
 }  // namespace
 
 std::map<std::string, std::set<std::string>> PrecinctsByContest(const Election& election) {
@@ -321,6 +453,48 @@ absl::Status AddPrecinctTotals(const UnitTotals& precinct, UnitTotals& country) 
   return absl::OkStatus();
 }
 
+absl::Status SubtractPrecinctTotals(const UnitTotals& precinct, UnitTotals& country) {
+  std::vector<ContestTotal*> targets;
+  for (const ContestTotal& c : precinct.contests) {
+    auto it = std::find_if(country.contests.begin(), country.contests.end(),
+                           [&](const ContestTotal& t) { return t.contest_id == c.contest_id; });
+    if (it == country.contests.end() || it->options.size() != c.options.size()) {
+      return absl::InternalError(absl::StrCat("Contest ", c.contest_id, " of precinct ",
+                                              precinct.id, " is not in the totals."));
+    }
+    targets.push_back(&*it);
+  }
+  // First only check that every total holds what is taken out, then take it out.
+  bool short_of = false;
+  for (const bool commit : {false, true}) {
+    auto take = [&](auto& total, auto value) {
+      if (total < value) {
+        short_of = true;
+      } else if (commit) {
+        total -= value;
+      }
+    };
+    take(country.voters_on_list, precinct.voters_on_list);
+    take(country.ballots_in_boxes, precinct.ballots_in_boxes);
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const ContestTotal& from = precinct.contests[i];
+      ContestTotal& to = *targets[i];
+      take(to.precincts_counted, from.precincts_counted);
+      take(to.invalid_ballots, from.invalid_ballots);
+      take(to.valid_ballots, from.valid_ballots);
+      take(to.votes_for_options, from.votes_for_options);
+      for (std::size_t o = 0; o < from.options.size(); ++o) {
+        take(to.options[o].votes, from.options[o].votes);
+      }
+    }
+    if (short_of) {
+      return absl::InternalError(absl::StrCat("The totals do not hold what precinct ", precinct.id,
+                                              " added; they are not changed."));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckUnitPublishable(const UnitTotals& unit, const std::string& who,
                                   std::uint32_t max_seats) {
   auto refuse = [](std::string what) {
@@ -378,12 +552,18 @@ absl::Status CheckPublishable(const Results& results) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<UnitTotals> GroupTotals(const Election& election, const Results& results,
-                                       std::string id,
-                                       const std::function<bool(std::string_view)>& member) {
+absl::StatusOr<UnitTotals> GroupTotals(
+    const Election& election, const Results& results, std::string id,
+    const std::function<bool(std::string_view)>& member,
+    const std::map<std::string, std::set<std::string>>* precincts_by_contest) {
   UnitTotals group;
   group.id = std::move(id);
-  const auto expected = PrecinctsByContest(election);
+  std::map<std::string, std::set<std::string>> computed;
+  if (precincts_by_contest == nullptr) {
+    computed = PrecinctsByContest(election);
+    precincts_by_contest = &computed;
+  }
+  const auto& expected = *precincts_by_contest;
   for (const Contest& contest : election.contests()) {
     auto it = expected.find(contest.id());
     if (it == expected.end()) continue;
@@ -409,119 +589,223 @@ absl::StatusOr<UnitTotals> GroupTotals(const Election& election, const Results& 
 absl::StatusOr<Results> Aggregate(const Election& election,
                                   const std::vector<PrecinctProtocol>& protocols,
                                   const AggregationRules& rules) {
-  if (rules.threshold_percent > 100) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("A threshold of ", rules.threshold_percent, "% cannot be met."));
-  }
-  Results results;
-  results.election_id = election.id();
+  if (absl::Status s = CheckRules(rules); !s.ok()) return s;
   // One index of the definition serves every protocol: the time grows with the protocols.
   const ElectionIndex index(election);
-  results.election_hash = index.hash();
-  results.election_title = DisplayName(election.title());
-  results.rules = rules;
-  results.precincts_expected = static_cast<std::uint32_t>(election.precincts_size());
-  results.national.id = election.id();
+  Results results = EmptyResults(index, rules);
 
   // Each protocol is counted, or left out with its reason; one protocol never stops the rest.
   const ProtocolBounds bounds(election);
-  std::map<std::string, ExcludedProtocol> excluded;  // by precinct id
-  std::vector<ExcludedProtocol> excluded_unknown;    // of precincts not in the election
-  auto exclude = [&](const PrecinctProtocol& p, Exclusion exclusion, std::string reason) {
-    ExcludedProtocol e{p.precinct_id(), p.revision(), exclusion,
-                       std::string(absl::StripTrailingAsciiWhitespace(reason))};
-    if (index.FindPrecinct(p.precinct_id()) == nullptr) {
-      excluded_unknown.push_back(std::move(e));
-    } else {
-      excluded.insert_or_assign(p.precinct_id(), std::move(e));
-    }
-  };
-  // By precinct and ballot kind: on a day with several ballots per voter a precinct sends one
-  // protocol per kind.
-  std::map<std::pair<std::string, std::string>, const PrecinctProtocol*> by_precinct;
+  std::unordered_map<std::string_view, std::vector<const PrecinctProtocol*>> of_precinct;
+  std::vector<ExcludedProtocol> excluded_unknown;  // of precincts not in the election
   for (const PrecinctProtocol& p : protocols) {
-    if (absl::Status s = CheckBelongs(index, p); !s.ok()) {
-      exclude(p, Exclusion::kRefused, std::string(s.message()));
+    if (index.FindPrecinct(p.precinct_id()) == nullptr) {
+      excluded_unknown.push_back(
+          LeftOut(p, Exclusion::kRefused, std::string(CheckBelongs(index, p).message())));
       continue;
     }
-    const ProtocolReview review = bounds.Review(p);
-    if (review.verdict != ReviewVerdict::kCount) {
-      exclude(
-          p,
-          review.verdict == ReviewVerdict::kHold ? Exclusion::kHeldForReview : Exclusion::kRefused,
-          review.reason);
-      continue;
-    }
-    auto [it, inserted] = by_precinct.emplace(std::pair{p.precinct_id(), p.ballot_kind()}, &p);
-    if (!inserted) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "Precinct ", p.precinct_id(),
-          p.ballot_kind().empty() ? "" : absl::StrCat(" (ballot kind ", p.ballot_kind(), ")"),
-          " is submitted twice (revisions ", it->second->revision(), " and ", p.revision(),
-          "); only the latest accepted revision of each precinct is counted."));
-    }
-  }
-
-  const auto expected = PrecinctsByContest(election);
-  for (const Contest& contest : election.contests()) {
-    ContestTotal total = EmptyTotal(contest);
-    auto it = expected.find(contest.id());
-    if (it != expected.end()) total.precincts_expected = it->second.size();
-    results.national.contests.push_back(std::move(total));
+    of_precinct[p.precinct_id()].push_back(&p);
   }
 
   UnitTotals& nation = results.national;
+  static const std::vector<const PrecinctProtocol*> kNone;
   for (const Precinct& precinct : election.precincts()) {
-    if (auto e = excluded.find(precinct.id()); e != excluded.end()) {
-      results.excluded.push_back(std::move(e->second));
-    }
-    // The precinct's protocols, one per ballot kind received; several are read as one sheet
-    // with the contests of each (every voter received a ballot of each kind: the precinct's
-    // voters and ballots in the boxes are those of its fullest kind).
-    auto found = by_precinct.lower_bound({precinct.id(), ""});
-    if (found == by_precinct.end() || found->first.first != precinct.id()) continue;
-    PrecinctProtocol merged;
-    const PrecinctProtocol* first = found->second;
-    for (++found; found != by_precinct.end() && found->first.first == precinct.id(); ++found) {
-      if (merged.precinct_id().empty()) merged = *first;
-      const PrecinctProtocol& other = *found->second;
-      merged.set_voters_on_list(std::max(merged.voters_on_list(), other.voters_on_list()));
-      if (other.ballots_in_stationary_box() + other.ballots_in_mobile_boxes() >
-          merged.ballots_in_stationary_box() + merged.ballots_in_mobile_boxes()) {
-        merged.set_ballots_in_stationary_box(other.ballots_in_stationary_box());
-        merged.set_ballots_in_mobile_boxes(other.ballots_in_mobile_boxes());
+    auto found = of_precinct.find(precinct.id());
+    absl::StatusOr<PrecinctCount> count =
+        CountPrecinct(index, bounds, precinct, found == of_precinct.end() ? kNone : found->second);
+    if (!count.ok()) return count.status();
+    if (count->excluded) results.excluded.push_back(*std::move(count->excluded));
+    if (count->unit) {
+      if (absl::Status added = AddPrecinctTotals(*count->unit, nation); !added.ok()) {
+        count->does_not_add =
+            ExcludedProtocol{precinct.id(), count->unit->revision, Exclusion::kDoesNotAdd,
+                             std::string(added.message())};
+      } else {
+        results.precincts.push_back(*std::move(count->unit));
+        ++results.precincts_counted;
       }
-      merged.set_revision(std::max(merged.revision(), other.revision()));
-      for (const ContestResult& result : other.contests()) *merged.add_contests() = result;
     }
-    const PrecinctProtocol& p = merged.precinct_id().empty() ? *first : merged;
-    absl::StatusOr<UnitTotals> unit = PrecinctTotals(election, precinct, p);
-    absl::Status added = unit.ok() ? AddPrecinctTotals(*unit, nation) : unit.status();
-    if (!added.ok()) {
-      results.excluded.push_back(
-          {p.precinct_id(), p.revision(), Exclusion::kDoesNotAdd, std::string(added.message())});
-      continue;
-    }
-    results.precincts.push_back(*std::move(unit));
-    ++results.precincts_counted;
+    if (count->does_not_add) results.excluded.push_back(*std::move(count->does_not_add));
   }
   for (ExcludedProtocol& e : excluded_unknown) results.excluded.push_back(std::move(e));
-  nation.turnout = ShareOf(nation.ballots_in_boxes, nation.voters_on_list);
-  // Complete when every precinct is counted in every contest on its ballots (on a day with
-  // several ballots per voter, a precinct may have sent the protocol of one kind only).
-  results.complete =
-      results.precincts_counted == results.precincts_expected &&
-      std::all_of(nation.contests.begin(), nation.contests.end(), [](const ContestTotal& c) {
-        return c.precincts_counted == c.precincts_expected;
-      });
+  if (absl::Status s = FinishResults(results); !s.ok()) return s;
+  return results;
+}
 
-  for (ContestTotal& total : nation.contests) {
-    if (absl::Status s = FinishContest(total); !s.ok()) return s;
-    if (total.kind == PARTY_LIST) {
-      if (absl::Status s = AllocateListSeats(rules, total); !s.ok()) return s;
+// One precinct's latest protocol of one ballot kind.
+struct LatestOfKind {
+  std::uint32_t revision = 0;
+  std::optional<PrecinctProtocol> protocol;  // to count, if it passes the checks
+  ExcludedProtocol not_counted;              // otherwise, why it was left out before
+};
+
+struct ResultsAggregator::State {
+  struct Slot {
+    const esep::Precinct* precinct = nullptr;
+    std::map<std::string, LatestOfKind> by_kind;
+    PrecinctCount count;  // count.unit is in `national` exactly when it is set
+  };
+
+  State(const Election& e, const AggregationRules& r)
+      : election(e), rules(r), index(e), bounds(e), results(EmptyResults(index, r)) {
+    slots.resize(e.precincts_size());
+    for (int i = 0; i < e.precincts_size(); ++i) {
+      slots[i].precinct = &e.precincts(i);
+      position.emplace(e.precincts(i).id(), i);
     }
   }
-  if (absl::Status s = CheckPublishable(results); !s.ok()) return s;
+
+  // Replaces the entry of (precinct, kind) unless it is older than the one held.
+  bool Replace(std::map<std::string, LatestOfKind>& by_kind, const std::string& kind,
+               LatestOfKind latest) {
+    auto [it, inserted] = by_kind.try_emplace(kind);
+    if (!inserted && latest.revision < it->second.revision) return false;
+    it->second = std::move(latest);
+    return true;
+  }
+
+  // The entries of one precinct in the store's order (by revision).
+  static std::vector<const LatestOfKind*> ByRevision(
+      const std::map<std::string, LatestOfKind>& by_kind) {
+    std::vector<const LatestOfKind*> out;
+    for (const auto& [kind, latest] : by_kind) out.push_back(&latest);
+    std::stable_sort(out.begin(), out.end(), [](const LatestOfKind* a, const LatestOfKind* b) {
+      return a->revision < b->revision;
+    });
+    return out;
+  }
+
+  // Takes the precinct's totals out of the country's, counts it again from its latest protocols
+  // and adds the new totals.
+  void Recount(Slot& slot) {
+    UnitTotals& nation = results.national;
+    if (slot.count.unit) {
+      // Cannot fail: these are the very totals that were added.
+      (void)SubtractPrecinctTotals(*slot.count.unit, nation);
+      --results.precincts_counted;
+    }
+    std::vector<const PrecinctProtocol*> protocols;
+    for (const LatestOfKind* latest : ByRevision(slot.by_kind)) {
+      if (latest->protocol) protocols.push_back(&*latest->protocol);
+    }
+    absl::StatusOr<PrecinctCount> count = CountPrecinct(index, bounds, *slot.precinct, protocols);
+    slot.count = {};
+    if (!count.ok()) {
+      // Not reached: one protocol per kind is held, so no kind is counted twice.
+      slot.count.excluded = ExcludedProtocol{slot.precinct->id(), 0, Exclusion::kRefused,
+                                             std::string(count.status().message())};
+      return;
+    }
+    slot.count = *std::move(count);
+    if (slot.count.unit) {
+      if (absl::Status added = AddPrecinctTotals(*slot.count.unit, nation); !added.ok()) {
+        slot.count.does_not_add =
+            ExcludedProtocol{slot.precinct->id(), slot.count.unit->revision, Exclusion::kDoesNotAdd,
+                             std::string(added.message())};
+        slot.count.unit.reset();
+      } else {
+        ++results.precincts_counted;
+      }
+    }
+  }
+
+  void Put(const std::string& precinct_id, const std::string& kind, LatestOfKind latest) {
+    auto it = position.find(precinct_id);
+    if (it == position.end()) {
+      Replace(unknown[precinct_id], kind, std::move(latest));
+      return;
+    }
+    Slot& slot = slots[it->second];
+    if (Replace(slot.by_kind, kind, std::move(latest))) Recount(slot);
+  }
+
+  const Election& election;
+  const AggregationRules rules;
+  const ElectionIndex index;
+  const ProtocolBounds bounds;
+  // The sums (not finished), the counted precincts' number; precincts and exclusions stay
+  // empty: Snapshot fills them.
+  Results results;
+  std::vector<Slot> slots;  // in the election's precinct order
+  std::unordered_map<std::string_view, int> position;
+  // Protocols of precincts the election does not have, by precinct id (sorted as the store).
+  std::map<std::string, std::map<std::string, LatestOfKind>> unknown;
+};
+
+ResultsAggregator::ResultsAggregator(const Election& election, const AggregationRules& rules)
+    : state_(std::make_unique<State>(election, rules)) {}
+
+ResultsAggregator::~ResultsAggregator() = default;
+
+void ResultsAggregator::Put(PrecinctProtocol protocol) {
+  const std::string precinct_id = protocol.precinct_id();
+  const std::string kind = protocol.ballot_kind();
+  LatestOfKind latest;
+  latest.revision = protocol.revision();
+  latest.protocol = std::move(protocol);
+  state_->Put(precinct_id, kind, std::move(latest));
+}
+
+void ResultsAggregator::PutNotCounted(const std::string& ballot_kind,
+                                      ExcludedProtocol not_counted) {
+  const std::string precinct_id = not_counted.precinct_id;
+  LatestOfKind latest;
+  latest.revision = not_counted.revision;
+  latest.not_counted = std::move(not_counted);
+  state_->Put(precinct_id, ballot_kind, std::move(latest));
+}
+
+absl::StatusOr<UnitTotals> ResultsAggregator::National() const {
+  if (absl::Status s = CheckRules(state_->rules); !s.ok()) return s;
+  UnitTotals nation = state_->results.national;
+  if (absl::Status s = FinishNational(state_->rules, nation); !s.ok()) return s;
+  if (absl::Status s = CheckUnitPublishable(nation, "the country", state_->rules.list_seats);
+      !s.ok()) {
+    return s;
+  }
+  return nation;
+}
+
+const UnitTotals* ResultsAggregator::CountedPrecinct(std::string_view precinct_id) const {
+  auto it = state_->position.find(precinct_id);
+  if (it == state_->position.end()) return nullptr;
+  const auto& unit = state_->slots[it->second].count.unit;
+  return unit ? &*unit : nullptr;
+}
+
+std::uint32_t ResultsAggregator::precincts_counted() const {
+  return state_->results.precincts_counted;
+}
+
+absl::StatusOr<Results> ResultsAggregator::Snapshot() const {
+  if (absl::Status s = CheckRules(state_->rules); !s.ok()) return s;
+  Results results = state_->results;
+  results.precincts.reserve(results.precincts_counted);
+  // As ResultsOfStore lists them: for each precinct in the election's order, the protocol
+  // Aggregate left out, the one that does not add up, then those left out before aggregation;
+  // precincts the election does not have last.
+  auto not_counted_before = [&](const std::map<std::string, LatestOfKind>& by_kind) {
+    for (const LatestOfKind* latest : State::ByRevision(by_kind)) {
+      if (!latest->protocol) results.excluded.push_back(latest->not_counted);
+    }
+  };
+  for (const State::Slot& slot : state_->slots) {
+    if (slot.count.excluded) results.excluded.push_back(*slot.count.excluded);
+    if (slot.count.unit) results.precincts.push_back(*slot.count.unit);
+    if (slot.count.does_not_add) results.excluded.push_back(*slot.count.does_not_add);
+    not_counted_before(slot.by_kind);
+  }
+  for (const auto& [id, by_kind] : state_->unknown) {
+    for (const LatestOfKind* latest : State::ByRevision(by_kind)) {
+      if (latest->protocol) {
+        results.excluded.push_back(
+            LeftOut(*latest->protocol, Exclusion::kRefused,
+                    CheckBelongs(state_->index, *latest->protocol).message()));
+      }
+    }
+  }
+  for (const auto& [id, by_kind] : state_->unknown) not_counted_before(by_kind);
+  if (absl::Status s = FinishResults(results); !s.ok()) return s;
   return results;
 }
 

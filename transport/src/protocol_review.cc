@@ -43,13 +43,6 @@ ProtocolReview ProtocolBounds::Review(const PrecinctProtocol& p) const {
   }
   const std::uint64_t registered = found->second;
   const std::uint64_t ceiling = CeilingOf(p.precinct_id());
-  const std::string why_ceiling =
-      registered != 0
-          ? absl::StrCat(kCeilingPerRegisteredVoter, " x its ", registered,
-                         " registered voters in the election definition")
-          : absl::StrCat(kCeilingPerRegisteredVoter,
-                         " x the most registered voters of any precinct in the definition, which "
-                         "names none for it");
 
   // Bounds: numbers no precinct of this size can have. The protocol is refused.
   std::vector<std::string> out_of_bounds;
@@ -86,6 +79,13 @@ ProtocolReview ProtocolBounds::Review(const PrecinctProtocol& p) const {
     }
   }
   if (!out_of_bounds.empty()) {
+    const std::string why_ceiling =
+        registered != 0
+            ? absl::StrCat(kCeilingPerRegisteredVoter, " x its ", registered,
+                           " registered voters in the election definition")
+            : absl::StrCat(kCeilingPerRegisteredVoter,
+                           " x the most registered voters of any precinct in the definition, "
+                           "which names none for it");
     return {ReviewVerdict::kRefuse,
             absl::StrCat("numbers precinct ", p.precinct_id(), " cannot have (at most ", ceiling,
                          " of anything: ", why_ceiling, "): ", absl::StrJoin(out_of_bounds, "; "))};

@@ -377,6 +377,15 @@ absl::StatusOr<std::string> ExportNist1500_100(const Election& election, const R
                             {"ComposingGpUnitIds", std::move(composing)}});
   }
 
+  // Each contest's counted precincts, in the election's order: found once, not per option.
+  std::map<std::string, std::vector<std::pair<const UnitTotals*, const ContestTotal*>>>
+      precinct_totals;
+  if (options.precinct_level) {
+    for (const UnitTotals& u : results.precincts) {
+      for (const ContestTotal& c : u.contests) precinct_totals[c.contest_id].emplace_back(&u, &c);
+    }
+  }
+
   Json parties = Json::array();
   std::set<std::string> party_ids;
   Json candidates = Json::array();
@@ -393,12 +402,8 @@ absl::StatusOr<std::string> ExportNist1500_100(const Election& election, const R
       Json counts = Json::array();
       counts.push_back(VoteCount(total.options.at(oi).votes, district));
       if (options.precinct_level) {
-        for (const UnitTotals& u : results.precincts) {
-          for (const ContestTotal& c : u.contests) {
-            if (c.contest_id == contest.id()) {
-              counts.push_back(VoteCount(c.options.at(oi).votes, PrecinctUnitId(u.id)));
-            }
-          }
+        for (const auto& [unit, c] : precinct_totals[contest.id()]) {
+          counts.push_back(VoteCount(c->options.at(oi).votes, PrecinctUnitId(unit->id)));
         }
       }
       Json selection{{"@id", SelectionId(contest, option)}, {"SequenceOrder", oi + 1}};

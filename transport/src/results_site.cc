@@ -185,8 +185,10 @@ struct SiteIndex {
   std::map<std::string, std::vector<const Precinct*>> precincts_of_region;
   std::vector<std::string> region_order;
   std::map<std::string, std::set<std::string>> precincts_of_contest;
+  // The definition hashed and indexed once: every precinct page checks its protocol with it.
+  ElectionIndex election_index;
 
-  SiteIndex(const Election& e, const SiteModel& m) : election(e), model(m) {
+  SiteIndex(const Election& e, const SiteModel& m) : election(e), model(m), election_index(e) {
     for (const UnitTotals& u : m.results.precincts) counted[u.id] = &u;
     for (const ExcludedProtocol& x : m.results.excluded) excluded[x.precinct_id] = &x;
     for (const Precinct& p : e.precincts()) {
@@ -610,7 +612,8 @@ std::string PrecinctPage(const SiteIndex& index, const Precinct& precinct, Page&
       page.Raw("<h2>")
           .Raw(page.T(N_("Control relations")))
           .Raw("</h2><table class=\"relations\"><tbody>");
-      std::vector<ProtocolCheck> checks = CheckProtocol(protocol, index.election, std::nullopt);
+      std::vector<ProtocolCheck> checks =
+          CheckProtocol(protocol, index.election_index, std::nullopt);
       // The centre's review (ProtocolBounds): what no legitimate protocol breaks.
       const std::uint64_t in_boxes =
           protocol.ballots_in_stationary_box() + protocol.ballots_in_mobile_boxes();
@@ -781,16 +784,16 @@ std::string RegionMsgid(std::string_view region_id) {
   return it != kNames.end() ? it->second : std::string(N_("Other precincts"));
 }
 
-absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
-                                         std::int64_t now_unix_seconds) {
+namespace {
+
+// The site's data from the results and every stored protocol: history, keys, regions, districts.
+absl::StatusOr<SiteModel> CompleteSiteModel(const Election& election, TabulationStore& store,
+                                            std::int64_t now_unix_seconds, Results results,
+                                            std::vector<StoredProtocol> protocols) {
   SiteModel model;
   model.generated_unix_seconds = now_unix_seconds;
-  absl::StatusOr<Results> results = ResultsOfStore(election, store);
-  if (!results.ok()) return results.status();
-  model.results = *std::move(results);
-  absl::StatusOr<std::vector<StoredProtocol>> protocols = store.Protocols();
-  if (!protocols.ok()) return protocols.status();
-  for (StoredProtocol& p : *protocols) model.history[p.precinct_id].push_back(std::move(p));
+  model.results = std::move(results);
+  for (StoredProtocol& p : protocols) model.history[p.precinct_id].push_back(std::move(p));
   for (auto& [id, revisions] : model.history) {
     std::stable_sort(
         revisions.begin(), revisions.end(),
@@ -809,10 +812,12 @@ absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationSto
       regions.push_back(region);
     }
   }
+  // Which contests each precinct's ballots carry, found once for every region and district.
+  const auto precincts_by_contest = PrecinctsByContest(election);
   for (const std::string& region : regions) {
-    absl::StatusOr<UnitTotals> totals =
-        GroupTotals(election, model.results, region,
-                    [&](std::string_view id) { return RegionOf(id) == region; });
+    absl::StatusOr<UnitTotals> totals = GroupTotals(
+        election, model.results, region,
+        [&](std::string_view id) { return RegionOf(id) == region; }, &precincts_by_contest);
     if (!totals.ok()) return totals.status();
     model.regions.push_back(*std::move(totals));
   }
@@ -820,13 +825,44 @@ absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationSto
   for (const Contest& contest : election.contests()) {
     if (!IsDistrict(election, index, contest)) continue;
     const std::set<std::string>& ids = index.precincts_of_contest.at(contest.id());
-    absl::StatusOr<UnitTotals> totals =
-        GroupTotals(election, model.results, contest.id(),
-                    [&](std::string_view id) { return ids.contains(std::string(id)); });
+    absl::StatusOr<UnitTotals> totals = GroupTotals(
+        election, model.results, contest.id(),
+        [&](std::string_view id) { return ids.contains(std::string(id)); }, &precincts_by_contest);
     if (!totals.ok()) return totals.status();
     model.districts.push_back(*std::move(totals));
   }
   return model;
+}
+
+}  // namespace
+
+absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
+                                         std::int64_t now_unix_seconds) {
+  absl::StatusOr<Results> results = ResultsOfStore(election, store);
+  if (!results.ok()) return results.status();
+  absl::StatusOr<std::vector<StoredProtocol>> protocols = store.Protocols();
+  if (!protocols.ok()) return protocols.status();
+  return CompleteSiteModel(election, store, now_unix_seconds, *std::move(results),
+                           *std::move(protocols));
+}
+
+absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
+                                         std::int64_t now_unix_seconds,
+                                         ResultsAggregator& aggregator,
+                                         std::int64_t& counted_through) {
+  absl::StatusOr<std::vector<StoredProtocol>> protocols = store.Protocols();
+  if (!protocols.ok()) return protocols.status();
+  // Only the protocols stored since the last publication are verified and counted; a
+  // correction or a held revision replaces what its precinct added before.
+  for (const StoredProtocol& p : *protocols) {
+    if (p.sequence <= counted_through) continue;
+    PutStoredProtocol(p, aggregator);
+    counted_through = p.sequence;
+  }
+  absl::StatusOr<Results> results = aggregator.Snapshot();
+  if (!results.ok()) return results.status();
+  return CompleteSiteModel(election, store, now_unix_seconds, *std::move(results),
+                           *std::move(protocols));
 }
 
 absl::Status CheckSiteModel(const Election& election, const SiteModel& model) {
@@ -1128,7 +1164,13 @@ void SitePublisher::Notify() {
 
 absl::Status SitePublisher::PublishNow() {
   std::lock_guard publishing(publish_mutex_);
-  absl::StatusOr<fs::path> generation = PublishSite(election_, *store_, *signer_, options_);
+  if (aggregator_ == nullptr) aggregator_ = std::make_unique<ResultsAggregator>(election_);
+  absl::StatusOr<fs::path> generation = [&]() -> absl::StatusOr<fs::path> {
+    absl::StatusOr<SiteModel> model = BuildSiteModel(
+        election_, *store_, absl::ToUnixSeconds(absl::Now()), *aggregator_, counted_through_);
+    if (!model.ok()) return model.status();
+    return WriteSite(election_, *model, *signer_, options_);
+  }();
   {
     std::lock_guard lock(mutex_);
     ++publications_;

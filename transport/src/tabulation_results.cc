@@ -1,7 +1,7 @@
 #include "esep/transport/tabulation_results.h"
 
 #include <algorithm>
-#include <map>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -9,63 +9,79 @@
 #include "esep/transport/signing.h"
 
 namespace esep::transport {
+namespace {
+
+// A stored protocol read back and its signature verified again; the reason it is refused
+// otherwise.
+absl::StatusOr<PrecinctProtocol> ReadBack(const StoredProtocol& stored) {
+  SignedProtocol envelope;
+  if (!envelope.ParseFromString(stored.signed_protocol)) {
+    return absl::DataLossError(
+        absl::StrCat("stored protocol ", stored.sequence, " cannot be read back"));
+  }
+  // The store took it only after these checks; they are repeated so that nothing altered in
+  // the store afterwards reaches the published results.
+  absl::StatusOr<PrecinctProtocol> protocol = VerifyProtocol(envelope, "");
+  if (!protocol.ok()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "stored protocol ", stored.sequence, " does not verify: ", protocol.status().message()));
+  }
+  if (protocol->precinct_id() != stored.precinct_id || protocol->revision() != stored.revision) {
+    return absl::DataLossError(absl::StrCat(
+        "stored protocol ", stored.sequence, " is filed as precinct ", stored.precinct_id,
+        " revision ", stored.revision, " but its signed bytes say precinct ",
+        protocol->precinct_id(), " revision ", protocol->revision()));
+  }
+  return protocol;
+}
+
+// Puts what was read back of `stored` into `aggregator`.
+void Put(const StoredProtocol& stored, absl::StatusOr<PrecinctProtocol> read,
+         ResultsAggregator& aggregator) {
+  if (stored.held()) {
+    aggregator.PutNotCounted(
+        stored.ballot_kind,
+        {stored.precinct_id, stored.revision, Exclusion::kHeldForReview,
+         absl::StrCat(stored.held_reason, " (stored as sequence ", stored.sequence,
+                      "; the precinct counts again once a correction replaces it)")});
+  } else if (!read.ok()) {
+    aggregator.PutNotCounted(stored.ballot_kind,
+                             {stored.precinct_id, stored.revision, Exclusion::kRefused,
+                              std::string(read.status().message())});
+  } else {
+    aggregator.Put(*std::move(read));
+  }
+}
+
+}  // namespace
+
+void PutStoredProtocol(const StoredProtocol& stored, ResultsAggregator& aggregator) {
+  Put(stored, stored.held() ? absl::UnknownError("held") : ReadBack(stored), aggregator);
+}
 
 absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore& store,
                                        const AggregationRules& rules) {
   absl::StatusOr<std::vector<StoredProtocol>> latest = store.LatestProtocols();
   if (!latest.ok()) return latest.status();
-  std::vector<PrecinctProtocol> protocols;
-  std::vector<ExcludedProtocol> excluded;
-  for (const StoredProtocol& stored : *latest) {
-    auto exclude = [&](Exclusion exclusion, std::string reason) {
-      excluded.push_back({stored.precinct_id, stored.revision, exclusion, std::move(reason)});
-    };
-    if (stored.held()) {
-      exclude(Exclusion::kHeldForReview,
-              absl::StrCat(stored.held_reason, " (stored as sequence ", stored.sequence,
-                           "; the precinct counts again once a correction replaces it)"));
-      continue;
-    }
-    SignedProtocol envelope;
-    if (!envelope.ParseFromString(stored.signed_protocol)) {
-      exclude(Exclusion::kRefused,
-              absl::StrCat("stored protocol ", stored.sequence, " cannot be read back"));
-      continue;
-    }
-    // The store took it only after these checks; they are repeated so that nothing altered in
-    // the store afterwards reaches the published results.
-    absl::StatusOr<PrecinctProtocol> protocol = VerifyProtocol(envelope, "");
-    if (!protocol.ok()) {
-      exclude(Exclusion::kRefused, absl::StrCat("stored protocol ", stored.sequence,
-                                                " does not verify: ", protocol.status().message()));
-      continue;
-    }
-    if (protocol->precinct_id() != stored.precinct_id || protocol->revision() != stored.revision) {
-      exclude(Exclusion::kRefused,
-              absl::StrCat("stored protocol ", stored.sequence, " is filed as precinct ",
-                           stored.precinct_id, " revision ", stored.revision,
-                           " but its signed bytes say precinct ", protocol->precinct_id(),
-                           " revision ", protocol->revision()));
-      continue;
-    }
-    protocols.push_back(*std::move(protocol));
-  }
 
-  absl::StatusOr<Results> results = Aggregate(election, protocols, rules);
-  if (!results.ok()) return results.status();
-  // One list in the election's precinct order: the store's exclusions and Aggregate's.
-  std::map<std::string, int> order;
-  for (int i = 0; i < election.precincts_size(); ++i) order[election.precincts(i).id()] = i;
-  for (ExcludedProtocol& e : excluded) results->excluded.push_back(std::move(e));
-  std::stable_sort(results->excluded.begin(), results->excluded.end(),
-                   [&](const ExcludedProtocol& a, const ExcludedProtocol& b) {
-                     auto rank = [&](const std::string& id) {
-                       auto it = order.find(id);
-                       return it == order.end() ? election.precincts_size() : it->second;
-                     };
-                     return rank(a.precinct_id) < rank(b.precinct_id);
-                   });
-  return results;
+  // Verifying the signatures is most of the work: it is shared among the machine's cores.
+  const std::size_t count = latest->size();
+  std::vector<absl::StatusOr<PrecinctProtocol>> read(count, absl::UnknownError("not read"));
+  const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
+                                                      std::max<std::size_t>(1, count / 512));
+  auto read_every = [&](std::size_t first) {
+    for (std::size_t i = first; i < count; i += workers) {
+      if (!(*latest)[i].held()) read[i] = ReadBack((*latest)[i]);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(read_every, w);
+  read_every(0);
+  for (std::thread& t : threads) t.join();
+
+  ResultsAggregator aggregator(election, rules);
+  for (std::size_t i = 0; i < count; ++i) Put((*latest)[i], std::move(read[i]), aggregator);
+  return aggregator.Snapshot();
 }
 
 }  // namespace esep::transport

@@ -3,11 +3,13 @@
 
 // The tabulation centre's arithmetic: national and per-precinct totals from the accepted precinct
 // protocols, shares, the party-list threshold and seats, districts where "against all" leads.
-// Pure functions over the election definition and the protocols (see docs/tabulation.md).
+// Pure functions over the election definition and the protocols, and ResultsAggregator, which
+// keeps the same results up to date one protocol at a time (see docs/tabulation.md).
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -132,6 +134,11 @@ std::vector<std::uint32_t> AllocateSeatsHare(const std::vector<std::uint64_t>& v
 // when any sum would not fit in 64 bits. The precinct's contests must be among the country's.
 absl::Status AddPrecinctTotals(const UnitTotals& precinct, UnitTotals& country);
 
+// Takes out of `country` the totals AddPrecinctTotals added for `precinct` (its protocol is
+// replaced by a correction or a held one). An internal error, with nothing changed, when they
+// were not added.
+absl::Status SubtractPrecinctTotals(const UnitTotals& precinct, UnitTotals& country);
+
 // The precincts whose ballot style carries each contest, by contest id.
 std::map<std::string, std::set<std::string>> PrecinctsByContest(const Election& election);
 
@@ -152,9 +159,12 @@ absl::Status CheckUnitPublishable(const UnitTotals& unit, const std::string& who
 // leaders, majority; seats are national and stay 0). Only the contests on the ballots of the
 // group's precincts are kept; precincts_expected counts the group's precincts that carry each.
 // Checked with CheckUnitPublishable: an internal error when a figure cannot be published.
-absl::StatusOr<UnitTotals> GroupTotals(const Election& election, const Results& results,
-                                       std::string id,
-                                       const std::function<bool(std::string_view)>& member);
+// `precincts_by_contest` is PrecinctsByContest(election), when the caller has it (several groups
+// of one election): it is computed otherwise.
+absl::StatusOr<UnitTotals> GroupTotals(
+    const Election& election, const Results& results, std::string id,
+    const std::function<bool(std::string_view)>& member,
+    const std::map<std::string, std::set<std::string>>* precincts_by_contest = nullptr);
 
 // Aggregates the latest accepted protocol of each counted precinct. A protocol that cannot be
 // counted is left out and listed in Results::excluded, never the whole result: one of another
@@ -167,6 +177,49 @@ absl::StatusOr<UnitTotals> GroupTotals(const Election& election, const Results& 
 absl::StatusOr<Results> Aggregate(const Election& election,
                                   const std::vector<PrecinctProtocol>& protocols,
                                   const AggregationRules& rules = {});
+
+// The results kept up to date one protocol at a time, as the tabulation centre receives them:
+// each precinct's totals and the country's sums are held, and a protocol replaces what its
+// precinct added before (a correction replaces the earlier revision of its ballot kind, a held
+// one takes the precinct out until a possible correction comes), so one more protocol costs the
+// work of one precinct, not of the country. Snapshot() gives exactly what Aggregate gives for
+// the latest protocol of each precinct and ballot kind (with the protocols left out before
+// aggregation, as ResultsOfStore lists them), checked with CheckPublishable.
+//
+// The one difference from Aggregate is the order in which precincts are added: a precinct whose
+// numbers would overflow the 64-bit totals (impossible within ProtocolBounds for fewer than 2^31
+// precincts) is the one that arrives last rather than the one last in the election's order.
+class ResultsAggregator {
+ public:
+  // `election` must outlive the aggregator.
+  explicit ResultsAggregator(const Election& election, const AggregationRules& rules = {});
+  ~ResultsAggregator();
+  ResultsAggregator(const ResultsAggregator&) = delete;
+  ResultsAggregator& operator=(const ResultsAggregator&) = delete;
+
+  // The latest revision of a precinct's protocol of its ballot kind: counted when it passes the
+  // checks Aggregate makes, left out with its reason otherwise. It replaces the protocol of that
+  // precinct and kind given before; a lower revision than that one changes nothing.
+  void Put(PrecinctProtocol protocol);
+  // The latest revision of a precinct's protocol of `ballot_kind` is not counted for a reason
+  // found before aggregation (held for review, unreadable, signature not valid): it replaces the
+  // protocol of that precinct and kind given before, as Put does, and is listed with its reason.
+  void PutNotCounted(const std::string& ballot_kind, ExcludedProtocol not_counted);
+
+  // The country's totals now, finished (turnout, shares, leaders, seats) and checked
+  // (CheckUnitPublishable). Costs the contests and options, not the precincts.
+  absl::StatusOr<UnitTotals> National() const;
+  // A counted precinct's totals; nullptr when it is not counted.
+  const UnitTotals* CountedPrecinct(std::string_view precinct_id) const;
+  std::uint32_t precincts_counted() const;
+  // The whole results, as Aggregate gives them, checked with CheckPublishable before they are
+  // returned. Costs the precincts (every table is copied).
+  absl::StatusOr<Results> Snapshot() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace esep::transport
 

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -61,6 +62,13 @@ std::string RegionMsgid(std::string_view region_id);
 // Reads the store (ResultsOfStore, History, Readers) and adds the regions and districts.
 absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
                                          std::int64_t now_unix_seconds);
+// The same with the results kept in `aggregator`: only the protocols stored after sequence
+// `counted_through` are verified and put into it (PutStoredProtocol), and `counted_through`
+// moves to the last one stored. The results are those of BuildSiteModel above.
+absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
+                                         std::int64_t now_unix_seconds,
+                                         ResultsAggregator& aggregator,
+                                         std::int64_t& counted_through);
 
 // Checks every figure the site would publish, and that the parts add up to the whole: the
 // results as CheckPublishable; each region and district as CheckUnitPublishable; no precinct
@@ -133,6 +141,10 @@ class SitePublisher {
   bool busy_ = false;
   bool stopping_ = false;
   std::uint64_t publications_ = 0;
+  // The results of every protocol stored through sequence counted_through_, kept between
+  // publications (under publish_mutex_): a publication counts only what was stored since.
+  std::unique_ptr<ResultsAggregator> aggregator_;
+  std::int64_t counted_through_ = 0;
   std::thread thread_;
 };
 

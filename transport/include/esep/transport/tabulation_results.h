@@ -20,6 +20,11 @@ namespace esep::transport {
 absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore& store,
                                        const AggregationRules& rules = {});
 
+// Puts one stored protocol into `aggregator` as ResultsOfStore counts it: its signature verified
+// again; held, unreadable or not verifying, it is listed and not counted. The centre's
+// publications follow the store this way, one new protocol at a time, in the order stored.
+void PutStoredProtocol(const StoredProtocol& stored, ResultsAggregator& aggregator);
+
 }  // namespace esep::transport
 
 #endif  // ESEP_TRANSPORT_TABULATION_RESULTS_H_
