@@ -149,6 +149,26 @@ TEST_F(ProtocolChecksTest, WarningsDoNotBlock) {
   EXPECT_NE(warnings.find("WARNING L6 + L7 <= L3 + L4"), std::string::npos) << warnings;
 }
 
+TEST_F(ProtocolChecksTest, VotersOnTheListFarBelowTheRegisteredVotersIsAWarning) {
+  // Precinct 1001 has 2150 registered voters in the definition: 1935 (90%) is near enough.
+  p_.set_voters_on_list(1935);
+  EXPECT_EQ(Broken(), std::vector<std::string>{});
+  // The case: 1200 voters on the list.
+  p_.set_voters_on_list(1220);
+  EXPECT_EQ(Broken(), std::vector<std::string>{kVotersOnListNearRegistered});
+  const auto checks = CheckProtocol(p_, election_, std::nullopt);
+  EXPECT_TRUE(ProtocolMayBeFinal(checks)) << "a warning, not a broken relation";
+  EXPECT_NE(DescribeBrokenRelations(checks).find(
+                "WARNING L1 at most 10% below the registered voters in the election definition: "
+                "1220 of 2150 registered voters (56%; at least 1935)"),
+            std::string::npos)
+      << DescribeBrokenRelations(checks);
+  // A definition that names no registered voters for the precinct has nothing to compare with.
+  election_.mutable_precincts(0)->set_registered_voters(0);
+  p_.set_election_hash(ElectionHash(election_));
+  EXPECT_EQ(Broken(), std::vector<std::string>{});
+}
+
 TEST_F(ProtocolChecksTest, VoteForNAllowsUpToNVotesPerValidBallot) {
   Election e = election_;
   e.mutable_contests(0)->set_vote_for(3);
