@@ -19,6 +19,7 @@
 #include "esep/render/page_drawing.h"
 #include "esep/render/render.h"
 #include "esep/report/number_words.h"
+#include "esep/text/catalog.h"
 #include "esep/transport/qr_protocol.h"
 #include "esep/transport/signing.h"
 
@@ -34,6 +35,28 @@ constexpr double kMarginMm = 15, kTopMm = 12, kBottomMm = 16;
 constexpr double kBodyMm = 2.6;   // body text, about 7.4 pt
 constexpr double kSmallMm = 2.2;  // hashes and notes
 constexpr double kQrBoxMm = 86;   // each code's square, two side by side
+
+// The catalogs of the domain esep, loaded once, for the reports' headings.
+const absl::StatusOr<text::Catalog>& ReportCatalog() {
+  static const absl::StatusOr<text::Catalog>* const catalog =
+      new absl::StatusOr<text::Catalog>(text::Catalog::Load("esep"));
+  return *catalog;
+}
+
+// A heading in Kyrgyz and Russian from the catalogs, and in English (its msgid). Report entry
+// points check ReportCatalog() first.
+class Said {
+ public:
+  explicit Said(std::string_view msgid)
+      : ky_(ReportCatalog()->Get(text::Language::kKyrgyz, msgid)),
+        ru_(ReportCatalog()->Get(text::Language::kRussian, msgid)),
+        en_(msgid) {}
+  operator Trilingual() const { return {ky_.c_str(), ru_.c_str(), en_.c_str()}; }  // NOLINT
+  std::string Joined() const { return JoinTrilingual(*this); }
+
+ private:
+  std::string ky_, ru_, en_;
+};
 
 // Where the pages go: nowhere (the first pass counts them), raster pages, or one PDF.
 class PageSink {
@@ -277,7 +300,8 @@ absl::Status LineRow(Flow& flow, const std::string& code, const std::string& nam
 // Title, election and precinct; the protocol's revision, status and times unless `zero_report`
 // (which has only the time the polls opened).
 absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProtocol& p,
-                        const Trilingual& title, bool zero_report = false, bool draft = false) {
+                        const Trilingual& title, bool zero_report = false, bool draft = false,
+                        std::int64_t printed_unix_seconds = 0) {
   if (absl::Status s = flow.Paragraph({title.ky, true, 1.0}, 4.0, Align::kCentre, 0.5); !s.ok()) {
     return s;
   }
@@ -320,8 +344,12 @@ absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProt
                                          "окончательный / not final")
                           : absl::StrCat(p.revision(), ", ", JoinTrilingual(status))});
   }
-  info.push_back({{"Шайлоо ачылды", "Голосование открыто", "Polls opened"},
-                  ProtocolTimeText(p.polls_opened_unix_seconds())});
+  if (printed_unix_seconds != 0) {
+    info.push_back({{"Басылды", "Напечатано", "Printed"}, ProtocolTimeText(printed_unix_seconds)});
+  } else {
+    info.push_back({{"Шайлоо ачылды", "Голосование открыто", "Polls opened"},
+                    ProtocolTimeText(p.polls_opened_unix_seconds())});
+  }
   if (!zero_report) {
     info.push_back({{"Шайлоо жабылды", "Голосование закрыто", "Polls closed"},
                     ProtocolTimeText(p.polls_closed_unix_seconds())});
@@ -764,6 +792,127 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                counters.polls_opened_unix_seconds(),
                absl::StrCat("Esep · ", counters.election_id(), " · участок / precinct ",
                             counters.precinct_id(), " · нулевой отчёт / zero report"),
+               draw);
+}
+
+absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& election,
+                                                         const LogicAndAccuracyReport& report,
+                                                         SheetFormat format, int dpi,
+                                                         const std::string& path) {
+  if (!ReportCatalog().ok()) return ReportCatalog().status();
+  const auto draw = [&](Flow& flow) -> absl::Status {
+    PrecinctProtocol header;
+    header.set_precinct_id(report.precinct_id());
+    header.set_reader_serial(report.reader_serial());
+    if (absl::Status s =
+            DrawHeader(flow, election, header, Said(N_("Logic-and-accuracy test report")), true,
+                       false, report.printed_unix_seconds());
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = flow.Paragraph(
+            {Said(N_("Test ballots only: not part of the results")).Joined(), true, 1.0}, kBodyMm,
+            Align::kCentre, 2);
+        !s.ok()) {
+      return s;
+    }
+    flow.Rule(0.3);
+    if (absl::Status s = LineRow(flow, "", Said(N_("Test ballots read by the reader")).Joined(),
+                                 Number(static_cast<std::uint64_t>(report.test_ballots_cast())));
+        !s.ok()) {
+      return s;
+    }
+    const Said expected_label(N_("Expected"));
+    const Said found_label(N_("Found"));
+    std::string contest_id;
+    for (const LogicAndAccuracyReport::OptionCount& row : report.options()) {
+      const Contest* contest = FindContest(election, row.contest_id());
+      if (row.contest_id() != contest_id) {
+        contest_id = row.contest_id();
+        flow.Space(2);
+        if (absl::Status s = flow.NeedRoom(20); !s.ok()) return s;
+        if (absl::Status s =
+                flow.Paragraph({absl::StrCat(PrintedContestTitle(contest, row.contest_id()), " [",
+                                             row.contest_id(), "]"),
+                                true, 1.0},
+                               kBodyMm * 1.1);
+            !s.ok()) {
+          return s;
+        }
+        if (absl::Status s =
+                flow.Row({{expected_label.Joined(), flow.width_mm() - 78, 34, Align::kRight, true},
+                          {found_label.Joined(), flow.width_mm() - 42, 34, Align::kRight, true}},
+                         kSmallMm);
+            !s.ok()) {
+          return s;
+        }
+      }
+      const bool differs = row.has_expected() && row.expected() != row.found();
+      if (absl::Status s =
+              flow.Row({{PrintedOptionName(contest, row.option_id()), 0, flow.width_mm() - 80},
+                        {row.has_expected() ? absl::StrCat(row.expected()) : std::string("—"),
+                         flow.width_mm() - 78, 34, Align::kRight, true},
+                        {absl::StrCat(row.found()), flow.width_mm() - 42, 34, Align::kRight, true},
+                        {!row.has_expected() ? std::string()
+                         : differs           ? "✗"
+                                             : "✓",
+                         flow.width_mm() - 6, 6, Align::kRight, true}},
+                       kBodyMm);
+          !s.ok()) {
+        return s;
+      }
+    }
+    for (const std::string& kind_id : report.untested_ballot_kinds()) {
+      const BallotKind* kind = FindBallotKind(election, kind_id);
+      if (absl::Status s = flow.Paragraph(
+              {absl::StrCat(Said(N_("No test ballot of this kind was read")).Joined(), ": ",
+                            kind == nullptr ? kind_id
+                                            : absl::StrCat(kind->name().ky(), " / ",
+                                                           kind->name().ru(), " [", kind_id, "]")),
+               true, 1.0},
+              kBodyMm);
+          !s.ok()) {
+        return s;
+      }
+    }
+    flow.Space(3);
+    const Said verdict(report.verdict() == LogicAndAccuracyReport::PASS
+                           ? N_("PASS: every count is as expected")
+                       : report.verdict() == LogicAndAccuracyReport::FAIL
+                           ? N_("FAIL: a count differs; do not open the polls")
+                           : N_("NOT COMPLETE: the expected counts or the test ballots are "
+                                "missing; do not open the polls"));
+    if (absl::Status s =
+            flow.Paragraph({absl::StrCat(Trilingual(verdict).ky, "\n", Trilingual(verdict).ru, "\n",
+                                         Trilingual(verdict).en),
+                            true, 1.0},
+                           kBodyMm * 1.4, Align::kCentre, 3);
+        !s.ok()) {
+      return s;
+    }
+    std::vector<std::pair<std::string, std::string>> integrity = {
+        {JoinTrilingual({"Шайлоонун хэши", "Хэш выборов", "Election hash"}),
+         report.election_hash()}};
+    if (!report.software().empty()) {
+      integrity.emplace_back("Программа / Программа / Software", report.software());
+    }
+    if (!report.signing_key().empty()) {
+      integrity.emplace_back("Кол тамга ачкычы / Ключ подписи / Signing key", report.signing_key());
+    }
+    for (const auto& [label, value] : integrity) {
+      if (absl::Status s = flow.Row(
+              {{label, 0, 62}, {value, 63, flow.width_mm() - 63, Align::kLeft, false, true}},
+              kSmallMm);
+          !s.ok()) {
+        return s;
+      }
+    }
+    return DrawSignatureBox(flow);
+  };
+  return Write(format, dpi, path, absl::StrCat("Logic-and-accuracy test ", report.precinct_id()),
+               report.printed_unix_seconds(),
+               absl::StrCat("Esep · ", report.election_id(), " · участок / precinct ",
+                            report.precinct_id(), " · тест / test"),
                draw);
 }
 
