@@ -118,9 +118,40 @@ function clearSecond(step) {
   $(step).querySelector('.second-pin').value = '';
 }
 
-function showReport(titleKey, text) {
-  report = text ? { title: titleKey, text } : null;
+// `printed`: the command whose answer esepd prints as its PDF sheet (test-report, draft,
+// protocol); without one the page prints the text shown.
+function showReport(titleKey, text, printed = null) {
+  report = text ? { title: titleKey, text, printed } : null;
   render();
+}
+
+// Prints the sheet esepd renders (the same PDF as `esep poll ... --pdf`), never a page layout
+// of its own.
+async function printSheet() {
+  if (!report || !report.printed) {
+    window.print();
+    return;
+  }
+  $('error').textContent = '';
+  const headers = { 'Content-Type': 'application/json' };
+  if (screen) headers['X-Esep-Screen'] = screen;
+  if (session) headers['X-Esep-Session'] = session;
+  const response = await fetch('/api/command', {
+    method: 'POST', headers,
+    body: JSON.stringify({ command: report.printed, language, print: true }),
+  });
+  if (!response.ok || response.headers.get('Content-Type') !== 'application/pdf') {
+    const reply = await response.json().catch(() => ({}));
+    $('error').textContent = reply.error || `HTTP ${response.status}`;
+    return;
+  }
+  const sheet = await response.blob();
+  const url = URL.createObjectURL(sheet);
+  const frame = $('print-frame');
+  frame.dataset.printed = report.printed;
+  frame.dataset.bytes = String(sheet.size);
+  frame.onload = () => frame.contentWindow.print();
+  frame.src = url;
 }
 
 // --- The voter's screens -------------------------------------------------------------------
@@ -296,10 +327,6 @@ function renderTest() {
     const found = Number(count.votes || 0);
     const expected = Number(count.expected || 0);
     row.querySelector('.found').textContent = String(found);
-    const input = row.querySelector('input');
-    if (document.activeElement !== input && !expectationSending) {
-      input.value = count.hasExpected ? String(expected) : '';
-    }
     const mark = row.querySelector('.mark');
     mark.textContent = !count.hasExpected ? '' : expected === found ? '✓' : '✗';
     mark.className = !count.hasExpected ? 'mark' : `mark ${expected === found ? 'pass' : 'fail'}`;
@@ -460,7 +487,7 @@ on('btn-resume', () => command('resume'));
 on('btn-start-test', () => command('start-test'));
 on('btn-finish-test', async () => {
   const reply = await command('finish-test');
-  if (reply) showReport('laTitle', (await command('test-report') || {}).report);
+  if (reply) showReport('laTitle', (await command('test-report') || {}).report, 'test-report');
 });
 on('btn-open', async () => {
   const reply = await command('open');
@@ -487,7 +514,7 @@ $('step-lines').addEventListener('submit', async (event) => {
   lines.explanation = $('explanation').value;
   if (!(await command('lines', { lines }))) return;
   draft = await command('draft');
-  if (draft) showReport('draft', draft.report);
+  if (draft) showReport('draft', draft.report, 'draft');
 });
 on('btn-finalize', async () => {
   const reply = await command('finalize', {
@@ -496,14 +523,14 @@ on('btn-finalize', async () => {
   clearSecond('draft');
   if (reply) {
     draft = null;
-    showReport('printProtocol', reply.report);
+    showReport('printProtocol', reply.report, 'protocol');
   }
 });
 on('btn-protocol', async () => {
   const reply = await command('protocol');
-  if (reply) showReport('printProtocol', reply.report);
+  if (reply) showReport('printProtocol', reply.report, 'protocol');
 });
-on('btn-print', () => window.print());
+on('btn-print', printSheet);
 
 (async () => {
   for (const slot of document.querySelectorAll('.second-slot')) {

@@ -181,7 +181,7 @@ await run('screen_election_day', async () => {
     await page.click('#btn-save-lines');
     check(await page.isHidden('#draft'), 'bad lines are not sent');
     await shot(page, dir, '13-lines-refused');
-    for (const [line, value] of [['l1', '100'], ['l2', '120'], ['l3', '3'], ['l4', '0'],
+    for (const [line, value] of [['l1', '2150'], ['l2', '120'], ['l3', '3'], ['l4', '0'],
       ['l5', '117'], ['l7', '0'], ['l10', '0'], ['l11', '0']]) {
       await page.fill(`#line-${line}`, value);
     }
@@ -199,6 +199,20 @@ await run('screen_election_day', async () => {
     await page.click('#btn-protocol');
     await page.waitForFunction(() => document.querySelector('#report').textContent.length > 0);
     await shot(page, dir, '15-protocol-final');
+    // Printing gives the sheet esepd renders (the PDF `esep poll protocol --pdf` prints).
+    // Headless Chromium has no printer: the page's call to print the loaded sheet is left out.
+    await page.evaluate(() => Object.defineProperty(document.querySelector('#print-frame'),
+      'onload', { set() {}, get() { return null; } }));
+    const [printed] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/command') &&
+        (r.request().postData() || '').includes('"print":true'), { timeout: 20000 }),
+      page.click('#btn-print'),
+    ]);
+    await page.waitForSelector('#print-frame[data-printed="protocol"]',
+      { state: 'attached', timeout: 20000 });
+    checkEqual(printed.headers()['content-type'], 'application/pdf', 'esepd answers with a PDF');
+    const bytes = Number(await page.getAttribute('#print-frame', 'data-bytes'));
+    check(bytes > 10000, `the printed protocol is esepd's PDF sheet (${bytes} bytes)`);
   } finally {
     await browser.close();
     await esepd.stop();

@@ -1,12 +1,14 @@
 #include "esep/report/protocol_sheet.h"
 
 #include <cairo-pdf.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -377,9 +379,7 @@ absl::Status DrawSignatureBox(Flow& flow) {
   };
   constexpr double kRowMm = 9;
   if (absl::Status s = flow.NeedRoom(14 + kRowMm * (roles.size() + 2)); !s.ok()) return s;
-  if (absl::Status s = Heading(flow, {"Комиссия мүчөлөрүнүн колдору", "Подписи членов комиссии",
-                                      "Signatures of the commission"});
-      !s.ok()) {
+  if (absl::Status s = Heading(flow, Said(N_("Signatures of the commission"))); !s.ok()) {
     return s;
   }
   const double k = flow.k();
@@ -424,9 +424,7 @@ absl::Status DrawQrCodes(Flow& flow, const SignedProtocol& signed_protocol,
   const std::string key_id = transport::KeyId(signed_protocol.signer_public_key());
   constexpr double kLabelMm = 7;
   if (absl::Status s = flow.NeedRoom(20 + kQrBoxMm + kLabelMm); !s.ok()) return s;
-  if (absl::Status s = Heading(flow, {"Байкоочулар үчүн QR-коддор", "QR-коды для наблюдателей",
-                                      "QR codes for observers"});
-      !s.ok()) {
+  if (absl::Status s = Heading(flow, Said(N_("QR codes for observers"))); !s.ok()) {
     return s;
   }
   if (absl::Status s = flow.Paragraph(
@@ -514,10 +512,7 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
     }
   }
   if (absl::Status s =
-          DrawHeader(flow, election, p,
-                     {"Участкалык шайлоо комиссиясынын протоколу",
-                      "Протокол участковой избирательной комиссии", "Precinct results protocol"},
-                     false, draft);
+          DrawHeader(flow, election, p, Said(N_("Precinct results protocol")), false, draft);
       !s.ok()) {
     return s;
   }
@@ -561,9 +556,7 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
     if (absl::Status s = DrawChanges(flow, election, *replaced, p); !s.ok()) return s;
   }
 
-  if (absl::Status s =
-          Heading(flow, {"Контролдук катыштар", "Контрольные соотношения", "Control relations"});
-      !s.ok()) {
+  if (absl::Status s = Heading(flow, Said(N_("Control relations"))); !s.ok()) {
     return s;
   }
   for (const ProtocolCheck& c : CheckProtocol(p, election, std::nullopt)) {
@@ -580,10 +573,7 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
   }
 
   if (!p.commission_explanation().empty()) {
-    if (absl::Status s = Heading(
-            flow, {"Комиссиянын жазуу жүзүндөгү түшүндүрмөсү", "Письменное пояснение комиссии",
-                   "The commission's written explanation"});
-        !s.ok()) {
+    if (absl::Status s = Heading(flow, Said(N_("The commission's written explanation"))); !s.ok()) {
       return s;
     }
     if (absl::Status s = flow.Paragraph({p.commission_explanation(), false, 1.0}, kBodyMm);
@@ -592,9 +582,7 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
     }
   }
 
-  if (absl::Status s =
-          Heading(flow, {"Текшерүү маалыматтары", "Контрольные данные", "Integrity data"});
-      !s.ok()) {
+  if (absl::Status s = Heading(flow, Said(N_("Integrity data"))); !s.ok()) {
     return s;
   }
   std::vector<std::pair<std::string, std::string>> hashes = {
@@ -711,6 +699,7 @@ absl::StatusOr<std::vector<cv::Mat>> RenderProtocolPages(const Election& electio
                                                          const SignedProtocol* signed_protocol,
                                                          int dpi,
                                                          const PrecinctProtocol* replaced) {
+  if (!ReportCatalog().ok()) return ReportCatalog().status();
   RasterSink sink(dpi);
   absl::StatusOr<int> pages = DrawPages(sink, dpi, ProtocolFooter(protocol), [&](Flow& flow) {
     return DrawProtocol(flow, election, protocol, signed_protocol, replaced);
@@ -725,6 +714,7 @@ absl::StatusOr<WrittenSheet> RenderProtocolSheet(const Election& election,
                                                  SheetFormat format, int dpi,
                                                  const std::string& path,
                                                  const PrecinctProtocol* replaced) {
+  if (!ReportCatalog().ok()) return ReportCatalog().status();
   return Write(
       format, dpi, path,
       absl::StrCat("Протокол / Protocol ", protocol.election_id(), " ", protocol.precinct_id()),
@@ -737,9 +727,9 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                                                    const PrecinctProtocol& counters,
                                                    SheetFormat format, int dpi,
                                                    const std::string& path) {
+  if (!ReportCatalog().ok()) return ReportCatalog().status();
   const auto draw = [&](Flow& flow) -> absl::Status {
-    if (absl::Status s = DrawHeader(flow, election, counters,
-                                    {"Нөлдүк отчёт", "Нулевой отчёт", "Zero report"}, true);
+    if (absl::Status s = DrawHeader(flow, election, counters, Said(N_("Zero report")), true);
         !s.ok()) {
       return s;
     }
@@ -914,6 +904,52 @@ absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& electio
                absl::StrCat("Esep · ", report.election_id(), " · участок / precinct ",
                             report.precinct_id(), " · тест / test"),
                draw);
+}
+
+absl::StatusOr<std::string> PdfOfAnswer(const Election& election, const ControlResponse& answer) {
+  char name[] = "/tmp/esep-print-XXXXXX";
+  const int fd = ::mkstemp(name);
+  if (fd < 0) return absl::UnavailableError("cannot make a file to print into");
+  ::close(fd);
+  const std::string path = name;
+  absl::StatusOr<WrittenSheet> written;
+  PrecinctProtocol protocol;
+  SignedProtocol signed_protocol;
+  PrecinctProtocol replaced;
+  if (answer.has_test_report()) {
+    written =
+        RenderLogicAndAccuracySheet(election, answer.test_report(), SheetFormat::kPdf, 200, path);
+  } else if (!answer.protocol().empty()) {
+    if (!protocol.ParseFromString(answer.protocol()) ||
+        (!answer.signed_protocol().empty() &&
+         !signed_protocol.ParseFromString(answer.signed_protocol())) ||
+        (!answer.replaced_protocol().empty() &&
+         !replaced.ParseFromString(answer.replaced_protocol()))) {
+      written = absl::DataLossError("esepd's protocol is unreadable");
+    } else {
+      written = RenderProtocolSheet(
+          election, protocol, answer.signed_protocol().empty() ? nullptr : &signed_protocol,
+          SheetFormat::kPdf, 200, path, answer.replaced_protocol().empty() ? nullptr : &replaced);
+    }
+  } else if (!answer.report().empty()) {
+    // The report's first line is its title, printed once as the page's heading.
+    const std::size_t end_of_title = answer.report().find('\n');
+    written = RenderTextReport(
+        answer.report().substr(0, end_of_title),
+        end_of_title == std::string::npos ? "" : answer.report().substr(end_of_title + 1),
+        SheetFormat::kPdf, 200, path);
+  } else {
+    written = absl::FailedPreconditionError("esepd sent nothing to print for this command");
+  }
+  std::string bytes;
+  if (written.ok()) {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) written = absl::UnavailableError("cannot read the printed sheet");
+  }
+  std::filesystem::remove(path);
+  if (!written.ok()) return written.status();
+  return bytes;
 }
 
 absl::StatusOr<WrittenSheet> RenderTextReport(const std::string& title, const std::string& text,

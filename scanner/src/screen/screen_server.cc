@@ -257,7 +257,8 @@ void ScreenServer::Routes() {
   http_->set_payload_max_length(kMaxBody);
   http_->set_default_headers({
       {"Content-Security-Policy",
-       "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
+       "default-src 'self'; frame-src blob:; frame-ancestors 'none'; base-uri 'none'; "
+       "form-action 'none'"},
       {"X-Frame-Options", "DENY"},
       {"X-Content-Type-Options", "nosniff"},
       {"Referrer-Policy", "no-referrer"},
@@ -448,6 +449,14 @@ void ScreenServer::Routes() {
     }
     absl::StatusOr<ControlResponse> response = Carry(std::move(request));
     if (!response.ok()) return Refuse(res, 503, std::string(response.status().message()));
+    if (command->print() && response->ok()) {
+      if (!options_.print) return Refuse(res, 501, Text(language, N_("Printing is not set up.")));
+      absl::StatusOr<std::string> pdf = options_.print(*response);
+      if (!pdf.ok()) return Refuse(res, 500, std::string(pdf.status().message()));
+      res.status = 200;
+      res.set_content(*pdf, "application/pdf");
+      return;
+    }
     ScreenReply reply;
     reply.set_ok(response->ok());
     if (const std::optional<text::Language> said = text::ParseLanguage(Language(language));

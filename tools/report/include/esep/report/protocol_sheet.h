@@ -70,6 +70,11 @@ absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& electio
                                                          SheetFormat format, int dpi,
                                                          const std::string& path);
 
+// What esepd answered, as the PDF sheet a commission prints and signs: the logic-and-accuracy
+// test sheet, the protocol sheet (with QR codes once signed; a correction with its changes), or
+// the report's text. The box's screen prints it (esepd renders, the page never does).
+absl::StatusOr<std::string> PdfOfAnswer(const Election& election, const ControlResponse& answer);
+
 // Any plain-text report (e.g. the daemon's test report) under `title`, in a monospaced font,
 // continued on as many pages as it needs.
 absl::StatusOr<WrittenSheet> RenderTextReport(const std::string& title, const std::string& text,
