@@ -174,6 +174,16 @@ TEST_F(PrecinctTest, JudgesTheLogicAndAccuracyTestAgainstTheExpectedCounts) {
   EXPECT_TRUE(Contains(std::string(refused.message()), "form-of-government/monarchy")) << refused;
   EXPECT_EQ(verdict(), LogicAndAccuracyReport::PASS);
 
+  // A failed test keeps the polls closed until the commission finds out why.
+  ASSERT_TRUE(expect(2, 1, true, false).ok());
+  const absl::StatusOr<std::string> refused_open = p->OpenPolls();
+  EXPECT_EQ(refused_open.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(
+      Contains(std::string(refused_open.status().message()), "the logic-and-accuracy test failed"))
+      << refused_open.status();
+  EXPECT_EQ(p->state(), PollState::kReady);
+  ASSERT_TRUE(expect(1, 1, true, false).ok());
+
   // Once the polls are open the test is over and its counts are not shown (VVSG 1.1.9-K).
   ASSERT_TRUE(p->OpenPolls().ok());
   EXPECT_EQ(p->LogicAndAccuracy().status().code(), absl::StatusCode::kFailedPrecondition);

@@ -243,6 +243,15 @@ absl::StatusOr<std::string> Precinct::OpenPolls() {
                       "test again with a test ballot of every kind before the polls open"),
                    {{"kinds", absl::StrJoin(names, ", ")}});
   }
+  // A test the commission judged failed keeps the polls closed until it is understood.
+  absl::StatusOr<LogicAndAccuracyReport> judged = LogicAndAccuracy();
+  if (!judged.ok()) return judged.status();
+  if (judged->verdict() == LogicAndAccuracyReport::FAIL) {
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the logic-and-accuracy test failed: a count differs from the expected one; "
+                      "find out why, then correct the expected counts or run the test again "
+                      "before the polls open"));
+  }
   absl::StatusOr<Tally> tally = store_->GetTally(false);
   if (!tally.ok()) return tally.status();
   if (tally->ballots_cast != 0 || !tally->votes.empty()) {
