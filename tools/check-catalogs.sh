@@ -46,14 +46,22 @@ if ((update)); then
   done
 fi
 
+# The msgids of a catalog on stdin, one per line as "msgid ..." (a msgid written over several
+# lines, e.g. one with a newline, joined), without the header's empty one.
+msgids() {
+  awk '/^msgid /  { id = substr($0, 7); open = 1; next }
+       open && /^"/ { id = id $0; next }
+       open       { sub(/^""/, "", id); gsub(/""/, "", id); if (id != "") print "msgid " id; open = 0 }'
+}
+
 status=0
 for po in "$dir"/*.po; do
   lang="$(basename "$po" .po)"
   # The catalog as the sources need it: a message it lacks comes out untranslated.
   msgmerge --quiet --no-fuzzy-matching --no-wrap -o "$tmp/$lang.po" "$po" "$tmp/all.pot"
   msgfmt --check -o /dev/null "$po" || { echo "check-catalogs: $po is malformed" >&2; status=1; }
-  missing="$(msgattrib --untranslated --no-obsolete --no-wrap "$tmp/$lang.po" | grep '^msgid ' | grep -v '^msgid ""$' || true)"
-  fuzzy="$(msgattrib --only-fuzzy --no-obsolete --no-wrap "$tmp/$lang.po" | grep '^msgid ' | grep -v '^msgid ""$' || true)"
+  missing="$(msgattrib --untranslated --no-obsolete --no-wrap "$tmp/$lang.po" | msgids)"
+  fuzzy="$(msgattrib --only-fuzzy --no-obsolete --no-wrap "$tmp/$lang.po" | msgids)"
   if [ -n "$missing" ]; then
     echo "check-catalogs: $po ($lang) has no translation for:" >&2
     sed 's/^msgid /  /' <<<"$missing" >&2

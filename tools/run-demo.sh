@@ -107,7 +107,7 @@ wait_for_sheets $((3 + live_sheets))
 echo "== the commission enters its lines; the protocol is checked, signed and queued"
 cat >"$demo/lines.json" <<'JSON'
 {
-  "voters_on_list": 1200,
+  "voters_on_list": 2150,
   "ballots_received": 1500,
   "ballots_issued_in_room": 14,
   "ballots_issued_outside": 2,

@@ -123,6 +123,22 @@ std::vector<ProtocolCheck> CheckProtocol(const PrecinctProtocol& p, const Electi
              absl::StrCat(p.voters_on_list(), " >= ", p.ballots_issued_in_room(), " + ",
                           p.ballots_issued_outside()));
 
+  // Warning: voters on the list far below the precinct's registered voters in the definition
+  // (pages of the list missed when counting it, or a figure copied wrong); above them the reader
+  // refuses the lines and the centre holds the protocol.
+  if (const Precinct* precinct = index.FindPrecinct(p.precinct_id());
+      precinct != nullptr && precinct->registered_voters() != 0) {
+    const std::uint64_t registered = precinct->registered_voters();
+    const std::uint64_t least =
+        (registered * (100 - kVotersOnListShortfallPercent) + 99) / 100;  // rounded up
+    checks.Add(
+        kVotersOnListNearRegistered, false, p.voters_on_list() >= least,
+        absl::StrCat(p.voters_on_list(), " of ", registered, " registered voters (",
+                     p.voters_on_list() >= registered ? std::uint64_t{100}
+                                                      : p.voters_on_list() * 100 / registered,
+                     "%; at least ", least, ")"));
+  }
+
   // L2 = L3 + L4 + L5 + L10 - L11, checked as L2 + L11 = L3 + L4 + L5 + L10 to stay unsigned.
   Sum left(p.ballots_received());
   left += p.ballots_not_counted_at_receipt();

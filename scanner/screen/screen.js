@@ -118,9 +118,40 @@ function clearSecond(step) {
   $(step).querySelector('.second-pin').value = '';
 }
 
-function showReport(titleKey, text) {
-  report = text ? { title: titleKey, text } : null;
+// `printed`: the command whose answer esepd prints as its PDF sheet (test-report, draft,
+// protocol); without one the page prints the text shown.
+function showReport(titleKey, text, printed = null) {
+  report = text ? { title: titleKey, text, printed } : null;
   render();
+}
+
+// Prints the sheet esepd renders (the same PDF as `esep poll ... --pdf`), never a page layout
+// of its own.
+async function printSheet() {
+  if (!report || !report.printed) {
+    window.print();
+    return;
+  }
+  $('error').textContent = '';
+  const headers = { 'Content-Type': 'application/json' };
+  if (screen) headers['X-Esep-Screen'] = screen;
+  if (session) headers['X-Esep-Session'] = session;
+  const response = await fetch('/api/command', {
+    method: 'POST', headers,
+    body: JSON.stringify({ command: report.printed, language, print: true }),
+  });
+  if (!response.ok || response.headers.get('Content-Type') !== 'application/pdf') {
+    const reply = await response.json().catch(() => ({}));
+    $('error').textContent = reply.error || `HTTP ${response.status}`;
+    return;
+  }
+  const sheet = await response.blob();
+  const url = URL.createObjectURL(sheet);
+  const frame = $('print-frame');
+  frame.dataset.printed = report.printed;
+  frame.dataset.bytes = String(sheet.size);
+  frame.onload = () => frame.contentWindow.print();
+  frame.src = url;
 }
 
 // --- The voter's screens -------------------------------------------------------------------
@@ -226,14 +257,46 @@ function checkLine(input, error) {
   return ok;
 }
 
+// The expected counts as typed: every option whose field holds a whole number.
+function typedExpectation() {
+  const counts = [];
+  for (const input of $('la-table').querySelectorAll('tbody input')) {
+    const votes = lineValue(input);
+    if (votes === null) continue;
+    const [contestId, optionId] = input.dataset.key.split('/');
+    counts.push({ contestId, optionId, votes });
+  }
+  return { counts };
+}
+
+// Sends the typed counts to esepd, which judges the test; one request at a time, the latest
+// counts last.
+let expectationSending = false;
+let expectationChanged = false;
+async function sendExpectation() {
+  if (expectationSending) {
+    expectationChanged = true;
+    return;
+  }
+  expectationSending = true;
+  try {
+    do {
+      expectationChanged = false;
+      await command('expect', { testExpectation: typedExpectation() });
+    } while (expectationChanged);
+  } finally {
+    expectationSending = false;
+  }
+  await poll();
+}
+
+// The test as esepd judges it: its expected and found counts and its verdict (never the page's).
 function renderTest() {
   const counts = state.testCounts || [];
   const signature = counts.map((c) => `${c.contestId}/${c.optionId}`).join(',');
   const body = $('la-table').querySelector('tbody');
   if (signature !== laSignature) {
     laSignature = signature;
-    const expected = {};
-    for (const input of body.querySelectorAll('input')) expected[input.dataset.key] = input.value;
     body.textContent = '';
     for (const count of counts) {
       const key = `${count.contestId}/${count.optionId}`;
@@ -244,8 +307,11 @@ function renderTest() {
       input.dataset.key = key;
       input.inputMode = 'numeric';
       input.size = 5;
-      input.value = expected[key] || '';
-      input.addEventListener('input', renderTest);
+      input.value = count.hasExpected ? String(count.expected || 0) : '';
+      input.addEventListener('input', () => {
+        input.classList.toggle('invalid', input.value !== '' && lineValue(input) === null);
+        sendExpectation();
+      });
       const expectedCell = document.createElement('td');
       expectedCell.append(input);
       const found = document.createElement('td');
@@ -256,28 +322,22 @@ function renderTest() {
       body.append(row);
     }
   }
-  let all = counts.length > 0;
-  let pass = true;
   counts.forEach((count, i) => {
     const row = body.rows[i];
     const found = Number(count.votes || 0);
+    const expected = Number(count.expected || 0);
     row.querySelector('.found').textContent = String(found);
-    const typed = lineValue(row.querySelector('input'));
-    row.querySelector('input').classList.toggle('invalid', row.querySelector('input').value !== '' && typed === null);
     const mark = row.querySelector('.mark');
-    if (typed === null) {
-      all = false;
-      mark.textContent = '';
-    } else {
-      mark.textContent = typed === found ? '✓' : '✗';
-      mark.className = `mark ${typed === found ? 'pass' : 'fail'}`;
-      pass = pass && typed === found;
-    }
+    mark.textContent = !count.hasExpected ? '' : expected === found ? '✓' : '✗';
+    mark.className = !count.hasExpected ? 'mark' : `mark ${expected === found ? 'pass' : 'fail'}`;
   });
+  const judged = state.testVerdict === 'PASS' || state.testVerdict === 'FAIL'
+    ? state.testVerdict : '';
   const verdict = $('la-verdict');
-  verdict.textContent = !all ? t('laEnter') : pass ? t('laPass') : t('laFail');
-  verdict.className = !all ? '' : pass ? 'pass' : 'fail';
-  verdict.dataset.verdict = !all ? '' : pass ? 'PASS' : 'FAIL';
+  verdict.textContent = judged === 'PASS' ? t('laPass') : judged === 'FAIL' ? t('laFail')
+    : t('laEnter');
+  verdict.className = judged.toLowerCase();
+  verdict.dataset.verdict = judged;
 }
 
 function renderRelations() {
@@ -366,7 +426,7 @@ function render() {
 
 async function poll() {
   try {
-    const response = await fetch(`/api/state?screen=${screen || ''}`);
+    const response = await fetch(`/api/state?screen=${screen || ''}&language=${language}`);
     state = await response.json();
     if (screen && !state.screenClaimed) await claim();
     render();
@@ -427,7 +487,7 @@ on('btn-resume', () => command('resume'));
 on('btn-start-test', () => command('start-test'));
 on('btn-finish-test', async () => {
   const reply = await command('finish-test');
-  if (reply) showReport('laTitle', (await command('test-report') || {}).report);
+  if (reply) showReport('laTitle', (await command('test-report') || {}).report, 'test-report');
 });
 on('btn-open', async () => {
   const reply = await command('open');
@@ -454,7 +514,7 @@ $('step-lines').addEventListener('submit', async (event) => {
   lines.explanation = $('explanation').value;
   if (!(await command('lines', { lines }))) return;
   draft = await command('draft');
-  if (draft) showReport('draft', draft.report);
+  if (draft) showReport('draft', draft.report, 'draft');
 });
 on('btn-finalize', async () => {
   const reply = await command('finalize', {
@@ -463,14 +523,14 @@ on('btn-finalize', async () => {
   clearSecond('draft');
   if (reply) {
     draft = null;
-    showReport('printProtocol', reply.report);
+    showReport('printProtocol', reply.report, 'protocol');
   }
 });
 on('btn-protocol', async () => {
   const reply = await command('protocol');
-  if (reply) showReport('printProtocol', reply.report);
+  if (reply) showReport('printProtocol', reply.report, 'protocol');
 });
-on('btn-print', () => window.print());
+on('btn-print', printSheet);
 
 (async () => {
   for (const slot of document.querySelectorAll('.second-slot')) {

@@ -41,7 +41,7 @@ PrecinctProtocol ProtocolFor(const scanner::Tally& tally, const Election& electi
   p.set_status(FINAL);
   p.set_revision(1);
   const auto cast = static_cast<std::uint64_t>(tally.ballots_cast);
-  p.set_voters_on_list(100);
+  p.set_voters_on_list(1870);
   p.set_ballots_received(100);
   p.set_ballots_issued_in_room(cast);
   p.set_ballots_cancelled(100 - cast);

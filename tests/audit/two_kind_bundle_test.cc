@@ -59,7 +59,7 @@ class TwoKindBundleTest : public ::testing::Test {
                                std::uint64_t received) {
     CommissionLines lines;
     lines.set_ballot_kind(kind);
-    lines.set_voters_on_list(100);
+    lines.set_voters_on_list(2150);
     lines.set_ballots_received(received);
     lines.set_ballots_issued_in_room(cast);
     lines.set_ballots_cancelled(received - cast);

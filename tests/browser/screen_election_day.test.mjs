@@ -23,6 +23,14 @@ async function pollState(page, state) {
   await page.waitForSelector(`#poll-state[data-state="${state}"]`, { timeout: 20000 });
 }
 
+// esepd's verdict on the logic-and-accuracy test as the page shows it, once it is `wanted` or
+// after 10 s.
+async function laVerdict(page, wanted) {
+  await page.waitForSelector(`#la-verdict[data-verdict="${wanted}"]`, { timeout: 10000 })
+    .catch(() => {});
+  return page.getAttribute('#la-verdict', 'data-verdict');
+}
+
 await run('screen_election_day', async () => {
   const work = setUp('screen-day');
   renderDeck(work, 'test', ['japarov'], { test: true });
@@ -60,16 +68,17 @@ await run('screen_election_day', async () => {
       ['arstanbek', '0'], ['segizbaev', '0']]) {
       await page.fill(`#la-table input[data-key="president/${option}"]`, expected);
     }
-    checkEqual(await page.getAttribute('#la-verdict', 'data-verdict'), 'PASS',
-      'the test ballots are counted as expected');
+    checkEqual(await laVerdict(page, 'PASS'), 'PASS',
+      'esepd judges the test ballots counted as expected');
     await shot(page, dir, '04-logic-and-accuracy-pass');
     await page.fill('#la-table input[data-key="president/japarov"]', '2');
-    checkEqual(await page.getAttribute('#la-verdict', 'data-verdict'), 'FAIL',
-      'a count other than expected fails the test');
+    checkEqual(await laVerdict(page, 'FAIL'), 'FAIL', 'a count other than expected fails the test');
     await page.fill('#la-table input[data-key="president/japarov"]', '1');
+    checkEqual(await laVerdict(page, 'PASS'), 'PASS', 'the corrected expected count passes');
     await page.click('#btn-finish-test');
     await pollState(page, 'ready');
-    check((await page.textContent('#report')).length > 0, 'the test report is shown');
+    check((await page.textContent('#report')).includes('VERDICT: PASS'),
+      'the printed test report carries esepd\'s verdict, the one the screen showed');
     await shot(page, dir, '05-test-finished');
 
     // The reader is loaded with the day's ballots: esepd starts again over the live deck.
@@ -172,7 +181,7 @@ await run('screen_election_day', async () => {
     await page.click('#btn-save-lines');
     check(await page.isHidden('#draft'), 'bad lines are not sent');
     await shot(page, dir, '13-lines-refused');
-    for (const [line, value] of [['l1', '100'], ['l2', '120'], ['l3', '3'], ['l4', '0'],
+    for (const [line, value] of [['l1', '2150'], ['l2', '120'], ['l3', '3'], ['l4', '0'],
       ['l5', '117'], ['l7', '0'], ['l10', '0'], ['l11', '0']]) {
       await page.fill(`#line-${line}`, value);
     }
@@ -190,6 +199,20 @@ await run('screen_election_day', async () => {
     await page.click('#btn-protocol');
     await page.waitForFunction(() => document.querySelector('#report').textContent.length > 0);
     await shot(page, dir, '15-protocol-final');
+    // Printing gives the sheet esepd renders (the PDF `esep poll protocol --pdf` prints).
+    // Headless Chromium has no printer: the page's call to print the loaded sheet is left out.
+    await page.evaluate(() => Object.defineProperty(document.querySelector('#print-frame'),
+      'onload', { set() {}, get() { return null; } }));
+    const [printed] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/command') &&
+        (r.request().postData() || '').includes('"print":true'), { timeout: 20000 }),
+      page.click('#btn-print'),
+    ]);
+    await page.waitForSelector('#print-frame[data-printed="protocol"]',
+      { state: 'attached', timeout: 20000 });
+    checkEqual(printed.headers()['content-type'], 'application/pdf', 'esepd answers with a PDF');
+    const bytes = Number(await page.getAttribute('#print-frame', 'data-bytes'));
+    check(bytes > 10000, `the printed protocol is esepd's PDF sheet (${bytes} bytes)`);
   } finally {
     await browser.close();
     await esepd.stop();

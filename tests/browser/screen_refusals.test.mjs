@@ -132,6 +132,15 @@ await run('screen_refusals', async () => {
       checkEqual(r.status, 400, `lines ${JSON.stringify(lines)} refused`);
       check(r.body.error.length > 0, 'the refusal says why');
     }
+    // esepd's own refusal reaches the commission in its language: opening before the test.
+    for (const [language, words] of [
+      ['ky', 'добуш берүү ачылганга чейин логика жана тактык текшерүүсү аякташы керек'],
+      ['ru', 'проверка логики и точности должна быть завершена до открытия голосования'],
+      ['en', 'the logic-and-accuracy test must be finished before the polls open']]) {
+      const early = await post(port, '/api/command', { command: 'open', language }, member);
+      checkEqual(early.status, 409, `opening before the test is refused (${language})`);
+      checkEqual(early.body.error, words, `esepd's refusal in ${language}`);
+    }
     // Closing needs a second member; the same member twice is refused.
     const alone = await post(port, '/api/command',
       { command: 'close', secondMember: 'Bakyt', secondPin: '5678' }, member);

@@ -65,7 +65,8 @@ TEST_F(ProtocolChecksTest, ConsistentProtocolMayBeFinal) {
 
 TEST_F(ProtocolChecksTest, MoreIssuedThanVotersOnTheList) {
   p_.set_voters_on_list(1000);
-  EXPECT_EQ(Broken(), std::vector<std::string>{"L1 >= L3 + L4"});
+  // 1000 is also far below the 2150 registered voters: a warning beside the broken relation.
+  EXPECT_EQ(Broken(), (std::vector<std::string>{"L1 >= L3 + L4", kVotersOnListNearRegistered}));
   EXPECT_FALSE(ProtocolMayBeFinal(CheckProtocol(p_, election_, std::nullopt)));
 }
 
@@ -147,6 +148,26 @@ TEST_F(ProtocolChecksTest, WarningsDoNotBlock) {
   EXPECT_NE(warnings.find("WARNING parliament-list: invalid ballots below 3%"), std::string::npos)
       << warnings;
   EXPECT_NE(warnings.find("WARNING L6 + L7 <= L3 + L4"), std::string::npos) << warnings;
+}
+
+TEST_F(ProtocolChecksTest, VotersOnTheListFarBelowTheRegisteredVotersIsAWarning) {
+  // Precinct 1001 has 2150 registered voters in the definition: 1935 (90%) is near enough.
+  p_.set_voters_on_list(1935);
+  EXPECT_EQ(Broken(), std::vector<std::string>{});
+  // The case: 1200 voters on the list.
+  p_.set_voters_on_list(1220);
+  EXPECT_EQ(Broken(), std::vector<std::string>{kVotersOnListNearRegistered});
+  const auto checks = CheckProtocol(p_, election_, std::nullopt);
+  EXPECT_TRUE(ProtocolMayBeFinal(checks)) << "a warning, not a broken relation";
+  EXPECT_NE(DescribeBrokenRelations(checks).find(
+                "WARNING L1 at most 10% below the registered voters in the election definition: "
+                "1220 of 2150 registered voters (56%; at least 1935)"),
+            std::string::npos)
+      << DescribeBrokenRelations(checks);
+  // A definition that names no registered voters for the precinct has nothing to compare with.
+  election_.mutable_precincts(0)->set_registered_voters(0);
+  p_.set_election_hash(ElectionHash(election_));
+  EXPECT_EQ(Broken(), std::vector<std::string>{});
 }
 
 TEST_F(ProtocolChecksTest, VoteForNAllowsUpToNVotesPerValidBallot) {

@@ -149,6 +149,51 @@ TEST_F(GoldenPagesTest, ZeroReport) {
   ExpectGolden("zero-report", pages);
 }
 
+// The logic-and-accuracy test report as esepd judged it: three test ballots, one per answer.
+void ExpectTestReportGolden(const std::string& name, const Election& election,
+                            std::uint64_t expected_first) {
+  LogicAndAccuracyReport report;
+  report.set_election_id(election.id());
+  report.set_election_hash(ElectionHash(election));
+  report.set_precinct_id("1002");
+  report.set_reader_serial("R1-0042");
+  report.set_printed_unix_seconds(1'610'254'800);  // 11:00 in Bishkek, before the polls open
+  report.set_test_ballots_cast(3);
+  report.set_software("esepd 0.9.0 (sha256 1f0c…)");
+  report.set_signing_key("pkcs11:token=esep-box-1002");
+  for (const Contest* contest : ContestsOnBallot(election, "1002")) {
+    for (const Option& option : contest->options()) {
+      LogicAndAccuracyReport::OptionCount* row = report.add_options();
+      row->set_contest_id(contest->id());
+      row->set_option_id(option.id());
+      row->set_has_expected(true);
+      row->set_expected(report.options_size() == 1 ? expected_first : 1);
+      row->set_found(1);
+    }
+  }
+  report.set_verdict(expected_first == 1 ? LogicAndAccuracyReport::PASS
+                                         : LogicAndAccuracyReport::FAIL);
+  const fs::path dir = fs::temp_directory_path() / ("esep-golden-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  absl::StatusOr<WrittenSheet> written = RenderLogicAndAccuracySheet(
+      election, report, SheetFormat::kPng, kRenderDpi, (dir / "test.png").string());
+  ASSERT_TRUE(written.ok()) << written.status();
+  std::vector<cv::Mat> pages;
+  for (const std::string& file : written->files) {
+    pages.push_back(cv::imread(file, cv::IMREAD_GRAYSCALE));
+  }
+  fs::remove_all(dir);
+  ExpectGolden(name, pages);
+}
+
+TEST_F(GoldenPagesTest, LogicAndAccuracyTestPasses) {
+  ExpectTestReportGolden("test-report-pass", election_, 1);
+}
+
+TEST_F(GoldenPagesTest, LogicAndAccuracyTestFailsOnACountOtherThanExpected) {
+  ExpectTestReportGolden("test-report-fail", election_, 2);
+}
+
 // The technician's calibration report: a clean scan passes; a scan with a dark streak fails, with
 // the streak drawn and the failed check in red.
 void ExpectCalibrationReportGolden(const std::string& name, bool streak) {

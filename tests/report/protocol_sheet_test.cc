@@ -256,6 +256,26 @@ TEST_F(ProtocolSheetTest, ZeroReportAndTextReportArePrinted) {
   EXPECT_EQ(PdfPageCount(text_pdf), t->pages);
 }
 
+// The box's screen prints what esepd answered as the sheet esepd renders.
+TEST_F(ProtocolSheetTest, AnAnswerIsPrintedAsItsPdfSheet) {
+  ControlResponse answer;
+  answer.set_protocol(protocol_.SerializeAsString());
+  absl::StatusOr<std::string> pdf = PdfOfAnswer(election_, answer);
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  EXPECT_EQ(pdf->substr(0, 5), "%PDF-");
+  const std::string path = (dir_ / "answer.pdf").string();
+  std::ofstream(path, std::ios::binary) << *pdf;
+  EXPECT_EQ(PdfPageCount(path), 2);
+
+  ControlResponse text;
+  text.set_report("TITLE\nline one\nline two\n");
+  pdf = PdfOfAnswer(election_, text);
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  EXPECT_EQ(pdf->substr(0, 5), "%PDF-");
+  EXPECT_EQ(PdfOfAnswer(election_, ControlResponse()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(ProtocolSheetTest, TextAndJsonCarryEveryNumber) {
   const std::string text = FormatProtocolText(election_, protocol_);
   const std::string json = FormatProtocolJson(protocol_);

@@ -68,7 +68,7 @@ class PrecinctProtocolTest : public ::testing::Test {
   // Lines that agree with three ballots in the stationary box.
   static CommissionLines GoodLines() {
     CommissionLines lines;
-    lines.set_voters_on_list(100);
+    lines.set_voters_on_list(1800);
     lines.set_ballots_received(120);
     lines.set_ballots_issued_in_room(3);
     lines.set_ballots_cancelled(117);
@@ -173,7 +173,7 @@ TEST_F(PrecinctProtocolTest, CorrectionIsANewRevisionKeptWithItsHistory) {
   EXPECT_TRUE(Contains(same.status().message(), "already final")) << same.status();
 
   CommissionLines corrected = GoodLines();
-  corrected.set_voters_on_list(101);
+  corrected.set_voters_on_list(1801);
   ASSERT_TRUE(p->EnterCommissionLines(corrected).ok());
   absl::StatusOr<StoredProtocol> second = p->FinalizeProtocol();
   ASSERT_TRUE(second.ok()) << second.status();
@@ -182,12 +182,12 @@ TEST_F(PrecinctProtocolTest, CorrectionIsANewRevisionKeptWithItsHistory) {
   ASSERT_EQ(history->size(), 2u);
   SignedProtocol first;
   ASSERT_TRUE(first.ParseFromString((*history)[0].signed_protocol));
-  EXPECT_EQ(transport::VerifyProtocol(first, key_.public_key())->voters_on_list(), 100u);
+  EXPECT_EQ(transport::VerifyProtocol(first, key_.public_key())->voters_on_list(), 1800u);
   SignedProtocol latest;
   ASSERT_TRUE(latest.ParseFromString((*history)[1].signed_protocol));
   absl::StatusOr<PrecinctProtocol> correction = transport::VerifyProtocol(latest, "");
   EXPECT_EQ(correction->status(), CORRECTION);
-  EXPECT_EQ(correction->voters_on_list(), 101u);
+  EXPECT_EQ(correction->voters_on_list(), 1801u);
   // Both revisions wait for the centre, oldest first; the state waits for the newest.
   ASSERT_TRUE(p->RecordReceipt(1, "r1").ok());
   EXPECT_EQ(p->state(), PollState::kProtocolFinal);
@@ -245,7 +245,7 @@ TEST_F(PrecinctProtocolTest, ClockSetBackMidDayNeverTakesTheProtocolsTimesBackwa
   // The clock put right, a correction; then set back again, a second correction.
   clock_.Set(opened + 600);
   CommissionLines corrected = GoodLines();
-  corrected.set_voters_on_list(101);
+  corrected.set_voters_on_list(1801);
   ASSERT_TRUE(p->EnterCommissionLines(corrected).ok());
   absl::StatusOr<StoredProtocol> second = p->FinalizeProtocol();
   ASSERT_TRUE(second.ok()) << second.status();
@@ -253,7 +253,7 @@ TEST_F(PrecinctProtocolTest, ClockSetBackMidDayNeverTakesTheProtocolsTimesBackwa
   EXPECT_EQ(EventsOf(*p, "clock_behind").size(), 2u);
 
   clock_.Set(opened - 86400);
-  corrected.set_voters_on_list(102);
+  corrected.set_voters_on_list(1802);
   ASSERT_TRUE(p->EnterCommissionLines(corrected).ok());
   absl::StatusOr<StoredProtocol> third = p->FinalizeProtocol();
   ASSERT_TRUE(third.ok()) << third.status();
@@ -345,7 +345,7 @@ TEST_F(PrecinctProtocolTest, FinalizeSignsOnlyTheLinesTheCommissionWasShown) {
   ASSERT_TRUE(shown.ok()) << shown.status();
   EXPECT_EQ(shown->lines_sha256.size(), 64u);
   CommissionLines changed = GoodLines();
-  changed.set_voters_on_list(101);
+  changed.set_voters_on_list(1801);
   ASSERT_TRUE(p->EnterCommissionLines(changed).ok());
 
   absl::StatusOr<StoredProtocol> stale = p->FinalizeProtocol("", shown->lines_sha256);
@@ -361,7 +361,7 @@ TEST_F(PrecinctProtocolTest, FinalizeSignsOnlyTheLinesTheCommissionWasShown) {
   PrecinctProtocol signed_protocol;
   ASSERT_TRUE(envelope.ParseFromString(stored->signed_protocol));
   ASSERT_TRUE(signed_protocol.ParseFromString(envelope.protocol()));
-  EXPECT_EQ(signed_protocol.voters_on_list(), 101u);
+  EXPECT_EQ(signed_protocol.voters_on_list(), 1801u);
 
   // Over the socket, finalize must name the lines it showed.
   ControlRequest request;

@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "esep/proto/election.h"
+#include "esep/scanner/control.h"
 #include "esep/scanner/simulated_reader.h"
+#include "esep/text/catalog.h"
 #include "test_sheets.h"
 
 namespace esep::scanner {
@@ -90,6 +92,136 @@ TEST_F(PrecinctTest, ElectionDayFromTestToResults) {
   EXPECT_TRUE(Contains(*results, "       2  Президенттик республика / Президентская республика"))
       << *results;
   EXPECT_TRUE(Contains(*results, "       1  Экөөнө тең каршымын / Против обеих")) << *results;
+}
+
+// esepd judges the logic-and-accuracy test in one place: every option's expected count against
+// the test ballots' votes. The screen, the console and the printed report show this verdict.
+TEST_F(PrecinctTest, JudgesTheLogicAndAccuracyTestAgainstTheExpectedCounts) {
+  SimulatedReader reader({Sheet("presidential", true), Sheet("parliamentary", true)}, {});
+  auto p = Open(reader);
+  ASSERT_TRUE(p);
+  const auto verdict = [&] {
+    absl::StatusOr<LogicAndAccuracyReport> judged = p->LogicAndAccuracy();
+    EXPECT_TRUE(judged.ok()) << judged.status();
+    return judged.ok() ? judged->verdict() : LogicAndAccuracyReport::VERDICT_UNSPECIFIED;
+  };
+  const auto expect = [&](std::uint64_t presidential, std::uint64_t parliamentary, bool others_zero,
+                          bool against_both) {
+    TestExpectation expectation;
+    expectation.set_others_zero(others_zero);
+    for (const auto& [option, votes] :
+         {std::pair{"presidential", presidential}, std::pair{"parliamentary", parliamentary}}) {
+      TestExpectedCount* count = expectation.add_counts();
+      count->set_contest_id("form-of-government");
+      count->set_option_id(option);
+      count->set_votes(votes);
+    }
+    if (against_both) {
+      TestExpectedCount* count = expectation.add_counts();
+      count->set_contest_id("form-of-government");
+      count->set_option_id("against-both");
+      count->set_votes(0);
+    }
+    return p->SetTestExpectation(expectation);
+  };
+  EXPECT_EQ(verdict(), LogicAndAccuracyReport::INCOMPLETE) << "nothing read, nothing expected";
+  ASSERT_TRUE(p->StartTest().ok());
+  ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
+  ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
+
+  // The screen gives the counts field by field: one option still without a count.
+  ASSERT_TRUE(expect(1, 1, false, false).ok());
+  EXPECT_EQ(verdict(), LogicAndAccuracyReport::INCOMPLETE);
+  ASSERT_TRUE(expect(1, 1, false, true).ok());
+  EXPECT_EQ(verdict(), LogicAndAccuracyReport::PASS);
+  absl::StatusOr<LogicAndAccuracyReport> judged = p->LogicAndAccuracy();
+  ASSERT_TRUE(judged.ok());
+  ASSERT_EQ(judged->options_size(), 3);
+  EXPECT_EQ(judged->options(0).option_id(), "presidential");
+  EXPECT_TRUE(judged->options(0).has_expected());
+  EXPECT_EQ(judged->options(0).expected(), 1u);
+  EXPECT_EQ(judged->options(0).found(), 1u);
+  EXPECT_EQ(judged->test_ballots_cast(), 2);
+  EXPECT_EQ(judged->precinct_id(), "1002");
+
+  // The console names the deck's marks: the options it does not name expect 0.
+  ASSERT_TRUE(expect(2, 1, true, false).ok());
+  EXPECT_EQ(verdict(), LogicAndAccuracyReport::FAIL);
+  absl::StatusOr<std::string> text = p->TestReport();
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_TRUE(Contains(*text, "VERDICT: FAIL")) << *text;
+  EXPECT_TRUE(Contains(*text, "       2         1  ")) << *text;
+  ASSERT_TRUE(expect(1, 1, true, false).ok());
+  EXPECT_EQ(verdict(), LogicAndAccuracyReport::PASS);
+  text = p->TestReport();
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_TRUE(Contains(*text, "VERDICT: PASS")) << *text;
+
+  // The expectation survives the step to ready and a restart of esepd.
+  ASSERT_TRUE(p->FinishTest().ok());
+  p.reset();
+  p = Open(reader);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(verdict(), LogicAndAccuracyReport::PASS);
+
+  // Bad counts are refused, naming the option, and change nothing.
+  TestExpectation bad;
+  TestExpectedCount* count = bad.add_counts();
+  count->set_contest_id("form-of-government");
+  count->set_option_id("monarchy");
+  const absl::Status refused = p->SetTestExpectation(bad);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(std::string(refused.message()), "form-of-government/monarchy")) << refused;
+  EXPECT_EQ(verdict(), LogicAndAccuracyReport::PASS);
+
+  // A failed test keeps the polls closed until the commission finds out why.
+  ASSERT_TRUE(expect(2, 1, true, false).ok());
+  const absl::StatusOr<std::string> refused_open = p->OpenPolls();
+  EXPECT_EQ(refused_open.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(
+      Contains(std::string(refused_open.status().message()), "the logic-and-accuracy test failed"))
+      << refused_open.status();
+  EXPECT_EQ(p->state(), PollState::kReady);
+  ASSERT_TRUE(expect(1, 1, true, false).ok());
+
+  // Once the polls are open the test is over and its counts are not shown (VVSG 1.1.9-K).
+  ASSERT_TRUE(p->OpenPolls().ok());
+  EXPECT_EQ(p->LogicAndAccuracy().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(expect(1, 1, true, false).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// esepd's refusals are sentences of the catalogs: English in `error` for technicians, and each
+// client says them in its reader's language, values (a poll state) included.
+TEST_F(PrecinctTest, RefusalsReachTheCommissionInItsLanguage) {
+  SimulatedReader reader({}, {});
+  auto p = Open(reader);
+  ASSERT_TRUE(p);
+  absl::StatusOr<text::Catalog> catalog = text::Catalog::Load("esep");
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  ControlRequest request;
+  request.set_command(ControlRequest::OPEN_POLLS);
+  ControlResponse response = HandleControlRequest(*p, request, "");
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error(), "the logic-and-accuracy test must be finished before the polls open");
+  EXPECT_EQ(SayToPeople(response.error_sentences(), response.error(), &*catalog,
+                        text::Language::kRussian),
+            "проверка логики и точности должна быть завершена до открытия голосования");
+  EXPECT_EQ(
+      SayToPeople(response.error_sentences(), response.error(), &*catalog, text::Language::kKyrgyz),
+      "добуш берүү ачылганга чейин логика жана тактык текшерүүсү аякташы керек");
+
+  request.set_command(ControlRequest::RESULTS_REPORT);
+  response = HandleControlRequest(*p, request, "");
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error(),
+            "results are printed only after the polls close; the reader is setup");
+  EXPECT_EQ(SayToPeople(response.error_sentences(), response.error(), &*catalog,
+                        text::Language::kRussian),
+            "итоги печатаются только после закрытия голосования; сканер сейчас в состоянии "
+            "«настроено, не проверено»");
+  EXPECT_EQ(SayToPeople(response.error_sentences(), response.error(), &*catalog,
+                        text::Language::kEnglish),
+            response.error());
 }
 
 TEST_F(PrecinctTest, StateAndCountsSurviveARestart) {

@@ -67,6 +67,17 @@ PY
 done
 check >/dev/null || fail "translated catalogs were refused"
 
+# A message with a newline is written over several lines; untranslated, it is named too.
+echo 'y = t("Relations broken:\n{relations}");' >>"$tmp/page.js"
+check --update >/dev/null && fail "an untranslated message with a newline passed"
+grep -q 'Relations broken:\\n{relations}' "$tmp/err" || fail "the message with a newline is not named"
+for lang in ky ru; do
+  printf '\nmsgid "Relations broken:\\n{relations}"\nmsgstr "[%s] Broken:\\n{relations}"\n' \
+    "$lang" >>"$tmp/po/demo/$lang.po"
+  msguniq --use-first -o "$tmp/po/demo/$lang.po" "$tmp/po/demo/$lang.po"
+done
+check >/dev/null || fail "the translated message with a newline was refused"
+
 sed -i 's/^msgid "Overvoted"/#, fuzzy\nmsgid "Overvoted"/' "$tmp/po/demo/ru.po"
 check && fail "a fuzzy translation passed"
 grep -q "fuzzy" "$tmp/err" || fail "the fuzzy translation is not reported"

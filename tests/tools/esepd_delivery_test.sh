@@ -87,10 +87,10 @@ transmission | grep -q "delivered" || fail "the receipt was lost over a restart"
   --reason "reported stolen" >/dev/null
 "$tabulator" readers --data-dir "$work/centre" | grep -q "SIM-0001 .*REVOKED .*(reported stolen)" ||
   fail "the reader is not listed as revoked: $("$tabulator" readers --data-dir "$work/centre")"
-sed 's/"voters_on_list": 100/"voters_on_list": 101/' "$work/lines.json" >"$work/lines2.json"
+sed 's/"voters_on_list": 2150/"voters_on_list": 2149/' "$work/lines.json" >"$work/lines2.json"
 poll lines --file "$work/lines2.json" >/dev/null
 # The commission sees what the correction changes before signing it, and on its printed sheet.
-poll draft | grep -q "^  L1          100 -> 101 " || fail "the draft does not show the change: $(poll draft)"
+poll draft | grep -q "^  L1         2150 -> 2149 " || fail "the draft does not show the change: $(poll draft)"
 poll finalize --yes >/dev/null || fail "correction: $(poll draft)"
 poll protocol --pdf "$work/correction.pdf" --election "$election" >/dev/null ||
   fail "the correction's sheet was not printed"

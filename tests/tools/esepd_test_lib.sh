@@ -48,7 +48,7 @@ close_and_finalize() {  # close_and_finalize SHEETS
   for _ in $(seq 1 400); do [ "$(sheets_read)" -ge "$1" ] && break; sleep 0.05; done
   poll close --yes >/dev/null
   cat >"$work/lines.json" <<'JSON'
-{"voters_on_list": 100, "ballots_received": 120, "ballots_issued_in_room": 3,
+{"voters_on_list": 2150, "ballots_received": 120, "ballots_issued_in_room": 3,
  "ballots_issued_outside": 0, "ballots_cancelled": 117, "ballots_in_mobile_boxes": 0}
 JSON
   poll lines --file "$work/lines.json" >/dev/null

@@ -192,7 +192,7 @@ grep -q "margin overstated by 3 vote(s)" "$work/batches-no.txt" || fail "batches
 # The commission makes the protocol final; the export then takes it from the store, with the
 # reader's calibration profile, and the replay proves its numbers against the reader's key.
 start live
-printf '{"voters_on_list": 500, "ballots_received": 600, "ballots_issued_in_room": 10,
+printf '{"voters_on_list": 2150, "ballots_received": 600, "ballots_issued_in_room": 10,
   "ballots_cancelled": 590}\n' >"$work/lines.json"
 poll lines --file "$work/lines.json" >/dev/null
 poll finalize --yes >/dev/null || fail "finalize: $(poll draft)"

@@ -150,6 +150,33 @@ TEST_F(ImpossibleProtocolsTest, VotersOnTheListAboveThePrecinctsRegisteredVoters
              "precinct in the election definition");
 }
 
+TEST_F(ImpossibleProtocolsTest, VotersOnTheListFarBelowTheRegisteredVotersAreCountedAndFlagged) {
+  // Like the case (L1 = 1200 where the definition names 2150 registered voters), with
+  // room for this protocol's 1220 ballots issued.
+  PrecinctProtocol protocol = Valid("1001");
+  protocol.set_voters_on_list(1300);
+  protocol.set_commission_explanation("12 листов списка избирателей не найдены");
+  ASSERT_LE(protocol.ballots_issued_in_room() + protocol.ballots_issued_outside(), 1300u);
+  EXPECT_EQ(Delivered(protocol).disposition(), RECEIPT_ACCEPTED);
+  const std::vector<Alarm> alarms = Alarms();
+  ASSERT_EQ(alarms.size(), 1u);
+  EXPECT_EQ(alarms[0].code, kFlaggedForReviewAlarm);
+  EXPECT_EQ(alarms[0].precinct_id, "1001");
+  EXPECT_NE(alarms[0].reason.find("stored and counted: voters on the list L1 = 1300 are 39% below "
+                                  "the 2150 registered voters of the precinct in the election "
+                                  "definition; the commission explains: 12 листов списка "
+                                  "избирателей не найдены"),
+            std::string::npos)
+      << alarms[0].reason;
+  {
+    std::lock_guard lock(log_mutex_);
+    ASSERT_EQ(log_.size(), 1u);
+    EXPECT_NE(log_[0].find("ALARM FLAGGED_FOR_REVIEW precinct=1001 reader=R1"), std::string::npos)
+        << log_[0];
+  }
+  EXPECT_NE(CountedUnit(Published(), "1001"), nullptr) << "flagged, and still counted";
+}
+
 TEST_F(ImpossibleProtocolsTest, AHeldProtocolSentAgainGetsTheSameReceiptAndNoSecondAlarm) {
   const PrecinctProtocol protocol = testing::WithBallotsInBoxes(Valid("1001"), 3440);
   absl::StatusOr<Receipt> first = Submit(protocol);

@@ -41,6 +41,21 @@ TEST_F(ProtocolReviewTest, APossibleProtocolIsCounted) {
   EXPECT_TRUE(review.reason.empty());
 }
 
+TEST_F(ProtocolReviewTest, VotersOnTheListFarBelowTheRegisteredVotersAreCountedAndFlagged) {
+  EXPECT_EQ(Review(protocol_).flag, "") << "L1 is the 2150 registered voters";
+  protocol_.set_voters_on_list(1200);
+  protocol_.set_commission_explanation(
+      "Тизменин 12 барагы табылган жок / 12 листов списка не найдены");
+  const ProtocolReview review = Review(protocol_);
+  EXPECT_EQ(review.verdict, ReviewVerdict::kCount);
+  EXPECT_EQ(review.flag,
+            "voters on the list L1 = 1200 are 44% below the 2150 registered voters of the "
+            "precinct in the election definition; the commission explains: Тизменин 12 барагы "
+            "табылган жок / 12 листов списка не найдены");
+  protocol_.set_voters_on_list(1935);  // 90%
+  EXPECT_EQ(Review(protocol_).flag, "");
+}
+
 TEST_F(ProtocolReviewTest, EveryLineAboveTheCeilingIsRefusedAndNamed) {
   protocol_.set_ballots_not_counted_at_receipt(4301);
   protocol_.set_ballots_lost(5000);

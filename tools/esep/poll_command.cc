@@ -7,8 +7,11 @@
 #include <map>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "command_line.h"
 #include "commands.h"
+#include "esep/proto/deck.pb.h"
 #include "esep/proto/election.h"
 #include "esep/report/protocol_sheet.h"
 #include "esep/scanner/control.h"
@@ -24,6 +27,19 @@ absl::Status Print(const CommandLine& cl, const ControlResponse& response) {
   const std::optional<std::string> pdf = cl.Get("pdf");
   const std::optional<std::string> png = cl.Get("png");
   if (!pdf && !png) return absl::OkStatus();
+  if (response.has_test_report() && cl.Get("election")) {
+    // The logic-and-accuracy test's own sheet: expected and found counts, esepd's verdict.
+    absl::StatusOr<Election> election = LoadElectionFile(*cl.Get("election"));
+    if (!election.ok()) return election.status();
+    for (const auto& [path, format] :
+         {std::pair{pdf, report::SheetFormat::kPdf}, std::pair{png, report::SheetFormat::kPng}}) {
+      if (!path) continue;
+      absl::StatusOr<report::WrittenSheet> written = report::RenderLogicAndAccuracySheet(
+          *election, response.test_report(), format, 200, *path);
+      if (!written.ok()) return written.status();
+    }
+    return absl::OkStatus();
+  }
   if (!response.protocol().empty()) {
     const std::optional<std::string> election_path = cl.Get("election");
     if (!election_path) {
@@ -134,6 +150,60 @@ absl::StatusOr<CommissionLines> ReadLines(const CommandLine& cl) {
   return lines;
 }
 
+// The counts the commission expects from its test deck: --votes CONTEST/OPTION=N,... (the deck's
+// marks) or --deck MANIFEST.json (a deck manifest's test ballots that are not returned, each
+// selection one vote). Either names the whole deck: every other option expects 0.
+absl::StatusOr<TestExpectation> ReadExpectation(const CommandLine& cl) {
+  std::map<std::pair<std::string, std::string>, std::uint64_t> votes;
+  if (const std::optional<std::string> list = cl.Get("votes")) {
+    for (const absl::string_view item : absl::StrSplit(*list, ',', absl::SkipWhitespace())) {
+      const std::vector<std::string> parts = absl::StrSplit(item, absl::ByAnyChar("/="));
+      std::uint64_t n = 0;
+      if (parts.size() != 3 || parts[0].empty() || parts[1].empty() ||
+          !absl::SimpleAtoi(parts[2], &n)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--votes ", item, ": each count is CONTEST/OPTION=N, e.g. president/japarov=1"));
+      }
+      votes[{parts[0], parts[1]}] += n;
+    }
+  }
+  if (const std::optional<std::string> path = cl.Get("deck")) {
+    std::ifstream in(*path);
+    std::stringstream json;
+    json << in.rdbuf();
+    if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", *path));
+    DeckManifest deck;
+    if (const auto parsed = google::protobuf::util::JsonStringToMessage(json.str(), &deck);
+        !parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(*path, " is not a deck manifest: ", std::string(parsed.message())));
+    }
+    for (const DeckBallot& ballot : deck.ballots()) {
+      if (!ballot.render().test() || !ballot.expect_accepted() || ballot.expect_returned()) {
+        continue;
+      }
+      for (const ExpectedContest& contest : ballot.contests()) {
+        for (const std::string& option : contest.selections()) {
+          ++votes[{contest.contest_id(), option}];
+        }
+      }
+    }
+  }
+  if (!cl.Has("votes") && !cl.Has("deck")) {
+    return absl::InvalidArgumentError(
+        "give the test deck's marks: --votes CONTEST/OPTION=N,... or --deck MANIFEST.json");
+  }
+  TestExpectation expectation;
+  expectation.set_others_zero(true);
+  for (const auto& [key, n] : votes) {
+    TestExpectedCount* count = expectation.add_counts();
+    count->set_contest_id(key.first);
+    count->set_option_id(key.second);
+    count->set_votes(n);
+  }
+  return expectation;
+}
+
 // The console's words for people in the commission's language (--lang, else $ESEP_LANGUAGE),
 // from the catalogs of the domain esep; in English (for technicians, and scripts that read the
 // output) the msgids as they are.
@@ -156,6 +226,15 @@ class Console {
     return console;
   }
   bool english() const { return language_ == text::Language::kEnglish; }
+  // esepd's sentences (its refusals, notices, delivery) in this console's language; `english`
+  // when esepd sent none.
+  std::string Said(const google::protobuf::RepeatedPtrField<Sentence>& sentences,
+                   const std::string& english) const {
+    return scanner::SayToPeople(sentences, english, catalog_.get(), language_);
+  }
+  std::string Said(const Sentence& sentence, const std::string& english) const {
+    return scanner::SayToPeople(sentence, english, catalog_.get(), language_);
+  }
   // `msgid` is marked N_() where it is written.
   std::string operator()(std::string_view msgid) const {
     return english() ? std::string(msgid) : catalog_->Get(language_, msgid);
@@ -206,19 +285,31 @@ int RunPollCommand(const std::vector<std::string>& args) {
       {"out", true, "with finalize or protocol: also write the signed protocol (binary) here"},
       {"pdf", true, "also print the report to this PDF (the protocol sheet needs --election)"},
       {"png", true, "also print the protocol sheet as PNG pages (with --election)"},
-      {"election", true, "the election definition, for the printed protocol sheet's names"},
+      {"election", true,
+       "the election definition, for the printed protocol and test sheets' names"},
+      {"votes", true,
+       "with expect: the test deck's marks, CONTEST/OPTION=N,... (other options expect 0)"},
+      {"deck", true, "with expect: a test deck's manifest; its ballots' marks are expected"},
       {"kind", true, "with draft, finalize or protocol: the ballot kind of the protocol"},
       {"lang", true,
        "the language of the messages: ky, ru or en (default $ESEP_LANGUAGE, else en)"},
       {"help", false, "print this help"}};
   static const std::map<std::string, ControlRequest::Command> kCommands = {
-      {"status", ControlRequest::STATUS},           {"start-test", ControlRequest::START_TEST},
-      {"finish-test", ControlRequest::FINISH_TEST}, {"open", ControlRequest::OPEN_POLLS},
-      {"close", ControlRequest::CLOSE_POLLS},       {"test-report", ControlRequest::TEST_REPORT},
-      {"results", ControlRequest::RESULTS_REPORT},  {"cast-as-is", ControlRequest::CAST_AS_IS},
-      {"return", ControlRequest::RETURN_BALLOT},    {"lines", ControlRequest::ENTER_LINES},
-      {"draft", ControlRequest::DRAFT_PROTOCOL},    {"finalize", ControlRequest::FINALIZE_PROTOCOL},
-      {"protocol", ControlRequest::PROTOCOL},       {"resume", ControlRequest::RESUME_READER},
+      {"status", ControlRequest::STATUS},
+      {"start-test", ControlRequest::START_TEST},
+      {"finish-test", ControlRequest::FINISH_TEST},
+      {"open", ControlRequest::OPEN_POLLS},
+      {"close", ControlRequest::CLOSE_POLLS},
+      {"test-report", ControlRequest::TEST_REPORT},
+      {"results", ControlRequest::RESULTS_REPORT},
+      {"cast-as-is", ControlRequest::CAST_AS_IS},
+      {"return", ControlRequest::RETURN_BALLOT},
+      {"lines", ControlRequest::ENTER_LINES},
+      {"draft", ControlRequest::DRAFT_PROTOCOL},
+      {"finalize", ControlRequest::FINALIZE_PROTOCOL},
+      {"protocol", ControlRequest::PROTOCOL},
+      {"resume", ControlRequest::RESUME_READER},
+      {"expect", ControlRequest::SET_TEST_EXPECTATION},
   };
   std::vector<std::string> actions;
   for (const auto& [name, command] : kCommands) actions.push_back(name);
@@ -232,7 +323,8 @@ int RunPollCommand(const std::vector<std::string>& args) {
         "  finish-test  finish the test\n"
         "  open         open the polls; prints the zero report\n"
         "  close        close the polls (they can never be reopened; asks unless --yes)\n"
-        "  test-report  counts of the logic-and-accuracy test\n"
+        "  expect       the counts the test deck must give (--votes C/O=N,... or --deck M.json)\n"
+        "  test-report  expected and found counts of the logic-and-accuracy test, and the verdict\n"
         "  results      results, once the polls are closed\n"
         "  cast-as-is   the voter casts the held ballot as it is\n"
         "  return       the voter takes the held ballot back\n"
@@ -267,6 +359,14 @@ int RunPollCommand(const std::vector<std::string>& args) {
     if (lines->ballot_kind().empty()) lines->set_ballot_kind(request.ballot_kind());
     *request.mutable_lines() = *std::move(lines);
   }
+  if (request.command() == ControlRequest::SET_TEST_EXPECTATION) {
+    absl::StatusOr<TestExpectation> expectation = ReadExpectation(*cl);
+    if (!expectation.ok()) {
+      std::cerr << "esep poll expect: " << expectation.status().message() << "\n";
+      return kExitUsage;
+    }
+    *request.mutable_test_expectation() = *std::move(expectation);
+  }
   if (request.command() == ControlRequest::CLOSE_POLLS &&
       !Confirmed(*cl, say, say(N_("Close the polls? They can never be reopened.")))) {
     std::cerr << "esep poll close: " << say(N_("not confirmed; the polls stay as they are"))
@@ -286,7 +386,8 @@ int RunPollCommand(const std::vector<std::string>& args) {
       return kExitUsage;
     }
     if (!draft->ok()) {
-      std::cerr << "esep poll finalize: " << say(N_("refused")) << ": " << draft->error() << "\n";
+      std::cerr << "esep poll finalize: " << say(N_("refused")) << ": "
+                << say.Said(draft->error_sentences(), draft->error()) << "\n";
       return kExitRejected;
     }
     std::cout << draft->report() << "\n";
@@ -312,13 +413,20 @@ int RunPollCommand(const std::vector<std::string>& args) {
       return kExitUsage;
     }
   }
-  if (absl::Status printed = Print(*cl, *response); !printed.ok()) {
+  if (absl::Status printed = response->ok() ? Print(*cl, *response) : absl::OkStatus();
+      !printed.ok()) {
     std::cerr << "esep poll: " << printed.message() << "\n";
     return kExitUsage;
   }
-  if (!response->transmission().empty()) std::cout << response->transmission() << "\n";
-  for (const std::string& notice : response->notices()) {
-    std::cout << say(N_("notice")) << ": " << notice << "\n";
+  if (!response->transmission().empty()) {
+    std::cout << say.Said(response->transmission_sentence(), response->transmission()) << "\n";
+  }
+  for (int i = 0; i < response->notices_size(); ++i) {
+    std::cout << say(N_("notice")) << ": "
+              << (i < response->notice_sentences_size()
+                      ? say.Said(response->notice_sentences(i), response->notices(i))
+                      : response->notices(i))
+              << "\n";
   }
   std::cout << say(N_("poll state")) << ": " << say.State(response->poll_state()) << ", "
             << say(N_("ballots cast")) << ": " << response->ballots_cast() << ", "
@@ -333,7 +441,8 @@ int RunPollCommand(const std::vector<std::string>& args) {
               << "\n";
   }
   if (!response->ok()) {
-    std::cerr << "esep poll: " << say(N_("refused")) << ": " << response->error() << "\n";
+    std::cerr << "esep poll: " << say(N_("refused")) << ": "
+              << say.Said(response->error_sentences(), response->error()) << "\n";
     return kExitRejected;
   }
   return kExitOk;

@@ -20,6 +20,7 @@
 #include "delivery.h"
 #include "esep/proto/election.h"
 #include "esep/proto/software_identity.h"
+#include "esep/report/protocol_sheet.h"
 #include "esep/scanner/control.h"
 #include "esep/scanner/data_dir_lock.h"
 #include "esep/scanner/precinct.h"
@@ -312,6 +313,9 @@ int Run(const CommandLine& cl) {
       return esep::cli::kExitUsage;
     }
     options.catalog = std::make_shared<const esep::text::Catalog>(*std::move(catalog));
+    options.print = [election = *election](const esep::ControlResponse& answer) {
+      return esep::report::PdfOfAnswer(election, answer);
+    };
     absl::StatusOr<std::unique_ptr<esep::scanner::ScreenServer>> started =
         esep::scanner::ScreenServer::Start(std::move(options));
     if (!started.ok()) {

@@ -1,12 +1,14 @@
 #include "esep/report/protocol_sheet.h"
 
 #include <cairo-pdf.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +21,7 @@
 #include "esep/render/page_drawing.h"
 #include "esep/render/render.h"
 #include "esep/report/number_words.h"
+#include "esep/text/catalog.h"
 #include "esep/transport/qr_protocol.h"
 #include "esep/transport/signing.h"
 
@@ -34,6 +37,28 @@ constexpr double kMarginMm = 15, kTopMm = 12, kBottomMm = 16;
 constexpr double kBodyMm = 2.6;   // body text, about 7.4 pt
 constexpr double kSmallMm = 2.2;  // hashes and notes
 constexpr double kQrBoxMm = 86;   // each code's square, two side by side
+
+// The catalogs of the domain esep, loaded once, for the reports' headings.
+const absl::StatusOr<text::Catalog>& ReportCatalog() {
+  static const absl::StatusOr<text::Catalog>* const catalog =
+      new absl::StatusOr<text::Catalog>(text::Catalog::Load("esep"));
+  return *catalog;
+}
+
+// A heading in Kyrgyz and Russian from the catalogs, and in English (its msgid). Report entry
+// points check ReportCatalog() first.
+class Said {
+ public:
+  explicit Said(std::string_view msgid)
+      : ky_(ReportCatalog()->Get(text::Language::kKyrgyz, msgid)),
+        ru_(ReportCatalog()->Get(text::Language::kRussian, msgid)),
+        en_(msgid) {}
+  operator Trilingual() const { return {ky_.c_str(), ru_.c_str(), en_.c_str()}; }  // NOLINT
+  std::string Joined() const { return JoinTrilingual(*this); }
+
+ private:
+  std::string ky_, ru_, en_;
+};
 
 // Where the pages go: nowhere (the first pass counts them), raster pages, or one PDF.
 class PageSink {
@@ -277,7 +302,8 @@ absl::Status LineRow(Flow& flow, const std::string& code, const std::string& nam
 // Title, election and precinct; the protocol's revision, status and times unless `zero_report`
 // (which has only the time the polls opened).
 absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProtocol& p,
-                        const Trilingual& title, bool zero_report = false, bool draft = false) {
+                        const Trilingual& title, bool zero_report = false, bool draft = false,
+                        std::int64_t printed_unix_seconds = 0) {
   if (absl::Status s = flow.Paragraph({title.ky, true, 1.0}, 4.0, Align::kCentre, 0.5); !s.ok()) {
     return s;
   }
@@ -320,8 +346,12 @@ absl::Status DrawHeader(Flow& flow, const Election& election, const PrecinctProt
                                          "окончательный / not final")
                           : absl::StrCat(p.revision(), ", ", JoinTrilingual(status))});
   }
-  info.push_back({{"Шайлоо ачылды", "Голосование открыто", "Polls opened"},
-                  ProtocolTimeText(p.polls_opened_unix_seconds())});
+  if (printed_unix_seconds != 0) {
+    info.push_back({{"Басылды", "Напечатано", "Printed"}, ProtocolTimeText(printed_unix_seconds)});
+  } else {
+    info.push_back({{"Шайлоо ачылды", "Голосование открыто", "Polls opened"},
+                    ProtocolTimeText(p.polls_opened_unix_seconds())});
+  }
   if (!zero_report) {
     info.push_back({{"Шайлоо жабылды", "Голосование закрыто", "Polls closed"},
                     ProtocolTimeText(p.polls_closed_unix_seconds())});
@@ -349,9 +379,7 @@ absl::Status DrawSignatureBox(Flow& flow) {
   };
   constexpr double kRowMm = 9;
   if (absl::Status s = flow.NeedRoom(14 + kRowMm * (roles.size() + 2)); !s.ok()) return s;
-  if (absl::Status s = Heading(flow, {"Комиссия мүчөлөрүнүн колдору", "Подписи членов комиссии",
-                                      "Signatures of the commission"});
-      !s.ok()) {
+  if (absl::Status s = Heading(flow, Said(N_("Signatures of the commission"))); !s.ok()) {
     return s;
   }
   const double k = flow.k();
@@ -396,9 +424,7 @@ absl::Status DrawQrCodes(Flow& flow, const SignedProtocol& signed_protocol,
   const std::string key_id = transport::KeyId(signed_protocol.signer_public_key());
   constexpr double kLabelMm = 7;
   if (absl::Status s = flow.NeedRoom(20 + kQrBoxMm + kLabelMm); !s.ok()) return s;
-  if (absl::Status s = Heading(flow, {"Байкоочулар үчүн QR-коддор", "QR-коды для наблюдателей",
-                                      "QR codes for observers"});
-      !s.ok()) {
+  if (absl::Status s = Heading(flow, Said(N_("QR codes for observers"))); !s.ok()) {
     return s;
   }
   if (absl::Status s = flow.Paragraph(
@@ -486,10 +512,7 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
     }
   }
   if (absl::Status s =
-          DrawHeader(flow, election, p,
-                     {"Участкалык шайлоо комиссиясынын протоколу",
-                      "Протокол участковой избирательной комиссии", "Precinct results protocol"},
-                     false, draft);
+          DrawHeader(flow, election, p, Said(N_("Precinct results protocol")), false, draft);
       !s.ok()) {
     return s;
   }
@@ -533,9 +556,7 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
     if (absl::Status s = DrawChanges(flow, election, *replaced, p); !s.ok()) return s;
   }
 
-  if (absl::Status s =
-          Heading(flow, {"Контролдук катыштар", "Контрольные соотношения", "Control relations"});
-      !s.ok()) {
+  if (absl::Status s = Heading(flow, Said(N_("Control relations"))); !s.ok()) {
     return s;
   }
   for (const ProtocolCheck& c : CheckProtocol(p, election, std::nullopt)) {
@@ -552,10 +573,7 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
   }
 
   if (!p.commission_explanation().empty()) {
-    if (absl::Status s = Heading(
-            flow, {"Комиссиянын жазуу жүзүндөгү түшүндүрмөсү", "Письменное пояснение комиссии",
-                   "The commission's written explanation"});
-        !s.ok()) {
+    if (absl::Status s = Heading(flow, Said(N_("The commission's written explanation"))); !s.ok()) {
       return s;
     }
     if (absl::Status s = flow.Paragraph({p.commission_explanation(), false, 1.0}, kBodyMm);
@@ -564,9 +582,7 @@ absl::Status DrawProtocol(Flow& flow, const Election& election, const PrecinctPr
     }
   }
 
-  if (absl::Status s =
-          Heading(flow, {"Текшерүү маалыматтары", "Контрольные данные", "Integrity data"});
-      !s.ok()) {
+  if (absl::Status s = Heading(flow, Said(N_("Integrity data"))); !s.ok()) {
     return s;
   }
   std::vector<std::pair<std::string, std::string>> hashes = {
@@ -683,6 +699,7 @@ absl::StatusOr<std::vector<cv::Mat>> RenderProtocolPages(const Election& electio
                                                          const SignedProtocol* signed_protocol,
                                                          int dpi,
                                                          const PrecinctProtocol* replaced) {
+  if (!ReportCatalog().ok()) return ReportCatalog().status();
   RasterSink sink(dpi);
   absl::StatusOr<int> pages = DrawPages(sink, dpi, ProtocolFooter(protocol), [&](Flow& flow) {
     return DrawProtocol(flow, election, protocol, signed_protocol, replaced);
@@ -697,6 +714,7 @@ absl::StatusOr<WrittenSheet> RenderProtocolSheet(const Election& election,
                                                  SheetFormat format, int dpi,
                                                  const std::string& path,
                                                  const PrecinctProtocol* replaced) {
+  if (!ReportCatalog().ok()) return ReportCatalog().status();
   return Write(
       format, dpi, path,
       absl::StrCat("Протокол / Protocol ", protocol.election_id(), " ", protocol.precinct_id()),
@@ -709,9 +727,9 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                                                    const PrecinctProtocol& counters,
                                                    SheetFormat format, int dpi,
                                                    const std::string& path) {
+  if (!ReportCatalog().ok()) return ReportCatalog().status();
   const auto draw = [&](Flow& flow) -> absl::Status {
-    if (absl::Status s = DrawHeader(flow, election, counters,
-                                    {"Нөлдүк отчёт", "Нулевой отчёт", "Zero report"}, true);
+    if (absl::Status s = DrawHeader(flow, election, counters, Said(N_("Zero report")), true);
         !s.ok()) {
       return s;
     }
@@ -765,6 +783,173 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                absl::StrCat("Esep · ", counters.election_id(), " · участок / precinct ",
                             counters.precinct_id(), " · нулевой отчёт / zero report"),
                draw);
+}
+
+absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& election,
+                                                         const LogicAndAccuracyReport& report,
+                                                         SheetFormat format, int dpi,
+                                                         const std::string& path) {
+  if (!ReportCatalog().ok()) return ReportCatalog().status();
+  const auto draw = [&](Flow& flow) -> absl::Status {
+    PrecinctProtocol header;
+    header.set_precinct_id(report.precinct_id());
+    header.set_reader_serial(report.reader_serial());
+    if (absl::Status s =
+            DrawHeader(flow, election, header, Said(N_("Logic-and-accuracy test report")), true,
+                       false, report.printed_unix_seconds());
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = flow.Paragraph(
+            {Said(N_("Test ballots only: not part of the results")).Joined(), true, 1.0}, kBodyMm,
+            Align::kCentre, 2);
+        !s.ok()) {
+      return s;
+    }
+    flow.Rule(0.3);
+    if (absl::Status s = LineRow(flow, "", Said(N_("Test ballots read by the reader")).Joined(),
+                                 Number(static_cast<std::uint64_t>(report.test_ballots_cast())));
+        !s.ok()) {
+      return s;
+    }
+    const Said expected_label(N_("Expected"));
+    const Said found_label(N_("Found"));
+    std::string contest_id;
+    for (const LogicAndAccuracyReport::OptionCount& row : report.options()) {
+      const Contest* contest = FindContest(election, row.contest_id());
+      if (row.contest_id() != contest_id) {
+        contest_id = row.contest_id();
+        flow.Space(2);
+        if (absl::Status s = flow.NeedRoom(20); !s.ok()) return s;
+        if (absl::Status s =
+                flow.Paragraph({absl::StrCat(PrintedContestTitle(contest, row.contest_id()), " [",
+                                             row.contest_id(), "]"),
+                                true, 1.0},
+                               kBodyMm * 1.1);
+            !s.ok()) {
+          return s;
+        }
+        if (absl::Status s =
+                flow.Row({{expected_label.Joined(), flow.width_mm() - 78, 34, Align::kRight, true},
+                          {found_label.Joined(), flow.width_mm() - 42, 34, Align::kRight, true}},
+                         kSmallMm);
+            !s.ok()) {
+          return s;
+        }
+      }
+      const bool differs = row.has_expected() && row.expected() != row.found();
+      if (absl::Status s =
+              flow.Row({{PrintedOptionName(contest, row.option_id()), 0, flow.width_mm() - 80},
+                        {row.has_expected() ? absl::StrCat(row.expected()) : std::string("—"),
+                         flow.width_mm() - 78, 34, Align::kRight, true},
+                        {absl::StrCat(row.found()), flow.width_mm() - 42, 34, Align::kRight, true},
+                        {!row.has_expected() ? std::string()
+                         : differs           ? "✗"
+                                             : "✓",
+                         flow.width_mm() - 6, 6, Align::kRight, true}},
+                       kBodyMm);
+          !s.ok()) {
+        return s;
+      }
+    }
+    for (const std::string& kind_id : report.untested_ballot_kinds()) {
+      const BallotKind* kind = FindBallotKind(election, kind_id);
+      if (absl::Status s = flow.Paragraph(
+              {absl::StrCat(Said(N_("No test ballot of this kind was read")).Joined(), ": ",
+                            kind == nullptr ? kind_id
+                                            : absl::StrCat(kind->name().ky(), " / ",
+                                                           kind->name().ru(), " [", kind_id, "]")),
+               true, 1.0},
+              kBodyMm);
+          !s.ok()) {
+        return s;
+      }
+    }
+    flow.Space(3);
+    const Said verdict(report.verdict() == LogicAndAccuracyReport::PASS
+                           ? N_("PASS: every count is as expected")
+                       : report.verdict() == LogicAndAccuracyReport::FAIL
+                           ? N_("FAIL: a count differs; do not open the polls")
+                           : N_("NOT COMPLETE: the expected counts or the test ballots are "
+                                "missing; do not open the polls"));
+    if (absl::Status s =
+            flow.Paragraph({absl::StrCat(Trilingual(verdict).ky, "\n", Trilingual(verdict).ru, "\n",
+                                         Trilingual(verdict).en),
+                            true, 1.0},
+                           kBodyMm * 1.4, Align::kCentre, 3);
+        !s.ok()) {
+      return s;
+    }
+    std::vector<std::pair<std::string, std::string>> integrity = {
+        {JoinTrilingual({"Шайлоонун хэши", "Хэш выборов", "Election hash"}),
+         report.election_hash()}};
+    if (!report.software().empty()) {
+      integrity.emplace_back("Программа / Программа / Software", report.software());
+    }
+    if (!report.signing_key().empty()) {
+      integrity.emplace_back("Кол тамга ачкычы / Ключ подписи / Signing key", report.signing_key());
+    }
+    for (const auto& [label, value] : integrity) {
+      if (absl::Status s = flow.Row(
+              {{label, 0, 62}, {value, 63, flow.width_mm() - 63, Align::kLeft, false, true}},
+              kSmallMm);
+          !s.ok()) {
+        return s;
+      }
+    }
+    return DrawSignatureBox(flow);
+  };
+  return Write(format, dpi, path, absl::StrCat("Logic-and-accuracy test ", report.precinct_id()),
+               report.printed_unix_seconds(),
+               absl::StrCat("Esep · ", report.election_id(), " · участок / precinct ",
+                            report.precinct_id(), " · тест / test"),
+               draw);
+}
+
+absl::StatusOr<std::string> PdfOfAnswer(const Election& election, const ControlResponse& answer) {
+  char name[] = "/tmp/esep-print-XXXXXX";
+  const int fd = ::mkstemp(name);
+  if (fd < 0) return absl::UnavailableError("cannot make a file to print into");
+  ::close(fd);
+  const std::string path = name;
+  absl::StatusOr<WrittenSheet> written;
+  PrecinctProtocol protocol;
+  SignedProtocol signed_protocol;
+  PrecinctProtocol replaced;
+  if (answer.has_test_report()) {
+    written =
+        RenderLogicAndAccuracySheet(election, answer.test_report(), SheetFormat::kPdf, 200, path);
+  } else if (!answer.protocol().empty()) {
+    if (!protocol.ParseFromString(answer.protocol()) ||
+        (!answer.signed_protocol().empty() &&
+         !signed_protocol.ParseFromString(answer.signed_protocol())) ||
+        (!answer.replaced_protocol().empty() &&
+         !replaced.ParseFromString(answer.replaced_protocol()))) {
+      written = absl::DataLossError("esepd's protocol is unreadable");
+    } else {
+      written = RenderProtocolSheet(
+          election, protocol, answer.signed_protocol().empty() ? nullptr : &signed_protocol,
+          SheetFormat::kPdf, 200, path, answer.replaced_protocol().empty() ? nullptr : &replaced);
+    }
+  } else if (!answer.report().empty()) {
+    // The report's first line is its title, printed once as the page's heading.
+    const std::size_t end_of_title = answer.report().find('\n');
+    written = RenderTextReport(
+        answer.report().substr(0, end_of_title),
+        end_of_title == std::string::npos ? "" : answer.report().substr(end_of_title + 1),
+        SheetFormat::kPdf, 200, path);
+  } else {
+    written = absl::FailedPreconditionError("esepd sent nothing to print for this command");
+  }
+  std::string bytes;
+  if (written.ok()) {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) written = absl::UnavailableError("cannot read the printed sheet");
+  }
+  std::filesystem::remove(path);
+  if (!written.ok()) return written.status();
+  return bytes;
 }
 
 absl::StatusOr<WrittenSheet> RenderTextReport(const std::string& title, const std::string& text,

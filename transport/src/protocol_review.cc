@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "esep/proto/protocol_checks.h"
 #include "esep/transport/aggregation.h"
 
 namespace esep::transport {
@@ -114,8 +115,17 @@ ProtocolReview ProtocolBounds::Review(const PrecinctProtocol& p) const {
         absl::StrCat("ballots in the boxes L6 + L7 = ", in_boxes,
                      " are more than the ballots the commission had L2 + L11 = ", had));
   }
-  if (!broken.empty()) return {ReviewVerdict::kHold, absl::StrJoin(broken, "; ")};
-  return {};
+  if (!broken.empty()) return {ReviewVerdict::kHold, absl::StrJoin(broken, "; "), ""};
+  ProtocolReview review;
+  if (registered != 0 &&
+      p.voters_on_list() * 100 < registered * (100 - kVotersOnListShortfallPercent)) {
+    review.flag = absl::StrCat(
+        "voters on the list L1 = ", p.voters_on_list(), " are ",
+        (registered - p.voters_on_list()) * 100 / registered, "% below the ", registered,
+        " registered voters of the precinct in the election definition; the commission explains: ",
+        p.commission_explanation().empty() ? std::string("(nothing)") : p.commission_explanation());
+  }
+  return review;
 }
 
 }  // namespace esep::transport

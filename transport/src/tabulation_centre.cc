@@ -149,6 +149,7 @@ absl::StatusOr<Submission> TabulationCentre::Admit(const std::string& bytes,
   submission.signed_protocol = bytes;
   submission.protocol_sha256 = alarm.protocol_sha256;
   if (review.verdict == ReviewVerdict::kHold) submission.held_reason = review.reason;
+  submission.flagged_reason = review.flag;
   return submission;
 }
 
@@ -186,10 +187,11 @@ void TabulationCentre::IngestBytes(std::string bytes, PeerIdentity peer, Receipt
     return;
   }
   const std::string held_reason = submission->held_reason;
+  const std::string flagged_reason = submission->flagged_reason;
   store_->Append(
       *std::move(submission),
       [this](const ReceiptBody& body) { return SignReceipt(body, *signer_); },
-      [this, alarm, held_reason, peer = std::move(peer),
+      [this, alarm, held_reason, flagged_reason, peer = std::move(peer),
        done = std::move(done)](absl::StatusOr<Receipt> receipt) {
         // The store has already recorded the alarm of a refusal from history or of a protocol
         // held for review; log it here.
@@ -201,6 +203,26 @@ void TabulationCentre::IngestBytes(std::string bytes, PeerIdentity peer, Receipt
           log_(absl::StrCat("ALARM ", kHeldForReviewAlarm, " precinct=", alarm.precinct_id,
                             " reader=", alarm.reader_serial, ": stored and not counted: ",
                             held_reason, " [from ", Describe(peer), "]"));
+        }
+        if (receipt.ok() && !flagged_reason.empty()) {
+          // Counted; the alarm asks a person at the centre to look at it. The reader gets its
+          // receipt once the alarm is recorded.
+          Alarm flagged = alarm;
+          flagged.code = kFlaggedForReviewAlarm;
+          flagged.reason =
+              absl::StrCat("stored and counted: ", flagged_reason, " [from ", Describe(peer), "]");
+          log_(absl::StrCat("ALARM ", kFlaggedForReviewAlarm, " precinct=", alarm.precinct_id,
+                            " reader=", alarm.reader_serial, ": ", flagged.reason));
+          store_->RecordAlarm(std::move(flagged), [this, receipt = std::move(receipt),
+                                                   done](absl::Status recorded) mutable {
+            if (!recorded.ok()) {
+              log_(absl::StrCat("the flagged protocol's alarm could not be recorded: ",
+                                recorded.message()));
+            }
+            done(std::move(receipt));
+            if (on_stored_) on_stored_();
+          });
+          return;
         }
         const bool stored = receipt.ok();
         done(std::move(receipt));

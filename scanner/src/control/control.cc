@@ -5,6 +5,49 @@
 
 namespace esep::scanner {
 
+void SentenceToProto(const text::Sentence& sentence, Sentence* out) {
+  out->set_msgid(sentence.msgid);
+  for (const text::SentenceArg& arg : sentence.args) {
+    Sentence::Arg* a = out->add_args();
+    a->set_name(arg.name);
+    a->set_value(arg.value);
+    a->set_translated(arg.translated);
+  }
+}
+
+text::Sentence SentenceFromProto(const Sentence& sentence) {
+  text::Sentence out{sentence.msgid(), {}};
+  for (const Sentence::Arg& arg : sentence.args()) {
+    out.args.push_back({arg.name(), arg.value(), arg.translated()});
+  }
+  return out;
+}
+
+std::string SayToPeople(const google::protobuf::RepeatedPtrField<Sentence>& sentences,
+                        const std::string& english, const text::Catalog* catalog,
+                        text::Language language) {
+  if (sentences.empty()) return english;
+  std::vector<text::Sentence> said;
+  for (const Sentence& sentence : sentences) said.push_back(SentenceFromProto(sentence));
+  return text::Say(said, catalog, language);
+}
+
+std::string SayToPeople(const Sentence& sentence, const std::string& english,
+                        const text::Catalog* catalog, text::Language language) {
+  if (sentence.msgid().empty()) return english;
+  return text::Say(SentenceFromProto(sentence), catalog, language);
+}
+
+namespace {
+
+// Adds a notice: its English text and its sentence.
+void Notice(ControlResponse& response, text::Sentence sentence) {
+  response.add_notices(text::Say(sentence, nullptr, text::Language::kEnglish));
+  SentenceToProto(sentence, response.add_notice_sentences());
+}
+
+}  // namespace
+
 ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& request,
                                      const std::string& last_return_reason) {
   ControlResponse response;
@@ -34,6 +77,26 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
                                                : precinct.ResultsReport();
       status = report.status();
       if (report.ok()) response.set_report(*report);
+      if (status.ok() && request.command() == ControlRequest::TEST_REPORT) {
+        absl::StatusOr<LogicAndAccuracyReport> judged = precinct.LogicAndAccuracy();
+        status = judged.status();
+        if (judged.ok()) *response.mutable_test_report() = *std::move(judged);
+      }
+      break;
+    }
+    case ControlRequest::SET_TEST_EXPECTATION: {
+      status = precinct.SetTestExpectation(request.test_expectation());
+      absl::StatusOr<LogicAndAccuracyReport> judged =
+          status.ok() ? precinct.LogicAndAccuracy()
+                      : absl::StatusOr<LogicAndAccuracyReport>(LogicAndAccuracyReport());
+      if (!judged.ok()) status = judged.status();
+      absl::StatusOr<std::string> text =
+          status.ok() ? precinct.TestReport() : absl::StatusOr<std::string>("");
+      if (!text.ok()) status = text.status();
+      if (status.ok()) {
+        *response.mutable_test_report() = *std::move(judged);
+        response.set_report(*text);
+      }
       break;
     }
     case ControlRequest::CAST_AS_IS:
@@ -70,9 +133,12 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
       if (request.command() == ControlRequest::FINALIZE_PROTOCOL) {
         // The console signs only what it showed: the draft's lines, named by their hash.
         stored = request.confirmed_lines_sha256().empty()
-                     ? absl::StatusOr<StoredProtocol>(absl::InvalidArgumentError(
-                           "finalize names the lines the commission confirmed in the draft "
-                           "(esep poll finalize shows the draft and sends them)"))
+                     ? absl::StatusOr<StoredProtocol>(text::SentenceError(
+                           absl::StatusCode::kInvalidArgument,
+                           text::Sentence{
+                               N_("finalize names the lines the commission confirmed in the draft "
+                                  "(esep poll finalize shows the draft and sends them)"),
+                               {}}))
                      : precinct.FinalizeProtocol(request.ballot_kind(),
                                                  request.confirmed_lines_sha256());
       } else {
@@ -103,10 +169,16 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
       break;
     }
     default:
-      status = absl::InvalidArgumentError("unknown command");
+      status = text::SentenceError(absl::StatusCode::kInvalidArgument,
+                                   text::Sentence{N_("unknown command"), {}});
   }
   response.set_ok(status.ok());
-  if (!status.ok()) response.set_error(std::string(status.message()));
+  if (!status.ok()) {
+    response.set_error(std::string(status.message()));
+    for (const text::Sentence& sentence : text::SentencesOf(status)) {
+      SentenceToProto(sentence, response.add_error_sentences());
+    }
+  }
   response.set_poll_state(PollStateName(precinct.state()));
   response.set_reader_serial(precinct.reader_serial());
   absl::StatusOr<std::int64_t> cast = precinct.BallotsCast();
@@ -120,21 +192,23 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
   }
   response.set_last_return_reason(last_return_reason);
   if (const absl::Status& fault = precinct.storage_fault(); !fault.ok()) {
-    response.add_notices(absl::StrCat("STORAGE FAULT: ", std::string(fault.message()),
-                                      ". The reader takes no paper; call the technician"));
+    Notice(response, {N_("STORAGE FAULT: {fault}. The reader takes no paper; call the technician"),
+                      {{"fault", std::string(fault.message())}}});
   }
   for (std::int64_t sheet : precinct.recovery().returned) {
-    response.add_notices(absl::StrCat("sheet ", sheet,
-                                      " was in the reader at the restart: returned to the voter, "
-                                      "not counted"));
+    Notice(response, {N_("sheet {sheet} was in the reader at the restart: returned to the voter, "
+                         "not counted"),
+                      {{"sheet", absl::StrCat(sheet)}}});
   }
   for (std::int64_t sheet : precinct.reconciled()) {
     absl::StatusOr<SheetState> state = precinct.store().State(sheet);
-    response.add_notices(absl::StrCat(
-        "sheet ", sheet, " was decided to cast but the reader did not confirm its drop: ",
+    const char* msgid =
         state.ok() && *state == SheetState::kCast
-            ? "the reader shows it reached the box: counted once"
-            : "the reader shows it did not reach the box: returned, not counted"));
+            ? N_("sheet {sheet} was decided to cast but the reader did not confirm its drop: the "
+                 "reader shows it reached the box: counted once")
+            : N_("sheet {sheet} was decided to cast but the reader did not confirm its drop: the "
+                 "reader shows it did not reach the box: returned, not counted");
+    Notice(response, text::Sentence{msgid, {{"sheet", absl::StrCat(sheet)}}});
   }
   absl::StatusOr<std::vector<StoredProtocol>> protocols = precinct.Protocols();
   if (protocols.ok() && !protocols->empty()) {
@@ -144,15 +218,23 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
     const bool held = newest.receipt && receipt.ParseFromString(*newest.receipt) &&
                       body.ParseFromString(receipt.body()) &&
                       body.disposition() == RECEIPT_HELD_FOR_REVIEW;
-    response.set_transmission(
-        held             ? absl::StrCat("protocol revision ", newest.revision,
-                                        " delivered, but the centre HOLDS IT FOR REVIEW and does not count "
-                                                    "it: ",
-                                        body.review_reason(), "; a corrected protocol releases it")
-        : newest.receipt ? absl::StrCat("protocol revision ", newest.revision,
-                                        " delivered; the centre's receipt is stored")
-                         : absl::StrCat("protocol revision ", newest.revision,
-                                        " final, waiting for the centre's receipt"));
+    text::Sentence transmission;
+    transmission.args.push_back({"revision", absl::StrCat(newest.revision)});
+    if (held) {
+      transmission.msgid =
+          N_("protocol revision {revision} delivered, but the centre HOLDS IT FOR "
+             "REVIEW and does not count it: {reason}; a corrected protocol "
+             "releases it");
+      transmission.args.push_back({"reason", body.review_reason()});
+    } else if (newest.receipt) {
+      transmission.msgid =
+          N_("protocol revision {revision} delivered; the centre's receipt is stored");
+    } else {
+      transmission.msgid =
+          N_("protocol revision {revision} final, waiting for the centre's receipt");
+    }
+    response.set_transmission(text::Say(transmission, nullptr, text::Language::kEnglish));
+    SentenceToProto(transmission, response.mutable_transmission_sentence());
   }
   return response;
 }

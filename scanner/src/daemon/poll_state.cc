@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "esep/text/sentence.h"
 
 namespace esep::scanner {
 namespace {
@@ -26,18 +27,19 @@ constexpr std::array<PollState, 7> kStates = {
     PollState::kClosed, PollState::kProtocolFinal, PollState::kTransmitted};
 
 // Why a command is refused, in the commission's terms.
-std::string Refusal(PollState from, PollCommand command) {
+text::Sentence Refusal(PollState from, PollCommand command) {
   if (command == PollCommand::kOpenPolls) {
     if (from == PollState::kSetup || from == PollState::kTesting) {
-      return "the logic-and-accuracy test must be finished before the polls open";
+      return {N_("the logic-and-accuracy test must be finished before the polls open"), {}};
     }
-    if (from == PollState::kOpen) return "the polls are already open";
-    return "polls that were closed can never be reopened";
+    if (from == PollState::kOpen) return {N_("the polls are already open"), {}};
+    return {N_("polls that were closed can never be reopened"), {}};
   }
   if (command == PollCommand::kStartTest && from != PollState::kTesting) {
-    return "the logic-and-accuracy test is only run before the polls open";
+    return {N_("the logic-and-accuracy test is only run before the polls open"), {}};
   }
-  return absl::StrCat("cannot ", PollCommandName(command), " while ", PollStateName(from));
+  return {N_("cannot {command} while {state}"),
+          {{"command", PollCommandName(command), true}, {"state", PollStateName(from), true}}};
 }
 
 }  // namespace
@@ -48,7 +50,7 @@ absl::StatusOr<PollState> NextPollState(PollState from, PollCommand command) {
   for (const PollTransition& t : kTransitions) {
     if (t.from == from && t.command == command) return t.to;
   }
-  return absl::FailedPreconditionError(Refusal(from, command));
+  return text::SentenceError(absl::StatusCode::kFailedPrecondition, Refusal(from, command));
 }
 
 bool AcceptsTestBallots(PollState state) { return state == PollState::kTesting; }
@@ -57,19 +59,19 @@ bool AcceptsLiveBallots(PollState state) { return state == PollState::kOpen; }
 const char* PollStateName(PollState state) {
   switch (state) {
     case PollState::kSetup:
-      return "setup";
+      return N_("setup");
     case PollState::kTesting:
-      return "testing";
+      return N_("testing");
     case PollState::kReady:
-      return "ready";
+      return N_("ready");
     case PollState::kOpen:
-      return "open";
+      return N_("open");
     case PollState::kClosed:
-      return "closed";
+      return N_("closed");
     case PollState::kProtocolFinal:
-      return "protocol_final";
+      return N_("protocol_final");
     case PollState::kTransmitted:
-      return "transmitted";
+      return N_("transmitted");
   }
   return "?";
 }
@@ -77,17 +79,17 @@ const char* PollStateName(PollState state) {
 const char* PollCommandName(PollCommand command) {
   switch (command) {
     case PollCommand::kStartTest:
-      return "start the logic-and-accuracy test";
+      return N_("start the logic-and-accuracy test");
     case PollCommand::kFinishTest:
-      return "finish the logic-and-accuracy test";
+      return N_("finish the logic-and-accuracy test");
     case PollCommand::kOpenPolls:
-      return "open the polls";
+      return N_("open the polls");
     case PollCommand::kClosePolls:
-      return "close the polls";
+      return N_("close the polls");
     case PollCommand::kFinalizeProtocol:
-      return "finalize the protocol";
+      return N_("finalize the protocol");
     case PollCommand::kMarkTransmitted:
-      return "record the transmission";
+      return N_("record the transmission");
   }
   return "?";
 }

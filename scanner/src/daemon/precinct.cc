@@ -1,7 +1,11 @@
 #include "esep/scanner/precinct.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <algorithm>
 #include <ctime>
+#include <map>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +19,7 @@
 #include "esep/proto/utc_time.h"
 #include "esep/scanner/crash_point.h"
 #include "esep/scanner/protocol_builder.h"
+#include "esep/text/sentence.h"
 #include "esep/vision/calibration.h"
 
 namespace esep::scanner {
@@ -24,6 +29,10 @@ constexpr char kPollStateSetting[] = "poll_state";
 constexpr char kOpenedSetting[] = "polls_opened_unix_seconds";
 constexpr char kClosedSetting[] = "polls_closed_unix_seconds";
 constexpr char kClockBehindEvent[] = "clock_behind";
+// The commission's expected counts of the logic-and-accuracy test (TestExpectation as JSON).
+constexpr char kTestExpectationSetting[] = "test_expectation";
+// No test deck holds more ballots than this; a larger expected count is a typing error.
+constexpr std::uint64_t kMaxExpectedTestVotes = 1'000'000;
 
 std::int64_t SettingNumber(const BallotStore& store, const std::string& key) {
   absl::StatusOr<std::string> text = store.GetSetting(key);
@@ -40,6 +49,12 @@ std::string Substance(PrecinctProtocol protocol) {
   protocol.clear_created_unix_seconds();
   protocol.clear_event_log_head_hash();
   return protocol.SerializeAsString();
+}
+
+// A refusal the commission reads, in its language (text::Sentence).
+absl::Status Refused(absl::StatusCode code, const char* msgid,
+                     std::vector<text::SentenceArg> args = {}) {
+  return text::SentenceError(code, text::Sentence{msgid, std::move(args)});
 }
 
 }  // namespace
@@ -223,15 +238,25 @@ absl::StatusOr<std::string> Precinct::OpenPolls() {
     for (const BallotKind* kind : untested) {
       names.push_back(absl::StrCat(kind->id(), " (", kind->name().ru(), ")"));
     }
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the logic-and-accuracy test read no test ballot of kind ", absl::StrJoin(names, ", "),
-        ": run the test again with a test ballot of every kind before the polls open"));
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the logic-and-accuracy test read no test ballot of kind {kinds}: run the "
+                      "test again with a test ballot of every kind before the polls open"),
+                   {{"kinds", absl::StrJoin(names, ", ")}});
+  }
+  // A test the commission judged failed keeps the polls closed until it is understood.
+  absl::StatusOr<LogicAndAccuracyReport> judged = LogicAndAccuracy();
+  if (!judged.ok()) return judged.status();
+  if (judged->verdict() == LogicAndAccuracyReport::FAIL) {
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the logic-and-accuracy test failed: a count differs from the expected one; "
+                      "find out why, then correct the expected counts or run the test again "
+                      "before the polls open"));
   }
   absl::StatusOr<Tally> tally = store_->GetTally(false);
   if (!tally.ok()) return tally.status();
   if (tally->ballots_cast != 0 || !tally->votes.empty()) {
-    return absl::FailedPreconditionError(
-        "the live tally is not zero: the polls cannot be opened on this store");
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the live tally is not zero: the polls cannot be opened on this store"));
   }
   if (absl::Status s = Apply(PollCommand::kOpenPolls); !s.ok()) return s;
   // The tally was checked to be zero just above: the report says so and is signed on paper.
@@ -251,8 +276,9 @@ absl::StatusOr<std::string> Precinct::OpenPolls() {
 
 absl::Status Precinct::ClosePolls() {
   if (flow_->holding_for_voter()) {
-    return absl::FailedPreconditionError(
-        "a ballot is waiting for the voter's choice; settle it before closing the polls");
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("a ballot is waiting for the voter's choice; settle it before closing "
+                      "the polls"));
   }
   return Apply(PollCommand::kClosePolls);
 }
@@ -300,7 +326,8 @@ std::vector<const BallotKind*> Precinct::UntestedKinds(const Tally& test) const 
 
 absl::StatusOr<std::string> Precinct::TestReport() const {
   if (state_ == PollState::kOpen) {
-    return absl::FailedPreconditionError("no counts are printed while the polls are open");
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("no counts are printed while the polls are open"));
   }
   absl::StatusOr<Tally> tally = store_->GetTally(true);
   if (!tally.ok()) return tally.status();
@@ -311,14 +338,132 @@ absl::StatusOr<std::string> Precinct::TestReport() const {
     absl::StrAppend(&report, "\nNOT TESTED: no test ballot of kind ", kind->id(), " (",
                     kind->name().ru(), ") was read\n");
   }
+  absl::StatusOr<LogicAndAccuracyReport> judged = LogicAndAccuracy();
+  if (!judged.ok()) return judged.status();
+  absl::StrAppend(&report, "\nexpected     found  option\n");
+  for (const LogicAndAccuracyReport::OptionCount& row : judged->options()) {
+    const Contest* contest = FindContest(config_.election, row.contest_id());
+    absl::StrAppend(
+        &report,
+        absl::StrFormat("%8s  %8d  %s%s\n",
+                        row.has_expected() ? absl::StrCat(row.expected()) : std::string("-"),
+                        row.found(), PrintedOptionName(contest, row.option_id()),
+                        row.has_expected() && row.expected() != row.found() ? "  <- DIFFERS" : ""));
+  }
+  absl::StrAppend(
+      &report, "\nVERDICT: ",
+      judged->verdict() == LogicAndAccuracyReport::PASS ? "PASS — every count is as expected"
+      : judged->verdict() == LogicAndAccuracyReport::FAIL
+          ? "FAIL — a count differs from the expected one, or a ballot kind was not tested"
+          : "INCOMPLETE — give the expected count of every option (esep poll expect) and read "
+            "the test deck",
+      "\n");
+  return report;
+}
+
+absl::Status Precinct::SetTestExpectation(const TestExpectation& expectation) {
+  if (state_ != PollState::kSetup && state_ != PollState::kTesting && state_ != PollState::kReady) {
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the expected counts of the logic-and-accuracy test are given before the "
+                      "polls open; the reader is {state}"),
+                   {{"state", PollStateName(state_), true}});
+  }
+  std::set<std::pair<std::string, std::string>> on_ballot;
+  for (const Contest* contest : ContestsOnBallot(config_.election, config_.precinct_id)) {
+    for (const Option& option : contest->options()) on_ballot.insert({contest->id(), option.id()});
+  }
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const TestExpectedCount& count : expectation.counts()) {
+    const std::pair<std::string, std::string> key{count.contest_id(), count.option_id()};
+    if (!on_ballot.contains(key)) {
+      return Refused(absl::StatusCode::kInvalidArgument,
+                     N_("expected count for {option}: no such option is on the ballots of "
+                        "precinct {precinct}"),
+                     {{"option", absl::StrCat(count.contest_id(), "/", count.option_id())},
+                      {"precinct", config_.precinct_id}});
+    }
+    if (!seen.insert(key).second) {
+      return Refused(absl::StatusCode::kInvalidArgument,
+                     N_("expected count for {option} is given twice"),
+                     {{"option", absl::StrCat(count.contest_id(), "/", count.option_id())}});
+    }
+    if (count.votes() > kMaxExpectedTestVotes) {
+      return Refused(absl::StatusCode::kInvalidArgument,
+                     N_("expected count for {option} = {votes}: a test deck is never that large"),
+                     {{"option", absl::StrCat(count.contest_id(), "/", count.option_id())},
+                      {"votes", absl::StrCat(count.votes())}});
+    }
+  }
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(expectation, &json).ok()) {
+    return absl::InternalError("the expected counts cannot be written");
+  }
+  return flow_->Stored(store_->SetSetting(kTestExpectationSetting, json));
+}
+
+absl::StatusOr<LogicAndAccuracyReport> Precinct::LogicAndAccuracy() const {
+  if (state_ == PollState::kOpen) {
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("no counts are printed while the polls are open"));
+  }
+  absl::StatusOr<Tally> tally = store_->GetTally(true);
+  if (!tally.ok()) return tally.status();
+  TestExpectation expectation;
+  if (absl::StatusOr<std::string> json = store_->GetSetting(kTestExpectationSetting);
+      json.ok() && !json->empty() &&
+      !google::protobuf::util::JsonStringToMessage(*json, &expectation).ok()) {
+    return absl::DataLossError("tally store: the test's expected counts are unreadable");
+  }
+  std::map<std::pair<std::string, std::string>, std::uint64_t> expected;
+  for (const TestExpectedCount& count : expectation.counts()) {
+    expected[{count.contest_id(), count.option_id()}] = count.votes();
+  }
+  LogicAndAccuracyReport report;
+  report.set_election_id(config_.election.id());
+  report.set_election_hash(election_hash_);
+  report.set_precinct_id(config_.precinct_id);
+  report.set_reader_serial(reader_serial_);
+  report.set_printed_unix_seconds(clock_.NowUnixSeconds());
+  report.set_test_ballots_cast(tally->ballots_cast);
+  if (!config_.software.program().empty()) report.set_software(SoftwareLine(config_.software));
+  report.set_signing_key(config_.signing_key);
+  bool complete = tally->ballots_cast > 0;
+  bool differs = false;
+  for (const Contest* contest : ContestsOnBallot(config_.election, config_.precinct_id)) {
+    for (const Option& option : contest->options()) {
+      LogicAndAccuracyReport::OptionCount* row = report.add_options();
+      row->set_contest_id(contest->id());
+      row->set_option_id(option.id());
+      const auto found = tally->votes.find({contest->id(), option.id()});
+      row->set_found(found == tally->votes.end() || found->second < 0
+                         ? 0
+                         : static_cast<std::uint64_t>(found->second));
+      const auto want = expected.find({contest->id(), option.id()});
+      if (want == expected.end() && !expectation.others_zero()) {
+        complete = false;
+        continue;
+      }
+      row->set_has_expected(true);
+      row->set_expected(want == expected.end() ? 0 : want->second);
+      differs |= row->expected() != row->found();
+    }
+  }
+  for (const BallotKind* kind : UntestedKinds(*tally)) {
+    report.add_untested_ballot_kinds(kind->id());
+  }
+  report.set_verdict(differs || (tally->ballots_cast > 0 && report.untested_ballot_kinds_size() > 0)
+                         ? LogicAndAccuracyReport::FAIL
+                     : complete ? LogicAndAccuracyReport::PASS
+                                : LogicAndAccuracyReport::INCOMPLETE);
   return report;
 }
 
 absl::StatusOr<std::string> Precinct::ResultsReport() const {
   if (state_ == PollState::kSetup || state_ == PollState::kTesting || state_ == PollState::kReady ||
       state_ == PollState::kOpen) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "results are printed only after the polls close; the reader is ", PollStateName(state_)));
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("results are printed only after the polls close; the reader is {state}"),
+                   {{"state", PollStateName(state_), true}});
   }
   absl::StatusOr<Tally> tally = store_->GetTally(false);
   if (!tally.ok()) return tally.status();
@@ -328,9 +473,10 @@ absl::StatusOr<std::string> Precinct::ResultsReport() const {
 absl::Status Precinct::EnterCommissionLines(const CommissionLines& lines) {
   if (state_ != PollState::kClosed && state_ != PollState::kProtocolFinal &&
       state_ != PollState::kTransmitted) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the commission's lines are entered after the polls close; the reader is ",
-                     PollStateName(state_)));
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the commission's lines are entered after the polls close; the reader is "
+                      "{state}"),
+                   {{"state", PollStateName(state_), true}});
   }
   if (absl::Status s = ValidateCommissionLines(config_.election, config_.precinct_id, lines);
       !s.ok()) {
@@ -339,8 +485,10 @@ absl::Status Precinct::EnterCommissionLines(const CommissionLines& lines) {
         !d.ok()) {
       return d;
     }
-    return absl::InvalidArgumentError(
-        absl::StrCat(s.message(), "; no lines are kept: enter the corrected lines"));
+    std::vector<text::Sentence> sentences = text::SentencesOf(s);
+    if (sentences.empty()) sentences.push_back({std::string(s.message()), {}});
+    sentences.push_back({N_("no lines are kept: enter the corrected lines"), {}});
+    return text::SentenceError(absl::StatusCode::kInvalidArgument, std::move(sentences));
   }
   return flow_->Stored(store_->SaveCommissionLines(lines.SerializeAsString(), lines.ballot_kind()));
 }
@@ -366,33 +514,42 @@ absl::StatusOr<StoredProtocol> Precinct::LatestProtocol(const std::string& ballo
   for (auto it = all->rbegin(); it != all->rend(); ++it) {
     if (KindOf(*it) == ballot_kind) return std::move(*it);
   }
-  return absl::NotFoundError(absl::StrCat(
-      "no protocol", ballot_kind.empty() ? "" : absl::StrCat(" of ballot kind ", ballot_kind),
-      " has been made final yet"));
+  return ballot_kind.empty()
+             ? Refused(absl::StatusCode::kNotFound, N_("no protocol has been made final yet"))
+             : Refused(absl::StatusCode::kNotFound,
+                       N_("no protocol of ballot kind {kind} has been made final yet"),
+                       {{"kind", ballot_kind}});
 }
 
 absl::StatusOr<ProtocolDraft> Precinct::DraftProtocol(const std::string& ballot_kind) const {
   if (state_ != PollState::kClosed && state_ != PollState::kProtocolFinal &&
       state_ != PollState::kTransmitted) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the protocol is made after the polls close; the reader is ", PollStateName(state_)));
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the protocol is made after the polls close; the reader is {state}"),
+                   {{"state", PollStateName(state_), true}});
   }
   if (config_.election.ballot_kinds().empty()
           ? !ballot_kind.empty()
           : FindBallotKind(config_.election, ballot_kind) == nullptr) {
-    return absl::InvalidArgumentError(
-        config_.election.ballot_kinds().empty()
-            ? absl::StrCat("the election has one ballot per voter; there is no protocol of kind ",
-                           ballot_kind)
-            : absl::StrCat("name the ballot kind of the protocol (--kind: ",
-                           absl::StrJoin(BallotKindIds(config_.election), ", "), ")"));
+    return config_.election.ballot_kinds().empty()
+               ? Refused(absl::StatusCode::kInvalidArgument,
+                         N_("the election has one ballot per voter; there is no protocol of kind "
+                            "{kind}"),
+                         {{"kind", ballot_kind}})
+               : Refused(absl::StatusCode::kInvalidArgument,
+                         N_("name the ballot kind of the protocol (--kind: {kinds})"),
+                         {{"kinds", absl::StrJoin(BallotKindIds(config_.election), ", ")}});
   }
   absl::StatusOr<std::string> lines_bytes = store_->CommissionLinesBytes(ballot_kind);
   if (absl::IsNotFound(lines_bytes.status())) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("enter the commission's protocol lines",
-                     ballot_kind.empty() ? "" : absl::StrCat(" of ballot kind ", ballot_kind),
-                     " first (esep poll lines --l1 N ... or --file LINES.json)"));
+    return ballot_kind.empty()
+               ? Refused(absl::StatusCode::kFailedPrecondition,
+                         N_("enter the commission's protocol lines first (esep poll lines "
+                            "--l1 N ... or --file LINES.json)"))
+               : Refused(absl::StatusCode::kFailedPrecondition,
+                         N_("enter the commission's protocol lines of ballot kind {kind} first "
+                            "(esep poll lines --l1 N ... or --file LINES.json)"),
+                         {{"kind", ballot_kind}});
   }
   if (!lines_bytes.ok()) return lines_bytes.status();
   CommissionLines lines;
@@ -450,28 +607,29 @@ absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol(
   absl::StatusOr<PollState> next = NextPollState(state_, PollCommand::kFinalizeProtocol);
   if (!next.ok()) return next.status();
   if (!config_.signer) {
-    return absl::FailedPreconditionError(
-        "this reader has no signing key: a protocol cannot be made final");
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("this reader has no signing key: a protocol cannot be made final"));
   }
   absl::StatusOr<ProtocolDraft> draft = DraftProtocol(ballot_kind);
   if (!draft.ok()) return draft.status();
   if (confirmed_lines_sha256 && *confirmed_lines_sha256 != draft->lines_sha256) {
-    return absl::FailedPreconditionError(
-        "the commission's lines changed after the draft it confirmed: look at the new draft "
-        "(esep poll draft) and finalize again");
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the commission's lines changed after the draft it confirmed: look at "
+                      "the new draft (esep poll draft) and finalize again"));
   }
   if (!ProtocolMayBeFinal(draft->checks)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the protocol breaks a control relation and cannot be made final:\n",
-                     DescribeBrokenRelations(draft->checks)));
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the protocol breaks a control relation and cannot be made final:\n"
+                      "{relations}"),
+                   {{"relations", DescribeBrokenRelations(draft->checks)}});
   }
   bool warning = false;
   for (const ProtocolCheck& check : draft->checks) warning |= !check.blocking && !check.holds;
   if (warning && draft->protocol.commission_explanation().empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the protocol needs the commission's written explanation (\"explanation\" in the "
-        "lines) for:\n",
-        DescribeBrokenRelations(draft->checks)));
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the protocol needs the commission's written explanation (\"explanation\" "
+                      "in the lines) for:\n{relations}"),
+                   {{"relations", DescribeBrokenRelations(draft->checks)}});
   }
   absl::StatusOr<StoredProtocol> latest = LatestProtocol(ballot_kind);
   if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
@@ -483,9 +641,10 @@ absl::StatusOr<StoredProtocol> Precinct::FinalizeProtocol(
       return absl::DataLossError("tally store: the previous protocol is unreadable");
     }
     if (Substance(previous_protocol) == Substance(draft->protocol)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("revision ", latest->revision,
-                       " is already final with these numbers; a correction must change a line"));
+      return Refused(absl::StatusCode::kFailedPrecondition,
+                     N_("revision {revision} is already final with these numbers; a correction "
+                        "must change a line"),
+                     {{"revision", absl::StrCat(latest->revision)}});
     }
   }
   if (absl::Status s = LogClockBehind(*next); !s.ok()) return s;

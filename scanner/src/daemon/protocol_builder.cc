@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "esep/proto/election.h"
+#include "esep/text/sentence.h"
 
 namespace esep::scanner {
 namespace {
@@ -25,6 +26,12 @@ const MobileBoxContest* FindMobileCount(const CommissionLines& lines, const std:
     if (m.contest_id() == contest) return &m;
   }
   return nullptr;
+}
+
+// A refusal of the lines that names the field, in the commission's language (text::Sentence).
+absl::Status Refused(const char* msgid, std::vector<text::SentenceArg> args = {}) {
+  return text::SentenceError(absl::StatusCode::kInvalidArgument,
+                             text::Sentence{msgid, std::move(args)});
 }
 
 }  // namespace
@@ -56,33 +63,35 @@ absl::Status ValidateCommissionLines(const Election& election, const std::string
       {"ballots_not_counted_at_receipt (L11)", lines.ballots_not_counted_at_receipt()}};
   for (const auto& [field, value] : named) {
     if (value > kMaxLine) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, " = ", value, ": a protocol line of that many ballots cannot be right"));
+      return Refused(N_("{field} = {value}: a protocol line of that many ballots cannot be right"),
+                     {{"field", field}, {"value", absl::StrCat(value)}});
     }
   }
   const std::string& kind = lines.ballot_kind();
   if (election.ballot_kinds().empty() ? !kind.empty() : FindBallotKind(election, kind) == nullptr) {
-    return absl::InvalidArgumentError(
-        election.ballot_kinds().empty()
-            ? absl::StrCat("the lines name ballot kind \"", kind,
-                           "\", but the election has one ballot per voter")
-            : absl::StrCat("the lines name ballot kind \"", kind,
-                           "\", which is not one of the election's (",
-                           absl::StrJoin(BallotKindIds(election), ", "), ")"));
+    return election.ballot_kinds().empty()
+               ? Refused(N_("the lines name ballot kind \"{kind}\", but the election has one "
+                            "ballot per voter"),
+                         {{"kind", kind}})
+               : Refused(N_("the lines name ballot kind \"{kind}\", which is not one of the "
+                            "election's ({kinds})"),
+                         {{"kind", kind}, {"kinds", absl::StrJoin(BallotKindIds(election), ", ")}});
   }
   const std::vector<const Contest*> on_ballot = ContestsOnBallot(election, precinct_id, kind);
   if (on_ballot.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("precinct ", precinct_id, " is issued no ballot",
-                     kind.empty() ? std::string() : absl::StrCat(" of kind \"", kind, "\"")));
+    return kind.empty()
+               ? Refused(N_("precinct {precinct} is issued no ballot"), {{"precinct", precinct_id}})
+               : Refused(N_("precinct {precinct} is issued no ballot of kind \"{kind}\""),
+                         {{"precinct", precinct_id}, {"kind", kind}});
   }
   if (const Precinct* precinct = FindPrecinct(election, precinct_id);
       precinct != nullptr && precinct->registered_voters() != 0 &&
       lines.voters_on_list() > precinct->registered_voters()) {
-    return absl::InvalidArgumentError(absl::StrCat("voters_on_list (L1) = ", lines.voters_on_list(),
-                                                   " is above the ", precinct->registered_voters(),
-                                                   " registered voters of precinct ", precinct_id,
-                                                   " in the election definition"));
+    return Refused(N_("voters_on_list (L1) = {l1} is above the {registered} registered voters of "
+                      "precinct {precinct} in the election definition"),
+                   {{"l1", absl::StrCat(lines.voters_on_list())},
+                    {"registered", absl::StrCat(precinct->registered_voters())},
+                    {"precinct", precinct_id}});
   }
   std::set<std::string> seen;
   for (const MobileBoxContest& m : lines.mobile_box_counts()) {
@@ -91,33 +100,36 @@ absl::Status ValidateCommissionLines(const Election& election, const std::string
       if (c->id() == m.contest_id()) contest = c;
     }
     if (contest == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the mobile-box count names contest \"", m.contest_id(), "\", which is not on the ",
-          kind.empty() ? std::string() : absl::StrCat("\"", kind, "\" "), "ballot of precinct ",
-          precinct_id));
+      return kind.empty()
+                 ? Refused(N_("the mobile-box count names contest \"{contest}\", which is not on "
+                              "the ballot of precinct {precinct}"),
+                           {{"contest", m.contest_id()}, {"precinct", precinct_id}})
+                 : Refused(
+                       N_("the mobile-box count names contest \"{contest}\", which is not on "
+                          "the \"{kind}\" ballot of precinct {precinct}"),
+                       {{"contest", m.contest_id()}, {"kind", kind}, {"precinct", precinct_id}});
     }
     if (!seen.insert(m.contest_id()).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("contest ", m.contest_id(), " has two mobile-box counts"));
+      return Refused(N_("contest {contest} has two mobile-box counts"),
+                     {{"contest", m.contest_id()}});
     }
     if (m.invalid_ballots() > kMaxLine) {
-      return absl::InvalidArgumentError(absl::StrCat("contest ", m.contest_id(), ": ",
-                                                     m.invalid_ballots(),
-                                                     " invalid ballots cannot be right"));
+      return Refused(N_("contest {contest}: {count} invalid ballots cannot be right"),
+                     {{"contest", m.contest_id()}, {"count", absl::StrCat(m.invalid_ballots())}});
     }
     std::set<std::string> options;
     for (const OptionVotes& votes : m.options()) {
       if (FindOption(*contest, votes.option_id()) == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("contest ", m.contest_id(), " has no option \"", votes.option_id(), "\""));
+        return Refused(N_("contest {contest} has no option \"{option}\""),
+                       {{"contest", m.contest_id()}, {"option", votes.option_id()}});
       }
       if (!options.insert(votes.option_id()).second) {
-        return absl::InvalidArgumentError(absl::StrCat("contest ", m.contest_id(), ": option ",
-                                                       votes.option_id(), " is counted twice"));
+        return Refused(N_("contest {contest}: option {option} is counted twice"),
+                       {{"contest", m.contest_id()}, {"option", votes.option_id()}});
       }
       if (votes.votes() > kMaxLine) {
-        return absl::InvalidArgumentError(absl::StrCat("contest ", m.contest_id(), ": ",
-                                                       votes.votes(), " votes cannot be right"));
+        return Refused(N_("contest {contest}: {count} votes cannot be right"),
+                       {{"contest", m.contest_id()}, {"count", absl::StrCat(votes.votes())}});
       }
     }
   }

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "esep/proto/protocol_checks.h"
+#include "esep/scanner/control.h"
 #include "esep/scanner/screen.h"
 #include "esep/text/catalog.h"
 
@@ -82,6 +83,7 @@ constexpr CommandWord kCommands[] = {
     {"start-test", ControlRequest::START_TEST, false, false},
     {"finish-test", ControlRequest::FINISH_TEST, false, false},
     {"test-report", ControlRequest::TEST_REPORT, false, false},
+    {"expect", ControlRequest::SET_TEST_EXPECTATION, false, false},
     {"open", ControlRequest::OPEN_POLLS, false, false},
     {"close", ControlRequest::CLOSE_POLLS, false, true},
     {"results", ControlRequest::RESULTS_REPORT, false, false},
@@ -255,7 +257,8 @@ void ScreenServer::Routes() {
   http_->set_payload_max_length(kMaxBody);
   http_->set_default_headers({
       {"Content-Security-Policy",
-       "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
+       "default-src 'self'; frame-src blob:; frame-ancestors 'none'; base-uri 'none'; "
+       "form-action 'none'"},
       {"X-Frame-Options", "DENY"},
       {"X-Content-Type-Options", "nosniff"},
       {"Referrer-Policy", "no-referrer"},
@@ -292,6 +295,20 @@ void ScreenServer::Routes() {
     const bool claimed = !token.empty() && token == screen_token_;
     if (claimed) screen_seen_ = SteadyClock::now();
     state.set_screen_claimed(claimed);
+    // esepd's sentences in the page's language.
+    const std::string asked = req.get_param_value("language");
+    const std::optional<text::Language> language = text::ParseLanguage(Language(asked));
+    const text::Catalog* catalog = options_.catalog.get();
+    if (!asked.empty() && language && catalog != nullptr) {
+      state.set_transmission(
+          SayToPeople(state.transmission_sentence(), state.transmission(), catalog, *language));
+      for (int i = 0; i < state.notice_sentences_size() && i < state.notices_size(); ++i) {
+        state.set_notices(
+            i, SayToPeople(state.notice_sentences(i), state.notices(i), catalog, *language));
+      }
+    }
+    state.clear_transmission_sentence();
+    state.clear_notice_sentences();
     res.set_content(ToJson(state), "application/json");
   });
 
@@ -420,6 +437,9 @@ void ScreenServer::Routes() {
       }
       *request.mutable_lines() = command->lines();
     }
+    if (word->command == ControlRequest::SET_TEST_EXPECTATION) {
+      *request.mutable_test_expectation() = command->test_expectation();
+    }
     request.set_confirmed_lines_sha256(command->confirmed_lines_sha256());
     if (member) {
       Log(absl::StrCat(command->command(), " by member \"", *member, "\"",
@@ -429,9 +449,23 @@ void ScreenServer::Routes() {
     }
     absl::StatusOr<ControlResponse> response = Carry(std::move(request));
     if (!response.ok()) return Refuse(res, 503, std::string(response.status().message()));
+    if (command->print() && response->ok()) {
+      if (!options_.print) return Refuse(res, 501, Text(language, N_("Printing is not set up.")));
+      absl::StatusOr<std::string> pdf = options_.print(*response);
+      if (!pdf.ok()) return Refuse(res, 500, std::string(pdf.status().message()));
+      res.status = 200;
+      res.set_content(*pdf, "application/pdf");
+      return;
+    }
     ScreenReply reply;
     reply.set_ok(response->ok());
-    reply.set_error(response->error());
+    if (const std::optional<text::Language> said = text::ParseLanguage(Language(language));
+        said && options_.catalog != nullptr) {
+      reply.set_error(SayToPeople(response->error_sentences(), response->error(),
+                                  options_.catalog.get(), *said));
+    } else {
+      reply.set_error(response->error());
+    }
     reply.set_report(response->report());
     reply.set_lines_sha256(response->lines_sha256());
     if (!response->protocol().empty() &&

@@ -3,6 +3,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "esep/proto/election.h"
 #include "esep/scanner/control.h"
 #include "esep/scanner/screen.h"
 
@@ -112,6 +113,8 @@ ScreenState DescribeForScreen(Precinct& precinct, const std::string& precinct_id
   }
   state.set_transmission(status.transmission());
   *state.mutable_notices() = status.notices();
+  *state.mutable_transmission_sentence() = status.transmission_sentence();
+  *state.mutable_notice_sentences() = status.notice_sentences();
   state.set_time_zone(election.time_zone().empty() ? kDefaultTimeZone : election.time_zone());
   *state.mutable_election_title() = election.title();
   state.set_precinct_id(precinct_id);
@@ -122,20 +125,25 @@ ScreenState DescribeForScreen(Precinct& precinct, const std::string& precinct_id
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count());
   if (precinct.state() != PollState::kOpen) {
-    // Outside live voting only: the votes of the test ballots (VVSG 1.1.9-K).
-    absl::StatusOr<Tally> test = precinct.store().GetTally(true);
-    for (const Contest& contest : election.contests()) {
-      for (const Option& option : contest.options()) {
+    // Outside live voting only: the votes of the test ballots (VVSG 1.1.9-K), with the counts
+    // the commission expects and esepd's verdict.
+    absl::StatusOr<LogicAndAccuracyReport> test = precinct.LogicAndAccuracy();
+    if (test.ok()) {
+      for (const LogicAndAccuracyReport::OptionCount& row : test->options()) {
         TestCount* count = state.add_test_counts();
-        count->set_contest_id(contest.id());
-        *count->mutable_contest() = contest.title();
-        count->set_option_id(option.id());
-        *count->mutable_option() = option.name();
-        if (test.ok()) {
-          const auto found = test->votes.find({contest.id(), option.id()});
-          count->set_votes(found == test->votes.end() ? 0 : found->second);
+        count->set_contest_id(row.contest_id());
+        count->set_option_id(row.option_id());
+        if (const Contest* contest = FindContest(election, row.contest_id())) {
+          *count->mutable_contest() = contest->title();
+          if (const Option* option = FindOption(*contest, row.option_id())) {
+            *count->mutable_option() = option->name();
+          }
         }
+        count->set_votes(static_cast<std::int64_t>(row.found()));
+        count->set_has_expected(row.has_expected());
+        count->set_expected(static_cast<std::int64_t>(row.expected()));
       }
+      state.set_test_verdict(LogicAndAccuracyReport::Verdict_Name(test->verdict()));
     }
   }
   return state;

@@ -12,6 +12,8 @@
 #include "absl/status/statusor.h"
 #include "esep/proto/control.pb.h"
 #include "esep/scanner/precinct.h"
+#include "esep/text/catalog.h"
+#include "esep/text/sentence.h"
 
 namespace esep::scanner {
 
@@ -22,6 +24,17 @@ inline constexpr std::size_t kMaxControlMessage = 1 << 20;
 // command answers ok = false with the reason; the precinct is unchanged.
 ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& request,
                                      const std::string& last_return_reason);
+
+// Sentences between esepd and its clients (ControlResponse's error, notices, transmission).
+void SentenceToProto(const text::Sentence& sentence, Sentence* out);
+text::Sentence SentenceFromProto(const Sentence& sentence);
+// What a client shows: the sentences in `language` (joined with "; "), or `english` when esepd
+// sent none.
+std::string SayToPeople(const google::protobuf::RepeatedPtrField<Sentence>& sentences,
+                        const std::string& english, const text::Catalog* catalog,
+                        text::Language language);
+std::string SayToPeople(const Sentence& sentence, const std::string& english,
+                        const text::Catalog* catalog, text::Language language);
 
 // A Unix stream socket that answers one framed ControlRequest per connection, owner-only: the
 // console runs as the daemon's user. No client can hold up the daemon: connections are served

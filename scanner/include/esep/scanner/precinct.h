@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "esep/proto/calibration.pb.h"
+#include "esep/proto/control.pb.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/precinct_protocol.pb.h"
 #include "esep/proto/protocol_checks.h"
@@ -102,6 +103,13 @@ class Precinct {
   absl::StatusOr<std::int64_t> BallotsCast() const;
   // The counts of the logic-and-accuracy test, printable only outside live voting.
   absl::StatusOr<std::string> TestReport() const;
+  // The counts the commission expects from its test deck, before the polls open; replaces the
+  // ones given before. Refused, naming the option, for an option not on the precinct's ballots.
+  absl::Status SetTestExpectation(const TestExpectation& expectation);
+  // The logic-and-accuracy test judged: every option of the precinct's ballots with its expected
+  // and found votes, and the verdict (the one the screen, the console and the printed report
+  // show). Refused while the polls are open (VVSG 1.1.9-K).
+  absl::StatusOr<LogicAndAccuracyReport> LogicAndAccuracy() const;
   // The results, refused while the polls are open (VVSG 1.1.9-K).
   absl::StatusOr<std::string> ResultsReport() const;
 

@@ -81,6 +81,9 @@ class ScreenServer {
     // The catalogs of the domain "esep" (po/esep/): the page's texts and the refusals, in the
     // language each request names ("ky", "ru"; English is the msgid). Without: the msgids.
     std::shared_ptr<const text::Catalog> catalog = nullptr;
+    // Renders esepd's answer (test report, draft, protocol) as the PDF sheet the commission
+    // prints: esepd passes the printed reports' renderer. Without it, printing is refused.
+    std::function<absl::StatusOr<std::string>(const ControlResponse&)> print = nullptr;
     // The page polls; a window not heard from for this long gives the screen up to another.
     std::chrono::milliseconds claim_timeout{5000};
     std::chrono::minutes session_timeout{15};

@@ -30,6 +30,10 @@ struct ProtocolReview {
   // Each broken bound (when refused) or relation (when held), "; "-separated, with its numbers;
   // empty when counted.
   std::string reason;
+  // A counted protocol that a person at the centre should look at, with the commission's
+  // explanation: voters on the list far below the registered voters (CheckProtocol's warning
+  // kVotersOnListNearRegistered). Empty when there is nothing to look at.
+  std::string flag = {};
 };
 
 // The bounds of every precinct of one election definition, computed once: the centre reviews
@@ -42,6 +46,8 @@ struct ProtocolReview {
 // Held (relations): ballots in the boxes above the voters on the list (L6 + L7 > L1, turnout
 // above 100%); voters on the list above the precinct's registered voters (L1 > registered);
 // ballots in the boxes above the ballots the commission had (L6 + L7 > L2 + L11).
+// Flagged (counted, with a kFlaggedForReviewAlarm alarm): voters on the list more than
+// kVotersOnListShortfallPercent below the registered voters.
 //
 // Every number a counted protocol carries is then at most 2^33, so the totals of any real
 // country fit in 64 bits.

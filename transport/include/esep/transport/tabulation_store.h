@@ -31,6 +31,8 @@ struct RegisteredReader {
 
 // The alarm code of a protocol held for review (see ProtocolBounds): stored, never counted.
 inline constexpr char kHeldForReviewAlarm[] = "HELD_FOR_REVIEW";
+// The alarm of a protocol that is counted but that a person should look at (ProtocolReview::flag).
+inline constexpr char kFlaggedForReviewAlarm[] = "FLAGGED_FOR_REVIEW";
 
 // One accepted signed protocol, exactly as received, with the receipt the centre returned.
 struct StoredProtocol {
@@ -48,6 +50,9 @@ struct StoredProtocol {
   bool held() const { return !held_reason.empty(); }
   // The protocol's ballot kind; empty in an election without kinds.
   std::string ballot_kind{};
+  // Not empty: counted, but a person should look at it; the centre records a
+  // kFlaggedForReviewAlarm alarm once it is stored.
+  std::string flagged_reason{};
 };
 
 // One refused or held submission, kept for the centre's operators.
@@ -76,6 +81,9 @@ struct Submission {
   bool held() const { return !held_reason.empty(); }
   // The protocol's ballot kind; empty in an election without kinds.
   std::string ballot_kind{};
+  // Not empty: counted, but a person should look at it; the centre records a
+  // kFlaggedForReviewAlarm alarm once it is stored.
+  std::string flagged_reason{};
 };
 
 // Signs the receipt of a protocol being stored (the centre's key lives with the centre).

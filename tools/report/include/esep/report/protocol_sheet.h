@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "esep/proto/control.pb.h"
 #include "esep/proto/election.pb.h"
 #include "esep/proto/precinct_protocol.pb.h"
 #include "esep/proto/signed.pb.h"
@@ -58,6 +59,21 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                                                    const PrecinctProtocol& counters,
                                                    SheetFormat format, int dpi,
                                                    const std::string& path);
+
+// The logic-and-accuracy test report, as esepd judged the test (Precinct::LogicAndAccuracy):
+// every option of the precinct's ballots with the count expected from the test deck and the
+// count the reader found, the ballot kinds left untested, the verdict PASS / FAIL (or not
+// complete), and the commission's signature box. Headings come from the catalogs of the domain
+// esep; an error when they cannot be loaded.
+absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& election,
+                                                         const LogicAndAccuracyReport& report,
+                                                         SheetFormat format, int dpi,
+                                                         const std::string& path);
+
+// What esepd answered, as the PDF sheet a commission prints and signs: the logic-and-accuracy
+// test sheet, the protocol sheet (with QR codes once signed; a correction with its changes), or
+// the report's text. The box's screen prints it (esepd renders, the page never does).
+absl::StatusOr<std::string> PdfOfAnswer(const Election& election, const ControlResponse& answer);
 
 // Any plain-text report (e.g. the daemon's test report) under `title`, in a monospaced font,
 // continued on as many pages as it needs.
