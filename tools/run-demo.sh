@@ -77,6 +77,9 @@ tools/make-certs.sh "$demo/certs" SIM-0001
 echo "== logic-and-accuracy test (3 test ballots)"
 start_daemon test-deck
 "$esep" poll start-test --socket "$socket"
+# What the commission marked on the three test ballots: the test passes only when they are found.
+"$esep" poll expect --socket "$socket" \
+  --votes parliament-list/ata-jurt=1,parliament-list/ishenim=1,parliament-list/against-all=1
 wait_for_sheets 3
 "$esep" poll finish-test --socket "$socket"
 "$esep" poll test-report --socket "$socket"
