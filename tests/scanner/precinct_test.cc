@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "esep/proto/election.h"
 #include "esep/scanner/control.h"
@@ -92,6 +95,52 @@ TEST_F(PrecinctTest, ElectionDayFromTestToResults) {
   EXPECT_TRUE(Contains(*results, "       2  Президенттик республика / Президентская республика"))
       << *results;
   EXPECT_TRUE(Contains(*results, "       1  Экөөнө тең каршымын / Против обеих")) << *results;
+}
+
+// Expected counts the commission types are checked before anything is kept: an option not on the
+// precinct's ballot, one named twice, a count no test deck reaches, or counts given once the
+// polls are open are refused, and the counts kept before stay as they were.
+TEST_F(PrecinctTest, RefusesExpectedCountsThatCannotBeTheTestDecks) {
+  SimulatedReader reader({Sheet("presidential", true)}, {});
+  auto p = Open(reader);
+  ASSERT_TRUE(p);
+  const auto with = [](std::vector<std::tuple<std::string, std::string, std::uint64_t>> counts) {
+    TestExpectation expectation;
+    expectation.set_others_zero(true);
+    for (const auto& [contest, option, votes] : counts) {
+      TestExpectedCount* count = expectation.add_counts();
+      count->set_contest_id(contest);
+      count->set_option_id(option);
+      count->set_votes(votes);
+    }
+    return expectation;
+  };
+  ASSERT_TRUE(p->SetTestExpectation(with({{"form-of-government", "presidential", 1}})).ok());
+  const auto refused = [&](const TestExpectation& e) {
+    absl::Status s = p->SetTestExpectation(e);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    return std::string(s.message());
+  };
+  EXPECT_NE(refused(with({{"form-of-government", "monarchy", 1}}))
+                .find("form-of-government/monarchy: no such option"),
+            std::string::npos);
+  EXPECT_NE(refused(with({{"form-of-government", "presidential", 1},
+                          {"form-of-government", "presidential", 2}}))
+                .find("given twice"),
+            std::string::npos);
+  EXPECT_NE(refused(with({{"form-of-government", "presidential", 1'000'000'000}}))
+                .find("a test deck is never that large"),
+            std::string::npos);
+  ASSERT_TRUE(p->StartTest().ok());
+  ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
+  ASSERT_TRUE(p->FinishTest().ok());
+  // The counts kept before the refusals still judge the test.
+  absl::StatusOr<LogicAndAccuracyReport> judged = p->LogicAndAccuracy();
+  ASSERT_TRUE(judged.ok()) << judged.status();
+  EXPECT_EQ(judged->verdict(), LogicAndAccuracyReport::PASS);
+  ASSERT_TRUE(p->OpenPolls().ok());
+  EXPECT_EQ(p->SetTestExpectation(with({{"form-of-government", "presidential", 1}})).code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 // esepd judges the logic-and-accuracy test in one place: every option's expected count against
