@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "command_line.h"
 #include "commands.h"
@@ -256,6 +257,21 @@ class Console {
   std::shared_ptr<const text::Catalog> catalog_;
 };
 
+// The logic-and-accuracy test in the commission's words, after esepd's report for technicians:
+// each option's expected and found count, and the verdict.
+void SayTestReport(const Console& say, const LogicAndAccuracyReport& report) {
+  std::cout << "\n"
+            << say(N_("Logic-and-accuracy test")) << "\n"
+            << say(N_("Expected")) << " / " << say(N_("Found")) << " / " << say(N_("Option"))
+            << "\n";
+  for (const LogicAndAccuracyReport::OptionCount& row : report.options()) {
+    std::cout << (row.has_expected() ? absl::StrCat(row.expected()) : "-") << " / " << row.found()
+              << " / " << row.contest_id() << "/" << row.option_id()
+              << (row.has_expected() && row.expected() != row.found() ? "  ✗" : "") << "\n";
+  }
+  std::cout << say(report::LogicAndAccuracyVerdictMsgid(report.verdict())) << "\n";
+}
+
 // Asks the commission to confirm an irreversible step; --yes answers for scripts.
 bool Confirmed(const CommandLine& cl, const Console& say, const std::string& question) {
   if (cl.Has("yes")) return true;
@@ -404,6 +420,7 @@ int RunPollCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (!response->report().empty()) std::cout << response->report();
+  if (response->has_test_report() && !say.english()) SayTestReport(say, response->test_report());
   if (const std::optional<std::string> out = cl->Get("out");
       out && !response->signed_protocol().empty()) {
     std::ofstream file(*out, std::ios::binary | std::ios::trunc);

@@ -785,6 +785,19 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                draw);
 }
 
+const char* LogicAndAccuracyVerdictMsgid(LogicAndAccuracyReport::Verdict verdict) {
+  switch (verdict) {
+    case LogicAndAccuracyReport::PASS:
+      return N_("PASS: every count is as expected");
+    case LogicAndAccuracyReport::FAIL:
+      return N_("FAIL: a count differs; do not open the polls");
+    default:
+      return N_(
+          "NOT COMPLETE: the expected counts or the test ballots are missing; do not open "
+          "the polls");
+  }
+}
+
 absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& election,
                                                          const LogicAndAccuracyReport& report,
                                                          SheetFormat format, int dpi,
@@ -866,12 +879,7 @@ absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& electio
       }
     }
     flow.Space(3);
-    const Said verdict(report.verdict() == LogicAndAccuracyReport::PASS
-                           ? N_("PASS: every count is as expected")
-                       : report.verdict() == LogicAndAccuracyReport::FAIL
-                           ? N_("FAIL: a count differs; do not open the polls")
-                           : N_("NOT COMPLETE: the expected counts or the test ballots are "
-                                "missing; do not open the polls"));
+    const Said verdict(LogicAndAccuracyVerdictMsgid(report.verdict()));
     if (absl::Status s =
             flow.Paragraph({absl::StrCat(Trilingual(verdict).ky, "\n", Trilingual(verdict).ru, "\n",
                                          Trilingual(verdict).en),

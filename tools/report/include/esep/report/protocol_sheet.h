@@ -60,6 +60,10 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                                                    SheetFormat format, int dpi,
                                                    const std::string& path);
 
+// The verdict of a logic-and-accuracy test as a sentence for the commission: a msgid of the
+// domain esep, as the printed report and the console say it.
+const char* LogicAndAccuracyVerdictMsgid(LogicAndAccuracyReport::Verdict verdict);
+
 // The logic-and-accuracy test report, as esepd judged the test (Precinct::LogicAndAccuracy):
 // every option of the precinct's ballots with the count expected from the test deck and the
 // count the reader found, the ballot kinds left untested, the verdict PASS / FAIL (or not
