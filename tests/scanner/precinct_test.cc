@@ -271,6 +271,15 @@ TEST_F(PrecinctTest, RefusalsReachTheCommissionInItsLanguage) {
   EXPECT_EQ(SayToPeople(response.error_sentences(), response.error(), &*catalog,
                         text::Language::kEnglish),
             response.error());
+
+  // The ballot flow's own refusals too: a voter's choice with no ballot held.
+  request.set_command(ControlRequest::CAST_AS_IS);
+  response = HandleControlRequest(*p, request, "");
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error(), "no ballot is waiting for the voter");
+  EXPECT_EQ(
+      SayToPeople(response.error_sentences(), response.error(), &*catalog, text::Language::kKyrgyz),
+      "шайлоочуну күтүп турган бюллетень жок");
 }
 
 TEST_F(PrecinctTest, StateAndCountsSurviveARestart) {

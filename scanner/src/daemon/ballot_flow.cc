@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "esep/scanner/cast_vote_record.h"
 #include "esep/scanner/crash_point.h"
+#include "esep/text/sentence.h"
 #include "esep/vision/image_codec.h"
 
 namespace esep::scanner {
@@ -52,14 +53,18 @@ absl::Status BallotFlow::Stored(absl::Status status) {
 
 absl::StatusOr<SheetResult> BallotFlow::ProcessSheet(bool test) {
   if (held_) {
-    return absl::FailedPreconditionError(
-        "a returned ballot is waiting for the voter to take it back or cast it as is");
+    return text::SentenceError(
+        absl::StatusCode::kFailedPrecondition,
+        text::Sentence{N_("a returned ballot is waiting for the voter to take it back or cast it "
+                          "as is"),
+                       {}});
   }
   if (!storage_fault_.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(std::string(storage_fault_.message()),
-                     "; the reader takes no paper until a technician "
-                     "has repaired the storage and restarted esepd"));
+    return text::SentenceError(
+        absl::StatusCode::kFailedPrecondition,
+        text::Sentence{N_("{fault}; the reader takes no paper until a technician has repaired "
+                          "the storage and restarted esepd"),
+                       {{"fault", std::string(storage_fault_.message())}}});
   }
   absl::StatusOr<ScannedImage> image = c_.reader->AcceptAndScan();
   if (!image.ok()) return image.status();  // nothing stored, nothing counted
@@ -89,7 +94,10 @@ absl::StatusOr<SheetResult> BallotFlow::ProcessSheet(bool test) {
 }
 
 absl::StatusOr<SheetResult> BallotFlow::VoterChoice(bool cast_as_is) {
-  if (!held_) return absl::FailedPreconditionError("no ballot is waiting for the voter");
+  if (!held_) {
+    return text::SentenceError(absl::StatusCode::kFailedPrecondition,
+                               text::Sentence{N_("no ballot is waiting for the voter"), {}});
+  }
   Held held = std::move(*held_);
   held_.reset();
   if (cast_as_is) return Cast(std::move(held.result), held.test, /*cast_as_is=*/true);
