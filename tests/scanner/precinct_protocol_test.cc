@@ -11,6 +11,8 @@
 #include "esep/scanner/control.h"
 #include "esep/scanner/precinct.h"
 #include "esep/scanner/simulated_reader.h"
+#include "esep/text/catalog.h"
+#include "esep/text/sentence.h"
 #include "esep/transport/signing.h"
 #include "esep/vision/calibration.h"
 #include "test_sheets.h"
@@ -583,6 +585,14 @@ TEST_F(PrecinctProtocolTest, PollsOpenOnlyWithThisReadersPassedProfile) {
   };
   absl::Status missing = ready(std::nullopt);
   EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
+  // The commission reads what to do in its language; the profile's detail stays the technician's.
+  absl::StatusOr<text::Catalog> catalog = text::Catalog::Load("esep");
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  const std::string russian =
+      text::Say(text::SentencesOf(missing), &*catalog, text::Language::kRussian);
+  EXPECT_TRUE(Contains(russian, "голосование нельзя открыть, пока техник не откалибрует сканер: "))
+      << russian;
+  EXPECT_TRUE(Contains(russian, "has no calibration profile")) << russian;
   // Another reader's profile, or a failed one, is refused when the daemon starts with it.
   absl::StatusOr<std::unique_ptr<Precinct>> foreign =
       open(MeasuredProfile("OTHER-7", clock_.NowUnixSeconds()));

@@ -227,7 +227,11 @@ absl::StatusOr<std::string> Precinct::OpenPolls() {
     if (absl::Status s =
             vision::CheckProfileForPolls(calibration_, reader_serial_, clock_.NowUnixSeconds());
         !s.ok()) {
-      return s;
+      // What is wrong with the profile is the technician's detail (vision speaks English); what
+      // to do is the commission's sentence.
+      return Refused(s.code(),
+                     N_("the polls cannot open until a technician calibrates the reader: {reason}"),
+                     {{"reason", std::string(s.message())}});
     }
   }
   // On a day with several ballots per voter the test must have read a ballot of every kind.
