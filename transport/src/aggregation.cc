@@ -402,17 +402,33 @@ std::string ExclusionText(Exclusion exclusion) {
   return "refused";
 }
 
-absl::Status AddPrecinctTotals(const UnitTotals& precinct, UnitTotals& country) {
+namespace {
+
+// The country's total of each of the precinct's contests, in the precinct's order; `code` for a
+// contest the totals do not hold in the same shape.
+absl::StatusOr<std::vector<ContestTotal*>> TotalsOfContests(const UnitTotals& precinct,
+                                                            UnitTotals& country,
+                                                            absl::StatusCode code) {
   std::vector<ContestTotal*> targets;
   for (const ContestTotal& c : precinct.contests) {
     auto it = std::find_if(country.contests.begin(), country.contests.end(),
                            [&](const ContestTotal& t) { return t.contest_id == c.contest_id; });
     if (it == country.contests.end() || it->options.size() != c.options.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("Contest ", c.contest_id, " of precinct ",
-                                                     precinct.id, " is not in the totals."));
+      return absl::Status(code, absl::StrCat("Contest ", c.contest_id, " of precinct ", precinct.id,
+                                             " is not in the totals."));
     }
     targets.push_back(&*it);
   }
+  return targets;
+}
+
+}  // namespace
+
+absl::Status AddPrecinctTotals(const UnitTotals& precinct, UnitTotals& country) {
+  absl::StatusOr<std::vector<ContestTotal*>> found =
+      TotalsOfContests(precinct, country, absl::StatusCode::kInvalidArgument);
+  if (!found.ok()) return found.status();
+  const std::vector<ContestTotal*>& targets = *found;
   // First only check that every sum fits, then add: a precinct is counted whole or not at all.
   const char* overflow = nullptr;
   const std::string* overflow_contest = nullptr;
@@ -454,16 +470,10 @@ absl::Status AddPrecinctTotals(const UnitTotals& precinct, UnitTotals& country) 
 }
 
 absl::Status SubtractPrecinctTotals(const UnitTotals& precinct, UnitTotals& country) {
-  std::vector<ContestTotal*> targets;
-  for (const ContestTotal& c : precinct.contests) {
-    auto it = std::find_if(country.contests.begin(), country.contests.end(),
-                           [&](const ContestTotal& t) { return t.contest_id == c.contest_id; });
-    if (it == country.contests.end() || it->options.size() != c.options.size()) {
-      return absl::InternalError(absl::StrCat("Contest ", c.contest_id, " of precinct ",
-                                              precinct.id, " is not in the totals."));
-    }
-    targets.push_back(&*it);
-  }
+  absl::StatusOr<std::vector<ContestTotal*>> found =
+      TotalsOfContests(precinct, country, absl::StatusCode::kInternal);
+  if (!found.ok()) return found.status();
+  const std::vector<ContestTotal*>& targets = *found;
   // First only check that every total holds what is taken out, then take it out.
   bool short_of = false;
   for (const bool commit : {false, true}) {
