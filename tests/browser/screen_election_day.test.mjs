@@ -77,8 +77,9 @@ await run('screen_election_day', async () => {
     checkEqual(await laVerdict(page, 'PASS'), 'PASS', 'the corrected expected count passes');
     await page.click('#btn-finish-test');
     await pollState(page, 'ready');
-    check((await page.textContent('#report')).includes('VERDICT: PASS'),
-      'the printed test report carries esepd\'s verdict, the one the screen showed');
+    // The screen is in Kyrgyz: so is the report, its verdict the one the screen showed.
+    check((await page.textContent('#report')).includes('КОРУТУНДУ: ӨТТҮ'),
+      'the printed test report carries esepd\'s verdict in the screen\'s language');
     await shot(page, dir, '05-test-finished');
 
     // The reader is loaded with the day's ballots: esepd starts again over the live deck.
@@ -99,7 +100,9 @@ await run('screen_election_day', async () => {
     });
     await page.click('#btn-open');
     await pollState(page, 'open');
-    check((await page.textContent('#report')).includes('ZERO'), 'the zero report is shown');
+    const zero = await page.textContent('#report');
+    check(zero.includes('НӨЛ ОТЧЁТУ') && zero.includes('БАРДЫК ЭСЕПТЕГИЧТЕР НӨЛГӨ БАРАБАР'),
+      'the zero report is shown in the screen\'s language');
     await shot(page, dir, '06-polls-open-zero-report');
     await page.click('#btn-sign-out');
 

@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "esep/proto/election.h"
 #include "esep/scanner/control.h"
 #include "esep/scanner/simulated_reader.h"
@@ -62,11 +66,11 @@ TEST_F(PrecinctTest, ElectionDayFromTestToResults) {
   ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
   ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
   ASSERT_TRUE(p->FinishTest().ok());
-  absl::StatusOr<std::string> test_report = p->TestReport();
+  absl::StatusOr<std::string> test_report = testing::InEnglish(p->TestReport());
   ASSERT_TRUE(test_report.ok());
   EXPECT_TRUE(Contains(*test_report, "ballots cast: 2")) << *test_report;
 
-  absl::StatusOr<std::string> zero = p->OpenPolls();
+  absl::StatusOr<std::string> zero = testing::InEnglish(p->OpenPolls());
   ASSERT_TRUE(zero.ok()) << zero.status();
   EXPECT_TRUE(Contains(*zero, "ZERO REPORT")) << *zero;
   EXPECT_TRUE(Contains(*zero, "ballots cast: 0")) << *zero;
@@ -83,13 +87,13 @@ TEST_F(PrecinctTest, ElectionDayFromTestToResults) {
   EXPECT_EQ(p->TestReport().status().code(), absl::StatusCode::kFailedPrecondition);
 
   ASSERT_TRUE(p->ClosePolls().ok());
-  absl::StatusOr<std::string> reopened = p->OpenPolls();
+  absl::StatusOr<std::string> reopened = testing::InEnglish(p->OpenPolls());
   ASSERT_FALSE(reopened.ok());
   EXPECT_TRUE(Contains(std::string(reopened.status().message()), "never be reopened"));
   EXPECT_FALSE(p->StartTest().ok());
   EXPECT_EQ(p->FeedSheet().status().code(), absl::StatusCode::kFailedPrecondition);
 
-  absl::StatusOr<std::string> results = p->ResultsReport();
+  absl::StatusOr<std::string> results = testing::InEnglish(p->ResultsReport());
   ASSERT_TRUE(results.ok()) << results.status();
   EXPECT_TRUE(Contains(*results, "ballots cast: 3")) << *results;
   EXPECT_TRUE(Contains(*results, "       2  Президенттик республика / Президентская республика"))
@@ -196,13 +200,13 @@ TEST_F(PrecinctTest, JudgesTheLogicAndAccuracyTestAgainstTheExpectedCounts) {
   // The console names the deck's marks: the options it does not name expect 0.
   ASSERT_TRUE(expect(2, 1, true, false).ok());
   EXPECT_EQ(verdict(), LogicAndAccuracyReport::FAIL);
-  absl::StatusOr<std::string> text = p->TestReport();
+  absl::StatusOr<std::string> text = testing::InEnglish(p->TestReport());
   ASSERT_TRUE(text.ok()) << text.status();
   EXPECT_TRUE(Contains(*text, "VERDICT: FAIL")) << *text;
   EXPECT_TRUE(Contains(*text, "       2         1  ")) << *text;
   ASSERT_TRUE(expect(1, 1, true, false).ok());
   EXPECT_EQ(verdict(), LogicAndAccuracyReport::PASS);
-  text = p->TestReport();
+  text = testing::InEnglish(p->TestReport());
   ASSERT_TRUE(text.ok()) << text.status();
   EXPECT_TRUE(Contains(*text, "VERDICT: PASS")) << *text;
 
@@ -225,7 +229,7 @@ TEST_F(PrecinctTest, JudgesTheLogicAndAccuracyTestAgainstTheExpectedCounts) {
 
   // A failed test keeps the polls closed until the commission finds out why.
   ASSERT_TRUE(expect(2, 1, true, false).ok());
-  const absl::StatusOr<std::string> refused_open = p->OpenPolls();
+  const absl::StatusOr<std::string> refused_open = testing::InEnglish(p->OpenPolls());
   EXPECT_EQ(refused_open.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(
       Contains(std::string(refused_open.status().message()), "the logic-and-accuracy test failed"))
@@ -282,6 +286,71 @@ TEST_F(PrecinctTest, RefusalsReachTheCommissionInItsLanguage) {
       "шайлоочуну күтүп турган бюллетень жок");
 }
 
+// The zero, test and results reports are lines of the catalogs: the console and the screen print
+// each whole report in the commission's language; English stays in `report` for technicians.
+TEST_F(PrecinctTest, ReportsReachTheCommissionInItsLanguage) {
+  SimulatedReader reader({Sheet("presidential", true), Sheet("parliamentary", true),
+                          Sheet("against-both", true), Sheet("presidential", false)},
+                         {});
+  auto p = Open(reader);
+  ASSERT_TRUE(p);
+  absl::StatusOr<text::Catalog> catalog = text::Catalog::Load("esep");
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  // Every line a report prints is a translated sentence or data only (counts and names).
+  const auto expect_every_line_translated = [&](const ControlResponse& response) {
+    ASSERT_TRUE(response.ok()) << response.error();
+    ASSERT_FALSE(response.report_sentences().empty());
+    EXPECT_EQ(ReportToPeople(response, &*catalog, text::Language::kEnglish), response.report());
+    for (const Sentence& line : response.report_sentences()) {
+      std::string words = line.msgid();
+      for (const Sentence::Arg& arg : line.args()) {
+        absl::StrReplaceAll({{absl::StrCat("{", arg.name(), "}"), ""}}, &words);
+      }
+      if (std::all_of(words.begin(), words.end(), [](char c) { return !std::isalpha(c); })) {
+        continue;
+      }
+      for (text::Language language : text::kPeoplesLanguages) {
+        EXPECT_NE(catalog->Get(language, line.msgid()), line.msgid())
+            << "untranslated line: " << line.msgid();
+      }
+    }
+  };
+  const auto command = [&](ControlRequest::Command c) {
+    ControlRequest request;
+    request.set_command(c);
+    return HandleControlRequest(*p, request, "");
+  };
+
+  ASSERT_TRUE(p->StartTest().ok());
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
+  ASSERT_TRUE(p->FinishTest().ok());
+  ControlResponse test = command(ControlRequest::TEST_REPORT);
+  expect_every_line_translated(test);
+  EXPECT_TRUE(Contains(test.report(), "VERDICT: NOT COMPLETE")) << test.report();
+  const std::string test_ky = ReportToPeople(test, &*catalog, text::Language::kKyrgyz);
+  EXPECT_TRUE(Contains(test_ky, "ЛОГИКА ЖАНА ТАКТЫК ТЕКШЕРҮҮСҮ")) << test_ky;
+  EXPECT_TRUE(Contains(test_ky, "салынган бюллетендер: 3")) << test_ky;
+  EXPECT_FALSE(Contains(test_ky, "VERDICT")) << test_ky;
+
+  ControlResponse zero = command(ControlRequest::OPEN_POLLS);
+  expect_every_line_translated(zero);
+  const std::string zero_ru = ReportToPeople(zero, &*catalog, text::Language::kRussian);
+  EXPECT_TRUE(Contains(zero_ru, "НУЛЕВОЙ ОТЧЁТ: голосование открыто")) << zero_ru;
+  EXPECT_TRUE(Contains(zero_ru, "ВСЕ СЧЁТЧИКИ РАВНЫ НУЛЮ")) << zero_ru;
+  EXPECT_TRUE(Contains(zero_ru, "  Председатель\n")) << zero_ru;
+  EXPECT_TRUE(Contains(zero_ru, "       0  бюллетеней без отметок\n")) << zero_ru;
+
+  ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
+  ASSERT_TRUE(command(ControlRequest::CLOSE_POLLS).ok());
+  ControlResponse results = command(ControlRequest::RESULTS_REPORT);
+  expect_every_line_translated(results);
+  const std::string results_ky = ReportToPeople(results, &*catalog, text::Language::kKyrgyz);
+  EXPECT_TRUE(Contains(results_ky, "ЖЫЙЫНТЫКТАР: добуш берүү жабылды")) << results_ky;
+  EXPECT_TRUE(Contains(results_ky, "       1  жарактуу бюллетендер\n")) << results_ky;
+  EXPECT_TRUE(Contains(results_ky, "       1  Президенттик республика / Президентская республика"))
+      << results_ky;
+}
+
 TEST_F(PrecinctTest, StateAndCountsSurviveARestart) {
   {
     SimulatedReader reader({Sheet("presidential", true), Sheet("parliamentary", false)}, {});
@@ -297,7 +366,7 @@ TEST_F(PrecinctTest, StateAndCountsSurviveARestart) {
   EXPECT_EQ(p->state(), PollState::kOpen);
   EXPECT_EQ(*p->BallotsCast(), 1);
   ASSERT_TRUE(p->ClosePolls().ok());
-  EXPECT_TRUE(Contains(*p->ResultsReport(), "ballots cast: 1"));
+  EXPECT_TRUE(Contains(*testing::InEnglish(p->ResultsReport()), "ballots cast: 1"));
   absl::StatusOr<std::vector<LogEvent>> events = p->store().Events();
   ASSERT_TRUE(events.ok());
   EXPECT_TRUE(VerifyEventChain(*events).ok());

@@ -13,11 +13,18 @@
 
 #include "esep/render/spec.h"
 #include "esep/scanner/reader_device.h"
+#include "esep/text/sentence.h"
 #include "scratch_directory.h"
 
 namespace esep::scanner::testing {
 
 using esep::testing::ScratchDirectory;
+
+// A report of esepd's (zero, test, results) as the English text a technician reads.
+inline absl::StatusOr<std::string> InEnglish(const absl::StatusOr<text::Lines>& report) {
+  if (!report.ok()) return report.status();
+  return text::SayLines(*report, nullptr, text::Language::kEnglish);
+}
 
 // One ballot of `style_id` at `precinct_id`, 200 dpi, with `options` marked in `mark_style`.
 inline SheetImage PrintedSheet(const Election& election, const std::string& style_id,

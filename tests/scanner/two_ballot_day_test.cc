@@ -237,13 +237,13 @@ TEST_F(TwoBallotPrecinctTest, TheTestDeckCoversEveryKind) {
   ASSERT_NE(p, nullptr);
   ASSERT_TRUE(p->StartTest().ok());
   ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
-  absl::StatusOr<std::string> half = p->TestReport();
+  absl::StatusOr<std::string> half = testing::InEnglish(p->TestReport());
   ASSERT_TRUE(half.ok()) << half.status();
   EXPECT_EQ(half->find("NOT TESTED: no test ballot of kind list"), std::string::npos) << *half;
   EXPECT_NE(half->find("NOT TESTED: no test ballot of kind district"), std::string::npos) << *half;
   ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
   ASSERT_TRUE(p->FinishTest().ok());
-  absl::StatusOr<std::string> report = p->TestReport();
+  absl::StatusOr<std::string> report = testing::InEnglish(p->TestReport());
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_NE(report->find("of kind list: 1"), std::string::npos) << *report;
   EXPECT_NE(report->find("of kind district: 1"), std::string::npos) << *report;
@@ -262,12 +262,12 @@ TEST_F(TwoBallotPrecinctTest, EachKindHasItsOwnProtocolAndCorrection) {
   ASSERT_NE(p, nullptr);
   ASSERT_TRUE(p->StartTest().ok());
   ASSERT_TRUE(p->FinishTest().ok());
-  absl::StatusOr<std::string> untested = p->TestReport();
+  absl::StatusOr<std::string> untested = testing::InEnglish(p->TestReport());
   ASSERT_TRUE(untested.ok()) << untested.status();
   EXPECT_NE(untested->find("NOT TESTED: no test ballot of kind list"), std::string::npos);
   EXPECT_NE(untested->find("NOT TESTED: no test ballot of kind district"), std::string::npos);
   // A test that read no ballot of a kind does not let the polls open.
-  absl::StatusOr<std::string> refused = p->OpenPolls();
+  absl::StatusOr<std::string> refused = testing::InEnglish(p->OpenPolls());
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("no test ballot of kind list"), std::string::npos)
       << refused.status();
@@ -275,7 +275,7 @@ TEST_F(TwoBallotPrecinctTest, EachKindHasItsOwnProtocolAndCorrection) {
   ASSERT_TRUE(p->StartTest().ok());
   ASSERT_EQ(p->FeedSheet()->outcome, SheetOutcome::kCast);
   ASSERT_TRUE(p->FinishTest().ok());
-  refused = p->OpenPolls();
+  refused = testing::InEnglish(p->OpenPolls());
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("no test ballot of kind district"), std::string::npos)
       << refused.status();
@@ -289,7 +289,7 @@ TEST_F(TwoBallotPrecinctTest, EachKindHasItsOwnProtocolAndCorrection) {
     EXPECT_EQ(r->outcome, SheetOutcome::kCast);
   }
   ASSERT_TRUE(p->ClosePolls().ok());
-  absl::StatusOr<std::string> results = p->ResultsReport();
+  absl::StatusOr<std::string> results = testing::InEnglish(p->ResultsReport());
   ASSERT_TRUE(results.ok());
   EXPECT_NE(results->find("of kind list: 3"), std::string::npos) << *results;
   EXPECT_NE(results->find("of kind district: 2"), std::string::npos) << *results;

@@ -131,7 +131,8 @@ absl::StatusOr<Catalog> Catalog::LoadFrom(std::string domain, const std::string&
 }
 
 std::string Catalog::Get(Language language, std::string_view msgid) const {
-  if (language == Language::kEnglish) return std::string(msgid);
+  // gettext's empty msgid is the catalog's header, never a text.
+  if (language == Language::kEnglish || msgid.empty()) return std::string(msgid);
   return boost::locale::translate(std::string(msgid)).str(locales_->by_language[Index(language)]);
 }
 

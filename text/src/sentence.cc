@@ -41,6 +41,12 @@ std::string Say(const std::vector<Sentence>& sentences, const Catalog* catalog, 
   return text;
 }
 
+std::string SayLines(const Lines& lines, const Catalog* catalog, Language language) {
+  std::string text;
+  for (const Sentence& line : lines) absl::StrAppend(&text, Say(line, catalog, language), "\n");
+  return text;
+}
+
 absl::Status SentenceError(absl::StatusCode code, std::vector<Sentence> sentences) {
   absl::Status status(code, Say(sentences, nullptr, Language::kEnglish));
   std::string payload;

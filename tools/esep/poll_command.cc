@@ -22,69 +22,28 @@ namespace esep::cli {
 
 namespace {
 
-// Prints the answer on paper: the protocol sheet (with its QR codes once signed) when the answer
-// carries a protocol and the election is given, otherwise the report's text.
-absl::Status Print(const CommandLine& cl, const ControlResponse& response) {
+// Prints the answer on paper (--pdf, --png): the test sheet or the protocol sheet (with its QR
+// codes once signed) when the election is given, otherwise the report's text; `report_text` is
+// the report in the commission's language.
+absl::Status Print(const CommandLine& cl, ControlResponse response,
+                   const std::string& report_text) {
   const std::optional<std::string> pdf = cl.Get("pdf");
   const std::optional<std::string> png = cl.Get("png");
   if (!pdf && !png) return absl::OkStatus();
-  if (response.has_test_report() && cl.Get("election")) {
-    // The logic-and-accuracy test's own sheet: expected and found counts, esepd's verdict.
-    absl::StatusOr<Election> election = LoadElectionFile(*cl.Get("election"));
-    if (!election.ok()) return election.status();
-    for (const auto& [path, format] :
-         {std::pair{pdf, report::SheetFormat::kPdf}, std::pair{png, report::SheetFormat::kPng}}) {
-      if (!path) continue;
-      absl::StatusOr<report::WrittenSheet> written = report::RenderLogicAndAccuracySheet(
-          *election, response.test_report(), format, 200, *path);
-      if (!written.ok()) return written.status();
-    }
-    return absl::OkStatus();
+  std::optional<Election> election;
+  if (const std::optional<std::string> election_path = cl.Get("election")) {
+    absl::StatusOr<Election> loaded = LoadElectionFile(*election_path);
+    if (!loaded.ok()) return loaded.status();
+    election = *std::move(loaded);
+  } else if (!response.protocol().empty()) {
+    return absl::InvalidArgumentError("printing the protocol sheet needs --election E.json");
   }
-  if (!response.protocol().empty()) {
-    const std::optional<std::string> election_path = cl.Get("election");
-    if (!election_path) {
-      return absl::InvalidArgumentError("printing the protocol sheet needs --election E.json");
-    }
-    absl::StatusOr<Election> election = LoadElectionFile(*election_path);
-    if (!election.ok()) return election.status();
-    PrecinctProtocol protocol;
-    SignedProtocol signed_protocol;
-    if (!protocol.ParseFromString(response.protocol()) ||
-        (!response.signed_protocol().empty() &&
-         !signed_protocol.ParseFromString(response.signed_protocol()))) {
-      return absl::DataLossError("esepd's protocol is unreadable");
-    }
-    const SignedProtocol* signature =
-        response.signed_protocol().empty() ? nullptr : &signed_protocol;
-    PrecinctProtocol replaced;
-    if (!response.replaced_protocol().empty() &&
-        !replaced.ParseFromString(response.replaced_protocol())) {
-      return absl::DataLossError("esepd's replaced protocol revision is unreadable");
-    }
-    for (const auto& [path, format] :
-         {std::pair{pdf, report::SheetFormat::kPdf}, std::pair{png, report::SheetFormat::kPng}}) {
-      if (!path) continue;
-      absl::StatusOr<report::WrittenSheet> written =
-          report::RenderProtocolSheet(*election, protocol, signature, format, 200, *path,
-                                      response.replaced_protocol().empty() ? nullptr : &replaced);
-      if (!written.ok()) return written.status();
-    }
-    return absl::OkStatus();
-  }
-  if (response.report().empty()) {
-    return absl::FailedPreconditionError("esepd sent nothing to print for this command");
-  }
-  // The report's first line is its title, printed once as the page's heading.
-  const std::string& text = response.report();
-  const std::size_t end_of_title = text.find('\n');
-  const std::string title = text.substr(0, end_of_title);
-  const std::string body = end_of_title == std::string::npos ? "" : text.substr(end_of_title + 1);
+  response.set_report(report_text);
   for (const auto& [path, format] :
        {std::pair{pdf, report::SheetFormat::kPdf}, std::pair{png, report::SheetFormat::kPng}}) {
     if (!path) continue;
     absl::StatusOr<report::WrittenSheet> written =
-        report::RenderTextReport(title, body, format, 200, *path);
+        report::RenderAnswer(election ? &*election : nullptr, response, format, 200, *path);
     if (!written.ok()) return written.status();
   }
   return absl::OkStatus();
@@ -236,6 +195,10 @@ class Console {
   std::string Said(const Sentence& sentence, const std::string& english) const {
     return scanner::SayToPeople(sentence, english, catalog_.get(), language_);
   }
+  // esepd's report (zero, test, results) in this console's language.
+  std::string Report(const ControlResponse& response) const {
+    return scanner::ReportToPeople(response, catalog_.get(), language_);
+  }
   // `msgid` is marked N_() where it is written.
   std::string operator()(std::string_view msgid) const {
     return english() ? std::string(msgid) : catalog_->Get(language_, msgid);
@@ -256,21 +219,6 @@ class Console {
   text::Language language_ = text::Language::kEnglish;
   std::shared_ptr<const text::Catalog> catalog_;
 };
-
-// The logic-and-accuracy test in the commission's words, after esepd's report for technicians:
-// each option's expected and found count, and the verdict.
-void SayTestReport(const Console& say, const LogicAndAccuracyReport& report) {
-  std::cout << "\n"
-            << say(N_("Logic-and-accuracy test")) << "\n"
-            << say(N_("Expected")) << " / " << say(N_("Found")) << " / " << say(N_("Option"))
-            << "\n";
-  for (const LogicAndAccuracyReport::OptionCount& row : report.options()) {
-    std::cout << (row.has_expected() ? absl::StrCat(row.expected()) : "-") << " / " << row.found()
-              << " / " << row.contest_id() << "/" << row.option_id()
-              << (row.has_expected() && row.expected() != row.found() ? "  ✗" : "") << "\n";
-  }
-  std::cout << say(report::LogicAndAccuracyVerdictMsgid(report.verdict())) << "\n";
-}
 
 // Asks the commission to confirm an irreversible step; --yes answers for scripts.
 bool Confirmed(const CommandLine& cl, const Console& say, const std::string& question) {
@@ -419,8 +367,8 @@ int RunPollCommand(const std::vector<std::string>& args) {
     std::cerr << "esep poll: " << response.status().message() << "\n";
     return kExitUsage;
   }
-  if (!response->report().empty()) std::cout << response->report();
-  if (response->has_test_report() && !say.english()) SayTestReport(say, response->test_report());
+  const std::string report_text = say.Report(*response);
+  std::cout << report_text;
   if (const std::optional<std::string> out = cl->Get("out");
       out && !response->signed_protocol().empty()) {
     std::ofstream file(*out, std::ios::binary | std::ios::trunc);
@@ -430,7 +378,7 @@ int RunPollCommand(const std::vector<std::string>& args) {
       return kExitUsage;
     }
   }
-  if (absl::Status printed = response->ok() ? Print(*cl, *response) : absl::OkStatus();
+  if (absl::Status printed = response->ok() ? Print(*cl, *response, report_text) : absl::OkStatus();
       !printed.ok()) {
     std::cerr << "esep poll: " << printed.message() << "\n";
     return kExitUsage;

@@ -21,6 +21,7 @@
 #include "esep/render/page_drawing.h"
 #include "esep/render/render.h"
 #include "esep/report/number_words.h"
+#include "esep/scanner/precinct.h"
 #include "esep/text/catalog.h"
 #include "esep/transport/qr_protocol.h"
 #include "esep/transport/signing.h"
@@ -785,19 +786,6 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                draw);
 }
 
-const char* LogicAndAccuracyVerdictMsgid(LogicAndAccuracyReport::Verdict verdict) {
-  switch (verdict) {
-    case LogicAndAccuracyReport::PASS:
-      return N_("PASS: every count is as expected");
-    case LogicAndAccuracyReport::FAIL:
-      return N_("FAIL: a count differs; do not open the polls");
-    default:
-      return N_(
-          "NOT COMPLETE: the expected counts or the test ballots are missing; do not open "
-          "the polls");
-  }
-}
-
 absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& election,
                                                          const LogicAndAccuracyReport& report,
                                                          SheetFormat format, int dpi,
@@ -879,7 +867,7 @@ absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& electio
       }
     }
     flow.Space(3);
-    const Said verdict(LogicAndAccuracyVerdictMsgid(report.verdict()));
+    const Said verdict(scanner::LogicAndAccuracyVerdictMsgid(report.verdict()));
     if (absl::Status s =
             flow.Paragraph({absl::StrCat(Trilingual(verdict).ky, "\n", Trilingual(verdict).ru, "\n",
                                          Trilingual(verdict).en),
@@ -914,41 +902,48 @@ absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& electio
                draw);
 }
 
+absl::StatusOr<WrittenSheet> RenderAnswer(const Election* election, const ControlResponse& answer,
+                                          SheetFormat format, int dpi, const std::string& path) {
+  if (answer.has_test_report() && election != nullptr) {
+    return RenderLogicAndAccuracySheet(*election, answer.test_report(), format, dpi, path);
+  }
+  if (!answer.protocol().empty()) {
+    if (election == nullptr) {
+      return absl::InvalidArgumentError("printing the protocol sheet needs the election");
+    }
+    PrecinctProtocol protocol;
+    SignedProtocol signed_protocol;
+    PrecinctProtocol replaced;
+    if (!protocol.ParseFromString(answer.protocol()) ||
+        (!answer.signed_protocol().empty() &&
+         !signed_protocol.ParseFromString(answer.signed_protocol())) ||
+        (!answer.replaced_protocol().empty() &&
+         !replaced.ParseFromString(answer.replaced_protocol()))) {
+      return absl::DataLossError("esepd's protocol is unreadable");
+    }
+    return RenderProtocolSheet(
+        *election, protocol, answer.signed_protocol().empty() ? nullptr : &signed_protocol, format,
+        dpi, path, answer.replaced_protocol().empty() ? nullptr : &replaced);
+  }
+  if (answer.report().empty()) {
+    return absl::FailedPreconditionError("esepd sent nothing to print for this command");
+  }
+  // The report's first line is its title, printed once as the page's heading.
+  const std::size_t end_of_title = answer.report().find('\n');
+  return RenderTextReport(
+      answer.report().substr(0, end_of_title),
+      end_of_title == std::string::npos ? "" : answer.report().substr(end_of_title + 1), format,
+      dpi, path);
+}
+
 absl::StatusOr<std::string> PdfOfAnswer(const Election& election, const ControlResponse& answer) {
   char name[] = "/tmp/esep-print-XXXXXX";
   const int fd = ::mkstemp(name);
   if (fd < 0) return absl::UnavailableError("cannot make a file to print into");
   ::close(fd);
   const std::string path = name;
-  absl::StatusOr<WrittenSheet> written;
-  PrecinctProtocol protocol;
-  SignedProtocol signed_protocol;
-  PrecinctProtocol replaced;
-  if (answer.has_test_report()) {
-    written =
-        RenderLogicAndAccuracySheet(election, answer.test_report(), SheetFormat::kPdf, 200, path);
-  } else if (!answer.protocol().empty()) {
-    if (!protocol.ParseFromString(answer.protocol()) ||
-        (!answer.signed_protocol().empty() &&
-         !signed_protocol.ParseFromString(answer.signed_protocol())) ||
-        (!answer.replaced_protocol().empty() &&
-         !replaced.ParseFromString(answer.replaced_protocol()))) {
-      written = absl::DataLossError("esepd's protocol is unreadable");
-    } else {
-      written = RenderProtocolSheet(
-          election, protocol, answer.signed_protocol().empty() ? nullptr : &signed_protocol,
-          SheetFormat::kPdf, 200, path, answer.replaced_protocol().empty() ? nullptr : &replaced);
-    }
-  } else if (!answer.report().empty()) {
-    // The report's first line is its title, printed once as the page's heading.
-    const std::size_t end_of_title = answer.report().find('\n');
-    written = RenderTextReport(
-        answer.report().substr(0, end_of_title),
-        end_of_title == std::string::npos ? "" : answer.report().substr(end_of_title + 1),
-        SheetFormat::kPdf, 200, path);
-  } else {
-    written = absl::FailedPreconditionError("esepd sent nothing to print for this command");
-  }
+  absl::StatusOr<WrittenSheet> written =
+      RenderAnswer(&election, answer, SheetFormat::kPdf, 200, path);
   std::string bytes;
   if (written.ok()) {
     std::ifstream in(path, std::ios::binary);

@@ -32,6 +32,16 @@ std::string SayToPeople(const google::protobuf::RepeatedPtrField<Sentence>& sent
   return text::Say(said, catalog, language);
 }
 
+std::string ReportToPeople(const ControlResponse& response, const text::Catalog* catalog,
+                           text::Language language) {
+  if (response.report_sentences().empty()) return response.report();
+  text::Lines lines;
+  for (const Sentence& line : response.report_sentences()) {
+    lines.push_back(SentenceFromProto(line));
+  }
+  return text::SayLines(lines, catalog, language);
+}
+
 std::string SayToPeople(const Sentence& sentence, const std::string& english,
                         const text::Catalog* catalog, text::Language language) {
   if (sentence.msgid().empty()) return english;
@@ -39,6 +49,13 @@ std::string SayToPeople(const Sentence& sentence, const std::string& english,
 }
 
 namespace {
+
+// Sets the report: its English text and its lines as sentences.
+void SetReport(ControlResponse& response, const text::Lines& lines) {
+  response.set_report(text::SayLines(lines, nullptr, text::Language::kEnglish));
+  response.clear_report_sentences();
+  for (const text::Sentence& line : lines) SentenceToProto(line, response.add_report_sentences());
+}
 
 // Adds a notice: its English text and its sentence.
 void Notice(ControlResponse& response, text::Sentence sentence) {
@@ -62,9 +79,9 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
       status = precinct.FinishTest();
       break;
     case ControlRequest::OPEN_POLLS: {
-      absl::StatusOr<std::string> zero = precinct.OpenPolls();
+      absl::StatusOr<text::Lines> zero = precinct.OpenPolls();
       status = zero.status();
-      if (zero.ok()) response.set_report(*zero);
+      if (zero.ok()) SetReport(response, *zero);
       break;
     }
     case ControlRequest::CLOSE_POLLS:
@@ -72,11 +89,11 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
       break;
     case ControlRequest::TEST_REPORT:
     case ControlRequest::RESULTS_REPORT: {
-      absl::StatusOr<std::string> report = request.command() == ControlRequest::TEST_REPORT
+      absl::StatusOr<text::Lines> report = request.command() == ControlRequest::TEST_REPORT
                                                ? precinct.TestReport()
                                                : precinct.ResultsReport();
       status = report.status();
-      if (report.ok()) response.set_report(*report);
+      if (report.ok()) SetReport(response, *report);
       if (status.ok() && request.command() == ControlRequest::TEST_REPORT) {
         absl::StatusOr<LogicAndAccuracyReport> judged = precinct.LogicAndAccuracy();
         status = judged.status();
@@ -90,12 +107,12 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
           status.ok() ? precinct.LogicAndAccuracy()
                       : absl::StatusOr<LogicAndAccuracyReport>(LogicAndAccuracyReport());
       if (!judged.ok()) status = judged.status();
-      absl::StatusOr<std::string> text =
-          status.ok() ? precinct.TestReport() : absl::StatusOr<std::string>("");
+      absl::StatusOr<text::Lines> text =
+          status.ok() ? precinct.TestReport() : absl::StatusOr<text::Lines>(text::Lines());
       if (!text.ok()) status = text.status();
       if (status.ok()) {
         *response.mutable_test_report() = *std::move(judged);
-        response.set_report(*text);
+        SetReport(response, *text);
       }
       break;
     }

@@ -219,7 +219,7 @@ absl::Status Precinct::LoadCalibration() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> Precinct::OpenPolls() {
+absl::StatusOr<text::Lines> Precinct::OpenPolls() {
   if (!NextPollState(state_, PollCommand::kOpenPolls).ok()) {
     return NextPollState(state_, PollCommand::kOpenPolls).status();
   }
@@ -264,16 +264,14 @@ absl::StatusOr<std::string> Precinct::OpenPolls() {
   }
   if (absl::Status s = Apply(PollCommand::kOpenPolls); !s.ok()) return s;
   // The tally was checked to be zero just above: the report says so and is signed on paper.
-  std::string report = Report("ZERO REPORT — polls opened", *tally);
-  absl::StrAppend(&report,
-                  "\nALL COUNTERS ARE ZERO / Бардык эсептегичтер нөлгө барабар / Все счётчики "
-                  "равны нулю\n",
-                  "\nSignatures of the commission / Комиссия мүчөлөрүнүн колдору / Подписи "
-                  "членов комиссии\n");
-  for (const char* role : {"Chair / Төрага / Председатель", "Secretary / Катчы / Секретарь",
-                           "Member / Мүчө / Член комиссии", "Member / Мүчө / Член комиссии"}) {
-    absl::StrAppend(&report, "  ", role,
-                    "\n    name ______________________  signature ____________\n");
+  text::Lines report = Report(N_("ZERO REPORT: polls opened"), *tally);
+  report.push_back({"", {}});
+  report.push_back({N_("ALL COUNTERS ARE ZERO"), {}});
+  report.push_back({"", {}});
+  report.push_back({N_("Signatures of the commission"), {}});
+  for (const char* role : {N_("Chair"), N_("Secretary"), N_("Member"), N_("Member")}) {
+    report.push_back({"  {role}", {{"role", role, true}}});
+    report.push_back({N_("    name ______________________  signature ____________"), {}});
   }
   return report;
 }
@@ -328,40 +326,53 @@ std::vector<const BallotKind*> Precinct::UntestedKinds(const Tally& test) const 
   return untested;
 }
 
-absl::StatusOr<std::string> Precinct::TestReport() const {
+const char* LogicAndAccuracyVerdictMsgid(LogicAndAccuracyReport::Verdict verdict) {
+  switch (verdict) {
+    case LogicAndAccuracyReport::PASS:
+      return N_("PASS: every count is as expected");
+    case LogicAndAccuracyReport::FAIL:
+      return N_("FAIL: a count differs; do not open the polls");
+    default:
+      return N_(
+          "NOT COMPLETE: the expected counts or the test ballots are missing; do not open "
+          "the polls");
+  }
+}
+
+absl::StatusOr<text::Lines> Precinct::TestReport() const {
   if (state_ == PollState::kOpen) {
     return Refused(absl::StatusCode::kFailedPrecondition,
                    N_("no counts are printed while the polls are open"));
   }
   absl::StatusOr<Tally> tally = store_->GetTally(true);
   if (!tally.ok()) return tally.status();
-  std::string report =
-      Report("LOGIC AND ACCURACY TEST — test ballots only, not part of the results", *tally);
+  text::Lines report =
+      Report(N_("LOGIC AND ACCURACY TEST: test ballots only, not part of the results"), *tally);
   // The test covers every ballot the voters of this precinct receive.
   for (const BallotKind* kind : UntestedKinds(*tally)) {
-    absl::StrAppend(&report, "\nNOT TESTED: no test ballot of kind ", kind->id(), " (",
-                    kind->name().ru(), ") was read\n");
+    report.push_back({"", {}});
+    report.push_back({N_("NOT TESTED: no test ballot of kind {kind} ({name}) was read"),
+                      {{"kind", kind->id()},
+                       {"name", absl::StrCat(kind->name().ky(), " / ", kind->name().ru())}}});
   }
   absl::StatusOr<LogicAndAccuracyReport> judged = LogicAndAccuracy();
   if (!judged.ok()) return judged.status();
-  absl::StrAppend(&report, "\nexpected     found  option\n");
+  report.push_back({"", {}});
+  report.push_back({N_("expected     found  option"), {}});
   for (const LogicAndAccuracyReport::OptionCount& row : judged->options()) {
     const Contest* contest = FindContest(config_.election, row.contest_id());
-    absl::StrAppend(
-        &report,
-        absl::StrFormat("%8s  %8d  %s%s\n",
-                        row.has_expected() ? absl::StrCat(row.expected()) : std::string("-"),
-                        row.found(), PrintedOptionName(contest, row.option_id()),
-                        row.has_expected() && row.expected() != row.found() ? "  <- DIFFERS" : ""));
+    const bool differs = row.has_expected() && row.expected() != row.found();
+    report.push_back(
+        {differs ? N_("{expected}  {found}  {option}  <- DIFFERS")
+                 : "{expected}  {found}  {option}",
+         {{"expected", absl::StrFormat("%8s", row.has_expected() ? absl::StrCat(row.expected())
+                                                                 : std::string("-"))},
+          {"found", absl::StrFormat("%8d", row.found())},
+          {"option", PrintedOptionName(contest, row.option_id())}}});
   }
-  absl::StrAppend(
-      &report, "\nVERDICT: ",
-      judged->verdict() == LogicAndAccuracyReport::PASS ? "PASS — every count is as expected"
-      : judged->verdict() == LogicAndAccuracyReport::FAIL
-          ? "FAIL — a count differs from the expected one, or a ballot kind was not tested"
-          : "INCOMPLETE — give the expected count of every option (esep poll expect) and read "
-            "the test deck",
-      "\n");
+  report.push_back({"", {}});
+  report.push_back({N_("VERDICT: {verdict}"),
+                    {{"verdict", LogicAndAccuracyVerdictMsgid(judged->verdict()), true}}});
   return report;
 }
 
@@ -462,7 +473,7 @@ absl::StatusOr<LogicAndAccuracyReport> Precinct::LogicAndAccuracy() const {
   return report;
 }
 
-absl::StatusOr<std::string> Precinct::ResultsReport() const {
+absl::StatusOr<text::Lines> Precinct::ResultsReport() const {
   if (state_ == PollState::kSetup || state_ == PollState::kTesting || state_ == PollState::kReady ||
       state_ == PollState::kOpen) {
     return Refused(absl::StatusCode::kFailedPrecondition,
@@ -471,7 +482,7 @@ absl::StatusOr<std::string> Precinct::ResultsReport() const {
   }
   absl::StatusOr<Tally> tally = store_->GetTally(false);
   if (!tally.ok()) return tally.status();
-  return Report("RESULTS — polls closed", *tally);
+  return Report(N_("RESULTS: polls closed"), *tally);
 }
 
 absl::Status Precinct::EnterCommissionLines(const CommissionLines& lines) {
@@ -732,40 +743,53 @@ std::string Precinct::ProtocolText(const PrecinctProtocol& p,
   return FormatProtocolText(config_.election, p, checks, replaced);
 }
 
-std::string Precinct::Report(const std::string& title, const Tally& tally) const {
+text::Lines Precinct::Report(const char* title, const Tally& tally) const {
   const Election& e = config_.election;
-  std::string out;
-  absl::StrAppend(&out, title, "\n", e.title().ky(), " / ", e.title().ru(), "\n");
-  absl::StrAppend(&out, "election   ", e.id(), " (", e.date(), ")\n");
-  absl::StrAppend(&out, "hash       ", election_hash_, "\n");
-  absl::StrAppend(&out, "precinct   ", config_.precinct_id, "\n");
-  absl::StrAppend(&out, "reader     ", reader_serial_, "\n");
+  text::Lines out;
+  out.push_back({title, {}});
+  out.push_back({"{ky} / {ru}", {{"ky", e.title().ky()}, {"ru", e.title().ru()}}});
+  out.push_back({N_("election   {id} ({date})"), {{"id", e.id()}, {"date", e.date()}}});
+  out.push_back({N_("hash       {hash}"), {{"hash", election_hash_}}});
+  out.push_back({N_("precinct   {precinct}"), {{"precinct", config_.precinct_id}}});
+  out.push_back({N_("reader     {serial}"), {{"serial", reader_serial_}}});
   // The precinct's own time, as the commission reads its clock, and UTC.
-  absl::StrAppend(&out, "printed    ", ProtocolTimeText(clock_.NowUnixSeconds()), "\n");
+  out.push_back({N_("printed    {time}"), {{"time", ProtocolTimeText(clock_.NowUnixSeconds())}}});
   if (!config_.software.program().empty()) {
-    absl::StrAppend(&out, "software   ", SoftwareLine(config_.software), "\n");
+    out.push_back({N_("software   {software}"), {{"software", SoftwareLine(config_.software)}}});
   }
   if (!config_.signing_key.empty()) {
-    absl::StrAppend(&out, "key        ", config_.signing_key, "\n");
+    out.push_back({N_("key        {key}"), {{"key", config_.signing_key}}});
   }
-  absl::StrAppend(&out, "ballots cast: ", tally.ballots_cast, "\n");
+  out.push_back({N_("ballots cast: {n}"), {{"n", absl::StrCat(tally.ballots_cast)}}});
   for (const BallotKind& kind : e.ballot_kinds()) {
-    absl::StrAppend(&out, "  of kind ", kind.id(), ": ", BallotsCastOfKind(e, tally, kind.id()),
-                    "\n");
+    out.push_back(
+        {N_("  of kind {kind}: {n}"),
+         {{"kind", kind.id()}, {"n", absl::StrCat(BallotsCastOfKind(e, tally, kind.id()))}}});
   }
+  // What the outcome counts are called; the English words are the store's names for them.
+  static constexpr std::pair<const char*, const char*> kOutcomes[] = {
+      {"VALID", N_("ballots VALID")},
+      {"UNDERVOTE", N_("ballots UNDERVOTE")},
+      {"OVERVOTE", N_("ballots OVERVOTE")},
+      {"BLANK", N_("ballots BLANK")}};
   for (const Contest* c : ContestsOnBallot(e, config_.precinct_id)) {
     const Contest& contest = *c;
-    absl::StrAppend(&out, "\n", contest.title().ru(), " [", contest.id(), "], vote for ",
-                    contest.vote_for(), "\n");
+    out.push_back({"", {}});
+    out.push_back({N_("{title} [{id}], vote for {n}"),
+                   {{"title", PrintedContestTitle(&contest, contest.id())},
+                    {"id", contest.id()},
+                    {"n", absl::StrCat(contest.vote_for())}}});
     for (const Option& option : contest.options()) {
       const auto it = tally.votes.find({contest.id(), option.id()});
-      absl::StrAppend(&out, absl::StrFormat("  %8d  ", it == tally.votes.end() ? 0 : it->second),
-                      PrintedOptionName(&contest, option.id()), "\n");
+      out.push_back({"  {votes}  {option}",
+                     {{"votes", absl::StrFormat("%8d", it == tally.votes.end() ? 0 : it->second)},
+                      {"option", PrintedOptionName(&contest, option.id())}}});
     }
-    for (const char* outcome : {"VALID", "UNDERVOTE", "OVERVOTE", "BLANK"}) {
+    for (const auto& [outcome, name] : kOutcomes) {
       const auto it = tally.outcomes.find({contest.id(), outcome});
-      absl::StrAppend(&out, absl::StrFormat("  %8d  ballots %s\n",
-                                            it == tally.outcomes.end() ? 0 : it->second, outcome));
+      out.push_back({"  {n}  {outcome}",
+                     {{"n", absl::StrFormat("%8d", it == tally.outcomes.end() ? 0 : it->second)},
+                      {"outcome", name, true}}});
     }
   }
   return out;

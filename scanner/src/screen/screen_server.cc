@@ -449,6 +449,11 @@ void ScreenServer::Routes() {
     }
     absl::StatusOr<ControlResponse> response = Carry(std::move(request));
     if (!response.ok()) return Refuse(res, 503, std::string(response.status().message()));
+    // The page's language for esepd's sentences and reports.
+    const std::optional<text::Language> said = text::ParseLanguage(Language(language));
+    if (said && options_.catalog != nullptr) {
+      response->set_report(ReportToPeople(*response, options_.catalog.get(), *said));
+    }
     if (command->print() && response->ok()) {
       if (!options_.print) return Refuse(res, 501, Text(language, N_("Printing is not set up.")));
       absl::StatusOr<std::string> pdf = options_.print(*response);
@@ -459,8 +464,7 @@ void ScreenServer::Routes() {
     }
     ScreenReply reply;
     reply.set_ok(response->ok());
-    if (const std::optional<text::Language> said = text::ParseLanguage(Language(language));
-        said && options_.catalog != nullptr) {
+    if (said && options_.catalog != nullptr) {
       reply.set_error(SayToPeople(response->error_sentences(), response->error(),
                                   options_.catalog.get(), *said));
     } else {

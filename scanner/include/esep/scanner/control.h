@@ -35,6 +35,10 @@ std::string SayToPeople(const google::protobuf::RepeatedPtrField<Sentence>& sent
                         text::Language language);
 std::string SayToPeople(const Sentence& sentence, const std::string& english,
                         const text::Catalog* catalog, text::Language language);
+// The response's report in `language`: its lines (report_sentences) said one by one, or its text
+// as esepd wrote it when it has none (the draft protocol, trilingual on its own).
+std::string ReportToPeople(const ControlResponse& response, const text::Catalog* catalog,
+                           text::Language language);
 
 // A Unix stream socket that answers one framed ControlRequest per connection, owner-only: the
 // console runs as the daemon's user. No client can hold up the daemon: connections are served

@@ -21,6 +21,7 @@
 #include "esep/scanner/clock.h"
 #include "esep/scanner/poll_state.h"
 #include "esep/scanner/reader.h"
+#include "esep/text/sentence.h"
 #include "esep/vision/interpreter.h"
 
 namespace esep::scanner {
@@ -40,6 +41,10 @@ struct ProtocolDraft {
   std::vector<ProtocolCheck> checks;
   std::string lines_sha256;  // hex sha256 of the stored lines the draft was made from
 };
+
+// The verdict of a logic-and-accuracy test as a sentence for the commission: a msgid of the
+// domain esep, as esepd's test report, the console and the printed sheet say it.
+const char* LogicAndAccuracyVerdictMsgid(LogicAndAccuracyReport::Verdict verdict);
 
 class Precinct {
  public:
@@ -86,7 +91,7 @@ class Precinct {
   // Opens the polls when the live tally is zero and, on a day with several ballots per voter, the
   // logic-and-accuracy test read a test ballot of every kind; returns the zero report (VVSG
   // 1.1.3-B).
-  absl::StatusOr<std::string> OpenPolls();
+  absl::StatusOr<text::Lines> OpenPolls();
   absl::Status ClosePolls();
 
   // Reads the sheet waiting at the entry: a test ballot while testing, a live one while open.
@@ -102,7 +107,7 @@ class Precinct {
   // Live ballots cast: the one number shown while the polls are open.
   absl::StatusOr<std::int64_t> BallotsCast() const;
   // The counts of the logic-and-accuracy test, printable only outside live voting.
-  absl::StatusOr<std::string> TestReport() const;
+  absl::StatusOr<text::Lines> TestReport() const;
   // The counts the commission expects from its test deck, before the polls open; replaces the
   // ones given before. Refused, naming the option, for an option not on the precinct's ballots.
   absl::Status SetTestExpectation(const TestExpectation& expectation);
@@ -111,7 +116,7 @@ class Precinct {
   // show). Refused while the polls are open (VVSG 1.1.9-K).
   absl::StatusOr<LogicAndAccuracyReport> LogicAndAccuracy() const;
   // The results, refused while the polls are open (VVSG 1.1.9-K).
-  absl::StatusOr<std::string> ResultsReport() const;
+  absl::StatusOr<text::Lines> ResultsReport() const;
 
   // The commission's protocol lines, once the polls are closed (again later, for a correction).
   // On a day with several ballots per voter the lines name their ballot kind, and each kind has
@@ -169,7 +174,8 @@ class Precinct {
   // Logs that the clock reads earlier than the latest stored time when moving to `next` stores a
   // time (the opening, the close, a protocol): the event log says why that time was kept.
   absl::Status LogClockBehind(PollState next);
-  std::string Report(const std::string& title, const Tally& tally) const;
+  // A report's heading lines and counts, each line a sentence (text::Lines); `title` is a msgid.
+  text::Lines Report(const char* title, const Tally& tally) const;
 
   Config config_;
   const Clock& clock_;

@@ -35,6 +35,13 @@ std::string Say(const Sentence& sentence, const Catalog* catalog, Language langu
 // Several sentences, each in `language`, joined with "; ".
 std::string Say(const std::vector<Sentence>& sentences, const Catalog* catalog, Language language);
 
+// A report people read line by line (esepd's zero, test and results reports): each line a
+// sentence, so that each client prints the whole report in its reader's language. A line made of
+// data only (counts, names as the election definition spells them) has a msgid of placeholders.
+using Lines = std::vector<Sentence>;
+// The lines in `language`, each ended by "\n".
+std::string SayLines(const Lines& lines, const Catalog* catalog, Language language);
+
 // An error whose message is the sentences in English, joined with "; " (for logs and
 // technicians), and which carries the sentences themselves, for SentencesOf().
 absl::Status SentenceError(absl::StatusCode code, std::vector<Sentence> sentences);

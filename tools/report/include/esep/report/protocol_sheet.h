@@ -60,10 +60,6 @@ absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                                                    SheetFormat format, int dpi,
                                                    const std::string& path);
 
-// The verdict of a logic-and-accuracy test as a sentence for the commission: a msgid of the
-// domain esep, as the printed report and the console say it.
-const char* LogicAndAccuracyVerdictMsgid(LogicAndAccuracyReport::Verdict verdict);
-
 // The logic-and-accuracy test report, as esepd judged the test (Precinct::LogicAndAccuracy):
 // every option of the precinct's ballots with the count expected from the test deck and the
 // count the reader found, the ballot kinds left untested, the verdict PASS / FAIL (or not
@@ -74,9 +70,14 @@ absl::StatusOr<WrittenSheet> RenderLogicAndAccuracySheet(const Election& electio
                                                          SheetFormat format, int dpi,
                                                          const std::string& path);
 
-// What esepd answered, as the PDF sheet a commission prints and signs: the logic-and-accuracy
-// test sheet, the protocol sheet (with QR codes once signed; a correction with its changes), or
-// the report's text. The box's screen prints it (esepd renders, the page never does).
+// What esepd answered, as the sheet a commission prints and signs: the logic-and-accuracy test
+// sheet (given the election), the protocol sheet (with QR codes once signed; a correction with
+// its changes; needs the election), or else the report's text, its first line the heading.
+absl::StatusOr<WrittenSheet> RenderAnswer(const Election* election, const ControlResponse& answer,
+                                          SheetFormat format, int dpi, const std::string& path);
+
+// RenderAnswer as the bytes of a PDF. The box's screen prints it (esepd renders, the page never
+// does).
 absl::StatusOr<std::string> PdfOfAnswer(const Election& election, const ControlResponse& answer);
 
 // Any plain-text report (e.g. the daemon's test report) under `title`, in a monospaced font,
