@@ -118,9 +118,9 @@ function clearSecond(step) {
   $(step).querySelector('.second-pin').value = '';
 }
 
-// `printed`: the command whose answer esepd prints as its PDF sheet (test-report, draft,
-// protocol); without one the page prints the text shown.
-function showReport(titleKey, text, printed = null) {
+// `printed`: the command whose answer esepd prints as its PDF sheet (test-report, zero-report,
+// draft, protocol).
+function showReport(titleKey, text, printed) {
   report = text ? { title: titleKey, text, printed } : null;
   render();
 }
@@ -128,10 +128,7 @@ function showReport(titleKey, text, printed = null) {
 // Prints the sheet esepd renders (the same PDF as `esep poll ... --pdf`), never a page layout
 // of its own.
 async function printSheet() {
-  if (!report || !report.printed) {
-    window.print();
-    return;
-  }
+  if (!report) return;
   $('error').textContent = '';
   const headers = { 'Content-Type': 'application/json' };
   if (screen) headers['X-Esep-Screen'] = screen;
@@ -491,7 +488,7 @@ on('btn-finish-test', async () => {
 });
 on('btn-open', async () => {
   const reply = await command('open');
-  if (reply) showReport('zeroReport', reply.report);
+  if (reply) showReport('zeroReport', reply.report, 'zero-report');
 });
 on('btn-close', async () => {
   const reply = await command('close', secondMember('step-open'));

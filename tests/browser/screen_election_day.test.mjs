@@ -23,6 +23,24 @@ async function pollState(page, state) {
   await page.waitForSelector(`#poll-state[data-state="${state}"]`, { timeout: 20000 });
 }
 
+// Presses Print on the report shown and returns the size of the PDF sheet esepd answers with for
+// `command`. Headless Chromium has no printer: the page's call to print the loaded sheet is left
+// out.
+async function printSheet(page, command) {
+  await page.evaluate(() => Object.defineProperty(document.querySelector('#print-frame'),
+    'onload', { set() {}, get() { return null; }, configurable: true }));
+  const [printed] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/command') &&
+      (r.request().postData() || '').includes('"print":true'), { timeout: 20000 }),
+    page.click('#btn-print'),
+  ]);
+  await page.waitForSelector(`#print-frame[data-printed="${command}"]`,
+    { state: 'attached', timeout: 20000 });
+  checkEqual(printed.headers()['content-type'], 'application/pdf',
+    `esepd answers ${command} with a PDF`);
+  return Number(await page.getAttribute('#print-frame', 'data-bytes'));
+}
+
 // esepd's verdict on the logic-and-accuracy test as the page shows it, once it is `wanted` or
 // after 10 s.
 async function laVerdict(page, wanted) {
@@ -101,9 +119,13 @@ await run('screen_election_day', async () => {
     await page.click('#btn-open');
     await pollState(page, 'open');
     const zero = await page.textContent('#report');
-    check(zero.includes('НӨЛ ОТЧЁТУ') && zero.includes('БАРДЫК ЭСЕПТЕГИЧТЕР НӨЛГӨ БАРАБАР'),
+    check(zero.includes('НӨЛДҮК ОТЧЁТ') && zero.includes('БАРДЫК ЭСЕПТЕГИЧТЕР НӨЛГӨ БАРАБАР'),
       'the zero report is shown in the screen\'s language');
     await shot(page, dir, '06-polls-open-zero-report');
+    // The zero report is printed as esepd's sheet too, a copy marked as one, for the commission
+    // to sign.
+    const zeroBytes = await printSheet(page, 'zero-report');
+    check(zeroBytes > 5000, `the printed zero report is esepd's PDF sheet (${zeroBytes} bytes)`);
     await page.click('#btn-sign-out');
 
     // Sheet 2: an overvote; the voter takes it back.
@@ -203,18 +225,7 @@ await run('screen_election_day', async () => {
     await page.waitForFunction(() => document.querySelector('#report').textContent.length > 0);
     await shot(page, dir, '15-protocol-final');
     // Printing gives the sheet esepd renders (the PDF `esep poll protocol --pdf` prints).
-    // Headless Chromium has no printer: the page's call to print the loaded sheet is left out.
-    await page.evaluate(() => Object.defineProperty(document.querySelector('#print-frame'),
-      'onload', { set() {}, get() { return null; } }));
-    const [printed] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/api/command') &&
-        (r.request().postData() || '').includes('"print":true'), { timeout: 20000 }),
-      page.click('#btn-print'),
-    ]);
-    await page.waitForSelector('#print-frame[data-printed="protocol"]',
-      { state: 'attached', timeout: 20000 });
-    checkEqual(printed.headers()['content-type'], 'application/pdf', 'esepd answers with a PDF');
-    const bytes = Number(await page.getAttribute('#print-frame', 'data-bytes'));
+    const bytes = await printSheet(page, 'protocol');
     check(bytes > 10000, `the printed protocol is esepd's PDF sheet (${bytes} bytes)`);
   } finally {
     await browser.close();

@@ -332,8 +332,15 @@ TEST_F(PrecinctTest, ReportsReachTheCommissionInItsLanguage) {
   EXPECT_TRUE(Contains(test_ky, "салынган бюллетендер: 3")) << test_ky;
   EXPECT_FALSE(Contains(test_ky, "VERDICT")) << test_ky;
 
+  EXPECT_FALSE(command(ControlRequest::ZERO_REPORT).ok()) << "a zero report before the opening";
   ControlResponse zero = command(ControlRequest::OPEN_POLLS);
   expect_every_line_translated(zero);
+  PrecinctProtocol counters;
+  ASSERT_TRUE(counters.ParseFromString(zero.zero_counters()));
+  EXPECT_EQ(counters.polls_opened_unix_seconds(), clock_.NowUnixSeconds());
+  ASSERT_EQ(counters.contests_size(), 1);
+  EXPECT_EQ(counters.contests(0).options_size(), 3);
+  EXPECT_EQ(zero.zero_report_copy_unix_seconds(), 0);
   const std::string zero_ru = ReportToPeople(zero, &*catalog, text::Language::kRussian);
   EXPECT_TRUE(Contains(zero_ru, "НУЛЕВОЙ ОТЧЁТ: голосование открыто")) << zero_ru;
   EXPECT_TRUE(Contains(zero_ru, "ВСЕ СЧЁТЧИКИ РАВНЫ НУЛЮ")) << zero_ru;
@@ -349,6 +356,15 @@ TEST_F(PrecinctTest, ReportsReachTheCommissionInItsLanguage) {
   EXPECT_TRUE(Contains(results_ky, "       1  жарактуу бюллетендер\n")) << results_ky;
   EXPECT_TRUE(Contains(results_ky, "       1  Президенттик республика / Президентская республика"))
       << results_ky;
+
+  // A copy of the zero report after the day: the opening's zero counters, marked as a copy.
+  ControlResponse copy = command(ControlRequest::ZERO_REPORT);
+  expect_every_line_translated(copy);
+  EXPECT_EQ(copy.zero_counters(), zero.zero_counters());
+  EXPECT_EQ(copy.zero_report_copy_unix_seconds(), clock_.NowUnixSeconds());
+  const std::string copy_ru = ReportToPeople(copy, &*catalog, text::Language::kRussian);
+  EXPECT_TRUE(Contains(copy_ru, "\nКОПИЯ нулевого отчёта")) << copy_ru;
+  EXPECT_TRUE(Contains(copy_ru, "опущено бюллетеней: 0\n")) << copy_ru;
 }
 
 TEST_F(PrecinctTest, StateAndCountsSurviveARestart) {

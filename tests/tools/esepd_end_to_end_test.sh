@@ -50,6 +50,14 @@ poll status | grep -q "poll state: open" || fail "poll state lost over the resta
 for _ in $(seq 1 400); do [ "$(sheets_read)" -ge "$total" ] && break; sleep 0.05; done
 poll close --yes >/dev/null
 poll open >/dev/null 2>&1 && fail "polls reopened after close"
+# A copy of the zero report, after a day of ballots and a power cut: every counter as it was at
+# the opening, marked as a copy, in the commission's language, and on paper.
+zero=$(poll zero-report --lang ru --election "$election" --pdf "$work/zero-copy.pdf")
+echo "$zero" | grep -q "^НУЛЕВОЙ ОТЧЁТ: голосование открыто" || fail "no zero report copy: $zero"
+echo "$zero" | grep -q "^КОПИЯ нулевого отчёта" || fail "the copy is not marked as one: $zero"
+echo "$zero" | grep -q "^опущено бюллетеней: 0$" || fail "the copy is not the opening's: $zero"
+echo "$zero" | grep -q "^ВСЕ СЧЁТЧИКИ РАВНЫ НУЛЮ$" || fail "the copy lacks its zero line: $zero"
+[ "$(head -c 5 "$work/zero-copy.pdf")" = "%PDF-" ] || fail "the zero report copy is not a PDF"
 results=$(poll results)
 cast=$(echo "$results" | sed -n 's/^ballots cast: //p')
 [ "$cast" = $((12 + late)) ] || fail "expected $((12 + late)) ballots cast, results say $cast"

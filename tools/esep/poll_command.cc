@@ -263,6 +263,7 @@ int RunPollCommand(const std::vector<std::string>& args) {
       {"start-test", ControlRequest::START_TEST},
       {"finish-test", ControlRequest::FINISH_TEST},
       {"open", ControlRequest::OPEN_POLLS},
+      {"zero-report", ControlRequest::ZERO_REPORT},
       {"close", ControlRequest::CLOSE_POLLS},
       {"test-report", ControlRequest::TEST_REPORT},
       {"results", ControlRequest::RESULTS_REPORT},
@@ -286,6 +287,7 @@ int RunPollCommand(const std::vector<std::string>& args) {
         "  start-test   start the logic-and-accuracy test (test ballots only)\n"
         "  finish-test  finish the test\n"
         "  open         open the polls; prints the zero report\n"
+        "  zero-report  a copy of the zero report printed when the polls opened\n"
         "  close        close the polls (they can never be reopened; asks unless --yes)\n"
         "  expect       the counts the test deck must give (--votes C/O=N,... or --deck M.json)\n"
         "  test-report  expected and found counts of the logic-and-accuracy test, and the verdict\n"

@@ -727,12 +727,24 @@ absl::StatusOr<WrittenSheet> RenderProtocolSheet(const Election& election,
 absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                                                    const PrecinctProtocol& counters,
                                                    SheetFormat format, int dpi,
-                                                   const std::string& path) {
+                                                   const std::string& path,
+                                                   std::int64_t copy_printed_unix_seconds) {
   if (!ReportCatalog().ok()) return ReportCatalog().status();
   const auto draw = [&](Flow& flow) -> absl::Status {
     if (absl::Status s = DrawHeader(flow, election, counters, Said(N_("Zero report")), true);
         !s.ok()) {
       return s;
+    }
+    if (copy_printed_unix_seconds != 0) {
+      flow.Space(1);
+      if (absl::Status s = flow.Paragraph(
+              {absl::StrCat("КӨЧҮРМӨ / КОПИЯ / COPY: ", ProtocolTimeText(copy_printed_unix_seconds),
+                            " басылды / напечатана / printed"),
+               true, 1.0},
+              kBodyMm * 1.1, Align::kCentre);
+          !s.ok()) {
+        return s;
+      }
     }
     flow.Rule(0.3);
     bool all_zero = counters.ballots_in_stationary_box() == 0;
@@ -906,6 +918,14 @@ absl::StatusOr<WrittenSheet> RenderAnswer(const Election* election, const Contro
                                           SheetFormat format, int dpi, const std::string& path) {
   if (answer.has_test_report() && election != nullptr) {
     return RenderLogicAndAccuracySheet(*election, answer.test_report(), format, dpi, path);
+  }
+  if (!answer.zero_counters().empty() && election != nullptr) {
+    PrecinctProtocol counters;
+    if (!counters.ParseFromString(answer.zero_counters())) {
+      return absl::DataLossError("esepd's zero report counters are unreadable");
+    }
+    return RenderZeroReportSheet(*election, counters, format, dpi, path,
+                                 answer.zero_report_copy_unix_seconds());
   }
   if (!answer.protocol().empty()) {
     if (election == nullptr) {

@@ -78,8 +78,15 @@ ControlResponse HandleControlRequest(Precinct& precinct, const ControlRequest& r
     case ControlRequest::FINISH_TEST:
       status = precinct.FinishTest();
       break;
-    case ControlRequest::OPEN_POLLS: {
-      absl::StatusOr<text::Lines> zero = precinct.OpenPolls();
+    case ControlRequest::OPEN_POLLS:
+    case ControlRequest::ZERO_REPORT: {
+      const bool copy = request.command() == ControlRequest::ZERO_REPORT;
+      const std::int64_t now = precinct.NowUnixSeconds();
+      absl::StatusOr<text::Lines> zero = copy ? precinct.ZeroReport(now) : precinct.OpenPolls();
+      absl::StatusOr<PrecinctProtocol> counters =
+          zero.ok() ? precinct.ZeroCounters() : absl::StatusOr<PrecinctProtocol>(zero.status());
+      if (counters.ok()) response.set_zero_counters(counters->SerializeAsString());
+      if (copy) response.set_zero_report_copy_unix_seconds(now);
       status = zero.status();
       if (zero.ok()) SetReport(response, *zero);
       break;

@@ -264,7 +264,53 @@ absl::StatusOr<text::Lines> Precinct::OpenPolls() {
   }
   if (absl::Status s = Apply(PollCommand::kOpenPolls); !s.ok()) return s;
   // The tally was checked to be zero just above: the report says so and is signed on paper.
-  text::Lines report = Report(N_("ZERO REPORT: polls opened"), *tally);
+  return ZeroReportLines(SettingNumber(*store_, kOpenedSetting));
+}
+
+absl::StatusOr<text::Lines> Precinct::ZeroReport(std::int64_t copy_printed_unix_seconds) const {
+  if (state_ == PollState::kSetup || state_ == PollState::kTesting || state_ == PollState::kReady) {
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the zero report is printed once the polls are open; the reader is {state}"),
+                   {{"state", PollStateName(state_), true}});
+  }
+  const std::int64_t opened = SettingNumber(*store_, kOpenedSetting);
+  if (opened == 0) {
+    return absl::DataLossError("tally store: the time the polls opened is not recorded");
+  }
+  // The report as it was printed at the opening, when every counter was zero, marked as a copy.
+  text::Lines report = ZeroReportLines(opened);
+  report.insert(report.begin() + 1,
+                {N_("COPY of the zero report printed when the polls opened; copy printed {time}"),
+                 {{"time", ProtocolTimeText(copy_printed_unix_seconds)}}});
+  return report;
+}
+
+absl::StatusOr<PrecinctProtocol> Precinct::ZeroCounters() const {
+  if (state_ == PollState::kSetup || state_ == PollState::kTesting || state_ == PollState::kReady) {
+    return Refused(absl::StatusCode::kFailedPrecondition,
+                   N_("the zero report is printed once the polls are open; the reader is {state}"),
+                   {{"state", PollStateName(state_), true}});
+  }
+  PrecinctProtocol counters;
+  counters.set_election_id(config_.election.id());
+  counters.set_precinct_id(config_.precinct_id);
+  counters.set_reader_serial(reader_serial_);
+  counters.set_polls_opened_unix_seconds(SettingNumber(*store_, kOpenedSetting));
+  counters.set_ballots_in_stationary_box(0);
+  for (const Contest* contest : ContestsOnBallot(config_.election, config_.precinct_id)) {
+    ContestResult* result = counters.add_contests();
+    result->set_contest_id(contest->id());
+    for (const Option& option : contest->options()) {
+      OptionVotes* votes = result->add_options();
+      votes->set_option_id(option.id());
+      votes->set_votes(0);
+    }
+  }
+  return counters;
+}
+
+text::Lines Precinct::ZeroReportLines(std::int64_t opened_unix_seconds) const {
+  text::Lines report = Report(N_("ZERO REPORT: polls opened"), Tally{}, opened_unix_seconds);
   report.push_back({"", {}});
   report.push_back({N_("ALL COUNTERS ARE ZERO"), {}});
   report.push_back({"", {}});
@@ -743,7 +789,8 @@ std::string Precinct::ProtocolText(const PrecinctProtocol& p,
   return FormatProtocolText(config_.election, p, checks, replaced);
 }
 
-text::Lines Precinct::Report(const char* title, const Tally& tally) const {
+text::Lines Precinct::Report(const char* title, const Tally& tally,
+                             std::optional<std::int64_t> printed_unix_seconds) const {
   const Election& e = config_.election;
   text::Lines out;
   out.push_back({title, {}});
@@ -753,7 +800,9 @@ text::Lines Precinct::Report(const char* title, const Tally& tally) const {
   out.push_back({N_("precinct   {precinct}"), {{"precinct", config_.precinct_id}}});
   out.push_back({N_("reader     {serial}"), {{"serial", reader_serial_}}});
   // The precinct's own time, as the commission reads its clock, and UTC.
-  out.push_back({N_("printed    {time}"), {{"time", ProtocolTimeText(clock_.NowUnixSeconds())}}});
+  out.push_back(
+      {N_("printed    {time}"),
+       {{"time", ProtocolTimeText(printed_unix_seconds.value_or(clock_.NowUnixSeconds()))}}});
   if (!config_.software.program().empty()) {
     out.push_back({N_("software   {software}"), {{"software", SoftwareLine(config_.software)}}});
   }

@@ -85,6 +85,7 @@ constexpr CommandWord kCommands[] = {
     {"test-report", ControlRequest::TEST_REPORT, false, false},
     {"expect", ControlRequest::SET_TEST_EXPECTATION, false, false},
     {"open", ControlRequest::OPEN_POLLS, false, false},
+    {"zero-report", ControlRequest::ZERO_REPORT, false, false},
     {"close", ControlRequest::CLOSE_POLLS, false, true},
     {"results", ControlRequest::RESULTS_REPORT, false, false},
     {"lines", ControlRequest::ENTER_LINES, false, false},

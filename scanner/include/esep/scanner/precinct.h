@@ -93,6 +93,15 @@ class Precinct {
   // 1.1.3-B).
   absl::StatusOr<text::Lines> OpenPolls();
   absl::Status ClosePolls();
+  // The zero report again, from the opening on (a copy for the commission to sign or post),
+  // marked as a copy; as it was at the opening, whatever has been counted since.
+  // `copy_printed_unix_seconds`: when the copy is printed, as it says.
+  absl::StatusOr<text::Lines> ZeroReport(std::int64_t copy_printed_unix_seconds) const;
+  // The precinct's clock, as its reports read it.
+  std::int64_t NowUnixSeconds() const { return clock_.NowUnixSeconds(); }
+  // The reader's counters at the opening, for the printed zero report sheet: the precinct's
+  // contests with every option and the ballots counted at zero, and the opening's time.
+  absl::StatusOr<PrecinctProtocol> ZeroCounters() const;
 
   // Reads the sheet waiting at the entry: a test ballot while testing, a live one while open.
   absl::StatusOr<SheetResult> FeedSheet();
@@ -175,7 +184,11 @@ class Precinct {
   // time (the opening, the close, a protocol): the event log says why that time was kept.
   absl::Status LogClockBehind(PollState next);
   // A report's heading lines and counts, each line a sentence (text::Lines); `title` is a msgid.
-  text::Lines Report(const char* title, const Tally& tally) const;
+  // `printed_unix_seconds`: the time the report says it was printed; now without one.
+  text::Lines Report(const char* title, const Tally& tally,
+                     std::optional<std::int64_t> printed_unix_seconds = std::nullopt) const;
+  // The zero report of polls opened at that time.
+  text::Lines ZeroReportLines(std::int64_t opened_unix_seconds) const;
 
   Config config_;
   const Clock& clock_;

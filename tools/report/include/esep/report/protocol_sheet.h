@@ -54,11 +54,13 @@ absl::StatusOr<WrittenSheet> RenderProtocolSheet(const Election& election,
 // The zero report printed when the polls open (VVSG 1.1.3-B): the machine's counters in
 // `counters` (L6 and every option's votes, normally all zero; the time the polls opened in
 // polls_opened_unix_seconds), a line saying whether every counter is zero, and the commission's
-// signature box.
+// signature box. With `copy_printed_unix_seconds` the sheet is a copy printed at that time, and
+// says so under its heading.
 absl::StatusOr<WrittenSheet> RenderZeroReportSheet(const Election& election,
                                                    const PrecinctProtocol& counters,
                                                    SheetFormat format, int dpi,
-                                                   const std::string& path);
+                                                   const std::string& path,
+                                                   std::int64_t copy_printed_unix_seconds = 0);
 
 // The logic-and-accuracy test report, as esepd judged the test (Precinct::LogicAndAccuracy):
 // every option of the precinct's ballots with the count expected from the test deck and the
