@@ -653,7 +653,8 @@ struct ResultsAggregator::State {
   struct Slot {
     const esep::Precinct* precinct = nullptr;
     std::map<std::string, LatestOfKind> by_kind;
-    PrecinctCount count;  // count.unit is in `national` exactly when it is set
+    PrecinctCount count;          // count.unit is in `national` exactly when it is set
+    bool awaiting_count = false;  // in `awaiting_count`
   };
 
   State(const Election& e, const AggregationRules& r)
@@ -726,7 +727,59 @@ struct ResultsAggregator::State {
       return;
     }
     Slot& slot = slots[it->second];
-    if (Replace(slot.by_kind, kind, std::move(latest))) Recount(slot);
+    if (!Replace(slot.by_kind, kind, std::move(latest))) return;
+    if (!paused) {
+      Recount(slot);
+    } else if (!slot.awaiting_count) {
+      slot.awaiting_count = true;
+      awaiting_count.push_back(it->second);
+    }
+  }
+
+  // Counts the precincts that protocols reached while counting was paused, in the order they
+  // were reached (the order in which one-at-a-time calls would have added them).
+  void CountAwaiting() {
+    paused = false;
+    for (const int i : awaiting_count) {
+      slots[i].awaiting_count = false;
+      Recount(slots[i]);
+    }
+    awaiting_count.clear();
+  }
+
+  // The whole results; with `take_units`, the counted precincts' tables are moved out of the
+  // slots rather than copied (the aggregator is not used again).
+  absl::StatusOr<Results> Snapshot(bool take_units) {
+    if (absl::Status s = CheckRules(rules); !s.ok()) return s;
+    Results out = results;
+    out.precincts.reserve(out.precincts_counted);
+    // As ResultsOfStore lists them: for each precinct in the election's order, the protocol
+    // Aggregate left out, the one that does not add up, then those left out before aggregation;
+    // precincts the election does not have last.
+    auto not_counted_before = [&](const std::map<std::string, LatestOfKind>& by_kind) {
+      for (const LatestOfKind* latest : ByRevision(by_kind)) {
+        if (!latest->protocol) out.excluded.push_back(latest->not_counted);
+      }
+    };
+    for (Slot& slot : slots) {
+      if (slot.count.excluded) out.excluded.push_back(*slot.count.excluded);
+      if (slot.count.unit) {
+        out.precincts.push_back(take_units ? *std::move(slot.count.unit) : *slot.count.unit);
+      }
+      if (slot.count.does_not_add) out.excluded.push_back(*slot.count.does_not_add);
+      not_counted_before(slot.by_kind);
+    }
+    for (const auto& [id, by_kind] : unknown) {
+      for (const LatestOfKind* latest : ByRevision(by_kind)) {
+        if (latest->protocol) {
+          out.excluded.push_back(LeftOut(*latest->protocol, Exclusion::kRefused,
+                                         CheckBelongs(index, *latest->protocol).message()));
+        }
+      }
+    }
+    for (const auto& [id, by_kind] : unknown) not_counted_before(by_kind);
+    if (absl::Status s = FinishResults(out); !s.ok()) return s;
+    return out;
   }
 
   const Election& election;
@@ -740,6 +793,9 @@ struct ResultsAggregator::State {
   std::unordered_map<std::string_view, int> position;
   // Protocols of precincts the election does not have, by precinct id (sorted as the store).
   std::map<std::string, std::map<std::string, LatestOfKind>> unknown;
+  // While counting is paused: the slots whose protocols changed, each once.
+  bool paused = false;
+  std::vector<int> awaiting_count;
 };
 
 ResultsAggregator::ResultsAggregator(const Election& election, const AggregationRules& rules)
@@ -787,36 +843,16 @@ std::uint32_t ResultsAggregator::precincts_counted() const {
   return state_->results.precincts_counted;
 }
 
-absl::StatusOr<Results> ResultsAggregator::Snapshot() const {
-  if (absl::Status s = CheckRules(state_->rules); !s.ok()) return s;
-  Results results = state_->results;
-  results.precincts.reserve(results.precincts_counted);
-  // As ResultsOfStore lists them: for each precinct in the election's order, the protocol
-  // Aggregate left out, the one that does not add up, then those left out before aggregation;
-  // precincts the election does not have last.
-  auto not_counted_before = [&](const std::map<std::string, LatestOfKind>& by_kind) {
-    for (const LatestOfKind* latest : State::ByRevision(by_kind)) {
-      if (!latest->protocol) results.excluded.push_back(latest->not_counted);
-    }
-  };
-  for (const State::Slot& slot : state_->slots) {
-    if (slot.count.excluded) results.excluded.push_back(*slot.count.excluded);
-    if (slot.count.unit) results.precincts.push_back(*slot.count.unit);
-    if (slot.count.does_not_add) results.excluded.push_back(*slot.count.does_not_add);
-    not_counted_before(slot.by_kind);
-  }
-  for (const auto& [id, by_kind] : state_->unknown) {
-    for (const LatestOfKind* latest : State::ByRevision(by_kind)) {
-      if (latest->protocol) {
-        results.excluded.push_back(
-            LeftOut(*latest->protocol, Exclusion::kRefused,
-                    CheckBelongs(state_->index, *latest->protocol).message()));
-      }
-    }
-  }
-  for (const auto& [id, by_kind] : state_->unknown) not_counted_before(by_kind);
-  if (absl::Status s = FinishResults(results); !s.ok()) return s;
-  return results;
+void ResultsAggregator::PauseCounting() { state_->paused = true; }
+
+void ResultsAggregator::ResumeCounting() { state_->CountAwaiting(); }
+
+absl::StatusOr<Results> ResultsAggregator::Snapshot() const& {
+  return state_->Snapshot(/*take_units=*/false);
+}
+
+absl::StatusOr<Results> ResultsAggregator::Snapshot() && {
+  return state_->Snapshot(/*take_units=*/true);
 }
 
 }  // namespace esep::transport

@@ -80,8 +80,10 @@ absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore
   for (std::thread& t : threads) t.join();
 
   ResultsAggregator aggregator(election, rules);
+  aggregator.PauseCounting();
   for (std::size_t i = 0; i < count; ++i) Put((*latest)[i], std::move(read[i]), aggregator);
-  return aggregator.Snapshot();
+  aggregator.ResumeCounting();
+  return std::move(aggregator).Snapshot();
 }
 
 }  // namespace esep::transport
