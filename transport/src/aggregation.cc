@@ -24,11 +24,13 @@ const std::string& DisplayName(const LocalizedText& text) {
   return text.en().empty() ? text.ru() : text.en();
 }
 
-// Adds `value` to `total`, refusing a total that no longer fits.
-absl::Status Accumulate(std::uint64_t& total, std::uint64_t value, std::string_view what) {
+// Adds `value` to `total`, refusing a total that no longer fits: the total of `whose` `what`
+// (the words are joined only then, as this runs for every number of every protocol).
+absl::Status Accumulate(std::uint64_t& total, std::uint64_t value, std::string_view whose,
+                        std::string_view what) {
   if (__builtin_add_overflow(total, value, &total)) {
     return absl::OutOfRangeError(
-        absl::StrCat("The total of ", std::string(what),
+        absl::StrCat("The total of ", std::string(whose), std::string(what),
                      " does not fit in 64 bits; a protocol carries an impossible number."));
   }
   return absl::OkStatus();
@@ -40,6 +42,7 @@ ContestTotal EmptyTotal(const Contest& contest) {
   total.title = DisplayName(contest.title());
   total.kind = contest.kind();
   total.vote_for = contest.vote_for();
+  total.options.reserve(contest.options_size());
   for (const Option& option : contest.options()) {
     OptionTotal o;
     o.option_id = option.id();
@@ -58,23 +61,25 @@ absl::Status AddContest(const ContestResult& result, ContestTotal& total) {
                                             " has a different number of options than its result."));
   }
   ++total.precincts_counted;
-  if (absl::Status s = Accumulate(total.invalid_ballots, result.invalid_ballots(),
-                                  absl::StrCat(result.contest_id(), " invalid ballots"));
+  const std::string& id = result.contest_id();
+  if (absl::Status s =
+          Accumulate(total.invalid_ballots, result.invalid_ballots(), id, " invalid ballots");
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = Accumulate(total.valid_ballots, result.valid_ballots(),
-                                  absl::StrCat(result.contest_id(), " valid ballots"));
+  if (absl::Status s =
+          Accumulate(total.valid_ballots, result.valid_ballots(), id, " valid ballots");
       !s.ok()) {
     return s;
   }
   for (int i = 0; i < result.options_size(); ++i) {
-    const std::string what = absl::StrCat(result.contest_id(), " votes");
-    if (absl::Status s = Accumulate(total.options[i].votes, result.options(i).votes(), what);
+    if (absl::Status s =
+            Accumulate(total.options[i].votes, result.options(i).votes(), id, " votes");
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = Accumulate(total.votes_for_options, result.options(i).votes(), what);
+    if (absl::Status s =
+            Accumulate(total.votes_for_options, result.options(i).votes(), id, " votes");
         !s.ok()) {
       return s;
     }
@@ -150,28 +155,29 @@ absl::Status AllocateListSeats(const AggregationRules& rules, ContestTotal& tota
 }
 
 absl::Status CheckBelongs(const ElectionIndex& index, const PrecinctProtocol& p) {
-  const std::string who = absl::StrCat("The protocol of precinct ", p.precinct_id());
+  // Only a refusal needs the words.
+  auto who = [&p] { return absl::StrCat("The protocol of precinct ", p.precinct_id()); };
   const Election& election = index.election();
   const std::string& hash = index.hash();
   if (p.election_id() != election.id()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(who, " is for election '", p.election_id(), "', not '", election.id(), "'."));
+    return absl::FailedPreconditionError(absl::StrCat(who(), " is for election '", p.election_id(),
+                                                      "', not '", election.id(), "'."));
   }
   if (p.election_hash() != hash) {
     return absl::FailedPreconditionError(
-        absl::StrCat(who, " was made with another version of the election definition (hash ",
+        absl::StrCat(who(), " was made with another version of the election definition (hash ",
                      p.election_hash().substr(0, 16), ", expected ", hash.substr(0, 16), ")."));
   }
   if (index.FindPrecinct(p.precinct_id()) == nullptr) {
-    return absl::NotFoundError(absl::StrCat(who, ": the election has no such precinct."));
+    return absl::NotFoundError(absl::StrCat(who(), ": the election has no such precinct."));
   }
   if (p.status() == PRELIMINARY) {
     return absl::FailedPreconditionError(
-        absl::StrCat(who, " is preliminary; only final protocols and corrections are counted."));
+        absl::StrCat(who(), " is preliminary; only final protocols and corrections are counted."));
   }
   const std::vector<ProtocolCheck> checks = CheckProtocol(p, index, std::nullopt);
   if (!ProtocolMayBeFinal(checks)) {
-    return absl::FailedPreconditionError(absl::StrCat(who, " (revision ", p.revision(),
+    return absl::FailedPreconditionError(absl::StrCat(who(), " (revision ", p.revision(),
                                                       ") breaks control relations:\n",
                                                       DescribeBrokenRelations(checks)));
   }
@@ -188,7 +194,7 @@ absl::StatusOr<UnitTotals> PrecinctTotals(const Election& election, const Precin
   unit.voters_on_list = p.voters_on_list();
   unit.ballots_in_boxes = p.ballots_in_stationary_box();
   if (absl::Status s = Accumulate(unit.ballots_in_boxes, p.ballots_in_mobile_boxes(),
-                                  absl::StrCat("precinct ", p.precinct_id(), " ballots"));
+                                  absl::StrCat("precinct ", p.precinct_id()), " ballots");
       !s.ok()) {
     return s;
   }
