@@ -1,5 +1,6 @@
 // ResultsOfStore against a store whose rows were changed after they were stored: each changed
-// row is listed with its reason and never counted, and the other precincts are published.
+// row (re-signed with another key included) is listed with its reason and never counted, and the
+// other precincts are published.
 #include "esep/transport/tabulation_results.h"
 
 #include <gtest/gtest.h>
@@ -24,6 +25,10 @@ class TabulationResultsTest : public ::testing::Test {
         TabulationStore::Open((data_.path() / "tabulation.db").string());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
+    ASSERT_TRUE(store_
+                    ->RegisterReaders({{"1001", "R1", r1_.public_key(), "cert-R1", 0},
+                                       {"1002", "R2", r2_.public_key(), "cert-R2", 0}})
+                    .ok());
     Store(SignProtocol(Valid("1001"), r1_));
     Store(SignProtocol(Valid("1002"), r2_));
   }
@@ -109,6 +114,31 @@ TEST_F(TabulationResultsTest, AProtocolAlteredInTheStoreIsListedAndNeverCounted)
   altered.set_protocol(SignProtocol(Valid("1001", /*variant=*/5), r1_).protocol());
   Tamper(absl::StrCat("signed_protocol = ", SqlBlob(altered.SerializeAsString())));
   ExpectOnlyTheOtherPrecinctCounted("stored protocol 1 does not verify");
+}
+
+// The altered protocol signed again, with a key of the tamperer's own carried in the envelope:
+// its signature is valid, but not by the reader the protocol is stored under.
+TEST_F(TabulationResultsTest, AProtocolReSignedInTheStoreWithAnotherKeyIsListed) {
+  const SigningKey tamperer = SigningKey::Generate();
+  Tamper(absl::StrCat(
+      "signed_protocol = ",
+      SqlBlob(SignProtocol(Valid("1001", /*variant=*/5), tamperer).SerializeAsString())));
+  ExpectOnlyTheOtherPrecinctCounted(
+      "stored protocol 1 does not verify: the protocol is signed by key");
+}
+
+// A reader's registration removed from the store: its protocols no longer verify.
+TEST_F(TabulationResultsTest, AProtocolOfAReaderTheStoreNoLongerHasIsListed) {
+  ASSERT_TRUE(store_->ExecForTesting("DELETE FROM readers WHERE precinct_id = '1001'").ok());
+  ExpectOnlyTheOtherPrecinctCounted("which is not registered for precinct 1001");
+}
+
+// A revoked reader's protocol stored before the revocation was its own: it still counts.
+TEST_F(TabulationResultsTest, AProtocolStoredBeforeItsReaderWasRevokedStillCounts) {
+  ASSERT_TRUE(store_->RevokeReader("1001", "R1", "lost after the count").ok());
+  absl::StatusOr<Results> results = ResultsOfStore(election_, *store_);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(results->precincts_counted, 2u);
 }
 
 TEST_F(TabulationResultsTest, AStoredRowThatCannotBeReadBackIsListed) {
