@@ -29,7 +29,9 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -77,6 +79,17 @@ std::unique_ptr<StoredWorkload> WriteStore(int precincts, const fs::path& dir) {
   if (!store.ok()) std::abort();
   w->store = *std::move(store);
   const transport::SigningKey reader = transport::SigningKey::Generate();
+  // Each precinct's reader registered, as the centre registers them before the day: the results
+  // verify every protocol with its reader's registered key.
+  std::vector<transport::RegisteredReader> readers;
+  std::set<std::pair<std::string, std::string>> registered;
+  for (const PrecinctProtocol& p : w->workload.protocols) {
+    if (registered.emplace(p.precinct_id(), p.reader_serial()).second) {
+      readers.push_back({p.precinct_id(), p.reader_serial(), reader.public_key(),
+                         absl::StrCat("cert-", p.reader_serial()), 0});
+    }
+  }
+  if (!w->store->RegisterReaders(readers).ok()) std::abort();
   std::atomic<int> pending{0};
   std::promise<void> all_stored;
   std::atomic<bool> failed{false};

@@ -146,6 +146,10 @@ TEST(ResultsAggregatorTest, EqualsFullRecomputationOverRandomSequences) {
   for (std::uint32_t seed = 1; seed <= 40; ++seed) {
     std::mt19937 rng(seed);
     ResultsAggregator aggregator(election);
+    // The same protocols given between PauseCounting and ResumeCounting, counted at each
+    // comparison.
+    ResultsAggregator batched(election);
+    batched.PauseCounting();
     std::map<std::pair<std::string, std::string>, Given> latest;
     std::map<std::string, std::uint32_t> revision;  // the precinct's highest, across its kinds
     for (int step = 0; step < 120; ++step) {
@@ -171,9 +175,11 @@ TEST(ResultsAggregatorTest, EqualsFullRecomputationOverRandomSequences) {
         g.not_counted = {g.precinct_id, g.revision, Exclusion::kHeldForReview,
                          absl::StrCat("held by the centre at step ", step)};
         aggregator.PutNotCounted(g.ballot_kind, g.not_counted);
+        batched.PutNotCounted(g.ballot_kind, g.not_counted);
       } else {
         g.protocol = RandomProtocol(index, g.precinct_id, g.ballot_kind, g.revision, g.kind, rng);
         aggregator.Put(g.protocol);
+        batched.Put(g.protocol);
       }
       auto [it, inserted] = latest.try_emplace({g.precinct_id, g.ballot_kind}, g);
       if (!inserted && g.revision >= it->second.revision) it->second = g;
@@ -182,6 +188,9 @@ TEST(ResultsAggregatorTest, EqualsFullRecomputationOverRandomSequences) {
         const absl::StatusOr<Results> incremental = aggregator.Snapshot();
         const absl::StatusOr<Results> full = Recompute(election, latest);
         ASSERT_EQ(Json(incremental), Json(full)) << "seed " << seed << " step " << step;
+        batched.ResumeCounting();
+        ASSERT_EQ(Json(batched.Snapshot()), Json(full)) << "seed " << seed << " step " << step;
+        batched.PauseCounting();
         ASSERT_TRUE(incremental.ok()) << incremental.status();
         EXPECT_EQ(aggregator.precincts_counted(), full->precincts_counted);
         const absl::StatusOr<UnitTotals> national = aggregator.National();
@@ -204,6 +213,9 @@ TEST(ResultsAggregatorTest, EqualsFullRecomputationOverRandomSequences) {
         ++compared;
       }
     }
+    // An aggregator that is not used again gives its tables away: the same results.
+    batched.ResumeCounting();
+    EXPECT_EQ(Json(std::move(batched).Snapshot()), Json(aggregator.Snapshot())) << "seed " << seed;
   }
   EXPECT_EQ(compared, 40 * 18);
 }

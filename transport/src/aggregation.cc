@@ -24,11 +24,13 @@ const std::string& DisplayName(const LocalizedText& text) {
   return text.en().empty() ? text.ru() : text.en();
 }
 
-// Adds `value` to `total`, refusing a total that no longer fits.
-absl::Status Accumulate(std::uint64_t& total, std::uint64_t value, std::string_view what) {
+// Adds `value` to `total`, refusing a total that no longer fits: the total of `whose` `what`
+// (the words are joined only then, as this runs for every number of every protocol).
+absl::Status Accumulate(std::uint64_t& total, std::uint64_t value, std::string_view whose,
+                        std::string_view what) {
   if (__builtin_add_overflow(total, value, &total)) {
     return absl::OutOfRangeError(
-        absl::StrCat("The total of ", std::string(what),
+        absl::StrCat("The total of ", std::string(whose), std::string(what),
                      " does not fit in 64 bits; a protocol carries an impossible number."));
   }
   return absl::OkStatus();
@@ -40,6 +42,7 @@ ContestTotal EmptyTotal(const Contest& contest) {
   total.title = DisplayName(contest.title());
   total.kind = contest.kind();
   total.vote_for = contest.vote_for();
+  total.options.reserve(contest.options_size());
   for (const Option& option : contest.options()) {
     OptionTotal o;
     o.option_id = option.id();
@@ -58,23 +61,25 @@ absl::Status AddContest(const ContestResult& result, ContestTotal& total) {
                                             " has a different number of options than its result."));
   }
   ++total.precincts_counted;
-  if (absl::Status s = Accumulate(total.invalid_ballots, result.invalid_ballots(),
-                                  absl::StrCat(result.contest_id(), " invalid ballots"));
+  const std::string& id = result.contest_id();
+  if (absl::Status s =
+          Accumulate(total.invalid_ballots, result.invalid_ballots(), id, " invalid ballots");
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = Accumulate(total.valid_ballots, result.valid_ballots(),
-                                  absl::StrCat(result.contest_id(), " valid ballots"));
+  if (absl::Status s =
+          Accumulate(total.valid_ballots, result.valid_ballots(), id, " valid ballots");
       !s.ok()) {
     return s;
   }
   for (int i = 0; i < result.options_size(); ++i) {
-    const std::string what = absl::StrCat(result.contest_id(), " votes");
-    if (absl::Status s = Accumulate(total.options[i].votes, result.options(i).votes(), what);
+    if (absl::Status s =
+            Accumulate(total.options[i].votes, result.options(i).votes(), id, " votes");
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = Accumulate(total.votes_for_options, result.options(i).votes(), what);
+    if (absl::Status s =
+            Accumulate(total.votes_for_options, result.options(i).votes(), id, " votes");
         !s.ok()) {
       return s;
     }
@@ -150,28 +155,29 @@ absl::Status AllocateListSeats(const AggregationRules& rules, ContestTotal& tota
 }
 
 absl::Status CheckBelongs(const ElectionIndex& index, const PrecinctProtocol& p) {
-  const std::string who = absl::StrCat("The protocol of precinct ", p.precinct_id());
+  // Only a refusal needs the words.
+  auto who = [&p] { return absl::StrCat("The protocol of precinct ", p.precinct_id()); };
   const Election& election = index.election();
   const std::string& hash = index.hash();
   if (p.election_id() != election.id()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(who, " is for election '", p.election_id(), "', not '", election.id(), "'."));
+    return absl::FailedPreconditionError(absl::StrCat(who(), " is for election '", p.election_id(),
+                                                      "', not '", election.id(), "'."));
   }
   if (p.election_hash() != hash) {
     return absl::FailedPreconditionError(
-        absl::StrCat(who, " was made with another version of the election definition (hash ",
+        absl::StrCat(who(), " was made with another version of the election definition (hash ",
                      p.election_hash().substr(0, 16), ", expected ", hash.substr(0, 16), ")."));
   }
   if (index.FindPrecinct(p.precinct_id()) == nullptr) {
-    return absl::NotFoundError(absl::StrCat(who, ": the election has no such precinct."));
+    return absl::NotFoundError(absl::StrCat(who(), ": the election has no such precinct."));
   }
   if (p.status() == PRELIMINARY) {
     return absl::FailedPreconditionError(
-        absl::StrCat(who, " is preliminary; only final protocols and corrections are counted."));
+        absl::StrCat(who(), " is preliminary; only final protocols and corrections are counted."));
   }
   const std::vector<ProtocolCheck> checks = CheckProtocol(p, index, std::nullopt);
   if (!ProtocolMayBeFinal(checks)) {
-    return absl::FailedPreconditionError(absl::StrCat(who, " (revision ", p.revision(),
+    return absl::FailedPreconditionError(absl::StrCat(who(), " (revision ", p.revision(),
                                                       ") breaks control relations:\n",
                                                       DescribeBrokenRelations(checks)));
   }
@@ -188,7 +194,7 @@ absl::StatusOr<UnitTotals> PrecinctTotals(const Election& election, const Precin
   unit.voters_on_list = p.voters_on_list();
   unit.ballots_in_boxes = p.ballots_in_stationary_box();
   if (absl::Status s = Accumulate(unit.ballots_in_boxes, p.ballots_in_mobile_boxes(),
-                                  absl::StrCat("precinct ", p.precinct_id(), " ballots"));
+                                  absl::StrCat("precinct ", p.precinct_id()), " ballots");
       !s.ok()) {
     return s;
   }
@@ -653,7 +659,8 @@ struct ResultsAggregator::State {
   struct Slot {
     const esep::Precinct* precinct = nullptr;
     std::map<std::string, LatestOfKind> by_kind;
-    PrecinctCount count;  // count.unit is in `national` exactly when it is set
+    PrecinctCount count;          // count.unit is in `national` exactly when it is set
+    bool awaiting_count = false;  // in `awaiting_count`
   };
 
   State(const Election& e, const AggregationRules& r)
@@ -726,7 +733,59 @@ struct ResultsAggregator::State {
       return;
     }
     Slot& slot = slots[it->second];
-    if (Replace(slot.by_kind, kind, std::move(latest))) Recount(slot);
+    if (!Replace(slot.by_kind, kind, std::move(latest))) return;
+    if (!paused) {
+      Recount(slot);
+    } else if (!slot.awaiting_count) {
+      slot.awaiting_count = true;
+      awaiting_count.push_back(it->second);
+    }
+  }
+
+  // Counts the precincts that protocols reached while counting was paused, in the order they
+  // were reached (the order in which one-at-a-time calls would have added them).
+  void CountAwaiting() {
+    paused = false;
+    for (const int i : awaiting_count) {
+      slots[i].awaiting_count = false;
+      Recount(slots[i]);
+    }
+    awaiting_count.clear();
+  }
+
+  // The whole results; with `take_units`, the counted precincts' tables are moved out of the
+  // slots rather than copied (the aggregator is not used again).
+  absl::StatusOr<Results> Snapshot(bool take_units) {
+    if (absl::Status s = CheckRules(rules); !s.ok()) return s;
+    Results out = results;
+    out.precincts.reserve(out.precincts_counted);
+    // As ResultsOfStore lists them: for each precinct in the election's order, the protocol
+    // Aggregate left out, the one that does not add up, then those left out before aggregation;
+    // precincts the election does not have last.
+    auto not_counted_before = [&](const std::map<std::string, LatestOfKind>& by_kind) {
+      for (const LatestOfKind* latest : ByRevision(by_kind)) {
+        if (!latest->protocol) out.excluded.push_back(latest->not_counted);
+      }
+    };
+    for (Slot& slot : slots) {
+      if (slot.count.excluded) out.excluded.push_back(*slot.count.excluded);
+      if (slot.count.unit) {
+        out.precincts.push_back(take_units ? *std::move(slot.count.unit) : *slot.count.unit);
+      }
+      if (slot.count.does_not_add) out.excluded.push_back(*slot.count.does_not_add);
+      not_counted_before(slot.by_kind);
+    }
+    for (const auto& [id, by_kind] : unknown) {
+      for (const LatestOfKind* latest : ByRevision(by_kind)) {
+        if (latest->protocol) {
+          out.excluded.push_back(LeftOut(*latest->protocol, Exclusion::kRefused,
+                                         CheckBelongs(index, *latest->protocol).message()));
+        }
+      }
+    }
+    for (const auto& [id, by_kind] : unknown) not_counted_before(by_kind);
+    if (absl::Status s = FinishResults(out); !s.ok()) return s;
+    return out;
   }
 
   const Election& election;
@@ -740,6 +799,9 @@ struct ResultsAggregator::State {
   std::unordered_map<std::string_view, int> position;
   // Protocols of precincts the election does not have, by precinct id (sorted as the store).
   std::map<std::string, std::map<std::string, LatestOfKind>> unknown;
+  // While counting is paused: the slots whose protocols changed, each once.
+  bool paused = false;
+  std::vector<int> awaiting_count;
 };
 
 ResultsAggregator::ResultsAggregator(const Election& election, const AggregationRules& rules)
@@ -787,36 +849,16 @@ std::uint32_t ResultsAggregator::precincts_counted() const {
   return state_->results.precincts_counted;
 }
 
-absl::StatusOr<Results> ResultsAggregator::Snapshot() const {
-  if (absl::Status s = CheckRules(state_->rules); !s.ok()) return s;
-  Results results = state_->results;
-  results.precincts.reserve(results.precincts_counted);
-  // As ResultsOfStore lists them: for each precinct in the election's order, the protocol
-  // Aggregate left out, the one that does not add up, then those left out before aggregation;
-  // precincts the election does not have last.
-  auto not_counted_before = [&](const std::map<std::string, LatestOfKind>& by_kind) {
-    for (const LatestOfKind* latest : State::ByRevision(by_kind)) {
-      if (!latest->protocol) results.excluded.push_back(latest->not_counted);
-    }
-  };
-  for (const State::Slot& slot : state_->slots) {
-    if (slot.count.excluded) results.excluded.push_back(*slot.count.excluded);
-    if (slot.count.unit) results.precincts.push_back(*slot.count.unit);
-    if (slot.count.does_not_add) results.excluded.push_back(*slot.count.does_not_add);
-    not_counted_before(slot.by_kind);
-  }
-  for (const auto& [id, by_kind] : state_->unknown) {
-    for (const LatestOfKind* latest : State::ByRevision(by_kind)) {
-      if (latest->protocol) {
-        results.excluded.push_back(
-            LeftOut(*latest->protocol, Exclusion::kRefused,
-                    CheckBelongs(state_->index, *latest->protocol).message()));
-      }
-    }
-  }
-  for (const auto& [id, by_kind] : state_->unknown) not_counted_before(by_kind);
-  if (absl::Status s = FinishResults(results); !s.ok()) return s;
-  return results;
+void ResultsAggregator::PauseCounting() { state_->paused = true; }
+
+void ResultsAggregator::ResumeCounting() { state_->CountAwaiting(); }
+
+absl::StatusOr<Results> ResultsAggregator::Snapshot() const& {
+  return state_->Snapshot(/*take_units=*/false);
+}
+
+absl::StatusOr<Results> ResultsAggregator::Snapshot() && {
+  return state_->Snapshot(/*take_units=*/true);
 }
 
 }  // namespace esep::transport

@@ -23,33 +23,66 @@ std::size_t Columns(std::string_view s) {
   return std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
 }
 
-// A table printed with aligned columns: the first left-aligned, the others right-aligned.
+// A table printed with aligned columns: the first left-aligned, the others right-aligned. The
+// cells of all rows share one buffer, and the table is appended to the caller's text: a national
+// report has a million cells.
 class Table {
  public:
-  void Row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  // Appends a cell to the current row; the cell's text is `text` followed by `suffix`.
+  Table& Cell(std::string_view text, std::string_view suffix = {}) {
+    const std::size_t begin = text_.size();
+    text_.append(text).append(suffix);
+    cells_.push_back({begin, text_.size() - begin, Columns(text) + Columns(suffix)});
+    return *this;
+  }
+  Table& Cell(std::uint64_t number) {
+    const absl::AlphaNum digits(number);
+    return Cell(std::string_view(digits.data(), digits.size()));
+  }
+  // Ends the current row.
+  void EndRow() { row_ends_.push_back(cells_.size()); }
 
-  std::string Render(std::string_view indent) const {
-    std::vector<std::size_t> width;
-    for (const auto& row : rows_) {
-      width.resize(std::max(width.size(), row.size()), 0);
-      for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], Columns(row[i]));
-    }
-    std::string out;
-    for (const auto& row : rows_) {
-      std::string line(indent);
-      for (std::size_t i = 0; i < row.size(); ++i) {
-        const std::string pad(width[i] - Columns(row[i]), ' ');
-        if (i > 0) line += "  ";
-        line += i == 0 ? row[i] + pad : pad + row[i];
+  void AppendTo(std::string_view indent, std::string& out) {
+    width_.clear();
+    std::size_t first = 0;
+    for (const std::size_t end : row_ends_) {
+      width_.resize(std::max(width_.size(), end - first), 0);
+      for (std::size_t i = first; i < end; ++i) {
+        width_[i - first] = std::max(width_[i - first], cells_[i].columns);
       }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      absl::StrAppend(&out, line, "\n");
+      first = end;
     }
-    return out;
+    first = 0;
+    for (const std::size_t end : row_ends_) {
+      const std::size_t line_start = out.size();
+      out.append(indent);
+      for (std::size_t i = first; i < end; ++i) {
+        const CellText& cell = cells_[i];
+        const std::size_t pad = width_[i - first] - cell.columns;
+        const std::string_view text(text_.data() + cell.begin, cell.size);
+        if (i > first) out.append("  ");
+        if (i == first) {
+          out.append(text).append(pad, ' ');
+        } else {
+          out.append(pad, ' ').append(text);
+        }
+      }
+      while (out.size() > line_start && out.back() == ' ') out.pop_back();
+      out.push_back('\n');
+      first = end;
+    }
   }
 
  private:
-  std::vector<std::vector<std::string>> rows_;
+  struct CellText {
+    std::size_t begin;
+    std::size_t size;
+    std::size_t columns;
+  };
+  std::string text_;
+  std::vector<CellText> cells_;
+  std::vector<std::size_t> row_ends_;  // one past each row's last cell
+  std::vector<std::size_t> width_;
 };
 
 std::string KindText(ContestKind kind) {
@@ -76,9 +109,10 @@ const std::string& OptionName(const ContestTotal& c, const std::string& option_i
   return option_id;
 }
 
-std::string ContestText(const ContestTotal& c, const AggregationRules& rules, bool national) {
-  std::string out = absl::StrCat(c.title, " [", c.contest_id, "], ", KindText(c.kind),
-                                 ", vote for ", c.vote_for, "\n");
+void AppendContestText(const ContestTotal& c, const AggregationRules& rules, bool national,
+                       std::string& out) {
+  absl::StrAppend(&out, c.title, " [", c.contest_id, "], ", KindText(c.kind), ", vote for ",
+                  c.vote_for, "\n");
   if (national) {
     absl::StrAppend(&out, "  Precincts counted ", c.precincts_counted, " of ", c.precincts_expected,
                     "\n");
@@ -87,21 +121,22 @@ std::string ContestText(const ContestTotal& c, const AggregationRules& rules, bo
                   c.valid_ballots, ", votes for options ", c.votes_for_options, "\n");
   const bool seats = national && c.kind == PARTY_LIST;
   Table table;
-  std::vector<std::string> header = {"Option", "Votes", "Share"};
-  if (seats) {
-    header.push_back("Threshold");
-    header.push_back("Seats");
-  }
-  table.Row(header);
+  table.Cell("Option").Cell("Votes").Cell("Share");
+  if (seats) table.Cell("Threshold").Cell("Seats");
+  table.EndRow();
   for (const OptionTotal& o : c.options) {
-    std::vector<std::string> row = {o.name, absl::StrCat(o.votes), FormatShare(o.share) + "%"};
+    table.Cell(o.name).Cell(o.votes).Cell(FormatShare(o.share), "%");
     if (seats) {
-      row.push_back(o.exclusive ? "-" : (o.over_threshold ? "passed" : "below"));
-      row.push_back(o.exclusive ? "-" : absl::StrCat(o.seats));
+      table.Cell(o.exclusive ? "-" : (o.over_threshold ? "passed" : "below"));
+      if (o.exclusive) {
+        table.Cell("-");
+      } else {
+        table.Cell(o.seats);
+      }
     }
-    table.Row(std::move(row));
+    table.EndRow();
   }
-  absl::StrAppend(&out, table.Render("  "));
+  table.AppendTo("  ", out);
   absl::StrAppend(&out, "  Shares are of the ", c.votes_for_options,
                   " votes for options, rounded down.\n");
   if (seats) {
@@ -132,22 +167,25 @@ std::string ContestText(const ContestTotal& c, const AggregationRules& rules, bo
                       "\n");
     }
   }
-  return out;
 }
 
-std::string UnitText(const UnitTotals& u, const AggregationRules& rules, bool national) {
-  std::string out = national ? std::string("== Country ==\n")
-                             : absl::StrCat("== Precinct ", u.id, " ", u.name,
-                                            " (protocol revision ", u.revision, ") ==\n");
-  Table table;
-  table.Row({"Voters on the list (L1)", absl::StrCat(u.voters_on_list)});
-  table.Row({"Ballots in the boxes (L6+L7)", absl::StrCat(u.ballots_in_boxes)});
-  table.Row({"Turnout", FormatShare(u.turnout) + "%"});
-  absl::StrAppend(&out, table.Render(""));
-  for (const ContestTotal& c : u.contests) {
-    absl::StrAppend(&out, "\n", ContestText(c, rules, national));
+void AppendUnitText(const UnitTotals& u, const AggregationRules& rules, bool national,
+                    std::string& out) {
+  if (national) {
+    out.append("== Country ==\n");
+  } else {
+    absl::StrAppend(&out, "== Precinct ", u.id, " ", u.name, " (protocol revision ", u.revision,
+                    ") ==\n");
   }
-  return out;
+  Table table;
+  table.Cell("Voters on the list (L1)").Cell(u.voters_on_list).EndRow();
+  table.Cell("Ballots in the boxes (L6+L7)").Cell(u.ballots_in_boxes).EndRow();
+  table.Cell("Turnout").Cell(FormatShare(u.turnout), "%").EndRow();
+  table.AppendTo("", out);
+  for (const ContestTotal& c : u.contests) {
+    out.push_back('\n');
+    AppendContestText(c, rules, national, out);
+  }
 }
 
 Json ContestJson(const ContestTotal& c, bool national) {
@@ -267,7 +305,10 @@ absl::StatusOr<std::string> FormatResultsText(const Results& results,
                    "\n\n");
   if (precinct_id) {
     for (const UnitTotals& u : results.precincts) {
-      if (u.id == *precinct_id) return out + UnitText(u, results.rules, false);
+      if (u.id == *precinct_id) {
+        AppendUnitText(u, results.rules, false, out);
+        return out;
+      }
     }
     for (const ExcludedProtocol& e : results.excluded) {
       if (e.precinct_id == *precinct_id) {
@@ -279,9 +320,10 @@ absl::StatusOr<std::string> FormatResultsText(const Results& results,
     return absl::NotFoundError(absl::StrCat("Precinct ", std::string(*precinct_id),
                                             " has no counted protocol in these results."));
   }
-  absl::StrAppend(&out, UnitText(results.national, results.rules, true));
+  AppendUnitText(results.national, results.rules, true, out);
   for (const UnitTotals& u : results.precincts) {
-    absl::StrAppend(&out, "\n", UnitText(u, results.rules, false));
+    out.push_back('\n');
+    AppendUnitText(u, results.rules, false, out);
   }
   absl::StrAppend(&out, NotCountedText(results));
   return out;

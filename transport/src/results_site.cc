@@ -852,11 +852,13 @@ absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationSto
                                          std::int64_t& counted_through) {
   absl::StatusOr<std::vector<StoredProtocol>> protocols = store.Protocols();
   if (!protocols.ok()) return protocols.status();
+  absl::StatusOr<RegisteredKeys> keys = RegisteredKeys::Of(store);
+  if (!keys.ok()) return keys.status();
   // Only the protocols stored since the last publication are verified and counted; a
   // correction or a held revision replaces what its precinct added before.
   for (const StoredProtocol& p : *protocols) {
     if (p.sequence <= counted_through) continue;
-    PutStoredProtocol(p, aggregator);
+    PutStoredProtocol(p, *keys, aggregator);
     counted_through = p.sequence;
   }
   absl::StatusOr<Results> results = aggregator.Snapshot();

@@ -11,17 +11,31 @@
 namespace esep::transport {
 namespace {
 
-// A stored protocol read back and its signature verified again; the reason it is refused
-// otherwise.
-absl::StatusOr<PrecinctProtocol> ReadBack(const StoredProtocol& stored) {
+std::string KeyName(std::string_view precinct_id, std::string_view reader_serial) {
+  std::string name;
+  name.reserve(precinct_id.size() + 1 + reader_serial.size());
+  return name.append(precinct_id).append("\n").append(reader_serial);
+}
+
+// A stored protocol read back and its signature verified again, with the key of the reader it
+// is stored under; the reason it is refused otherwise.
+absl::StatusOr<PrecinctProtocol> ReadBack(const StoredProtocol& stored,
+                                          const RegisteredKeys& keys) {
   SignedProtocol envelope;
   if (!envelope.ParseFromString(stored.signed_protocol)) {
     return absl::DataLossError(
         absl::StrCat("stored protocol ", stored.sequence, " cannot be read back"));
   }
   // The store took it only after these checks; they are repeated so that nothing altered in
-  // the store afterwards reaches the published results.
-  absl::StatusOr<PrecinctProtocol> protocol = VerifyProtocol(envelope, "");
+  // the store afterwards reaches the published results. The key carried in the envelope is not
+  // enough: whoever rewrites a row can sign it with a key of their own.
+  const std::string_view key = keys.KeyOf(stored.precinct_id, stored.reader_serial);
+  if (key.empty()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "stored protocol ", stored.sequence, " is filed under reader ", stored.reader_serial,
+        ", which is not registered for precinct ", stored.precinct_id));
+  }
+  absl::StatusOr<PrecinctProtocol> protocol = VerifyProtocol(envelope, key);
   if (!protocol.ok()) {
     return absl::UnauthenticatedError(absl::StrCat(
         "stored protocol ", stored.sequence, " does not verify: ", protocol.status().message()));
@@ -55,14 +69,33 @@ void Put(const StoredProtocol& stored, absl::StatusOr<PrecinctProtocol> read,
 
 }  // namespace
 
-void PutStoredProtocol(const StoredProtocol& stored, ResultsAggregator& aggregator) {
-  Put(stored, stored.held() ? absl::UnknownError("held") : ReadBack(stored), aggregator);
+absl::StatusOr<RegisteredKeys> RegisteredKeys::Of(TabulationStore& store) {
+  absl::StatusOr<std::vector<RegisteredReader>> readers = store.Readers();
+  if (!readers.ok()) return readers.status();
+  RegisteredKeys keys;
+  for (RegisteredReader& r : *readers) {
+    keys.keys_[KeyName(r.precinct_id, r.reader_serial)] = std::move(r.public_key);
+  }
+  return keys;
+}
+
+std::string_view RegisteredKeys::KeyOf(std::string_view precinct_id,
+                                       std::string_view reader_serial) const {
+  auto it = keys_.find(KeyName(precinct_id, reader_serial));
+  return it == keys_.end() ? std::string_view() : std::string_view(it->second);
+}
+
+void PutStoredProtocol(const StoredProtocol& stored, const RegisteredKeys& keys,
+                       ResultsAggregator& aggregator) {
+  Put(stored, stored.held() ? absl::UnknownError("held") : ReadBack(stored, keys), aggregator);
 }
 
 absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore& store,
                                        const AggregationRules& rules) {
   absl::StatusOr<std::vector<StoredProtocol>> latest = store.LatestProtocols();
   if (!latest.ok()) return latest.status();
+  absl::StatusOr<RegisteredKeys> keys = RegisteredKeys::Of(store);
+  if (!keys.ok()) return keys.status();
 
   // Verifying the signatures is most of the work: it is shared among the machine's cores.
   const std::size_t count = latest->size();
@@ -71,7 +104,7 @@ absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore
                                                       std::max<std::size_t>(1, count / 512));
   auto read_every = [&](std::size_t first) {
     for (std::size_t i = first; i < count; i += workers) {
-      if (!(*latest)[i].held()) read[i] = ReadBack((*latest)[i]);
+      if (!(*latest)[i].held()) read[i] = ReadBack((*latest)[i], *keys);
     }
   };
   std::vector<std::thread> threads;
@@ -80,8 +113,10 @@ absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore
   for (std::thread& t : threads) t.join();
 
   ResultsAggregator aggregator(election, rules);
+  aggregator.PauseCounting();
   for (std::size_t i = 0; i < count; ++i) Put((*latest)[i], std::move(read[i]), aggregator);
-  return aggregator.Snapshot();
+  aggregator.ResumeCounting();
+  return std::move(aggregator).Snapshot();
 }
 
 }  // namespace esep::transport

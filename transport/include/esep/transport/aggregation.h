@@ -212,9 +212,20 @@ class ResultsAggregator {
   // A counted precinct's totals; nullptr when it is not counted.
   const UnitTotals* CountedPrecinct(std::string_view precinct_id) const;
   std::uint32_t precincts_counted() const;
+  // Many protocols at once (a whole store read back): between PauseCounting and ResumeCounting,
+  // Put and PutNotCounted only keep the latest protocol of each precinct and kind, and
+  // ResumeCounting counts each precinct they touched once, however many of its kinds came. The
+  // results are those of the same calls made one at a time (but for which precinct arrives last
+  // when totals would overflow, see above: here, the one first touched last).
+  void PauseCounting();
+  void ResumeCounting();
+
   // The whole results, as Aggregate gives them, checked with CheckPublishable before they are
   // returned. Costs the precincts (every table is copied).
-  absl::StatusOr<Results> Snapshot() const;
+  absl::StatusOr<Results> Snapshot() const&;
+  // The same results from an aggregator that is not used again: the precincts' tables are moved
+  // out rather than copied.
+  absl::StatusOr<Results> Snapshot() &&;
 
  private:
   struct State;

@@ -4,6 +4,10 @@
 // The results the tabulation centre publishes from what its store holds (see
 // docs/tabulation.md): `esep-tabulator results` and anything else that shows them.
 
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
 #include "absl/status/statusor.h"
 #include "esep/proto/election.pb.h"
 #include "esep/transport/aggregation.h"
@@ -11,19 +15,35 @@
 
 namespace esep::transport {
 
-// Aggregates the latest revision of each precinct in `store`. Each signature is verified again
-// and each protocol reviewed again (ProtocolBounds), so nothing altered in the store, and nothing
-// an older centre accepted, reaches a total. A precinct whose latest revision is held for review,
-// is unreadable, does not verify or cannot be counted is left out and listed in
+// The public keys of the readers registered in a store, by precinct and reader serial: the key
+// a stored protocol's signature must be made with. A revoked reader keeps its key here: what it
+// sent before its revocation was stored as its own.
+class RegisteredKeys {
+ public:
+  static absl::StatusOr<RegisteredKeys> Of(TabulationStore& store);
+  // Empty when the store has no such reader.
+  std::string_view KeyOf(std::string_view precinct_id, std::string_view reader_serial) const;
+
+ private:
+  std::unordered_map<std::string, std::string> keys_;  // by precinct id, '\n', reader serial
+};
+
+// Aggregates the latest revision of each precinct in `store`. Each signature is verified again,
+// with the key of the reader the protocol is stored under, and each protocol reviewed again
+// (ProtocolBounds), so nothing altered in the store (re-signed with another key included), and
+// nothing an older centre accepted, reaches a total. A precinct whose latest revision is held for
+// review, is unreadable, does not verify or cannot be counted is left out and listed in
 // Results::excluded; it never stops the results of the others. Fails only when the store cannot
 // be read or CheckPublishable fails.
 absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore& store,
                                        const AggregationRules& rules = {});
 
 // Puts one stored protocol into `aggregator` as ResultsOfStore counts it: its signature verified
-// again; held, unreadable or not verifying, it is listed and not counted. The centre's
-// publications follow the store this way, one new protocol at a time, in the order stored.
-void PutStoredProtocol(const StoredProtocol& stored, ResultsAggregator& aggregator);
+// again against `keys`; held, unreadable or not verifying, it is listed and not counted. The
+// centre's publications follow the store this way, one new protocol at a time, in the order
+// stored.
+void PutStoredProtocol(const StoredProtocol& stored, const RegisteredKeys& keys,
+                       ResultsAggregator& aggregator);
 
 }  // namespace esep::transport
 
