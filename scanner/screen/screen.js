@@ -484,7 +484,7 @@ on('btn-resume', () => command('resume'));
 on('btn-start-test', () => command('start-test'));
 on('btn-finish-test', async () => {
   const reply = await command('finish-test');
-  if (reply) showReport('laTitle', (await command('test-report') || {}).report, 'test-report');
+  if (reply) showReport('laReport', (await command('test-report') || {}).report, 'test-report');
 });
 on('btn-open', async () => {
   const reply = await command('open');

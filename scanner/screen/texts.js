@@ -51,6 +51,7 @@ export const M = {
   startTest: N_('Start the logic-and-accuracy test'),
   finishTest: N_('Finish the test'),
   laTitle: N_('Logic-and-accuracy test'),
+  laReport: N_('Logic-and-accuracy test report'),
   laOption: N_('Option'),
   laExpected: N_('Expected'),
   laFound: N_('Found'),
