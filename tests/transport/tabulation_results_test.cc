@@ -141,6 +141,16 @@ TEST_F(TabulationResultsTest, AProtocolStoredBeforeItsReaderWasRevokedStillCount
   EXPECT_EQ(results->precincts_counted, 2u);
 }
 
+// A row filed as received after its reader was revoked was never accepted by the centre (whoever
+// holds a lost reader's key and the database file could write one): it is listed.
+TEST_F(TabulationResultsTest, AProtocolFiledAfterItsReaderWasRevokedIsListed) {
+  ASSERT_TRUE(store_->RevokeReader("1001", "R1", "stolen").ok());
+  Tamper("received_unix_seconds = received_unix_seconds + 86400");
+  ExpectOnlyTheOtherPrecinctCounted(
+      "stored protocol 1 is filed as received after its reader R1 "
+      "was revoked");
+}
+
 TEST_F(TabulationResultsTest, AStoredRowThatCannotBeReadBackIsListed) {
   Tamper(absl::StrCat("signed_protocol = ", SqlBlob(std::string(40, '\xff'))));
   ExpectOnlyTheOtherPrecinctCounted("stored protocol 1 cannot be read back");

@@ -29,13 +29,20 @@ absl::StatusOr<PrecinctProtocol> ReadBack(const StoredProtocol& stored,
   // The store took it only after these checks; they are repeated so that nothing altered in
   // the store afterwards reaches the published results. The key carried in the envelope is not
   // enough: whoever rewrites a row can sign it with a key of their own.
-  const std::string_view key = keys.KeyOf(stored.precinct_id, stored.reader_serial);
-  if (key.empty()) {
+  const RegisteredKeys::Key* key = keys.KeyOf(stored.precinct_id, stored.reader_serial);
+  if (key == nullptr) {
     return absl::UnauthenticatedError(absl::StrCat(
         "stored protocol ", stored.sequence, " is filed under reader ", stored.reader_serial,
         ", which is not registered for precinct ", stored.precinct_id));
   }
-  absl::StatusOr<PrecinctProtocol> protocol = VerifyProtocol(envelope, key);
+  // The centre refuses a revoked reader's protocols: a row received after the revocation was
+  // never accepted (the same second is left to the row: it may have come just before).
+  if (key->revoked_unix_seconds != 0 && stored.received_unix_seconds > key->revoked_unix_seconds) {
+    return absl::UnauthenticatedError(absl::StrCat("stored protocol ", stored.sequence,
+                                                   " is filed as received after its reader ",
+                                                   stored.reader_serial, " was revoked"));
+  }
+  absl::StatusOr<PrecinctProtocol> protocol = VerifyProtocol(envelope, key->public_key);
   if (!protocol.ok()) {
     return absl::UnauthenticatedError(absl::StrCat(
         "stored protocol ", stored.sequence, " does not verify: ", protocol.status().message()));
@@ -74,15 +81,16 @@ absl::StatusOr<RegisteredKeys> RegisteredKeys::Of(TabulationStore& store) {
   if (!readers.ok()) return readers.status();
   RegisteredKeys keys;
   for (RegisteredReader& r : *readers) {
-    keys.keys_[KeyName(r.precinct_id, r.reader_serial)] = std::move(r.public_key);
+    keys.keys_[KeyName(r.precinct_id, r.reader_serial)] = {std::move(r.public_key),
+                                                           r.revoked_unix_seconds};
   }
   return keys;
 }
 
-std::string_view RegisteredKeys::KeyOf(std::string_view precinct_id,
-                                       std::string_view reader_serial) const {
+const RegisteredKeys::Key* RegisteredKeys::KeyOf(std::string_view precinct_id,
+                                                 std::string_view reader_serial) const {
   auto it = keys_.find(KeyName(precinct_id, reader_serial));
-  return it == keys_.end() ? std::string_view() : std::string_view(it->second);
+  return it == keys_.end() ? nullptr : &it->second;
 }
 
 void PutStoredProtocol(const StoredProtocol& stored, const RegisteredKeys& keys,

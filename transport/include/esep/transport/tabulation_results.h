@@ -4,6 +4,7 @@
 // The results the tabulation centre publishes from what its store holds (see
 // docs/tabulation.md): `esep-tabulator results` and anything else that shows them.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,15 +18,20 @@ namespace esep::transport {
 
 // The public keys of the readers registered in a store, by precinct and reader serial: the key
 // a stored protocol's signature must be made with. A revoked reader keeps its key here: what it
-// sent before its revocation was stored as its own.
+// sent before its revocation was stored as its own; a row received after it was not (the key
+// may be in other hands by then).
 class RegisteredKeys {
  public:
+  struct Key {
+    std::string public_key;
+    std::int64_t revoked_unix_seconds = 0;  // 0: not revoked
+  };
   static absl::StatusOr<RegisteredKeys> Of(TabulationStore& store);
-  // Empty when the store has no such reader.
-  std::string_view KeyOf(std::string_view precinct_id, std::string_view reader_serial) const;
+  // Null when the store has no such reader.
+  const Key* KeyOf(std::string_view precinct_id, std::string_view reader_serial) const;
 
  private:
-  std::unordered_map<std::string, std::string> keys_;  // by precinct id, '\n', reader serial
+  std::unordered_map<std::string, Key> keys_;  // by precinct id, '\n', reader serial
 };
 
 // Aggregates the latest revision of each precinct in `store`. Each signature is verified again,
