@@ -490,6 +490,12 @@ on('btn-open', async () => {
   const reply = await command('open');
   if (reply) showReport('zeroReport', reply.report, 'zero-report');
 });
+// A copy of the zero report at any time while the polls are open: the opening's counters, marked
+// as a copy, for the commission to sign or post again.
+on('btn-zero-copy', async () => {
+  const reply = await command('zero-report');
+  if (reply) showReport('zeroReport', reply.report, 'zero-report');
+});
 on('btn-close', async () => {
   const reply = await command('close', secondMember('step-open'));
   clearSecond('step-open');

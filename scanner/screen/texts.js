@@ -60,6 +60,7 @@ export const M = {
   laEnter: N_('Enter the expected count of every option'),
   openPolls: N_('Open the polls'),
   zeroReport: N_('Zero report'),
+  zeroReportCopy: N_('Copy of the zero report'),
   closePolls: N_('Close the polls'),
   closeWarning: N_('The polls can never be reopened once closed.'),
   secondMember: N_('A second member confirms'),

@@ -173,6 +173,14 @@ await run('screen_election_day', async () => {
     await signIn(page, 'Asel', '1234');
     await pollState(page, 'open');
     checkEqual(await page.textContent('#ballots-cast'), '3', 'three ballots in the box');
+    // A copy of the zero report after three ballots: the opening's counters, marked as a copy.
+    await page.click('#btn-zero-copy');
+    await page.waitForFunction(() => document.querySelector('#report').textContent.includes('КОПИЯ'),
+      null, { timeout: 20000 });
+    const copy = await page.textContent('#report');
+    check(copy.includes('опущено бюллетеней: 0') && copy.includes('ВСЕ СЧЁТЧИКИ РАВНЫ НУЛЮ'),
+      `the copy shows the opening's counters, in Russian: ${copy}`);
+    await shot(page, dir, '11-zero-report-copy-ru');
     await page.fill('#step-open .second-member', 'Asel');
     await page.fill('#step-open .second-pin', '1234');
     await page.click('#btn-close');
