@@ -31,13 +31,9 @@ class ResultsSiteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<TabulationStore>> store =
-        TabulationStore::Open((data_.path() / "tabulation.db").string());
+        testing::OpenStoreWithTwoReaders(data_.path(), r1_, r2_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    ASSERT_TRUE(store_
-                    ->RegisterReaders({{"1001", "R1", r1_.public_key(), "cert-R1", 0},
-                                       {"1002", "R2", r2_.public_key(), "cert-R2", 0}})
-                    .ok());
     centre_ = std::make_unique<TabulationCentre>(election_, SigningKey::Generate(), store_.get(),
                                                  [](std::string_view) {});
     absl::StatusOr<SiteOptions> options = testing::TestSiteOptions(data_.path() / "site");

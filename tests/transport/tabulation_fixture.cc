@@ -231,6 +231,19 @@ absl::StatusOr<std::map<std::string, SigningKey>> RegisterReaderPerPrecinct(
   return keys;
 }
 
+absl::StatusOr<std::unique_ptr<TabulationStore>> OpenStoreWithTwoReaders(
+    const std::filesystem::path& dir, const SigningKey& r1, const SigningKey& r2) {
+  absl::StatusOr<std::unique_ptr<TabulationStore>> store =
+      TabulationStore::Open((dir / "tabulation.db").string());
+  if (!store.ok()) return store.status();
+  if (absl::Status s = (*store)->RegisterReaders({{"1001", "R1", r1.public_key(), "cert-R1", 0},
+                                                  {"1002", "R2", r2.public_key(), "cert-R2", 0}});
+      !s.ok()) {
+    return s;
+  }
+  return store;
+}
+
 absl::StatusOr<SiteOptions> TestSiteOptions(const std::filesystem::path& root) {
   SiteOptions options;
   options.root = root;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,11 @@ PrecinctProtocol NearTwoToThe63Protocol(const Election& election, const std::str
 // certificate fingerprint "cert-<precinct>", registered in `store`; the keys by precinct.
 absl::StatusOr<std::map<std::string, SigningKey>> RegisterReaderPerPrecinct(
     const Election& election, TabulationStore& store);
+
+// A new tabulation store in `dir` (tabulation.db) with reader R1 registered for precinct 1001
+// under `r1`'s key ("cert-R1") and R2 for 1002 under `r2`'s ("cert-R2").
+absl::StatusOr<std::unique_ptr<TabulationStore>> OpenStoreWithTwoReaders(
+    const std::filesystem::path& dir, const SigningKey& r1, const SigningKey& r2);
 
 // The results site's options for tests: `root`, the verifier from the source tree and the
 // catalogs of the build tree.
