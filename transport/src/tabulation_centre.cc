@@ -219,14 +219,15 @@ void TabulationCentre::IngestBytes(std::string bytes, PeerIdentity peer, Receipt
               log_(absl::StrCat("the flagged protocol's alarm could not be recorded: ",
                                 recorded.message()));
             }
-            done(std::move(receipt));
+            // The publisher first: once the reader has its receipt the centre may be gone (a
+            // synchronous IngestBytes returns, and its caller may destroy the centre).
             if (on_stored_) on_stored_();
+            done(std::move(receipt));
           });
           return;
         }
-        const bool stored = receipt.ok();
+        if (receipt.ok() && on_stored_) on_stored_();
         done(std::move(receipt));
-        if (stored && on_stored_) on_stored_();
       });
 }
 
