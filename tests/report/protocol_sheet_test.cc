@@ -274,6 +274,29 @@ TEST_F(ProtocolSheetTest, AnAnswerIsPrintedAsItsPdfSheet) {
   EXPECT_EQ(pdf->substr(0, 5), "%PDF-");
   EXPECT_EQ(PdfOfAnswer(election_, ControlResponse()).status().code(),
             absl::StatusCode::kFailedPrecondition);
+
+  // The opening's counters print as the zero report sheet, a copy as one that says so; counters
+  // that cannot be read are an error, never a sheet.
+  PrecinctProtocol zero = protocol_;
+  zero.set_ballots_in_stationary_box(0);
+  for (ContestResult& r : *zero.mutable_contests()) {
+    for (OptionVotes& o : *r.mutable_options()) o.set_votes(0);
+  }
+  ControlResponse opening;
+  opening.set_report("ZERO REPORT: polls opened\n");
+  opening.set_zero_counters(zero.SerializeAsString());
+  ControlResponse copy = opening;
+  copy.set_zero_report_copy_unix_seconds(zero.polls_opened_unix_seconds() + 3600);
+  absl::StatusOr<std::string> opening_pdf = PdfOfAnswer(election_, opening);
+  absl::StatusOr<std::string> copy_pdf = PdfOfAnswer(election_, copy);
+  ASSERT_TRUE(opening_pdf.ok()) << opening_pdf.status();
+  ASSERT_TRUE(copy_pdf.ok()) << copy_pdf.status();
+  EXPECT_EQ(opening_pdf->substr(0, 5), "%PDF-");
+  EXPECT_EQ(*PdfOfAnswer(election_, opening), *opening_pdf) << "the same sheet prints the same";
+  EXPECT_NE(*copy_pdf, *opening_pdf) << "a copy is marked as one";
+  ControlResponse unreadable = opening;
+  unreadable.set_zero_counters(std::string(40, '\xff'));
+  EXPECT_EQ(PdfOfAnswer(election_, unreadable).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(ProtocolSheetTest, TextAndJsonCarryEveryNumber) {
