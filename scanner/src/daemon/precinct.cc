@@ -264,10 +264,12 @@ absl::StatusOr<text::Lines> Precinct::OpenPolls() {
   }
   if (absl::Status s = Apply(PollCommand::kOpenPolls); !s.ok()) return s;
   // The tally was checked to be zero just above: the report says so and is signed on paper.
-  return ZeroReportLines(SettingNumber(*store_, kOpenedSetting));
+  absl::StatusOr<std::int64_t> opened = OpeningTime();
+  if (!opened.ok()) return opened.status();
+  return ZeroReportLines(*opened);
 }
 
-absl::StatusOr<text::Lines> Precinct::ZeroReport(std::int64_t copy_printed_unix_seconds) const {
+absl::StatusOr<std::int64_t> Precinct::OpeningTime() const {
   if (state_ == PollState::kSetup || state_ == PollState::kTesting || state_ == PollState::kReady) {
     return Refused(absl::StatusCode::kFailedPrecondition,
                    N_("the zero report is printed once the polls are open; the reader is {state}"),
@@ -277,8 +279,14 @@ absl::StatusOr<text::Lines> Precinct::ZeroReport(std::int64_t copy_printed_unix_
   if (opened == 0) {
     return absl::DataLossError("tally store: the time the polls opened is not recorded");
   }
+  return opened;
+}
+
+absl::StatusOr<text::Lines> Precinct::ZeroReport(std::int64_t copy_printed_unix_seconds) const {
+  absl::StatusOr<std::int64_t> opened = OpeningTime();
+  if (!opened.ok()) return opened.status();
   // The report as it was printed at the opening, when every counter was zero, marked as a copy.
-  text::Lines report = ZeroReportLines(opened);
+  text::Lines report = ZeroReportLines(*opened);
   report.insert(report.begin() + 1,
                 {N_("COPY of the zero report printed when the polls opened; copy printed {time}"),
                  {{"time", ProtocolTimeText(copy_printed_unix_seconds)}}});
@@ -286,16 +294,13 @@ absl::StatusOr<text::Lines> Precinct::ZeroReport(std::int64_t copy_printed_unix_
 }
 
 absl::StatusOr<PrecinctProtocol> Precinct::ZeroCounters() const {
-  if (state_ == PollState::kSetup || state_ == PollState::kTesting || state_ == PollState::kReady) {
-    return Refused(absl::StatusCode::kFailedPrecondition,
-                   N_("the zero report is printed once the polls are open; the reader is {state}"),
-                   {{"state", PollStateName(state_), true}});
-  }
+  absl::StatusOr<std::int64_t> opened = OpeningTime();
+  if (!opened.ok()) return opened.status();
   PrecinctProtocol counters;
   counters.set_election_id(config_.election.id());
   counters.set_precinct_id(config_.precinct_id);
   counters.set_reader_serial(reader_serial_);
-  counters.set_polls_opened_unix_seconds(SettingNumber(*store_, kOpenedSetting));
+  counters.set_polls_opened_unix_seconds(*opened);
   counters.set_ballots_in_stationary_box(0);
   for (const Contest* contest : ContestsOnBallot(config_.election, config_.precinct_id)) {
     ContestResult* result = counters.add_contests();

@@ -189,6 +189,8 @@ class Precinct {
                      std::optional<std::int64_t> printed_unix_seconds = std::nullopt) const;
   // The zero report of polls opened at that time.
   text::Lines ZeroReportLines(std::int64_t opened_unix_seconds) const;
+  // When the polls opened, as the store recorded it; refused before the opening.
+  absl::StatusOr<std::int64_t> OpeningTime() const;
 
   Config config_;
   const Clock& clock_;
