@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <set>
@@ -180,6 +182,39 @@ TEST_F(DegradeTest, RefusesDamageOutOfBounds) {
   EXPECT_FALSE(Degrade(page, Everything(), 0, 1).ok());
   cv::Mat empty;
   EXPECT_FALSE(Degrade(empty, Everything(), 200, 1).ok());
+}
+
+// Noise on a flat gray page: unbiased, with the asked standard deviation, bounded at about
+// 3.5 sigma, close to Gaussian (Irwin-Hall of four draws: 66.9% within one sigma, 95.7% within
+// two) and independent from one pixel to its neighbours. Half-integer sigmas make "within k
+// sigma" of the whole gray levels exact.
+TEST(DegradeNoiseTest, NoiseHasTheAskedSpreadAndNoPattern) {
+  for (const double sigma : {2.5, 6.5, 9.5}) {
+    cv::Mat page(1000, 1000, CV_8UC1, cv::Scalar(128));
+    DegradeSpec spec;
+    spec.set_noise_sigma(sigma);
+    ASSERT_TRUE(Degrade(page, spec, 200, 7).ok());
+    cv::Mat d;
+    page.convertTo(d, CV_64F, 1, -128);
+    cv::Scalar mean, stddev;
+    cv::meanStdDev(d, mean, stddev);
+    EXPECT_NEAR(mean[0], 0, 0.01) << sigma;
+    // Rounding to whole gray levels adds 1/12 to the variance.
+    EXPECT_NEAR(stddev[0], std::sqrt(sigma * sigma + 1.0 / 12), 0.01 * sigma) << sigma;
+    double lo = 0, hi = 0;
+    cv::minMaxLoc(d, &lo, &hi);
+    EXPECT_LE(std::max(-lo, hi), std::ceil(sigma * std::sqrt(12.0)) + 1) << sigma;
+    const double n = static_cast<double>(d.total());
+    const double within1 = cv::countNonZero(cv::abs(d) < sigma) / n;
+    const double within2 = cv::countNonZero(cv::abs(d) < 2 * sigma + 0.5) / n;
+    EXPECT_NEAR(within1, 0.669, 0.01) << sigma;
+    EXPECT_GT(within2, 0.957 - 0.01) << sigma;
+    // Correlation with the next pixel in the row and in the column.
+    const cv::Mat a = d(cv::Rect(0, 0, 999, 999));
+    const double var = stddev[0] * stddev[0] * 999 * 999;
+    EXPECT_LT(std::abs(a.dot(d(cv::Rect(1, 0, 999, 999)))) / var, 0.01) << sigma;
+    EXPECT_LT(std::abs(a.dot(d(cv::Rect(0, 1, 999, 999)))) / var, 0.01) << sigma;
+  }
 }
 
 TEST_F(DegradeTest, ASensorsDamageIsSkewBlurAndNoiseOnly) {

@@ -36,14 +36,19 @@ class Rng {
   std::mt19937_64 engine_;
 };
 
-// Derives an independent seed for one purpose (marks, stray marks, damage, one target...) from a
-// ballot's seed, so that adding damage does not change the marks drawn with the same seed.
-constexpr std::uint64_t MixSeed(std::uint64_t seed, std::uint64_t salt) {
-  // splitmix64 finaliser over the combined value.
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (salt + 1);
+// The splitmix64 finaliser: a 64-bit value mixed so that every output bit depends on every input
+// bit. Applied to a counter stepped by kGoldenGamma it is the splitmix64 generator.
+inline constexpr std::uint64_t kGoldenGamma = 0x9E3779B97F4A7C15ULL;
+constexpr std::uint64_t SplitMix64Finalise(std::uint64_t z) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   return z ^ (z >> 31);
+}
+
+// Derives an independent seed for one purpose (marks, stray marks, damage, one target...) from a
+// ballot's seed, so that adding damage does not change the marks drawn with the same seed.
+constexpr std::uint64_t MixSeed(std::uint64_t seed, std::uint64_t salt) {
+  return SplitMix64Finalise(seed + kGoldenGamma * (salt + 1));
 }
 
 }  // namespace esep::render
