@@ -3,6 +3,9 @@
 // how the ballot was marked, never from running the interpreter. Images the deck does not commit
 // (the degraded decks) are rendered here, in memory, from the ballot's RenderSpec. A generated
 // deck of randomly damaged ballots checks the same properties across all four elections.
+#include "esep/render/deck.h"
+
+#include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
@@ -17,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "esep/proto/deck.pb.h"
 #include "esep/proto/election.h"
 #include "esep/render/degrade.h"
@@ -304,6 +308,141 @@ TEST(DeckTest, RandomlyDamagedBallotsNeverFlipAVote) {
   }
   EXPECT_EQ(tally.flipped, 0);
   PrintSummary();
+}
+
+// Ballots the long accuracy run (tools/accuracy, docs/BENCHMARKS.md) read wrongly before the
+// interpreter was corrected, made again from their specs exactly as the run printed them:
+// - light commission stamps (gray 174-177) reaching into an unmarked box, whose textured ink
+//   broke up outside the box into specks none of which both entered the box and reached away
+//   from it: the boxes read MARKED (6.4-8.6%), a flipped vote;
+// - a voter's check or cross in the next box running 1.6-1.7 mm over its edge towards a marked
+//   box: taken for ink entering from outside, the marked box read MARGINAL.
+TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
+  const char*
+      kSpecs[] =
+          {
+              // Ballot 5599: from the right into "against both", with show-through behind it.
+              R"pb(election: "fixtures/elections/referendum-2021.json"
+                   style_id: "referendum"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 2047185596132510136
+                   marks { options: "form-of-government:presidential" style: PARTIAL }
+                   degrade {
+                     rotation_deg: -3.41
+                     upside_down: true
+                     dust_specks: 9
+                     fold: true
+                     contrast: 0.88
+                   }
+                   stamps {
+                     center_x_mm: 182
+                     center_y_mm: 109.49132622999386
+                     diameter_mm: 25
+                     gray: 174
+                   }
+                   show_through: "form-of-government:against-both")pb",
+              // Ballot 10572: from below into "against all", a pencil line in another box.
+              R"pb(election: "fixtures/elections/single-mandate-2021.json"
+                   style_id: "district-2"
+                   precinct_id: "2001"
+                   dpi: 200
+                   seed: 4833653218246254139
+                   marks { options: "district-2:usenova" style: LINE }
+                   degrade {
+                     rotation_deg: 4.33
+                     shift_x_mm: 0.35
+                     shift_y_mm: 0.69
+                     fold: true
+                     streak: true
+                   }
+                   stamps {
+                     center_x_mm: 182
+                     center_y_mm: 136.79274715947474
+                     diameter_mm: 25
+                     gray: 176
+                   })pb",
+              // Ballot 17198: a 36 mm stamp from the left, with show-through behind the same box.
+              R"pb(election: "fixtures/elections/presidential-2021.json"
+                   style_id: "president"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 13563149458457859374
+                   degrade { upside_down: true shift_x_mm: -0.88 shift_y_mm: -2.18 dust_specks: 16 }
+                   stamps {
+                     center_x_mm: 161.67757061908586
+                     center_y_mm: 110
+                     diameter_mm: 35.718432482772812
+                     gray: 177
+                   }
+                   show_through: "president:arstanbek")pb",
+              // Ballot 35405: a filled box under a check in the next box that runs 1.6 mm over its
+              // top.
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 16142146906832988901
+                   marks { options: "parliament-list:alyans" style: FILLED pen: BLACK_BALLPOINT }
+                   marks {
+                     options: "parliament-list:butun-kyrgyzstan"
+                     style: CHECK
+                     overreach_mm: 1.6457930524403737
+                   }
+                   degrade {
+                     rotation_deg: 0.11
+                     blur_sigma_px: 1.21
+                     dust_specks: 45
+                     jpeg_quality: 85
+                   })pb",
+              // Ballot 8075: a 1 mm pencil line over a blue cross in the next box running 1.7 mm
+              // over.
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 14088472511564404236
+                   marks { options: "parliament-list:azattyk" style: LINE }
+                   marks {
+                     options: "parliament-list:ata-meken"
+                     style: CROSS
+                     pen: BLUE_BALLPOINT
+                     overreach_mm: 1.7073503739103635
+                   }
+                   degrade {
+                     rotation_deg: -2.11
+                     shift_x_mm: 1.82
+                     shift_y_mm: -1.98
+                     dust_specks: 18
+                     contrast: 0.76
+                     jpeg_quality: 81
+                   }
+                   show_through: "parliament-list:zamandash")pb",
+          };
+  DeckTally& tally = Summary()["accuracy-run-findings"];
+  for (const char* text : kSpecs) {
+    DeckBallot ballot;
+    RenderSpec& spec = *ballot.mutable_render();
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &spec)) << text;
+    absl::StatusOr<Election> election =
+        LoadElectionFile((fs::path(ESEP_SOURCE_DIR) / spec.election()).string());
+    ASSERT_TRUE(election.ok()) << election.status();
+    absl::StatusOr<DeckBallot> want =
+        render::ExpectReading({&*election, spec.precinct_id(), false}, *election, spec);
+    ASSERT_TRUE(want.ok()) << want.status();
+    want->set_image(absl::StrCat("seed-", spec.seed()));
+    InterpreterOptions options;
+    options.precinct_id = spec.precinct_id();
+    absl::StatusOr<Interpreter> interpreter = Interpreter::Create(*election, options);
+    ASSERT_TRUE(interpreter.ok()) << interpreter.status();
+    const cv::Mat image = LoadOrRender(fs::path(), *want, *election);
+    ASSERT_FALSE(image.empty());
+    Check("accuracy-run-findings", *want, interpreter->Interpret(ViewOf(image)),
+          EffectiveReturnPolicy(*election), &tally);
+  }
+  EXPECT_EQ(tally.flipped, 0);
+  EXPECT_EQ(tally.blank_cast_with_vote, 0);
+  EXPECT_EQ(tally.targets_right, tally.targets);
 }
 
 // Damage at the edges of what the renderer can make (skew 5 degrees, scale 3%, shift 10 mm, heavy

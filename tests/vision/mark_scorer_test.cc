@@ -115,6 +115,43 @@ TEST_F(MarkScorerTest, CrossSpillingOverTheEdgeIsNotForeignInk) {
   EXPECT_GE(s[5].stroke, 600);
 }
 
+// A light stamp's ring (gray 165 on paper 240) whose ink breaks up into dashes where the pad left
+// little ink: 0.8 mm of ink, then 0.3 mm of paper. The gaps are closed before the pieces are
+// measured, so it is still ink from outside.
+TEST_F(MarkScorerTest, BrokenRingOfALightStampIsForeignInk) {
+  const Rect& a = areas_[4];
+  const double r = 12.5;
+  const cv::Point2d centre(a.x_mm() + 6, a.y_mm() - r + 2.5);
+  cv::Mat ring(page_.size(), CV_8UC1, cv::Scalar(0));
+  cv::circle(ring, cv::Point(Px(centre.x), Px(centre.y)), Px(r), cv::Scalar(255), Px(0.6));
+  for (int y = 0; y < ring.rows; ++y) {
+    for (int x = 0; x < ring.cols; ++x) {
+      if (ring.at<std::uint8_t>(y, x) == 0) continue;
+      const double along =
+          (std::atan2(y / kPxPerMm - centre.y, x / kPxPerMm - centre.x) + M_PI) * r;
+      if (std::fmod(along, 1.1) < 0.8) page_.at<std::uint8_t>(y, x) = 165;
+    }
+  }
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_GT(s[4].stroke, 0);
+  EXPECT_TRUE(s[4].foreign_ink);
+}
+
+// A voter's tick in the next box that runs 1.9 mm over its top edge, to within 1 mm of a marked
+// box, is that box's mark: the marked box keeps its vote.
+TEST_F(MarkScorerTest, AMarkSpillingFromTheNextBoxIsNotForeignInk) {
+  cv::rectangle(page_, Box(2, 0.6), cv::Scalar(40), cv::FILLED);
+  const Rect& b = areas_[3];
+  cv::line(page_, cv::Point(Px(b.x_mm() + 2), Px(b.y_mm() + 4)),
+           cv::Point(Px(b.x_mm() + 5), Px(b.y_mm() + 6)), cv::Scalar(40), Px(0.5));
+  cv::line(page_, cv::Point(Px(b.x_mm() + 5), Px(b.y_mm() + 6)),
+           cv::Point(Px(b.x_mm() + 11), Px(b.y_mm() - 1.9)), cv::Scalar(40), Px(0.5));
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_GE(s[2].stroke, 600);
+  EXPECT_FALSE(s[2].foreign_ink);
+  EXPECT_FALSE(s[3].foreign_ink);
+}
+
 // A ruled line through a box and far beyond it on both sides is ink from outside.
 TEST_F(MarkScorerTest, RuledLineThroughTheBoxIsForeignInk) {
   const Rect& a = areas_[6];

@@ -441,6 +441,38 @@ absl::Status MakeStamps(DeckMaker& d, std::uint64_t seed) {
       }
     }
   }
+  // Light stamps (gray 168-186, as a worn pad leaves them): their textured ink breaks up where it
+  // is faint, into specks that no longer join the ring outside the box to what lies inside it.
+  // Still never a vote.
+  const Side kLightSides[] = {kSides[0], kSides[3], kSides[0]};
+  const int kLightTargets[] = {0, n - 1, n / 2};
+  for (std::uint32_t gray : {168u, 176u, 186u}) {
+    for (int i = 0; i < 3; ++i) {
+      const int t = kLightTargets[i];
+      const Side& side = kLightSides[i];
+      const Rect& a = style.targets(t).area();
+      const double entry = 1.5 + 1.0 * i, r = 12.5;
+      StampSpec stamp;
+      stamp.set_diameter_mm(2 * r);
+      stamp.set_gray(gray);
+      const double half = side.dx != 0 ? a.width_mm() / 2 : a.height_mm() / 2;
+      stamp.set_center_x_mm(a.x_mm() + a.width_mm() / 2 + side.dx * (half + r - entry));
+      stamp.set_center_y_mm(a.y_mm() + a.height_mm() / 2 + side.dy * (half + r - entry));
+      RenderSpec spec = d.Spec(seed + static_cast<std::uint64_t>(count));
+      *spec.add_stamps() = stamp;
+      if (absl::Status s = d.Add(
+              absl::StrFormat("light-stamp-%s-%s-gray-%d", style.targets(t).option_id(), side.name,
+                              gray),
+              absl::StrFormat("a 25 mm stamp in light gray %d reaching %.1f mm into the box of %s "
+                              "from %s; blank",
+                              gray, entry, style.targets(t).option_id(), side.name),
+              spec);
+          !s.ok()) {
+        return s;
+      }
+      ++count;
+    }
+  }
   // Over each fiducial: light inks, then a medium one (gray 100, whose ink registration sets
   // apart from the black mark under it). A dark stamp squarely over a fiducial hides it: such a
   // ballot is returned to the voter (docs/vision.md).

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <opencv2/imgproc.hpp>
 
 #include "absl/strings/str_format.h"
 #include "histogram.h"
@@ -78,6 +79,21 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   const double x0 = a.x_mm(), x1 = a.x_mm() + a.width_mm();
   const double y0 = a.y_mm(), y1 = a.y_mm() + a.height_mm();
   const double near = options.ring_inner_mm, far = options.halo_mm;
+  // The other boxes this band reaches, each with its own ring: what lies there is that box's
+  // printed outline and its voter's mark. Left out, a mark in the next box that spills over its
+  // edge towards this one stays the next box's, however it runs.
+  struct Other {
+    double x0, y0, x1, y1;
+  };
+  std::vector<Other> others;
+  for (std::size_t j = 0; j < areas.size(); ++j) {
+    if (j == t) continue;
+    const Rect& b = areas[j];
+    const Other o{b.x_mm() - near, b.y_mm() - near, b.x_mm() + b.width_mm() + near,
+                  b.y_mm() + b.height_mm() + near};
+    if (o.x1 < x0 - far || o.x0 > x1 + far || o.y1 < y0 - far || o.y0 > y1 + far) continue;
+    others.push_back(o);
+  }
   const PointPx origin = transform.ToPage(0.5, 0.5);
   const PointPx step_c = transform.ToPage(1.5, 0.5);
   const PointPx step_r = transform.ToPage(0.5, 1.5);
@@ -85,30 +101,47 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   const double dxr = step_r.x - origin.x, dyr = step_r.y - origin.y;
   const int w = halo.x1 - halo.x0, h = halo.y1 - halo.y0;
   cv::Mat ink(h, w, CV_8UC1, cv::Scalar(0));
-  // Distance from the box in units of 1/16 mm, per ink pixel.
+  cv::Mat band(h, w, CV_8UC1, cv::Scalar(0));
+  // Distance from the box in units of 1/16 mm, per pixel of the band.
   std::vector<std::uint8_t> distance(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), 0);
   bool any = false;
   for (int r = halo.y0; r < halo.y1; ++r) {
     const std::uint8_t* row = image.ptr<std::uint8_t>(r);
     std::uint8_t* out = ink.ptr<std::uint8_t>(r - halo.y0);
+    std::uint8_t* in_band = band.ptr<std::uint8_t>(r - halo.y0);
     const int row_up = row_lift[static_cast<std::size_t>(r)];
     const double xr = origin.x + dxr * r, yr = origin.y + dyr * r;
     for (int c = halo.x0; c < halo.x1; ++c) {
+      const double x = xr + dxc * c, y = yr + dyc * c;
+      const double d = std::max({x0 - x, x - x1, y0 - y, y - y1});
+      if (d < near || d > far) continue;
+      if (std::any_of(others.begin(), others.end(), [&](const Other& o) {
+            return x >= o.x0 && x <= o.x1 && y >= o.y0 && y <= o.y1;
+          })) {
+        continue;
+      }
+      in_band[c - halo.x0] = 1;
+      distance[static_cast<std::size_t>(r - halo.y0) * static_cast<std::size_t>(w) +
+               static_cast<std::size_t>(c - halo.x0)] =
+          static_cast<std::uint8_t>(std::min(255.0, std::floor(d * 16)));
       if (weight[static_cast<std::size_t>(
               std::min(255, row[c] + std::max(row_up, column_up[c])))] == 0) {
         continue;
       }
-      const double x = xr + dxc * c, y = yr + dyc * c;
-      const double d = std::max({x0 - x, x - x1, y0 - y, y - y1});
-      if (d < near || d > far) continue;
       out[c - halo.x0] = 1;
-      distance[static_cast<std::size_t>(r - halo.y0) * static_cast<std::size_t>(w) +
-               static_cast<std::size_t>(c - halo.x0)] =
-          static_cast<std::uint8_t>(std::min(255.0, std::floor(d * 16)));
       any = true;
     }
   }
   if (!any) return false;
+  // A stamp's ink is textured and a light one breaks up into specks where it is fainter: gaps up
+  // to `ink_gap_mm` are closed (dilation then erosion, so no piece grows towards or away from the
+  // box), and what the closing adds outside the band is dropped.
+  const int bridge =
+      std::max(1, static_cast<int>(std::lround(options.ink_gap_mm * transform.PixelsPerMm() / 2)));
+  cv::morphologyEx(
+      ink, ink, cv::MORPH_CLOSE,
+      cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * bridge + 1, 2 * bridge + 1)));
+  ink &= band;
   // Each 8-connected piece of ink, flood-filled: the nearest and farthest it comes.
   const int entry = static_cast<int>(std::floor(options.entry_mm * 16));
   const int reach = static_cast<int>(std::floor(options.reach_mm * 16));

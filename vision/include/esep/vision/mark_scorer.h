@@ -40,6 +40,9 @@ struct MarkScorerOptions {
   double entry_mm = 1.1;
   double reach_mm = 2.5;
   double halo_mm = 3.2;
+  // Gaps up to this wide between pieces of ink outside the box are closed first: a stamp's
+  // textured ring or text breaks up where its ink is faint.
+  double ink_gap_mm = 0.5;
 };
 
 // Pen strokes: a pixel darkened by less than kStrokeFloor of the way from the paper to solid ink
