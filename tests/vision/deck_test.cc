@@ -316,7 +316,12 @@ TEST(DeckTest, RandomlyDamagedBallotsNeverFlipAVote) {
 //   broke up outside the box into specks none of which both entered the box and reached away
 //   from it: the boxes read MARKED (6.4-8.6%), a flipped vote;
 // - a voter's check or cross in the next box running 1.6-1.7 mm over its edge towards a marked
-//   box: taken for ink entering from outside, the marked box read MARGINAL.
+//   box: taken for ink entering from outside, the marked box read MARGINAL;
+// - a 40 mm stamp whose ring enters a box and runs on past the unmarked boxes above and below it:
+//   with every neighbouring box left out of the band, the ring no longer reached away from the
+//   box and the box read MARKED (kept to show why only marked neighbours are left out);
+// - a red ballpoint check under a blur of 1.39 px on a reader that passed calibration: without
+//   its blurred edges it scored 5.6%, MARGINAL.
 TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
   const char*
       kSpecs[] =
@@ -418,6 +423,41 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      jpeg_quality: 81
                    }
                    show_through: "parliament-list:zamandash")pb",
+              // Ballot 60770: a 40 mm stamp in gray 127 reaching into the box of "mekenchil".
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 16628157081277783181
+                   degrade {
+                     scale: 1.03
+                     blur_sigma_px: 1.36
+                     noise_sigma: 4.33
+                     dust_specks: 20
+                     streak: true
+                     jpeg_quality: 41
+                   }
+                   stamps {
+                     center_x_mm: 158.88400609089479
+                     center_y_mm: 165.045
+                     diameter_mm: 39.776563326684361
+                     gray: 127
+                   })pb",
+              // Ballot 32188: a red ballpoint check, blur 1.39 px, noise 3.74, a fold.
+              R"pb(election: "fixtures/elections/presidential-2021.json"
+                   style_id: "president"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 18271235122912298701
+                   marks { options: "president:tolbaev" style: CHECK pen: RED_BALLPOINT }
+                   degrade {
+                     rotation_deg: 2.7
+                     scale: 1
+                     blur_sigma_px: 1.39
+                     noise_sigma: 3.74
+                     dust_specks: 46
+                     fold: true
+                   })pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
   for (const char* text : kSpecs) {

@@ -82,6 +82,26 @@ TEST_F(MarkScorerTest, BlueBallpointTickScoresLikeABlackOne) {
   EXPECT_FALSE(s[3].foreign_ink);
 }
 
+// A red ballpoint tick (gray 150 on paper 240, 0.4 mm) scanned with a blur of 1.4 px (a reader
+// that still passes calibration) keeps the score of a vote: its blurred edges count. A blurred
+// show-through next to it adds nothing.
+TEST_F(MarkScorerTest, BlurredRedTickStillScoresAsAVote) {
+  Tick(1, 150, 0.4);
+  Tick(3, 150, 0.4);
+  cv::Mat blurred;
+  cv::GaussianBlur(page_, blurred, cv::Size(0, 0), 1.4);
+  page_ = blurred;
+  const cv::Rect behind = Box(5, -1.0);
+  cv::Mat region = page_(behind);
+  region.convertTo(region, CV_8UC1, 0.86);
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_GE(s[1].stroke, 700) << s[1].stroke;
+  EXPECT_GE(s[3].stroke, 700) << s[3].stroke;
+  EXPECT_FALSE(s[1].foreign_ink);
+  EXPECT_EQ(s[5].stroke, 0);
+  EXPECT_LT(s[0].stroke + s[2].stroke + s[4].stroke, 10);
+}
+
 // Show-through from the back: the box and around it darkened by 12%, blurred. Not a pen stroke.
 TEST_F(MarkScorerTest, ShowThroughIsNoPenStroke) {
   const cv::Rect behind = Box(2, -1.0);

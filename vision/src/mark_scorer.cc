@@ -65,29 +65,44 @@ PixelBox ImageBox(const PageTransform& t, double x, double y, double w, double h
   return box;
 }
 
+// The pixels of pen strokes (`strokes`, 1 where a pixel reaches the stroke floor) together with
+// the pixels of their blurred edges: those of `edges` (1 where a pixel reaches kStrokeEdge) within
+// `reach` pixels of a stroke pixel.
+cv::Mat StrokesWithEdges(const cv::Mat& strokes, const cv::Mat& edges, int reach) {
+  cv::Mat near_stroke;
+  cv::dilate(strokes, near_stroke,
+             cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1)));
+  return strokes | (edges & near_stroke);
+}
+
 // Whether ink that lies outside target `t` (in the band from the ring's inner edge to the halo)
 // forms a shape that comes close to the box and reaches far from it. A neighbouring box's outline
 // lies farther than the entry distance, so it counts only when ink joins it to this box. Pixels
-// count as ink by their stroke `weight`, after the streak lifts.
+// count as ink as they count for the stroke score, after the streak lifts: by their stroke
+// `weight`, or by their `edge_weight` within `edge_reach` pixels of such a pixel.
 bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
                           const MarkScorerOptions& options, std::size_t t,
                           const std::vector<Rect>& areas, const PixelBox& halo,
-                          const std::array<int, 256>& weight, const int* column_up,
-                          const std::vector<int>& row_lift) {
+                          const std::vector<bool>& marked, const std::array<int, 256>& weight,
+                          const std::array<int, 256>& edge_weight, int edge_reach,
+                          const int* column_up, const std::vector<int>& row_lift) {
   if (halo.empty()) return false;
   const Rect& a = areas[t];
   const double x0 = a.x_mm(), x1 = a.x_mm() + a.width_mm();
   const double y0 = a.y_mm(), y1 = a.y_mm() + a.height_mm();
   const double near = options.ring_inner_mm, far = options.halo_mm;
-  // The other boxes this band reaches, each with its own ring: what lies there is that box's
-  // printed outline and its voter's mark. Left out, a mark in the next box that spills over its
-  // edge towards this one stays the next box's, however it runs.
+  // The other marked boxes this band reaches, each with its own ring: what lies there is that
+  // box's printed outline and its voter's mark. Left out, a mark in the next box that spills over
+  // its edge towards this one stays the next box's, however it runs. An unmarked box stays in:
+  // a stamp's ring that enters this box often runs on past the next one, and that is where it
+  // reaches away from this box. (Where the next box is marked, a stamp that made a vote here
+  // would make an overvote in a one-choice contest: the ballot goes back to the voter.)
   struct Other {
     double x0, y0, x1, y1;
   };
   std::vector<Other> others;
   for (std::size_t j = 0; j < areas.size(); ++j) {
-    if (j == t) continue;
+    if (j == t || !marked[j]) continue;
     const Rect& b = areas[j];
     const Other o{b.x_mm() - near, b.y_mm() - near, b.x_mm() + b.width_mm() + near,
                   b.y_mm() + b.height_mm() + near};
@@ -101,6 +116,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   const double dxr = step_r.x - origin.x, dyr = step_r.y - origin.y;
   const int w = halo.x1 - halo.x0, h = halo.y1 - halo.y0;
   cv::Mat ink(h, w, CV_8UC1, cv::Scalar(0));
+  cv::Mat edges(h, w, CV_8UC1, cv::Scalar(0));
   cv::Mat band(h, w, CV_8UC1, cv::Scalar(0));
   // Distance from the box in units of 1/16 mm, per pixel of the band.
   std::vector<std::uint8_t> distance(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), 0);
@@ -124,8 +140,10 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
       distance[static_cast<std::size_t>(r - halo.y0) * static_cast<std::size_t>(w) +
                static_cast<std::size_t>(c - halo.x0)] =
           static_cast<std::uint8_t>(std::min(255.0, std::floor(d * 16)));
-      if (weight[static_cast<std::size_t>(
-              std::min(255, row[c] + std::max(row_up, column_up[c])))] == 0) {
+      const auto v =
+          static_cast<std::size_t>(std::min(255, row[c] + std::max(row_up, column_up[c])));
+      if (weight[v] == 0) {
+        if (edge_weight[v] != 0) edges.at<std::uint8_t>(r - halo.y0, c - halo.x0) = 1;
         continue;
       }
       out[c - halo.x0] = 1;
@@ -133,6 +151,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
     }
   }
   if (!any) return false;
+  ink = StrokesWithEdges(ink, edges, edge_reach);
   // A stamp's ink is textured and a light one breaks up into specks where it is fainter: gaps up
   // to `ink_gap_mm` are closed (dilation then erosion, so no piece grows towards or away from the
   // box), and what the closing adds outside the band is dropped.
@@ -314,6 +333,10 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
   const double dxc = step_c.x - origin.x, dyc = step_c.y - origin.y;
   const double dxr = step_r.x - origin.x, dyr = step_r.y - origin.y;
 
+  const int edge_reach =
+      std::max(1, static_cast<int>(std::lround(kStrokeEdgeMm * transform_.PixelsPerMm())));
+  // Each box's stroke and edge weights (they depend on its paper level), for the ink test below.
+  std::vector<std::pair<std::array<int, 256>, std::array<int, 256>>> ink_weights(areas.size());
   for (std::size_t t = 0; t < areas.size(); ++t) {
     const PixelBox& box = boxes[t];
     if (box.empty()) continue;
@@ -378,25 +401,74 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
               ? 0
               : static_cast<int>(std::min(1024.0, std::floor(dark * 1024 / full_level)));
     }
-    long long stroke_sum = 0;
-    for (int r = box.y0; r < box.y1; ++r) {
-      const std::uint8_t* row = image_.ptr<std::uint8_t>(r);
-      const int row_up = row_lift[static_cast<std::size_t>(r)];
-      const int* column_up = lift.data() - band.x0;
-      const double xr = origin.x + dxr * r, yr = origin.y + dyr * r;
-      const Span inner = Intersect(Intersect(Solve(xr, dxc, ix0, ix1), Solve(yr, dyc, iy0, iy1)),
-                                   Span{box.x0, box.x1});
-      for (int c = inner.begin; c < inner.end; ++c) {
-        stroke_sum += weight[static_cast<std::size_t>(
-            std::min(255, row[c] + std::max(row_up, column_up[c])))];
+    // A blurred stroke's edges (see kStrokeEdge); none where noise reaches as far.
+    const double edge_level = std::max(kStrokeEdge * static_cast<double>(range), 2.5 * spread);
+    std::array<int, 256> edge_weight{};
+    for (int v = 0; v < 256; ++v) {
+      const double dark = paper - v;
+      edge_weight[static_cast<std::size_t>(v)] =
+          dark < edge_level || dark >= floor_level
+              ? 0
+              : static_cast<int>(std::floor(dark * 1024 / full_level));
+    }
+    // The stroke pixels of the interior, then, where there are any, the edges around them.
+    auto for_each_interior_pixel = [&](auto&& visit) {
+      for (int r = box.y0; r < box.y1; ++r) {
+        const std::uint8_t* row = image_.ptr<std::uint8_t>(r);
+        const int row_up = row_lift[static_cast<std::size_t>(r)];
+        const int* column_up = lift.data() - band.x0;
+        const double xr = origin.x + dxr * r, yr = origin.y + dyr * r;
+        const Span inner = Intersect(Intersect(Solve(xr, dxc, ix0, ix1), Solve(yr, dyc, iy0, iy1)),
+                                     Span{box.x0, box.x1});
+        for (int c = inner.begin; c < inner.end; ++c) {
+          visit(c - box.x0, r - box.y0,
+                static_cast<std::size_t>(std::min(255, row[c] + std::max(row_up, column_up[c]))));
+        }
       }
+    };
+    long long stroke_sum = 0;
+    long long stroke_pixels = 0;
+    for_each_interior_pixel([&](int, int, std::size_t v) {
+      stroke_sum += weight[v];
+      stroke_pixels += weight[v] != 0 ? 1 : 0;
+    });
+    if (stroke_pixels > 0) {
+      const int bw = box.x1 - box.x0, bh = box.y1 - box.y0;
+      cv::Mat levels(bh, bw, CV_8UC1, cv::Scalar(0));
+      cv::Mat strokes(bh, bw, CV_8UC1, cv::Scalar(0));
+      cv::Mat edges(bh, bw, CV_8UC1, cv::Scalar(0));
+      for_each_interior_pixel([&](int x, int y, std::size_t v) {
+        levels.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(v);
+        strokes.at<std::uint8_t>(y, x) = weight[v] != 0 ? 1 : 0;
+        edges.at<std::uint8_t>(y, x) = edge_weight[v] != 0 ? 1 : 0;
+      });
+      const cv::Mat counted = StrokesWithEdges(strokes, edges, edge_reach);
+      long long edge_sum = 0;
+      for (int y = 0; y < bh; ++y) {
+        const std::uint8_t* level_row = levels.ptr<std::uint8_t>(y);
+        const std::uint8_t* counted_row = counted.ptr<std::uint8_t>(y);
+        for (int x = 0; x < bw; ++x) {
+          if (counted_row[x] != 0) edge_sum += edge_weight[level_row[x]];
+        }
+      }
+      stroke_sum += std::min(edge_sum, kStrokeEdgePerPixel * 1024LL * stroke_pixels);
     }
     const long long stroke_denominator = interior_count * 1024;
     out.stroke = static_cast<int>(std::min<long long>(
         kScoreUnitsPerOne,
         (stroke_sum * kScoreUnitsPerOne + stroke_denominator / 2) / stroke_denominator));
-    if (out.stroke < examine_from_units && out.linear < examine_from_units) continue;
-    out.foreign_ink = InkEntersFromOutside(image_, transform_, options_, t, areas, halos[t], weight,
+    ink_weights[t] = {weight, edge_weight};
+  }
+  // Ink from outside, once every box's own pen strokes are known.
+  std::vector<bool> marked(areas.size());
+  for (std::size_t t = 0; t < areas.size(); ++t) marked[t] = scores[t].stroke >= examine_from_units;
+  for (std::size_t t = 0; t < areas.size(); ++t) {
+    TargetScore& out = scores[t];
+    if (out.linear < 0 || (out.stroke < examine_from_units && out.linear < examine_from_units)) {
+      continue;
+    }
+    out.foreign_ink = InkEntersFromOutside(image_, transform_, options_, t, areas, halos[t], marked,
+                                           ink_weights[t].first, ink_weights[t].second, edge_reach,
                                            lift.data() - band.x0, row_lift);
   }
   return scores;

@@ -51,6 +51,15 @@ struct MarkScorerOptions {
 // in between it counts in proportion. See docs/vision.md for the measured pen levels.
 inline constexpr double kStrokeFloor = 0.30;
 inline constexpr double kStrokeFull = 0.45;
+// A stroke's edges, blurred by the optics: a pixel darkened by kStrokeEdge or more (but less
+// than the floor) within kStrokeEdgeMm of a stroke pixel counts in proportion too, up to
+// kStrokeEdgePerPixel pixels' worth for each stroke pixel. Blur spreads a thin light stroke (a
+// red ballpoint tick) over its edges without changing its ink; without its edges it scored half
+// of what it does sharp. Ink that never reaches the floor (show-through, a fold) has no stroke
+// pixels and so no edges.
+inline constexpr double kStrokeEdge = 0.15;
+inline constexpr double kStrokeEdgeMm = 0.3;
+inline constexpr int kStrokeEdgePerPixel = 3;
 
 // What the scorer finds in and around one target.
 struct TargetScore {
