@@ -1,27 +1,40 @@
 // esep-accuracy: the long accuracy run (VVSG 2.0 1.2-C asks for 10,000,000 ballot positions read
 // with no error). Generates ballots of every fixture election and ballot style, marks them at
 // random (every mark style, black, blue and red ballpoint and felt pen, marks over the box edge,
-// blank contests), adds what paper and scanners do (random scanner damage, streaks at random
-// positions, commission stamps on unmarked boxes, show-through behind unmarked boxes), reads each
-// with the interpreter and compares every target with how it was made. Not a CI step: its
-// result goes into docs/BENCHMARKS.md.
+// blank contests), adds what paper and feeding do (skew, shift, a sheet fed upside down, dust,
+// folds, streaks at random positions, commission stamps on unmarked boxes, show-through behind
+// unmarked boxes), reads each with the interpreter and compares every target with how it was made.
+// Not a CI step: its result goes into docs/BENCHMARKS.md.
+//
+// The ballots are read by a fleet of simulated readers. Each reader has its own sensor (blur,
+// noise, contrast, JPEG storage, drawn at random) and is calibrated as a technician does before
+// election day: its calibration sheet is scanned with that sensor and measured
+// (vision::MeasureCalibrationSheet with the documented tolerances). A reader that passes reads
+// with the thresholds its profile recommends, as esepd does; the accuracy requirement applies to
+// those. A reader that fails would not open the polls (vision::CheckProfileForPolls); with
+// --stress its ballots are read too, with the election's thresholds, and counted apart: errors
+// there are reported, and a flipped vote (a mark read as empty or the reverse) is never allowed.
 //
 //   esep-accuracy [--positions N] [--threads T] [--seed S] [--first BALLOT] [--seconds LIMIT]
-//                 [--repo-root DIR]
+//                 [--readers R] [--stress] [--save DIR] [--repo-root DIR]
 //
-// --seconds stops the run after that long (the ballots under way are finished) and prints the
-// totals of what was read.
+// --positions counts the positions read by calibrated readers. --seconds stops the run after that
+// long (the ballots under way are finished) and prints the totals of what was read. --save writes
+// each ballot read wrongly as DIR/ballot-N.png with its spec (DIR/ballot-N.txt).
 //
-// Ballot n is made from (seed, n) alone, so `--first n --positions 1` makes and reads it again.
+// Ballot n is made from (seed, n) alone and read by reader n mod R, so `--first n --positions 1`
+// (with the same --readers) makes and reads it again.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <opencv2/imgcodecs.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +52,7 @@
 #include "esep/render/random.h"
 #include "esep/render/render.h"
 #include "esep/render/spec.h"
+#include "esep/vision/calibration.h"
 #include "esep/vision/interpreter.h"
 
 namespace esep {
@@ -52,22 +66,66 @@ struct Kind {
   const BallotStyle* style = nullptr;
   std::string election_path;
   std::string precinct;
-  std::unique_ptr<vision::Interpreter> interpreter;
   cv::Mat page;  // printed, unmarked, 200 dpi
 };
+
+// One simulated reader: its sensor, whether it passed calibration and its interpreter for each
+// ballot kind (with the thresholds its profile recommends, or the election's when it failed).
+struct Reader {
+  DegradeSpec sensor;
+  bool calibrated = false;
+  std::string failed_checks;
+  std::vector<std::unique_ptr<vision::Interpreter>> interpreters;  // by kind
+};
+
+// What makes a reader's images differ from another's: its sensor's blur, noise, contrast and
+// JPEG storage, drawn as RandomDegradeSpec draws them for a ballot.
+DegradeSpec SensorOf(std::uint64_t seed, int reader) {
+  const DegradeSpec all =
+      render::RandomDegradeSpec(render::MixSeed(seed, 0x5E4502ULL + static_cast<unsigned>(reader)));
+  DegradeSpec sensor;
+  sensor.set_blur_sigma_px(all.blur_sigma_px());
+  sensor.set_noise_sigma(all.noise_sigma());
+  sensor.set_contrast(all.contrast());
+  sensor.set_jpeg_quality(all.jpeg_quality());
+  return sensor;
+}
+
+// Calibrates the reader with `sensor` as a technician does: scans the calibration sheet and
+// measures it against the documented tolerances.
+absl::StatusOr<vision::CalibrationMeasurement> Calibrate(const cv::Mat& sheet,
+                                                         const DegradeSpec& sensor,
+                                                         std::uint64_t seed) {
+  cv::Mat scan = sheet.clone();
+  if (absl::Status s = render::Degrade(scan, sensor, 200, seed); !s.ok()) return s;
+  absl::StatusOr<vision::CalibrationMeasurement> m = vision::MeasureCalibrationSheet(
+      vision::GrayImage{std::span<const std::uint8_t>(scan.datastart, scan.dataend), scan.cols,
+                        scan.rows, static_cast<int>(scan.step[0])},
+      vision::StandardCalibrationLayout(), {200});
+  if (m.ok()) vision::EvaluateTolerances(vision::CalibrationTolerances{}, &m->profile);
+  return m;
+}
 
 struct Totals {
   std::atomic<long long> ballots{0};
   std::atomic<long long> positions{0};
   std::atomic<long long> errors{0};
+  std::atomic<long long> flipped{0};  // MARKED read where only EMPTY is right, or the reverse
   std::atomic<long long> rejected{0};
   std::atomic<long long> marginal{0};
+
+  std::string Line() const {
+    return absl::StrCat(positions.load(), " ballot positions on ", ballots.load(),
+                        " ballots: ", errors.load(), " errors (", flipped.load(), " flipped), ",
+                        rejected.load(), " ballots rejected, ", marginal.load(),
+                        " positions marginal");
+  }
 };
 
 std::string Name(const Target& t) { return absl::StrCat(t.contest_id(), ":", t.option_id()); }
 
 // One ballot of kind `kind`, made from `seed`: its spec (marks, stamps, show-through, damage).
-RenderSpec MakeSpec(const Kind& kind, std::uint64_t seed) {
+RenderSpec MakeSpec(const Kind& kind, const DegradeSpec& sensor, std::uint64_t seed) {
   render::Rng rng(render::MixSeed(seed, 0xACC));
   RenderSpec spec;
   spec.set_election(kind.election_path);
@@ -156,7 +214,14 @@ RenderSpec MakeSpec(const Kind& kind, std::uint64_t seed) {
     spec.add_show_through(Name(kind.style->targets(unmarked[static_cast<std::size_t>(
         rng.UniformInt(0, static_cast<int>(unmarked.size()) - 1))])));
   }
-  *spec.mutable_degrade() = render::RandomDegradeSpec(seed);
+  // The paper's and the feed's damage are the ballot's own; blur, noise, contrast and JPEG are
+  // the reader's.
+  DegradeSpec& degrade = *spec.mutable_degrade();
+  degrade = render::RandomDegradeSpec(seed);
+  degrade.set_blur_sigma_px(sensor.blur_sigma_px());
+  degrade.set_noise_sigma(sensor.noise_sigma());
+  degrade.set_contrast(sensor.contrast());
+  degrade.set_jpeg_quality(sensor.jpeg_quality());
   if (spec.degrade().streak() && rng.Chance(0.5)) {
     DegradeSpec& d = *spec.mutable_degrade();
     d.set_streak_x_mm(rng.Uniform(2, kind.style->page_width_mm() - 2));
@@ -199,8 +264,11 @@ int Main(int argc, char** argv) {
   long long first = 0;
   double limit_s = 0;
   int threads = 2;
+  int fleet = 100;
+  bool stress = false;
   std::uint64_t seed = 1;
   std::string root = ".";
+  std::string save_dir;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -217,12 +285,20 @@ int Main(int argc, char** argv) {
     } else if (arg == "--seconds" && has_value && absl::SimpleAtod(argv[i + 1], &limit_s) &&
                limit_s >= 0) {
       ++i;
+    } else if (arg == "--readers" && has_value && absl::SimpleAtoi(argv[i + 1], &fleet) &&
+               fleet >= 1 && fleet <= 10000) {
+      ++i;
+    } else if (arg == "--stress") {
+      stress = true;
+    } else if (arg == "--save" && has_value) {
+      save_dir = argv[++i];
     } else if (arg == "--repo-root" && has_value) {
       root = argv[++i];
     } else {
       std::fprintf(arg == "--help" ? stdout : stderr,
                    "usage: esep-accuracy [--positions N>0] [--threads 1..64] [--seed S] "
-                   "[--first BALLOT] [--seconds LIMIT] [--repo-root DIR]\n");
+                   "[--first BALLOT] [--seconds LIMIT] [--readers 1..10000] [--stress] "
+                   "[--save DIR] [--repo-root DIR]\n");
       return arg == "--help" ? 0 : 2;
     }
   }
@@ -242,24 +318,73 @@ int Main(int argc, char** argv) {
       k.style = &style;
       k.election_path = path;
       k.precinct = style.precinct_ids(0);
-      vision::InterpreterOptions options;
-      options.precinct_id = k.precinct;
-      absl::StatusOr<vision::Interpreter> interpreter =
-          vision::Interpreter::Create(*k.election, options);
       render::BallotRenderRequest request;
       request.style_id = style.id();
       request.precinct_id = k.precinct;
       absl::StatusOr<cv::Mat> page = render::RenderBallot(*k.election, request);
-      if (!interpreter.ok() || !page.ok()) {
-        std::fprintf(stderr, "esep-accuracy: cannot set up style %s\n", style.id().c_str());
+      if (!page.ok()) {
+        std::fprintf(stderr, "esep-accuracy: cannot print style %s: %s\n", style.id().c_str(),
+                     std::string(page.status().message()).c_str());
         return 2;
       }
-      k.interpreter = std::make_unique<vision::Interpreter>(*std::move(interpreter));
       k.page = *page;
       kinds.push_back(std::move(k));
     }
   }
-  Totals totals;
+
+  // The fleet, each reader calibrated.
+  absl::StatusOr<cv::Mat> sheet =
+      render::RenderCalibrationSheet(vision::StandardCalibrationLayout(), 200);
+  if (!sheet.ok()) {
+    std::fprintf(stderr, "esep-accuracy: cannot print the calibration sheet: %s\n",
+                 std::string(sheet.status().message()).c_str());
+    return 2;
+  }
+  std::vector<Reader> readers(static_cast<std::size_t>(fleet));
+  int calibrated = 0;
+  for (int r = 0; r < fleet; ++r) {
+    Reader& reader = readers[static_cast<std::size_t>(r)];
+    reader.sensor = SensorOf(seed, r);
+    absl::StatusOr<vision::CalibrationMeasurement> m = Calibrate(
+        *sheet, reader.sensor, render::MixSeed(seed, 0xCA1B00ULL + static_cast<unsigned>(r)));
+    reader.calibrated = m.ok() && m->profile.pass();
+    if (!m.ok()) {
+      reader.failed_checks = std::string(m.status().message());
+    } else {
+      for (const CalibrationCheck& c : m->profile.checks()) {
+        if (!c.pass())
+          absl::StrAppend(&reader.failed_checks, reader.failed_checks.empty() ? "" : ", ",
+                          c.name());
+      }
+    }
+    calibrated += reader.calibrated ? 1 : 0;
+    std::printf(
+        "reader %d: %s; %s%s\n", r, reader.sensor.ShortDebugString().c_str(),
+        reader.calibrated ? "calibrated" : "fails calibration: ", reader.failed_checks.c_str());
+    if (!reader.calibrated && !stress) continue;
+    for (const Kind& kind : kinds) {
+      vision::InterpreterOptions options;
+      options.precinct_id = kind.precinct;
+      if (reader.calibrated) options.thresholds = m->profile.recommended_thresholds();
+      absl::StatusOr<vision::Interpreter> interpreter =
+          vision::Interpreter::Create(*kind.election, options);
+      if (!interpreter.ok()) {
+        std::fprintf(stderr, "esep-accuracy: reader %d cannot read style %s: %s\n", r,
+                     kind.style->id().c_str(), std::string(interpreter.status().message()).c_str());
+        return 2;
+      }
+      reader.interpreters.push_back(std::make_unique<vision::Interpreter>(*std::move(interpreter)));
+    }
+  }
+  std::printf("esep-accuracy: %d of %d readers calibrated%s\n", calibrated, fleet,
+              stress ? "; the others read for the stress tally" : "");
+  if (calibrated == 0 && !stress) {
+    std::fprintf(stderr, "esep-accuracy: no reader passed calibration\n");
+    return 2;
+  }
+  std::fflush(stdout);
+
+  Totals within, beyond;
   std::mutex print;
   const auto start = std::chrono::steady_clock::now();
   auto seconds = [&] {
@@ -269,15 +394,21 @@ int Main(int argc, char** argv) {
   std::atomic<bool> stopped_by_time{false};
   auto work = [&] {
     for (;;) {
-      if (totals.positions.load() >= wanted) return;
+      if (within.positions.load() >= wanted) return;
       if (limit_s > 0 && seconds() > limit_s) {
         stopped_by_time = true;
         return;
       }
       const long long n = next.fetch_add(1);
-      const Kind& kind = kinds[static_cast<std::size_t>(n) % kinds.size()];
+      const std::size_t kind_index = static_cast<std::size_t>(n) % kinds.size();
+      const Kind& kind = kinds[kind_index];
+      const Reader& reader =
+          readers[static_cast<std::size_t>(n / static_cast<long long>(kinds.size())) %
+                  readers.size()];
+      if (reader.interpreters.empty()) continue;  // not calibrated: it never opens the polls
+      Totals& totals = reader.calibrated ? within : beyond;
       const std::uint64_t ballot_seed = render::MixSeed(seed, static_cast<std::uint64_t>(n));
-      const RenderSpec spec = MakeSpec(kind, ballot_seed);
+      const RenderSpec spec = MakeSpec(kind, reader.sensor, ballot_seed);
       render::DeckSetting setting{kind.election, kind.precinct, false};
       absl::StatusOr<DeckBallot> want = render::ExpectReading(setting, *kind.election, spec);
       absl::StatusOr<cv::Mat> image = want.ok() ? Draw(kind, spec) : want.status();
@@ -288,10 +419,10 @@ int Main(int argc, char** argv) {
         totals.positions += kind.style->targets_size();
         continue;
       }
-      const Interpretation in = kind.interpreter->Interpret(
+      const Interpretation in = reader.interpreters[kind_index]->Interpret(
           vision::GrayImage{std::span<const std::uint8_t>(image->datastart, image->dataend),
                             image->cols, image->rows, static_cast<int>(image->step[0])});
-      long long errors = 0;
+      long long errors = 0, flipped = 0;
       std::string wrong;
       if (!in.accepted()) {
         errors = want->targets_size();
@@ -299,29 +430,49 @@ int Main(int argc, char** argv) {
       } else {
         for (int i = 0; i < want->targets_size() && i < in.targets_size(); ++i) {
           const auto& allowed = want->targets(i).allowed();
-          if (in.targets(i).mark() == MARGINAL) ++totals.marginal;
-          if (std::find(allowed.begin(), allowed.end(), in.targets(i).mark()) == allowed.end()) {
+          const MarkClass read = in.targets(i).mark();
+          if (read == MARGINAL) ++totals.marginal;
+          if (std::find(allowed.begin(), allowed.end(), read) == allowed.end()) {
             ++errors;
-            absl::StrAppend(&wrong, " ", in.targets(i).option_id(), " read ",
-                            MarkClass_Name(in.targets(i).mark()), " (score ", in.targets(i).score(),
+            flipped += read == MARKED || read == EMPTY ? 1 : 0;
+            absl::StrAppend(&wrong, " ", in.targets(i).option_id(), " read ", MarkClass_Name(read),
+                            " (score ", in.targets(i).score(),
                             in.targets(i).note().empty() ? "" : ", ", in.targets(i).note(), ");");
           }
         }
       }
       totals.positions += want->targets_size();
       totals.errors += errors;
+      totals.flipped += flipped;
       const long long done = ++totals.ballots;
-      if (errors > 0 || done % 1000 == 0) {
+      if (errors > 0 && !save_dir.empty()) {
+        const std::string base = absl::StrCat(save_dir, "/ballot-", n);
+        std::vector<unsigned char> png;
+        std::ofstream text(base + ".txt");
+        text << spec.DebugString();
+        if (!cv::imencode(".png", *image, png) ||
+            !std::ofstream(base + ".png", std::ios::binary)
+                 .write(reinterpret_cast<const char*>(png.data()),
+                        static_cast<std::streamsize>(png.size())) ||
+            !text) {
+          std::lock_guard<std::mutex> lock(print);
+          std::fprintf(stderr, "esep-accuracy: cannot save %s.png and .txt\n", base.c_str());
+        }
+      }
+      if (errors > 0 || (reader.calibrated && done % 1000 == 0)) {
         std::lock_guard<std::mutex> lock(print);
         if (errors > 0) {
-          std::printf("ERROR ballot %lld style %s: %lld positions wrong:%s%s\n  spec: %s\n", n,
-                      kind.style->id().c_str(), errors, wrong.c_str(),
-                      in.accepted() ? "" : absl::StrCat(" rejected: ", in.detail()).c_str(),
-                      spec.ShortDebugString().c_str());
+          std::printf(
+              "ERROR%s ballot %lld style %s reader %lld%s: %lld positions wrong:%s%s\n"
+              "  spec: %s\n",
+              reader.calibrated ? "" : " (stress)", n, kind.style->id().c_str(),
+              n / static_cast<long long>(kinds.size()) % fleet, flipped > 0 ? " FLIPPED" : "",
+              errors, wrong.c_str(),
+              in.accepted() ? "" : absl::StrCat(" rejected: ", in.detail()).c_str(),
+              spec.ShortDebugString().c_str());
         }
-        if (done % 1000 == 0) {
-          std::printf("progress: %lld ballots, %lld positions, %lld errors, %.0f s\n", done,
-                      totals.positions.load(), totals.errors.load(), seconds());
+        if (reader.calibrated && done % 1000 == 0) {
+          std::printf("progress: %s, %.0f s\n", within.Line().c_str(), seconds());
         }
         std::fflush(stdout);
       }
@@ -335,12 +486,12 @@ int Main(int argc, char** argv) {
                 limit_s, wanted);
   }
   std::printf(
-      "esep-accuracy: %lld ballot positions on %lld ballots (%zu ballot kinds, %d threads, seed "
-      "%llu): %lld errors, %lld ballots rejected, %lld positions marginal, %.1f s\n",
-      totals.positions.load(), totals.ballots.load(), kinds.size(), threads,
-      static_cast<unsigned long long>(seed), totals.errors.load(), totals.rejected.load(),
-      totals.marginal.load(), seconds());
-  return totals.errors.load() == 0 ? 0 : 1;
+      "esep-accuracy: %zu ballot kinds, %d of %d readers calibrated, %d threads, seed %llu, "
+      "%.1f s\n",
+      kinds.size(), calibrated, fleet, threads, static_cast<unsigned long long>(seed), seconds());
+  std::printf("calibrated readers: %s\n", within.Line().c_str());
+  if (stress) std::printf("readers failing calibration (stress): %s\n", beyond.Line().c_str());
+  return within.errors.load() == 0 && beyond.flipped.load() == 0 ? 0 : 1;
 }
 
 }  // namespace
