@@ -22,8 +22,9 @@
 // long (the ballots under way are finished) and prints the totals of what was read. --save writes
 // each ballot read wrongly as DIR/ballot-N.png with its spec (DIR/ballot-N.txt).
 //
-// Ballot n is made from (seed, n) alone and read by reader n mod R, so `--first n --positions 1`
-// (with the same --readers) makes and reads it again.
+// Ballot n is made from (seed, n) alone and read by reader (n / kinds) mod R, so `--first n
+// --positions 1` (with the same --readers) makes and reads it again, and a long run can be made
+// in parts: each part ends by naming the --first of the next.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -489,6 +490,12 @@ int Main(int argc, char** argv) {
       "esep-accuracy: %zu ballot kinds, %d of %d readers calibrated, %d threads, seed %llu, "
       "%.1f s\n",
       kinds.size(), calibrated, fleet, threads, static_cast<unsigned long long>(seed), seconds());
+  // Every ballot number handed out was made and read to the end, so runs over consecutive
+  // ranges add up to one run.
+  std::printf(
+      "esep-accuracy: ballots %lld to %lld; the run goes on with --first %lld (the same "
+      "--seed and --readers)\n",
+      first, next.load() - 1, next.load());
   std::printf("calibrated readers: %s\n", within.Line().c_str());
   if (stress) std::printf("readers failing calibration (stress): %s\n", beyond.Line().c_str());
   return within.errors.load() == 0 && beyond.flipped.load() == 0 ? 0 : 1;
