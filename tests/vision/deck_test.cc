@@ -321,7 +321,10 @@ TEST(DeckTest, RandomlyDamagedBallotsNeverFlipAVote) {
 //   with every neighbouring box left out of the band, the ring no longer reached away from the
 //   box and the box read MARKED (kept to show why only marked neighbours are left out);
 // - a red ballpoint check under a blur of 1.39 px on a reader that passed calibration: without
-//   its blurred edges it scored 5.6%, MARGINAL.
+//   its blurred edges it scored 5.6%, MARGINAL;
+// - a light stamp (gray 177-188) reaching into a box with show-through behind it: measured from
+//   the ring's paper, which the show-through only partly darkens, its ink reached the stroke
+//   floor inside the box only, and the box read MARKED (6.3-7.7%).
 TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
   const char*
       kSpecs[] =
@@ -458,6 +461,52 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      dust_specks: 46
                      fold: true
                    })pb",
+              // Ballot 55584: a 42 mm stamp in gray 177 into the box of "parliamentary",
+              // show-through.
+              R"pb(election: "fixtures/elections/referendum-2021.json"
+                   style_id: "referendum"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 6877748359425859598
+                   degrade {
+                     rotation_deg: 0.51
+                     shift_x_mm: 1.77
+                     shift_y_mm: -1.73
+                     blur_sigma_px: 1.14
+                     noise_sigma: 3.03
+                     streak: true
+                     jpeg_quality: 90
+                   }
+                   stamps {
+                     center_x_mm: 157.93941301658396
+                     center_y_mm: 82
+                     diameter_mm: 42.477714095291873
+                     gray: 177
+                   }
+                   show_through: "form-of-government:parliamentary")pb",
+              // Ballot 49663: a 25 mm stamp in gray 188 from below into "segizbaev", show-through.
+              R"pb(election: "fixtures/elections/presidential-2021.json"
+                   style_id: "president"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 17899035811266420912
+                   marks { options: "president:arstanbek" style: LINE }
+                   degrade {
+                     upside_down: true
+                     scale: 1.02
+                     shift_x_mm: -2.28
+                     shift_y_mm: 0.21
+                     blur_sigma_px: 1.01
+                     dust_specks: 28
+                     streak: true
+                   }
+                   stamps {
+                     center_x_mm: 182
+                     center_y_mm: 136.27835417902497
+                     diameter_mm: 25
+                     gray: 188
+                   }
+                   show_through: "president:segizbaev")pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
   for (const char* text : kSpecs) {

@@ -348,6 +348,7 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
     const double ox0 = a.x_mm() - ro, ox1 = a.x_mm() + a.width_mm() + ro;
     const double oy0 = a.y_mm() - ro, oy1 = a.y_mm() + a.height_mm() + ro;
     Histogram ring{};
+    Histogram interior{};
     long long ring_count = 0;
     long long interior_sum = 0;
     long long interior_count = 0;
@@ -372,7 +373,11 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
         for (int c = guard.end; c < outer.end; ++c) ++ring[static_cast<std::size_t>(level(c))];
         ring_count += outer.end - guard.end;
       }
-      for (int c = inner.begin; c < inner.end; ++c) interior_sum += level(c);
+      for (int c = inner.begin; c < inner.end; ++c) {
+        const int v = level(c);
+        interior_sum += v;
+        ++interior[static_cast<std::size_t>(v)];
+      }
       if (!inner.empty()) interior_count += inner.end - inner.begin;
     }
     if (interior_count == 0) continue;
@@ -385,8 +390,6 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
     TargetScore& out = scores[t];
     out.linear = static_cast<int>(std::min<long long>(units, kScoreUnitsPerOne));
 
-    // Each gray level's weight as a pen stroke, in 1/1024.
-    std::array<int, 256> weight{};
     // On a noisy scan the floor rises above the paper's own spread: 2.5 times the rise from
     // the ring's median to its 85th percentile (ink only darkens, so the light side of the ring
     // is paper even where a mark runs through it), so that noise never adds up to a mark.
@@ -394,23 +397,39 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
     const double floor_level = std::max(kStrokeFloor * static_cast<double>(range), 2.5 * spread);
     const double full_level =
         std::max(kStrokeFull * static_cast<double>(range), 1.25 * floor_level);
-    for (int v = 0; v < 256; ++v) {
-      const double dark = paper - v;
-      weight[static_cast<std::size_t>(v)] =
-          dark < floor_level
-              ? 0
-              : static_cast<int>(std::min(1024.0, std::floor(dark * 1024 / full_level)));
-    }
     // A blurred stroke's edges (see kStrokeEdge); none where noise reaches as far.
     const double edge_level = std::max(kStrokeEdge * static_cast<double>(range), 2.5 * spread);
-    std::array<int, 256> edge_weight{};
-    for (int v = 0; v < 256; ++v) {
-      const double dark = paper - v;
-      edge_weight[static_cast<std::size_t>(v)] =
-          dark < edge_level || dark >= floor_level
-              ? 0
-              : static_cast<int>(std::floor(dark * 1024 / full_level));
-    }
+    // Each gray level's weight as a pen stroke and as a stroke's edge, in 1/1024, measured from
+    // `paper_level`.
+    auto weights = [&](int paper_level, std::array<int, 256>& stroke, std::array<int, 256>& edge) {
+      for (int v = 0; v < 256; ++v) {
+        const double dark = paper_level - v;
+        stroke[static_cast<std::size_t>(v)] =
+            dark < floor_level
+                ? 0
+                : static_cast<int>(std::min(1024.0, std::floor(dark * 1024 / full_level)));
+        edge[static_cast<std::size_t>(v)] =
+            dark < edge_level || dark >= floor_level
+                ? 0
+                : static_cast<int>(std::floor(dark * 1024 / full_level));
+      }
+    };
+    // Around the box, from the ring's paper.
+    std::array<int, 256> around_weight{}, around_edge_weight{};
+    weights(paper, around_weight, around_edge_weight);
+    // Inside, from the interior's own paper where show-through from the back darkens all of it
+    // more than the ring (which it only partly covers): the interior's 90th percentile, when it
+    // lies below the ring's median by no more than show-through does (kShowThroughMax). A
+    // light stamp over such a box reached the floor only inside it. Where ink covers a tenth of
+    // the interior or more, the 90th percentile is ink, far darker, and the ring's paper stays.
+    const int interior_paper = Percentile(interior, interior_count, 0.9);
+    const int inside_paper =
+        interior_paper < paper &&
+                paper - interior_paper <= kShowThroughMax * static_cast<double>(range)
+            ? interior_paper
+            : paper;
+    std::array<int, 256> weight{}, edge_weight{};
+    weights(inside_paper, weight, edge_weight);
     // The stroke pixels of the interior, then, where there are any, the edges around them.
     auto for_each_interior_pixel = [&](auto&& visit) {
       for (int r = box.y0; r < box.y1; ++r) {
@@ -457,7 +476,7 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
     out.stroke = static_cast<int>(std::min<long long>(
         kScoreUnitsPerOne,
         (stroke_sum * kScoreUnitsPerOne + stroke_denominator / 2) / stroke_denominator));
-    ink_weights[t] = {weight, edge_weight};
+    ink_weights[t] = {around_weight, around_edge_weight};
   }
   // Ink from outside, once every box's own pen strokes are known.
   std::vector<bool> marked(areas.size());

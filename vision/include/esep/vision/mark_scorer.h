@@ -60,6 +60,10 @@ inline constexpr double kStrokeFull = 0.45;
 inline constexpr double kStrokeEdge = 0.15;
 inline constexpr double kStrokeEdgeMm = 0.3;
 inline constexpr int kStrokeEdgePerPixel = 3;
+// Show-through from the back darkens a box and a millimetre around it by up to 16% of the way to
+// solid ink: inside a box whose interior is that much darker than its ring all over, pen strokes
+// are measured from the interior's own paper.
+inline constexpr double kShowThroughMax = 0.16;
 
 // What the scorer finds in and around one target.
 struct TargetScore {
