@@ -324,7 +324,11 @@ TEST(DeckTest, RandomlyDamagedBallotsNeverFlipAVote) {
 //   its blurred edges it scored 5.6%, MARGINAL;
 // - a light stamp (gray 177-188) reaching into a box with show-through behind it: measured from
 //   the ring's paper, which the show-through only partly darkens, its ink reached the stroke
-//   floor inside the box only, and the box read MARKED (6.3-7.7%).
+//   floor inside the box only, and the box read MARKED (6.3-7.7%);
+// - a voter's own mark running over the edge, taken for ink from outside once its blurred edges
+//   counted: a cross running 1.7 mm over each corner, one arm ending 0.5 mm short of the next
+//   box's printed outline, which the closing joined to it; a red check whose tail ended next to
+//   a speck of dust.
 TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
   const char*
       kSpecs[] =
@@ -507,6 +511,46 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      gray: 188
                    }
                    show_through: "president:segizbaev")pb",
+              // Ballot 87390: a cross 1.7 mm over every corner.
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 3225329190821095987
+                   marks {
+                     options: "parliament-list:meken-yntymagy"
+                     style: CROSS
+                     overreach_mm: 1.7325853993436158
+                   }
+                   degrade {
+                     rotation_deg: -4.14
+                     shift_x_mm: -2.2
+                     shift_y_mm: 1.49
+                     blur_sigma_px: 1.29
+                     dust_specks: 40
+                     fold: true
+                     jpeg_quality: 55
+                   })pb",
+              // Ballot 51733: a red check 1.05 mm over the edge, a speck of dust beyond its tail.
+              R"pb(election: "fixtures/elections/presidential-2021.json"
+                   style_id: "president"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 3356748833267531546
+                   marks {
+                     options: "president:segizbaev"
+                     style: CHECK
+                     pen: RED_BALLPOINT
+                     overreach_mm: 1.0539039331391273
+                   }
+                   degrade {
+                     rotation_deg: 4.45
+                     shift_x_mm: 1.12
+                     shift_y_mm: 0.27
+                     blur_sigma_px: 1.04
+                     dust_specks: 54
+                     jpeg_quality: 77
+                   })pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
   for (const char* text : kSpecs) {

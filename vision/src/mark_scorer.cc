@@ -109,12 +109,36 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
     if (o.x1 < x0 - far || o.x0 > x1 + far || o.y1 < y0 - far || o.y0 > y1 + far) continue;
     others.push_back(o);
   }
+  // The printed outlines of the other boxes in reach (their edges, give or take
+  // `outline_mm`): ink, but never bridged to by the closing below, so a voter's tick that ends
+  // short of the next box's outline is not joined to it.
+  std::vector<Other> outlines;
+  for (std::size_t j = 0; j < areas.size(); ++j) {
+    if (j == t) continue;
+    const Rect& b = areas[j];
+    const Other o{b.x_mm(), b.y_mm(), b.x_mm() + b.width_mm(), b.y_mm() + b.height_mm()};
+    if (o.x1 + near < x0 - far || o.x0 - near > x1 + far || o.y1 + near < y0 - far ||
+        o.y0 - near > y1 + far) {
+      continue;
+    }
+    outlines.push_back(o);
+  }
+  const double edge_mm = options.outline_mm;
+  auto on_outline = [&](double x, double y) {
+    return std::any_of(outlines.begin(), outlines.end(), [&](const Other& o) {
+      const double out = std::max({o.x0 - x, x - o.x1, o.y0 - y, y - o.y1});
+      return out <= edge_mm && out >= -edge_mm &&
+             !(x > o.x0 + edge_mm && x < o.x1 - edge_mm && y > o.y0 + edge_mm &&
+               y < o.y1 - edge_mm);
+    });
+  };
   const PointPx origin = transform.ToPage(0.5, 0.5);
   const PointPx step_c = transform.ToPage(1.5, 0.5);
   const PointPx step_r = transform.ToPage(0.5, 1.5);
   const double dxc = step_c.x - origin.x, dyc = step_c.y - origin.y;
   const double dxr = step_r.x - origin.x, dyr = step_r.y - origin.y;
   const int w = halo.x1 - halo.x0, h = halo.y1 - halo.y0;
+  cv::Mat printed(h, w, CV_8UC1, cv::Scalar(0));
   cv::Mat ink(h, w, CV_8UC1, cv::Scalar(0));
   cv::Mat edges(h, w, CV_8UC1, cv::Scalar(0));
   cv::Mat band(h, w, CV_8UC1, cv::Scalar(0));
@@ -146,6 +170,10 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
         if (edge_weight[v] != 0) edges.at<std::uint8_t>(r - halo.y0, c - halo.x0) = 1;
         continue;
       }
+      if (on_outline(x, y)) {
+        printed.at<std::uint8_t>(r - halo.y0, c - halo.x0) = 1;
+        continue;
+      }
       out[c - halo.x0] = 1;
       any = true;
     }
@@ -160,6 +188,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   cv::morphologyEx(
       ink, ink, cv::MORPH_CLOSE,
       cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * bridge + 1, 2 * bridge + 1)));
+  ink |= printed;
   ink &= band;
   // Each 8-connected piece of ink, flood-filled: the nearest and farthest it comes.
   const int entry = static_cast<int>(std::floor(options.entry_mm * 16));

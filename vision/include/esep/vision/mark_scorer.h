@@ -38,11 +38,14 @@ struct MarkScorerOptions {
   // shape that lies outside the box (a stamp, a signature, a ruled or stray line), not to a
   // voter's mark, which may spill over the edge by less than `reach_mm`.
   double entry_mm = 1.1;
-  double reach_mm = 2.5;
+  double reach_mm = 2.8;
   double halo_mm = 3.2;
   // Gaps up to this wide between pieces of ink outside the box are closed first: a stamp's
   // textured ring or text breaks up where its ink is faint.
   double ink_gap_mm = 0.5;
+  // Another box's printed outline, its edges give or take this much: the closing does not bridge
+  // to it (a voter's tick may end close to the next box).
+  double outline_mm = 0.3;
 };
 
 // Pen strokes: a pixel darkened by less than kStrokeFloor of the way from the paper to solid ink
