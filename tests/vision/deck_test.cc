@@ -328,7 +328,10 @@ TEST(DeckTest, RandomlyDamagedBallotsNeverFlipAVote) {
 // - a voter's own mark running over the edge, taken for ink from outside once its blurred edges
 //   counted: a cross running 1.7 mm over each corner, one arm ending 0.5 mm short of the next
 //   box's printed outline, which the closing joined to it; a red check whose tail ended next to
-//   a speck of dust.
+//   a speck of dust;
+// - a streak 4 px wide letting 15% of the light through, across a registration mark of a
+//   low-contrast JPEG scan: lifted by its gain, the streak's JPEG ringing split the mark in two
+//   and the ballot was refused.
 TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
   const char*
       kSpecs[] =
@@ -550,6 +553,22 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      blur_sigma_px: 1.04
                      dust_specks: 54
                      jpeg_quality: 77
+                   })pb",
+              // Ballot 62292: a streak through the lower right registration mark.
+              R"pb(election: "fixtures/elections/single-mandate-2021.json"
+                   style_id: "district-2"
+                   precinct_id: "2001"
+                   dpi: 200
+                   seed: 1665436663667930074
+                   marks { options: "district-2:abdyraev" style: FILLED pen: RED_BALLPOINT }
+                   degrade {
+                     rotation_deg: -4.23
+                     streak: true
+                     contrast: 0.62
+                     jpeg_quality: 57
+                     streak_x_mm: 200.93518759161091
+                     streak_width_px: 4
+                     streak_transmission: 0.15373387791626109
                    })pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
