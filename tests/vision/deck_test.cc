@@ -325,10 +325,10 @@ TEST(DeckTest, RandomlyDamagedBallotsNeverFlipAVote) {
 // - a light stamp (gray 177-188) reaching into a box with show-through behind it: measured from
 //   the ring's paper, which the show-through only partly darkens, its ink reached the stroke
 //   floor inside the box only, and the box read MARKED (6.3-7.7%);
-// - a voter's own mark running over the edge, taken for ink from outside once its blurred edges
-//   counted: a cross running 1.7 mm over each corner, one arm ending 0.5 mm short of the next
-//   box's printed outline, which the closing joined to it; a red check whose tail ended next to
-//   a speck of dust;
+// - a voter's own cross running 1.7 mm over each corner, one arm ending 0.5 mm short of the next
+//   box's printed outline, which the closing joined to it: taken for ink from outside;
+// - a light stamp (gray 179) from below into the last box, which read MARKED when a piece had to
+//   reach 2.8 mm instead of 2.5 mm (kept to show why the reach stays 2.5 mm);
 // - a streak 4 px wide letting 15% of the light through, across a registration mark of a
 //   low-contrast JPEG scan: lifted by its gain, the streak's JPEG ringing split the mark in two
 //   and the ballot was refused.
@@ -534,26 +534,6 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      fold: true
                      jpeg_quality: 55
                    })pb",
-              // Ballot 51733: a red check 1.05 mm over the edge, a speck of dust beyond its tail.
-              R"pb(election: "fixtures/elections/presidential-2021.json"
-                   style_id: "president"
-                   precinct_id: "1001"
-                   dpi: 200
-                   seed: 3356748833267531546
-                   marks {
-                     options: "president:segizbaev"
-                     style: CHECK
-                     pen: RED_BALLPOINT
-                     overreach_mm: 1.0539039331391273
-                   }
-                   degrade {
-                     rotation_deg: 4.45
-                     shift_x_mm: 1.12
-                     shift_y_mm: 0.27
-                     blur_sigma_px: 1.04
-                     dust_specks: 54
-                     jpeg_quality: 77
-                   })pb",
               // Ballot 62292: a streak through the lower right registration mark.
               R"pb(election: "fixtures/elections/single-mandate-2021.json"
                    style_id: "district-2"
@@ -569,6 +549,37 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      streak_x_mm: 200.93518759161091
                      streak_width_px: 4
                      streak_transmission: 0.15373387791626109
+                   })pb",
+              // Ballot 65284: a 25 mm stamp in gray 179 from below into "against both".
+              R"pb(election: "fixtures/elections/referendum-2021.json"
+                   style_id: "referendum"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 6917667063471396859
+                   marks {
+                     options: "form-of-government:presidential"
+                     style: FILLED
+                     pen: RED_BALLPOINT
+                   }
+                   marks {
+                     options: "form-of-government:parliamentary"
+                     style: CHECK
+                     overreach_mm: 1.0177337618486777
+                   }
+                   degrade {
+                     rotation_deg: -3.43
+                     scale: 1.03
+                     shift_x_mm: -1.95
+                     shift_y_mm: -2.8
+                     blur_sigma_px: 0.7
+                     dust_specks: 8
+                     contrast: 0.79
+                   }
+                   stamps {
+                     center_x_mm: 182
+                     center_y_mm: 109.97145985040129
+                     diameter_mm: 25
+                     gray: 179
                    })pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];

@@ -38,7 +38,7 @@ struct MarkScorerOptions {
   // shape that lies outside the box (a stamp, a signature, a ruled or stray line), not to a
   // voter's mark, which may spill over the edge by less than `reach_mm`.
   double entry_mm = 1.1;
-  double reach_mm = 2.8;
+  double reach_mm = 2.5;
   double halo_mm = 3.2;
   // Gaps up to this wide between pieces of ink outside the box are closed first: a stamp's
   // textured ring or text breaks up where its ink is faint.
