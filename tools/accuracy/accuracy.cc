@@ -359,9 +359,14 @@ int Main(int argc, char** argv) {
       }
     }
     calibrated += reader.calibrated ? 1 : 0;
-    std::printf(
-        "reader %d: %s; %s%s\n", r, reader.sensor.ShortDebugString().c_str(),
-        reader.calibrated ? "calibrated" : "fails calibration: ", reader.failed_checks.c_str());
+    const std::string thresholds =
+        reader.calibrated
+            ? absl::StrCat(", thresholds ", m->profile.recommended_thresholds().definite(), " and ",
+                           m->profile.recommended_thresholds().marginal())
+            : "";
+    std::printf("reader %d: %s; %s%s%s\n", r, reader.sensor.ShortDebugString().c_str(),
+                reader.calibrated ? "calibrated" : "fails calibration: ",
+                reader.failed_checks.c_str(), thresholds.c_str());
     if (!reader.calibrated && !stress) continue;
     for (const Kind& kind : kinds) {
       vision::InterpreterOptions options;
