@@ -59,8 +59,8 @@ void Reject(InterpretationDetails* details, RejectionReason reason, std::string 
 // image height, which nothing printed or marked reaches; a column darker than the typical one by
 // more than 6 gray levels is lifted by its gain when it still lets half of the light through,
 // else filled in from the nearest clean columns: lifting a darker one multiplies the noise and
-// the JPEG ringing in it more than twice, and a registration mark it crosses splits in two. Empty when there is no such column. Integer
-// arithmetic only.
+// the JPEG ringing in it more than twice, and a registration mark it crosses splits in two. Empty
+// when there is no such column. Integer arithmetic only.
 cv::Mat WithoutStreaks(const cv::Mat& image) {
   constexpr int kDeadZone = 6;
   const int step = std::max(1, image.rows / 300);
