@@ -97,22 +97,14 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   // a stamp's ring that enters this box often runs on past the next one, and that is where it
   // reaches away from this box. (Where the next box is marked, a stamp that made a vote here
   // would make an overvote in a one-choice contest: the ballot goes back to the voter.)
+  //
+  // The printed outlines of all the other boxes in reach (their edges, give or take
+  // `outline_mm`) are ink, but never bridged to by the closing below, so a voter's tick that
+  // ends short of the next box's outline is not joined to it.
   struct Other {
     double x0, y0, x1, y1;
   };
-  std::vector<Other> others;
-  for (std::size_t j = 0; j < areas.size(); ++j) {
-    if (j == t || !marked[j]) continue;
-    const Rect& b = areas[j];
-    const Other o{b.x_mm() - near, b.y_mm() - near, b.x_mm() + b.width_mm() + near,
-                  b.y_mm() + b.height_mm() + near};
-    if (o.x1 < x0 - far || o.x0 > x1 + far || o.y1 < y0 - far || o.y0 > y1 + far) continue;
-    others.push_back(o);
-  }
-  // The printed outlines of the other boxes in reach (their edges, give or take
-  // `outline_mm`): ink, but never bridged to by the closing below, so a voter's tick that ends
-  // short of the next box's outline is not joined to it.
-  std::vector<Other> outlines;
+  std::vector<Other> others, outlines;
   for (std::size_t j = 0; j < areas.size(); ++j) {
     if (j == t) continue;
     const Rect& b = areas[j];
@@ -122,14 +114,13 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
       continue;
     }
     outlines.push_back(o);
+    if (marked[j]) others.push_back({o.x0 - near, o.y0 - near, o.x1 + near, o.y1 + near});
   }
   const double edge_mm = options.outline_mm;
   auto on_outline = [&](double x, double y) {
     return std::any_of(outlines.begin(), outlines.end(), [&](const Other& o) {
-      const double out = std::max({o.x0 - x, x - o.x1, o.y0 - y, y - o.y1});
-      return out <= edge_mm && out >= -edge_mm &&
-             !(x > o.x0 + edge_mm && x < o.x1 - edge_mm && y > o.y0 + edge_mm &&
-               y < o.y1 - edge_mm);
+      // Signed distance from the outline's rectangle, negative inside it.
+      return std::abs(std::max({o.x0 - x, x - o.x1, o.y0 - y, y - o.y1})) <= edge_mm;
     });
   };
   const PointPx origin = transform.ToPage(0.5, 0.5);
@@ -459,8 +450,19 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
             : paper;
     std::array<int, 256> weight{}, edge_weight{};
     weights(inside_paper, weight, edge_weight);
-    // The stroke pixels of the interior, then, where there are any, the edges around them.
-    auto for_each_interior_pixel = [&](auto&& visit) {
+    // The stroke pixels of the interior, from its histogram; then, where there are any, the
+    // edges around them, which need the pixels' places.
+    long long stroke_sum = 0;
+    long long stroke_pixels = 0;
+    for (std::size_t v = 0; v < 256; ++v) {
+      stroke_sum += static_cast<long long>(interior[v]) * weight[v];
+      stroke_pixels += weight[v] != 0 ? interior[v] : 0;
+    }
+    if (stroke_pixels > 0) {
+      const int bw = box.x1 - box.x0, bh = box.y1 - box.y0;
+      cv::Mat levels(bh, bw, CV_8UC1, cv::Scalar(0));
+      cv::Mat strokes(bh, bw, CV_8UC1, cv::Scalar(0));
+      cv::Mat edges(bh, bw, CV_8UC1, cv::Scalar(0));
       for (int r = box.y0; r < box.y1; ++r) {
         const std::uint8_t* row = image_.ptr<std::uint8_t>(r);
         const int row_up = row_lift[static_cast<std::size_t>(r)];
@@ -469,27 +471,13 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
         const Span inner = Intersect(Intersect(Solve(xr, dxc, ix0, ix1), Solve(yr, dyc, iy0, iy1)),
                                      Span{box.x0, box.x1});
         for (int c = inner.begin; c < inner.end; ++c) {
-          visit(c - box.x0, r - box.y0,
-                static_cast<std::size_t>(std::min(255, row[c] + std::max(row_up, column_up[c]))));
+          const auto v =
+              static_cast<std::size_t>(std::min(255, row[c] + std::max(row_up, column_up[c])));
+          levels.at<std::uint8_t>(r - box.y0, c - box.x0) = static_cast<std::uint8_t>(v);
+          strokes.at<std::uint8_t>(r - box.y0, c - box.x0) = weight[v] != 0 ? 1 : 0;
+          edges.at<std::uint8_t>(r - box.y0, c - box.x0) = edge_weight[v] != 0 ? 1 : 0;
         }
       }
-    };
-    long long stroke_sum = 0;
-    long long stroke_pixels = 0;
-    for_each_interior_pixel([&](int, int, std::size_t v) {
-      stroke_sum += weight[v];
-      stroke_pixels += weight[v] != 0 ? 1 : 0;
-    });
-    if (stroke_pixels > 0) {
-      const int bw = box.x1 - box.x0, bh = box.y1 - box.y0;
-      cv::Mat levels(bh, bw, CV_8UC1, cv::Scalar(0));
-      cv::Mat strokes(bh, bw, CV_8UC1, cv::Scalar(0));
-      cv::Mat edges(bh, bw, CV_8UC1, cv::Scalar(0));
-      for_each_interior_pixel([&](int x, int y, std::size_t v) {
-        levels.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(v);
-        strokes.at<std::uint8_t>(y, x) = weight[v] != 0 ? 1 : 0;
-        edges.at<std::uint8_t>(y, x) = edge_weight[v] != 0 ? 1 : 0;
-      });
       const cv::Mat counted = StrokesWithEdges(strokes, edges, edge_reach);
       long long edge_sum = 0;
       for (int y = 0; y < bh; ++y) {
