@@ -25,6 +25,8 @@
 // Ballot n is made from (seed, n) alone and read by reader (n / kinds) mod R, so `--first n
 // --positions 1` (with the same --readers) makes and reads it again, and a long run can be made
 // in parts: each part ends by naming the --first of the next.
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -35,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <span>
 #include <string>
@@ -303,6 +306,12 @@ int Main(int argc, char** argv) {
       return arg == "--help" ? 0 : 2;
     }
   }
+  // The run is parallel by ballots: OpenCV's own worker threads would only compete with them.
+  // Each ballot allocates pages of about 4 MB; kept in the heap, they are not mapped and
+  // unmapped (and faulted in again) for every ballot.
+  cv::setNumThreads(1);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::vector<std::unique_ptr<Election>> elections;
   std::vector<Kind> kinds;
   for (const char* name : kElections) {
