@@ -171,31 +171,17 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   }
   if (!any) return false;
   ink = StrokesWithEdges(ink, edges, edge_reach);
-  // What may make a piece reach: ink in pieces larger than a speck, before the closing.
-  cv::Mat pieces, stats, centroids;
-  const int count = cv::connectedComponentsWithStats(ink, pieces, stats, centroids, 8, CV_32S);
-  const double px_per_mm = transform.PixelsPerMm();
-  const int speck = static_cast<int>(std::ceil(options.speck_mm2 * px_per_mm * px_per_mm));
-  std::vector<std::uint8_t> reaches(static_cast<std::size_t>(count), 0);
-  for (int i = 1; i < count; ++i) reaches[i] = stats.at<int>(i, cv::CC_STAT_AREA) >= speck ? 1 : 0;
-  cv::Mat reaching(h, w, CV_8UC1);
-  for (int r = 0; r < h; ++r) {
-    const int* label = pieces.ptr<int>(r);
-    std::uint8_t* out = reaching.ptr<std::uint8_t>(r);
-    for (int c = 0; c < w; ++c) out[c] = reaches[static_cast<std::size_t>(label[c])];
-  }
-  reaching |= printed;
   // A stamp's ink is textured and a light one breaks up into specks where it is fainter: gaps up
   // to `ink_gap_mm` are closed (dilation then erosion, so no piece grows towards or away from the
   // box), and what the closing adds outside the band is dropped.
-  const int bridge = std::max(1, static_cast<int>(std::lround(options.ink_gap_mm * px_per_mm / 2)));
+  const int bridge =
+      std::max(1, static_cast<int>(std::lround(options.ink_gap_mm * transform.PixelsPerMm() / 2)));
   cv::morphologyEx(
       ink, ink, cv::MORPH_CLOSE,
       cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * bridge + 1, 2 * bridge + 1)));
   ink |= printed;
   ink &= band;
-  // Each 8-connected piece of ink, flood-filled: the nearest it comes, and the farthest its ink
-  // outside specks goes.
+  // Each 8-connected piece of ink, flood-filled: the nearest and farthest it comes.
   const int entry = static_cast<int>(std::floor(options.entry_mm * 16));
   const int reach = static_cast<int>(std::floor(options.reach_mm * 16));
   std::vector<int> stack;
@@ -209,7 +195,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
       stack.pop_back();
       const int d = distance[static_cast<std::size_t>(p)];
       nearest = std::min(nearest, d);
-      if (reaching.data[p] != 0) farthest = std::max(farthest, d);
+      farthest = std::max(farthest, d);
       const int pr = p / w, pc = p % w;
       for (int dr = -1; dr <= 1; ++dr) {
         for (int dc = -1; dc <= 1; ++dc) {

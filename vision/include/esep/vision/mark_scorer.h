@@ -43,11 +43,6 @@ struct MarkScorerOptions {
   // Gaps up to this wide between pieces of ink outside the box are closed first: a stamp's
   // textured ring or text breaks up where its ink is faint.
   double ink_gap_mm = 0.5;
-  // The closing joins pieces but never makes one reach further: the reach is measured on the ink
-  // that is there, in pieces of at least this area. A smaller one (a speck of dust on the glass,
-  // with its blurred edges) beyond the tail of a voter's tick does not make the tick a shape
-  // from outside.
-  double speck_mm2 = 0.5;
   // Another box's printed outline, its edges give or take this much: the closing does not bridge
   // to it (a voter's tick may end close to the next box).
   double outline_mm = 0.3;
