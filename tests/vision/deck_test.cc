@@ -581,12 +581,31 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      diameter_mm: 25
                      gray: 179
                    })pb",
+              // Ballot 8543: a 27 mm stamp in gray 185 through the box of "japarov", contrast
+              // 0.66 and JPEG quality 63: its faint ring reaches away from the box only in
+              // pieces of 26-27 pixels. Measuring the reach on pieces of 0.5 mm² or more (to let
+              // a speck of dust beyond a tick's tail, as on ballot 51733, not count) made it a
+              // vote.
+              R"pb(election: "fixtures/elections/presidential-2021.json"
+                   style_id: "president"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 502962424013617816
+                   marks { options: "president:arstanbek" style: FILLED pen: BLACK_BALLPOINT }
+                   degrade { rotation_deg: -4.8 scale: 1.01 contrast: 0.66 jpeg_quality: 63 }
+                   stamps {
+                     center_x_mm: 166.599899212505
+                     center_y_mm: 68
+                     diameter_mm: 26.643391264870861
+                     gray: 185
+                   })pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
   // The thresholds the reader's calibration recommended, where the misreading depends on them
   // (the run reads with each reader's own): by ballot seed, definite and marginal.
   const std::map<std::uint64_t, std::pair<double, double>> kReaderThresholds = {
       {6917667063471396859ULL, {0.0587, 0.0292}},  // ballot 65284, reader 56
+      {502962424013617816ULL, {0.0586, 0.0295}},   // ballot 8543, reader 8
   };
   for (const char* text : kSpecs) {
     DeckBallot ballot;
