@@ -172,6 +172,37 @@ TEST_F(MarkScorerTest, AMarkSpillingFromTheNextBoxIsNotForeignInk) {
   EXPECT_FALSE(s[3].foreign_ink);
 }
 
+// A voter's tick running 1.8 mm over the right edge, with a speck of dust 0.26 mm beyond its
+// tail: a small dark piece is a speck, the closing leaves it alone, and the tick does not reach
+// away from the box. A stroke of ink there (a stamp's ring, a stray line) does.
+TEST_F(MarkScorerTest, ASpeckOfDustBeyondATickDoesNotMakeItForeignInk) {
+  const Rect& a = areas_[5];
+  const double right = a.x_mm() + a.width_mm();
+  auto tick = [&] {
+    cv::line(page_, cv::Point(Px(a.x_mm() + 2), Px(a.y_mm() + 4)),
+             cv::Point(Px(a.x_mm() + 4.5), Px(a.y_mm() + 6)), cv::Scalar(60), Px(0.5));
+    cv::line(page_, cv::Point(Px(a.x_mm() + 4.5), Px(a.y_mm() + 6)),
+             cv::Point(Px(right + 1.8), Px(a.y_mm() + 2)), cv::Scalar(60), Px(0.5));
+  };
+  tick();
+  constexpr int kShift = 4;  // sixteenths of a pixel
+  cv::circle(page_,
+             cv::Point(static_cast<int>((right + 2.5) * kPxPerMm * 16),
+                       static_cast<int>((a.y_mm() + 2) * kPxPerMm * 16)),
+             static_cast<int>(0.19 * kPxPerMm * 16), cv::Scalar(60), cv::FILLED, cv::LINE_AA,
+             kShift);
+  std::vector<TargetScore> s = Targets();
+  EXPECT_GE(s[5].stroke, 600);
+  EXPECT_FALSE(s[5].foreign_ink);
+
+  page_.setTo(cv::Scalar(kPaper));
+  tick();
+  cv::line(page_, cv::Point(Px(right + 2.3), Px(a.y_mm() + 2)),
+           cv::Point(Px(right + 3.1), Px(a.y_mm() + 1.2)), cv::Scalar(60), Px(0.5));
+  s = Targets();
+  EXPECT_TRUE(s[5].foreign_ink);
+}
+
 // A ruled line through a box and far beyond it on both sides is ink from outside.
 TEST_F(MarkScorerTest, RuledLineThroughTheBoxIsForeignInk) {
   const Rect& a = areas_[6];

@@ -132,6 +132,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   cv::Mat printed(h, w, CV_8UC1, cv::Scalar(0));
   cv::Mat ink(h, w, CV_8UC1, cv::Scalar(0));
   cv::Mat edges(h, w, CV_8UC1, cv::Scalar(0));
+  cv::Mat full(h, w, CV_8UC1, cv::Scalar(0));
   cv::Mat band(h, w, CV_8UC1, cv::Scalar(0));
   // Distance from the box in units of 1/16 mm, per pixel of the band.
   std::vector<std::uint8_t> distance(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), 0);
@@ -166,6 +167,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
         continue;
       }
       out[c - halo.x0] = 1;
+      if (weight[v] >= 1024) full.at<std::uint8_t>(r - halo.y0, c - halo.x0) = 1;
       any = true;
     }
   }
@@ -174,11 +176,43 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   // A stamp's ink is textured and a light one breaks up into specks where it is fainter: gaps up
   // to `ink_gap_mm` are closed (dilation then erosion, so no piece grows towards or away from the
   // box), and what the closing adds outside the band is dropped.
-  const int bridge =
-      std::max(1, static_cast<int>(std::lround(options.ink_gap_mm * transform.PixelsPerMm() / 2)));
+  //
+  // Dust on the glass is small and dark: a piece smaller than `speck_mm2` that reaches full
+  // stroke darkness somewhere is a speck, and the closing leaves it out, so that a speck just
+  // beyond the tail of a voter's tick is not joined to it. A light stamp's faint pieces never
+  // reach full darkness; a dark stamp's ring holds together in larger pieces.
+  cv::Mat labels, stats, centres;
+  const int count = cv::connectedComponentsWithStats(ink, labels, stats, centres, 8, CV_32S);
+  const double ppm = transform.PixelsPerMm();
+  const int speck_px = static_cast<int>(std::floor(options.speck_mm2 * ppm * ppm));
+  std::vector<std::uint8_t> dark(static_cast<std::size_t>(count), 0);
+  for (int r = 0; r < h; ++r) {
+    const int* label = labels.ptr<int>(r);
+    const std::uint8_t* f = full.ptr<std::uint8_t>(r);
+    for (int c = 0; c < w; ++c) {
+      if (f[c] != 0) dark[static_cast<std::size_t>(label[c])] = 1;
+    }
+  }
+  cv::Mat specks(h, w, CV_8UC1, cv::Scalar(0));
+  for (int r = 0; r < h; ++r) {
+    const int* label = labels.ptr<int>(r);
+    std::uint8_t* in = ink.ptr<std::uint8_t>(r);
+    std::uint8_t* out = specks.ptr<std::uint8_t>(r);
+    for (int c = 0; c < w; ++c) {
+      const int l = label[c];
+      if (l == 0 || dark[static_cast<std::size_t>(l)] == 0 ||
+          stats.at<int>(l, cv::CC_STAT_AREA) >= speck_px) {
+        continue;
+      }
+      out[c] = 1;
+      in[c] = 0;
+    }
+  }
+  const int bridge = std::max(1, static_cast<int>(std::lround(options.ink_gap_mm * ppm / 2)));
   cv::morphologyEx(
       ink, ink, cv::MORPH_CLOSE,
       cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * bridge + 1, 2 * bridge + 1)));
+  ink |= specks;
   ink |= printed;
   ink &= band;
   // Each 8-connected piece of ink, flood-filled: the nearest and farthest it comes.

@@ -43,6 +43,10 @@ struct MarkScorerOptions {
   // Gaps up to this wide between pieces of ink outside the box are closed first: a stamp's
   // textured ring or text breaks up where its ink is faint.
   double ink_gap_mm = 0.5;
+  // A piece of ink smaller than this that reaches full stroke darkness is a speck of dust: the
+  // closing does not join it to other ink (a speck beyond the tail of a voter's tick does not
+  // make the tick reach further).
+  double speck_mm2 = 0.5;
   // Another box's printed outline, its edges give or take this much: the closing does not bridge
   // to it (a voter's tick may end close to the next box).
   double outline_mm = 0.3;
