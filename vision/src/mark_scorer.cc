@@ -179,8 +179,9 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   //
   // Dust on the glass is small and dark: a piece smaller than `speck_mm2` that reaches full
   // stroke darkness somewhere is a speck, and the closing leaves it out, so that a speck just
-  // beyond the tail of a voter's tick is not joined to it. A light stamp's faint pieces never
-  // reach full darkness; a dark stamp's ring holds together in larger pieces.
+  // beyond the tail of a voter's tick is not joined to it. A light stamp's faint pieces stay short
+  // of full darkness, so they are still joined; a dark stamp's ring holds together in larger
+  // pieces.
   cv::Mat labels, stats, centres;
   const int count = cv::connectedComponentsWithStats(ink, labels, stats, centres, 8, CV_32S);
   const double ppm = transform.PixelsPerMm();
