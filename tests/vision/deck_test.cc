@@ -619,6 +619,33 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      dust_specks: 54
                      jpeg_quality: 77
                    })pb",
+              // Ballot 170009: a 25 mm stamp in gray 179 from below into "against both", with
+              // show-through behind the same box: the show-through's shadow and the stamp darkened
+              // the ring around the box (median 239 on paper of 255), and measured from it the
+              // stamp's ring in the band stayed under the floor. A flipped vote.
+              R"pb(election: "fixtures/elections/referendum-2021.json"
+                   style_id: "referendum"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 5721376199881573072
+                   marks { options: "form-of-government:presidential" style: PARTIAL }
+                   degrade {
+                     rotation_deg: 2.08
+                     scale: 0.97
+                     blur_sigma_px: 0.44
+                     dust_specks: 41
+                     streak: true
+                     streak_x_mm: 171.82750990676925
+                     streak_width_px: 4
+                     streak_transmission: 0.083078804432290626
+                   }
+                   stamps {
+                     center_x_mm: 182
+                     center_y_mm: 109.03987917133061
+                     diameter_mm: 25
+                     gray: 179
+                   }
+                   show_through: "form-of-government:against-both")pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
   // The thresholds the reader's calibration recommended, where the misreading depends on them

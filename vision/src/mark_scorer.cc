@@ -469,9 +469,14 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
                 : static_cast<int>(std::floor(dark * 1024 / full_level));
       }
     };
-    // Around the box, from the ring's paper.
+    // Around the box, from the ring's paper or the page's, whichever is lighter: show-through
+    // from the back and a stamp's ring darken part of the ring, and pull its median down, while
+    // the band beyond lies on plain paper. Measured from the darker ring, a light stamp's ring
+    // in the band stayed under the floor and no longer reached away from the box. The page's
+    // paper is its columns' 85th percentile less the ring's own rise from median to 85th
+    // percentile, so that on a noisy page both are medians and noise does not become ink.
     std::array<int, 256> around_weight{}, around_edge_weight{};
-    weights(paper, around_weight, around_edge_weight);
+    weights(std::max(paper, typical_paper - spread), around_weight, around_edge_weight);
     // Inside, from the interior's own paper where show-through from the back darkens all of it
     // more than the ring (which it only partly covers): the interior's 90th percentile, when it
     // lies below the ring's median by no more than show-through does (kShowThroughMax). A
