@@ -195,12 +195,94 @@ TEST_F(MarkScorerTest, ASpeckOfDustBeyondATickDoesNotMakeItForeignInk) {
   EXPECT_GE(s[5].stroke, 600);
   EXPECT_FALSE(s[5].foreign_ink);
 
+  // A light speck (blurred, or of pale dust) that never reaches full stroke darkness is a speck
+  // too.
+  page_.setTo(cv::Scalar(kPaper));
+  tick();
+  cv::circle(page_,
+             cv::Point(static_cast<int>((right + 2.5) * kPxPerMm * 16),
+                       static_cast<int>((a.y_mm() + 2) * kPxPerMm * 16)),
+             static_cast<int>(0.19 * kPxPerMm * 16), cv::Scalar(150), cv::FILLED, cv::LINE_AA,
+             kShift);
+  s = Targets();
+  EXPECT_GE(s[5].stroke, 600);
+  EXPECT_FALSE(s[5].foreign_ink);
+
   page_.setTo(cv::Scalar(kPaper));
   tick();
   cv::line(page_, cv::Point(Px(right + 2.3), Px(a.y_mm() + 2)),
            cv::Point(Px(right + 3.1), Px(a.y_mm() + 1.2)), cv::Scalar(60), Px(0.5));
   s = Targets();
   EXPECT_TRUE(s[5].foreign_ink);
+}
+
+// A light stamp's ring (gray 190 on paper 240: over the edge level, under the stroke floor) that
+// reaches the floor only in short places where its grain is heavy (0.6 mm of gray 150 every
+// 3 mm): the faint ink joins those places into one shape, and it is ink from outside.
+TEST_F(MarkScorerTest, ALightRingReachingTheFloorOnlyInPlacesIsForeignInk) {
+  const Rect& a = areas_[4];
+  const double r = 12.5;
+  const cv::Point2d centre(a.x_mm() + 6, a.y_mm() - r + 2.5);
+  cv::Mat ring(page_.size(), CV_8UC1, cv::Scalar(0));
+  cv::circle(ring, cv::Point(Px(centre.x), Px(centre.y)), Px(r), cv::Scalar(255), Px(0.6));
+  for (int y = 0; y < ring.rows; ++y) {
+    for (int x = 0; x < ring.cols; ++x) {
+      if (ring.at<std::uint8_t>(y, x) == 0) continue;
+      const double along =
+          (std::atan2(y / kPxPerMm - centre.y, x / kPxPerMm - centre.x) + M_PI) * r;
+      page_.at<std::uint8_t>(y, x) = std::fmod(along, 3.0) < 0.6 ? 150 : 190;
+    }
+  }
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_GT(s[4].stroke, 0);
+  EXPECT_TRUE(s[4].foreign_ink);
+}
+
+// A felt-pen stroke in a marked box that runs 1.4 mm out past its lower corner, and a tick in
+// the box below whose tail runs 1.4 mm over its top to meet it: each box's mark spills towards
+// the other, neither is ink from outside, and both keep their votes.
+TEST_F(MarkScorerTest, TwoMarksSpillingTowardsEachOtherAreNotForeignInk) {
+  const Rect& upper = areas_[2];
+  const Rect& lower = areas_[3];
+  cv::line(page_, cv::Point(Px(upper.x_mm() + 2), Px(upper.y_mm() + 1)),
+           cv::Point(Px(upper.x_mm() + 13.4), Px(upper.y_mm() + 7.6)), cv::Scalar(40), Px(1.0));
+  cv::line(page_, cv::Point(Px(lower.x_mm() + 2), Px(lower.y_mm() + 4)),
+           cv::Point(Px(lower.x_mm() + 4.5), Px(lower.y_mm() + 6)), cv::Scalar(60), Px(0.5));
+  cv::line(page_, cv::Point(Px(lower.x_mm() + 4.5), Px(lower.y_mm() + 6)),
+           cv::Point(Px(lower.x_mm() + 13.2), Px(lower.y_mm() - 1.4)), cv::Scalar(60), Px(0.5));
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_GE(s[2].stroke, 600);
+  EXPECT_GE(s[3].stroke, 600);
+  EXPECT_FALSE(s[2].foreign_ink);
+  EXPECT_FALSE(s[3].foreign_ink);
+}
+
+// A fold's crease across the whole sheet, tilted 4 degrees (so no row or column correction takes
+// it out), light (gray 192 on paper 240: over the edge level, under the stroke floor), through the
+// tail of a tick that runs 1.5 mm over the right edge: faint ink joins pieces of ink but does not
+// itself make the tick reach away from the box.
+TEST_F(MarkScorerTest, AFoldThroughTheTailOfATickDoesNotMakeItForeignInk) {
+  const Rect& a = areas_[5];
+  const double right = a.x_mm() + a.width_mm();
+  cv::line(page_, cv::Point(Px(a.x_mm() + 2), Px(a.y_mm() + 4)),
+           cv::Point(Px(a.x_mm() + 4.5), Px(a.y_mm() + 6)), cv::Scalar(60), Px(0.5));
+  cv::line(page_, cv::Point(Px(a.x_mm() + 4.5), Px(a.y_mm() + 6)),
+           cv::Point(Px(right + 1.5), Px(a.y_mm() + 2)), cv::Scalar(60), Px(0.5));
+  const double slope = std::tan(4 * M_PI / 180);
+  const double y_at_tail = a.y_mm() + 2;
+  cv::Mat crease(page_.size(), CV_8UC1, cv::Scalar(0));
+  cv::line(crease, cv::Point(0, Px(y_at_tail - (right + 1.5) * slope)),
+           cv::Point(page_.cols - 1, Px(y_at_tail + (page_.cols / kPxPerMm - right - 1.5) * slope)),
+           cv::Scalar(255), Px(0.4));
+  for (int y = 0; y < page_.rows; ++y) {
+    for (int x = 0; x < page_.cols; ++x) {
+      std::uint8_t& v = page_.at<std::uint8_t>(y, x);
+      if (crease.at<std::uint8_t>(y, x) != 0) v = std::min<std::uint8_t>(v, 192);
+    }
+  }
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_GE(s[5].stroke, 600);
+  EXPECT_FALSE(s[5].foreign_ink);
 }
 
 // A ruled line through a box and far beyond it on both sides is ink from outside.

@@ -104,7 +104,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   struct Other {
     double x0, y0, x1, y1;
   };
-  std::vector<Other> others, outlines;
+  std::vector<Other> others, marked_boxes, outlines;
   for (std::size_t j = 0; j < areas.size(); ++j) {
     if (j == t) continue;
     const Rect& b = areas[j];
@@ -114,7 +114,10 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
       continue;
     }
     outlines.push_back(o);
-    if (marked[j]) others.push_back({o.x0 - near, o.y0 - near, o.x1 + near, o.y1 + near});
+    if (marked[j]) {
+      others.push_back({o.x0 - near, o.y0 - near, o.x1 + near, o.y1 + near});
+      marked_boxes.push_back(o);
+    }
   }
   const double edge_mm = options.outline_mm;
   auto on_outline = [&](double x, double y) {
@@ -132,10 +135,12 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   cv::Mat printed(h, w, CV_8UC1, cv::Scalar(0));
   cv::Mat ink(h, w, CV_8UC1, cv::Scalar(0));
   cv::Mat edges(h, w, CV_8UC1, cv::Scalar(0));
-  cv::Mat full(h, w, CV_8UC1, cv::Scalar(0));
   cv::Mat band(h, w, CV_8UC1, cv::Scalar(0));
   // Distance from the box in units of 1/16 mm, per pixel of the band.
   std::vector<std::uint8_t> distance(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), 0);
+  // Distance from the nearest other marked box, likewise (only where there is one).
+  std::vector<std::uint8_t> neighbour_distance(
+      marked_boxes.empty() ? 0 : static_cast<std::size_t>(w) * static_cast<std::size_t>(h), 255);
   bool any = false;
   for (int r = halo.y0; r < halo.y1; ++r) {
     const std::uint8_t* row = image.ptr<std::uint8_t>(r);
@@ -156,10 +161,21 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
       distance[static_cast<std::size_t>(r - halo.y0) * static_cast<std::size_t>(w) +
                static_cast<std::size_t>(c - halo.x0)] =
           static_cast<std::uint8_t>(std::min(255.0, std::floor(d * 16)));
+      if (!marked_boxes.empty()) {
+        double nd = 1e9;
+        for (const Other& o : marked_boxes) {
+          nd = std::min(nd, std::max({o.x0 - x, x - o.x1, o.y0 - y, y - o.y1}));
+        }
+        neighbour_distance[static_cast<std::size_t>(r - halo.y0) * static_cast<std::size_t>(w) +
+                           static_cast<std::size_t>(c - halo.x0)] =
+            static_cast<std::uint8_t>(std::clamp(std::floor(nd * 16), 0.0, 255.0));
+      }
       const auto v =
           static_cast<std::size_t>(std::min(255, row[c] + std::max(row_up, column_up[c])));
       if (weight[v] == 0) {
-        if (edge_weight[v] != 0) edges.at<std::uint8_t>(r - halo.y0, c - halo.x0) = 1;
+        if (edge_weight[v] != 0 && !on_outline(x, y)) {
+          edges.at<std::uint8_t>(r - halo.y0, c - halo.x0) = 1;
+        }
         continue;
       }
       if (on_outline(x, y)) {
@@ -167,48 +183,78 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
         continue;
       }
       out[c - halo.x0] = 1;
-      if (weight[v] >= 1024) full.at<std::uint8_t>(r - halo.y0, c - halo.x0) = 1;
       any = true;
     }
   }
   if (!any) return false;
-  ink = StrokesWithEdges(ink, edges, edge_reach);
-  // A stamp's ink is textured and a light one breaks up into specks where it is fainter: gaps up
-  // to `ink_gap_mm` are closed (dilation then erosion, so no piece grows towards or away from the
-  // box), and what the closing adds outside the band is dropped.
-  //
-  // Dust on the glass is small and dark: a piece smaller than `speck_mm2` that reaches full
-  // stroke darkness somewhere is a speck, and the closing leaves it out, so that a speck just
-  // beyond the tail of a voter's tick is not joined to it. A light stamp's faint pieces stay short
-  // of full darkness, so they are still joined; a dark stamp's ring holds together in larger
-  // pieces.
-  cv::Mat labels, stats, centres;
-  const int count = cv::connectedComponentsWithStats(ink, labels, stats, centres, 8, CV_32S);
   const double ppm = transform.PixelsPerMm();
+  // Ink as the stroke score counts it: the stroke pixels and their blurred edges.
+  const cv::Mat faint = ink | edges;
+  ink = StrokesWithEdges(ink, edges, edge_reach);
+  // Faint ink joins pieces of ink: each piece spreads along pixels at the edge level or darker
+  // by up to `faint_join_mm`. A light stamp's ring reaches the stroke floor only here and there,
+  // where its grain is heavy, and runs on between at the edge level; a dust speck or a voter's
+  // tick on clean paper spreads no further than its own blur. What joins pieces is not itself
+  // measured below: a fold's crease, at the edge level and straight across the page, joined to
+  // the tail of a voter's tick does not make the tick reach further.
+  cv::Mat joined = ink.clone();
+  {
+    const int steps = std::max(1, static_cast<int>(std::lround(options.faint_join_mm * ppm)));
+    const cv::Mat step = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3));
+    for (int i = 0; i < steps; ++i) {
+      cv::dilate(joined, joined, step);
+      joined &= faint;
+    }
+  }
+  cv::Mat joined_labels, stats, centres;
+  const int joined_count =
+      cv::connectedComponentsWithStats(joined, joined_labels, stats, centres, 8, CV_32S);
+  // What each joined piece is: 0 ink, 1 a speck, 2 the mark of another box.
+  std::vector<std::uint8_t> kind(static_cast<std::size_t>(joined_count), 0);
+  // Dust on the glass: a joined piece smaller than `speck_mm2` is a speck, and the closing below
+  // leaves it out, so that a speck just beyond the tail of a voter's tick is not joined to it.
+  // (A light stamp's heavy-grained places are joined into larger pieces by its faint ink.)
   const int speck_px = static_cast<int>(std::floor(options.speck_mm2 * ppm * ppm));
-  std::vector<std::uint8_t> dark(static_cast<std::size_t>(count), 0);
-  for (int r = 0; r < h; ++r) {
-    const int* label = labels.ptr<int>(r);
-    const std::uint8_t* f = full.ptr<std::uint8_t>(r);
-    for (int c = 0; c < w; ++c) {
-      if (f[c] != 0) dark[static_cast<std::size_t>(label[c])] = 1;
+  for (int l = 1; l < joined_count; ++l) {
+    if (stats.at<int>(l, cv::CC_STAT_AREA) < speck_px) kind[static_cast<std::size_t>(l)] = 1;
+  }
+  // A joined piece that touches the ring of another marked box and stays within `reach_mm` of it
+  // is that box's mark spilling over its edge (as a mark here may spill towards it): it is left
+  // out, so that the closing does not join it to the tail of a mark here.
+  if (!neighbour_distance.empty()) {
+    const int touches = static_cast<int>(std::floor((near + 1.5 / ppm) * 16));
+    const int within = static_cast<int>(std::floor(options.reach_mm * 16));
+    std::vector<int> nearest(static_cast<std::size_t>(joined_count), 255);
+    std::vector<int> farthest(static_cast<std::size_t>(joined_count), 0);
+    for (int r = 0; r < h; ++r) {
+      const int* label = joined_labels.ptr<int>(r);
+      const std::uint8_t* d = neighbour_distance.data() + static_cast<std::size_t>(r) * w;
+      for (int c = 0; c < w; ++c) {
+        const auto l = static_cast<std::size_t>(label[c]);
+        nearest[l] = std::min<int>(nearest[l], d[c]);
+        farthest[l] = std::max<int>(farthest[l], d[c]);
+      }
+    }
+    for (int l = 1; l < joined_count; ++l) {
+      const auto i = static_cast<std::size_t>(l);
+      if (kind[i] == 0 && nearest[i] <= touches && farthest[i] < within) kind[i] = 2;
     }
   }
   cv::Mat specks(h, w, CV_8UC1, cv::Scalar(0));
   for (int r = 0; r < h; ++r) {
-    const int* label = labels.ptr<int>(r);
+    const int* label = joined_labels.ptr<int>(r);
     std::uint8_t* in = ink.ptr<std::uint8_t>(r);
     std::uint8_t* out = specks.ptr<std::uint8_t>(r);
     for (int c = 0; c < w; ++c) {
-      const int l = label[c];
-      if (l == 0 || dark[static_cast<std::size_t>(l)] == 0 ||
-          stats.at<int>(l, cv::CC_STAT_AREA) >= speck_px) {
-        continue;
-      }
-      out[c] = 1;
-      in[c] = 0;
+      if (in[c] == 0) continue;
+      const std::uint8_t k = kind[static_cast<std::size_t>(label[c])];
+      if (k == 1) out[c] = 1;
+      if (k != 0) in[c] = 0;
     }
   }
+  // A stamp's ink is textured and breaks up where it is fainter: gaps up to `ink_gap_mm` are
+  // closed (dilation then erosion, so no piece grows towards or away from the box), and what the
+  // closing adds outside the band is dropped.
   const int bridge = std::max(1, static_cast<int>(std::lround(options.ink_gap_mm * ppm / 2)));
   cv::morphologyEx(
       ink, ink, cv::MORPH_CLOSE,
@@ -216,34 +262,50 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   ink |= specks;
   ink |= printed;
   ink &= band;
-  // Each 8-connected piece of ink, flood-filled: the nearest and farthest it comes.
+  // Each 8-connected piece of ink, together with the pieces faint ink joins it to: the nearest
+  // and farthest its ink comes.
+  cv::Mat labels;
+  const int count = cv::connectedComponents(ink, labels, 8, CV_32S);
+  std::vector<int> parent(static_cast<std::size_t>(count + joined_count));
+  for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = static_cast<int>(i);
+  auto root = [&](int i) {
+    while (parent[static_cast<std::size_t>(i)] != i) {
+      parent[static_cast<std::size_t>(i)] =
+          parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(i)])];
+      i = parent[static_cast<std::size_t>(i)];
+    }
+    return i;
+  };
+  std::vector<int> nearest(parent.size(), 255), farthest(parent.size(), 0);
+  for (int r = 0; r < h; ++r) {
+    const int* label = labels.ptr<int>(r);
+    const int* joined_label = joined_labels.ptr<int>(r);
+    const std::uint8_t* d = distance.data() + static_cast<std::size_t>(r) * w;
+    for (int c = 0; c < w; ++c) {
+      if (label[c] == 0) continue;
+      const auto l = static_cast<std::size_t>(label[c]);
+      nearest[l] = std::min<int>(nearest[l], d[c]);
+      farthest[l] = std::max<int>(farthest[l], d[c]);
+      const int j = joined_label[c];
+      if (j == 0 || kind[static_cast<std::size_t>(j)] != 0) continue;
+      const int mine = root(label[c]), theirs = root(count + j);
+      if (mine != theirs) parent[static_cast<std::size_t>(theirs)] = mine;
+    }
+  }
+  for (int l = 1; l < count; ++l) {
+    const auto top = static_cast<std::size_t>(root(l));
+    if (top == static_cast<std::size_t>(l)) continue;
+    nearest[top] = std::min(nearest[top], nearest[static_cast<std::size_t>(l)]);
+    farthest[top] = std::max(farthest[top], farthest[static_cast<std::size_t>(l)]);
+  }
   const int entry = static_cast<int>(std::floor(options.entry_mm * 16));
   const int reach = static_cast<int>(std::floor(options.reach_mm * 16));
-  std::vector<int> stack;
-  for (int start = 0; start < w * h; ++start) {
-    if (ink.data[start] != 1) continue;
-    int nearest = 255, farthest = 0;
-    ink.data[start] = 2;
-    stack.assign(1, start);
-    while (!stack.empty()) {
-      const int p = stack.back();
-      stack.pop_back();
-      const int d = distance[static_cast<std::size_t>(p)];
-      nearest = std::min(nearest, d);
-      farthest = std::max(farthest, d);
-      const int pr = p / w, pc = p % w;
-      for (int dr = -1; dr <= 1; ++dr) {
-        for (int dc = -1; dc <= 1; ++dc) {
-          const int qr = pr + dr, qc = pc + dc;
-          if (qr < 0 || qr >= h || qc < 0 || qc >= w) continue;
-          const int q = qr * w + qc;
-          if (ink.data[q] != 1) continue;
-          ink.data[q] = 2;
-          stack.push_back(q);
-        }
-      }
+  for (int l = 1; l < count; ++l) {
+    if (root(l) != l) continue;
+    if (nearest[static_cast<std::size_t>(l)] <= entry &&
+        farthest[static_cast<std::size_t>(l)] >= reach) {
+      return true;
     }
-    if (nearest <= entry && farthest >= reach) return true;
   }
   return false;
 }

@@ -43,7 +43,11 @@ struct MarkScorerOptions {
   // Gaps up to this wide between pieces of ink outside the box are closed first: a stamp's
   // textured ring or text breaks up where its ink is faint.
   double ink_gap_mm = 0.5;
-  // A piece of ink smaller than this that reaches full stroke darkness is a speck of dust: the
+  // Pieces of ink outside the box spread along fainter ink (at a stroke's edge level) by up to
+  // this much, and pieces that meet so are one shape: a light stamp's ring reaches the stroke
+  // floor only in places.
+  double faint_join_mm = 0.75;
+  // A piece of ink, with the faint ink around it, smaller than this is a speck of dust: the
   // closing does not join it to other ink (a speck beyond the tail of a voter's tick does not
   // make the tick reach further).
   double speck_mm2 = 0.5;
