@@ -262,7 +262,14 @@ TEST_F(TabulationServiceTest, CorrectionIsAcceptedAndKeptWithHistory) {
 TEST_F(TabulationServiceTest, ClientWithoutCertificateIsRefusedAtTheHandshake) {
   absl::StatusOr<Receipt> receipt = Submit("", R1Protocol());
   ASSERT_FALSE(receipt.ok());
-  EXPECT_EQ(receipt.status().code(), absl::StatusCode::kUnavailable) << receipt.status();
+  // Usually UNAVAILABLE at once. Under TLS 1.3 the client may finish its side of the handshake
+  // before the centre refuses it, and gRPC then keeps reconnecting until the deadline: under
+  // heavy load the same refusal comes back as DEADLINE_EXCEEDED. Either way it is transient, so
+  // the outbox keeps the protocol and tries again.
+  EXPECT_TRUE(receipt.status().code() == absl::StatusCode::kUnavailable ||
+              receipt.status().code() == absl::StatusCode::kDeadlineExceeded)
+      << receipt.status();
+  EXPECT_TRUE(IsTransient(receipt.status())) << receipt.status();
   EXPECT_NE(receipt.status().message().find("cannot deliver to the tabulation centre"),
             std::string::npos)
       << receipt.status();
