@@ -781,6 +781,25 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      shift_y_mm: -1.47
                      fold: true
                    })pb",
+              // Ballot 608184: a speck of dust inside a finder pattern of the code (the sheet fed
+              // upside down, 47 specks): no code was found, and the ballot was refused.
+              R"pb(election: "fixtures/elections/referendum-2021.json"
+                   style_id: "referendum"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 16377646599452124286
+                   marks {
+                     options: "form-of-government:against-both"
+                     style: FILLED
+                     pen: RED_BALLPOINT
+                   }
+                   degrade {
+                     rotation_deg: 0.46
+                     upside_down: true
+                     scale: 1
+                     noise_sigma: 2.34
+                     dust_specks: 47
+                   })pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
   // The thresholds the reader's calibration recommended, where the misreading depends on them
@@ -793,6 +812,7 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
       {16532931522168855165ULL, {0.0604, 0.0325}},  // ballot 298345, reader 69
       {14679087479164572059ULL, {0.0605, 0.033}},   // ballot 357931, reader 86
       {16769140512404128560ULL, {0.0579, 0.0288}},  // ballot 457801, reader 60
+      {16377646599452124286ULL, {0.0602, 0.0316}},  // ballot 608184, reader 36
   };
   for (const char* text : kSpecs) {
     DeckBallot ballot;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <opencv2/imgproc.hpp>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -284,6 +285,15 @@ BarcodeReading BallotIdentityReader::Read(const cv::Mat& image, const BarcodeSpe
       const cv::Mat black = BlackInkOnly(view);
       result = Decode(black, hints);
       if (!result.isValid()) result = Decode(Upsample2x(black), hints);
+    }
+    if (!result.isValid()) {
+      // A speck of dust inside a finder pattern breaks its 1:1:3:1:1 run of modules. A 5 x 5
+      // median takes out specks under about 3 pixels (0.4 mm at 200 dpi) and keeps the modules
+      // (5 pixels, 0.64 mm, at 200 dpi), only rounding their outer corners.
+      cv::Mat clean;
+      cv::medianBlur(view, clean, 5);
+      result = Decode(clean, hints);
+      if (!result.isValid()) result = Decode(Upsample2x(clean), hints);
     }
   }
   if (!result.isValid()) {
