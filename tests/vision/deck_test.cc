@@ -800,6 +800,31 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      noise_sigma: 2.34
                      dust_specks: 47
                    })pb",
+              // Ballot 2720: a dark 43 mm stamp (gray 56) from the left whose ring runs down
+              // through the column of boxes, its own ink marking the boxes above and below. A
+              // rule that split ink shared with a marked neighbour between the two boxes (tried
+              // for ballot 646270) cut the ring's reach and made the stamp a vote.
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 12944387035855372120
+                   marks { options: "parliament-list:mekenchil" style: PARTIAL }
+                   degrade {
+                     rotation_deg: 1.17
+                     upside_down: true
+                     shift_x_mm: -2.54
+                     shift_y_mm: -1.72
+                     blur_sigma_px: 1.41
+                     noise_sigma: 7.58
+                     jpeg_quality: 53
+                   }
+                   stamps {
+                     center_x_mm: 157.96951978376038
+                     center_y_mm: 105.591
+                     diameter_mm: 42.703749936705293
+                     gray: 56
+                   })pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
   // The thresholds the reader's calibration recommended, where the misreading depends on them
@@ -813,6 +838,7 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
       {14679087479164572059ULL, {0.0605, 0.033}},   // ballot 357931, reader 86
       {16769140512404128560ULL, {0.0579, 0.0288}},  // ballot 457801, reader 60
       {16377646599452124286ULL, {0.0602, 0.0316}},  // ballot 608184, reader 36
+      {12944387035855372120ULL, {0.0508, 0.0252}},  // ballot 2720, reader 44
   };
   for (const char* text : kSpecs) {
     DeckBallot ballot;
