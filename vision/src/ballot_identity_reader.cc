@@ -258,6 +258,11 @@ BarcodeReading BallotIdentityReader::Read(const cv::Mat& image, const BarcodeSpe
   hints.setTryDownscale(false);
   hints.setMaxNumberOfSymbols(1);
   ZXing::Result result = Decode(view, hints);
+  // A retry on a cleaned crop: as it is, then doubled in size when that fails.
+  auto decode_at_both_sizes = [&hints](const cv::Mat& crop_image) {
+    ZXing::Result r = Decode(crop_image, hints);
+    return r.isValid() ? r : Decode(Upsample2x(crop_image), hints);
+  };
   if (!result.isValid()) {
     // A blurred, noisy or low-contrast scan. Each retry runs only when the one before failed:
     // the crop doubled in size (ZXing finds blurred finder patterns better with more pixels per
@@ -275,16 +280,13 @@ BarcodeReading BallotIdentityReader::Read(const cv::Mat& image, const BarcodeSpe
       // A streak (dust or a scratch on the sensor glass runs the whole length of the feed) or a
       // line across the sheet through the code: the line taken out, then read as above.
       if (const cv::Mat clean = WithoutLines(image, crop); !clean.empty()) {
-        result = Decode(clean, hints);
-        if (!result.isValid()) result = Decode(Upsample2x(clean), hints);
+        result = decode_at_both_sizes(clean);
         if (!result.isValid()) result = Decode(Upsample2x(Sharpen(clean)), hints);
       }
     }
     if (!result.isValid()) {
       // A commission stamp over the code: only its black ink kept.
-      const cv::Mat black = BlackInkOnly(view);
-      result = Decode(black, hints);
-      if (!result.isValid()) result = Decode(Upsample2x(black), hints);
+      result = decode_at_both_sizes(BlackInkOnly(view));
     }
     if (!result.isValid()) {
       // A speck of dust inside a finder pattern breaks its 1:1:3:1:1 run of modules. A 5 x 5
@@ -292,8 +294,7 @@ BarcodeReading BallotIdentityReader::Read(const cv::Mat& image, const BarcodeSpe
       // (5 pixels, 0.64 mm, at 200 dpi), only rounding their outer corners.
       cv::Mat clean;
       cv::medianBlur(view, clean, 5);
-      result = Decode(clean, hints);
-      if (!result.isValid()) result = Decode(Upsample2x(clean), hints);
+      result = decode_at_both_sizes(clean);
     }
   }
   if (!result.isValid()) {
