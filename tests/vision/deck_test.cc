@@ -825,6 +825,84 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      diameter_mm: 42.703749936705293
                      gray: 56
                    })pb",
+              // Ballot 1018840: a 40 mm stamp in gray 135 whose ring runs down past the boxes of
+              // "yntymak", "alyans" and "butun-kyrgyzstan", its ink making the boxes above and
+              // below marginal; left out as marks, they cut the ring where it reached away from
+              // "alyans", which read MARKED.
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 14323612625826792796
+                   marks {
+                     options: "parliament-list:uluttar-birimdigi"
+                     style: CROSS
+                     pen: RED_BALLPOINT
+                   }
+                   degrade {
+                     rotation_deg: 0.22
+                     upside_down: true
+                     scale: 0.98
+                     shift_x_mm: 2.59
+                     shift_y_mm: -0.81
+                     blur_sigma_px: 1.01
+                     fold: true
+                     streak: true
+                     streak_x_mm: 35.042407822248144
+                     streak_width_px: 2
+                     streak_transmission: 0.12635233937692511
+                   }
+                   stamps {
+                     center_x_mm: 159.61508319968911
+                     center_y_mm: 95.682
+                     diameter_mm: 40.374015061518605
+                     gray: 135
+                   })pb",
+              // Ballot 1112945: a dark 45 mm stamp (gray 84) likewise past "butun-kyrgyzstan",
+              // "yiman-nuru" and "ata-meken", read with a reader's marginal threshold of 2.68%.
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   seed: 4077573359622936955
+                   marks { options: "parliament-list:against-all" style: LINE }
+                   degrade {
+                     scale: 1
+                     blur_sigma_px: 0.33
+                     noise_sigma: 5.42
+                     dust_specks: 59
+                     jpeg_quality: 74
+                   }
+                   stamps {
+                     center_x_mm: 156.42340555956068
+                     center_y_mm: 115.5
+                     diameter_mm: 44.751713836085116
+                     gray: 84
+                   })pb",
+              // Ballot 939582: a light 25 mm stamp (gray 188) from below into "against all", its
+              // ring under the stroke floor but for where a fold, slanted across the sheet, crosses
+              // it inside the box: there the fold darkened it to a pen's level (6.9%). No row or
+              // column level takes out a slanted crease; its own line does.
+              R"pb(election: "fixtures/elections/single-mandate-2021.json"
+                   style_id: "district-2"
+                   precinct_id: "2001"
+                   dpi: 200
+                   seed: 6537411193511461685
+                   marks { options: "district-2:usenova" style: CROSS pen: RED_BALLPOINT }
+                   degrade {
+                     rotation_deg: 1.83
+                     blur_sigma_px: 1.14
+                     noise_sigma: 3.03
+                     dust_specks: 6
+                     fold: true
+                     jpeg_quality: 90
+                   }
+                   stamps {
+                     center_x_mm: 182
+                     center_y_mm: 136.34758091452701
+                     diameter_mm: 25
+                     gray: 188
+                   })pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
   // The thresholds the reader's calibration recommended, where the misreading depends on them
@@ -839,6 +917,8 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
       {16769140512404128560ULL, {0.0579, 0.0288}},  // ballot 457801, reader 60
       {16377646599452124286ULL, {0.0602, 0.0316}},  // ballot 608184, reader 36
       {12944387035855372120ULL, {0.0508, 0.0252}},  // ballot 2720, reader 44
+      {4077573359622936955ULL, {0.0537, 0.0268}},   // ballot 1112945, reader 89
+      {6537411193511461685ULL, {0.0568, 0.0285}},   // ballot 939582, reader 16
   };
   for (const char* text : kSpecs) {
     DeckBallot ballot;

@@ -52,7 +52,9 @@ class MarkScorerTest : public ::testing::Test {
 
   std::vector<TargetScore> Targets() const {
     const PageTransform identity(kPxPerMm, 0, 0, 0, kPxPerMm, 0);
-    return MarkScorer(page_, identity, /*ink_level=*/0).ScoreTargets(areas_);
+    return MarkScorer(page_, identity, /*ink_level=*/0)
+        .ScoreTargets(areas_, ThresholdUnits(FixtureThresholds().marginal()),
+                      ThresholdUnits(FixtureThresholds().definite()));
   }
 
   // A tick through target `i` drawn with a pen of `gray`, `width_mm` wide.
@@ -282,6 +284,33 @@ TEST_F(MarkScorerTest, AFoldThroughTheTailOfATickDoesNotMakeItForeignInk) {
   const std::vector<TargetScore> s = Targets();
   EXPECT_GE(s[5].stroke, 600);
   EXPECT_FALSE(s[5].foreign_ink);
+}
+
+// A light stamp's ring (gray 190 on paper 240: under the stroke floor) from below, its top arc
+// across the middle of a box, and a fold across the whole sheet, slanted 2 degrees, along that
+// arc: the renderer's fold (the crease 0.4 mm wide at four fifths of the light, its shadow
+// beside it) darkens the ring to a pen's level there. No row level takes out a slanted crease;
+// it is found and lifted along its own line, so the ring stays unmarked, while a voter's tick in
+// another box keeps its vote.
+TEST_F(MarkScorerTest, ASlantedFoldAlongALightStampRingDoesNotMakeAStroke) {
+  const Rect& ringed = areas_[3];
+  const double x_at = ringed.x_mm() + 6, y_at = ringed.y_mm() + 3.5;
+  cv::circle(page_, cv::Point(Px(x_at), Px(y_at + 12.5)), Px(12.5), cv::Scalar(190), Px(0.6),
+             cv::LINE_AA);
+  Tick(5, 60, 0.5);
+  const double slope = std::tan(2 * M_PI / 180);
+  for (int y = 0; y < page_.rows; ++y) {
+    for (int x = 0; x < page_.cols; ++x) {
+      const double d =
+          (y / kPxPerMm - (y_at + slope * (x / kPxPerMm - x_at))) / std::hypot(1, slope);
+      const double factor = std::abs(d) <= 0.2 ? 0.8 : d > 0 && d <= 0.8 ? 0.96 : 1.0;
+      std::uint8_t& v = page_.at<std::uint8_t>(y, x);
+      v = static_cast<std::uint8_t>(std::lround(v * factor));
+    }
+  }
+  const std::vector<TargetScore> s = Targets();
+  EXPECT_LT(s[3].stroke, ThresholdUnits(FixtureThresholds().marginal()));
+  EXPECT_GE(s[5].stroke, ThresholdUnits(FixtureThresholds().definite()));
 }
 
 // A ruled line through a box and far beyond it on both sides is ink from outside.

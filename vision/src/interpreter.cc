@@ -272,7 +272,7 @@ InterpretationDetails Interpreter::InterpretImage(const GrayImage& image) const 
   const MarkScorer scorer(mat, reg.transform, reg.ink_level);
   const int definite = ThresholdUnits(thresholds_.definite());
   const int marginal = ThresholdUnits(thresholds_.marginal());
-  const std::vector<TargetScore> scores = scorer.ScoreTargets(areas, marginal);
+  const std::vector<TargetScore> scores = scorer.ScoreTargets(areas, marginal, definite);
   for (int i = 0; i < style.targets_size(); ++i) {
     const TargetScore& s = scores[static_cast<std::size_t>(i)];
     if (s.linear < 0) {

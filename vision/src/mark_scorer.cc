@@ -8,12 +8,10 @@
 
 #include "absl/strings/str_format.h"
 #include "histogram.h"
+#include "paper_lift.h"
 
 namespace esep::vision {
 namespace {
-
-// Darkening of a whole column or row below this many gray levels is left alone (noise).
-constexpr int kLiftDeadZone = 2;
 
 struct PixelBox {
   int x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // half-open
@@ -78,14 +76,14 @@ cv::Mat StrokesWithEdges(const cv::Mat& strokes, const cv::Mat& edges, int reach
 // Whether ink that lies outside target `t` (in the band from the ring's inner edge to the halo)
 // forms a shape that comes close to the box and reaches far from it. A neighbouring box's outline
 // lies farther than the entry distance, so it counts only when ink joins it to this box. Pixels
-// count as ink as they count for the stroke score, after the streak lifts: by their stroke
-// `weight`, or by their `edge_weight` within `edge_reach` pixels of such a pixel.
+// count as ink as they count for the stroke score, after the `lift` of streaks and folds: by
+// their stroke `weight`, or by their `edge_weight` within `edge_reach` pixels of such a pixel.
 bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
                           const MarkScorerOptions& options, std::size_t t,
                           const std::vector<Rect>& areas, const PixelBox& halo,
                           const std::vector<bool>& marked, const std::array<int, 256>& weight,
                           const std::array<int, 256>& edge_weight, int edge_reach,
-                          const int* column_up, const std::vector<int>& row_lift) {
+                          const PaperLift& lift) {
   if (halo.empty()) return false;
   const Rect& a = areas[t];
   const double x0 = a.x_mm(), x1 = a.x_mm() + a.width_mm();
@@ -146,7 +144,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
     const std::uint8_t* row = image.ptr<std::uint8_t>(r);
     std::uint8_t* out = ink.ptr<std::uint8_t>(r - halo.y0);
     std::uint8_t* in_band = band.ptr<std::uint8_t>(r - halo.y0);
-    const int row_up = row_lift[static_cast<std::size_t>(r)];
+    const PaperLift::Row lifted = lift.InRow(r);
     const double xr = origin.x + dxr * r, yr = origin.y + dyr * r;
     for (int c = halo.x0; c < halo.x1; ++c) {
       const double x = xr + dxc * c, y = yr + dyc * c;
@@ -170,8 +168,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
                            static_cast<std::size_t>(c - halo.x0)] =
             static_cast<std::uint8_t>(std::clamp(std::floor(nd * 16), 0.0, 255.0));
       }
-      const auto v =
-          static_cast<std::size_t>(std::min(255, row[c] + std::max(row_up, column_up[c])));
+      const auto v = static_cast<std::size_t>(lifted.Level(c, row[c]));
       if (weight[v] == 0) {
         if (edge_weight[v] != 0 && !on_outline(x, y)) {
           edges.at<std::uint8_t>(r - halo.y0, c - halo.x0) = 1;
@@ -340,13 +337,14 @@ MarkScorer::MarkScorer(const cv::Mat& image, const PageTransform& transform, int
 
 std::vector<int> MarkScorer::Score(const std::vector<Rect>& areas) const {
   std::vector<int> scores;
-  for (const TargetScore& t : ScoreTargets(areas, kScoreUnitsPerOne + 1))
+  for (const TargetScore& t : ScoreTargets(areas, kScoreUnitsPerOne + 1, kScoreUnitsPerOne + 1))
     scores.push_back(t.linear);
   return scores;
 }
 
 std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas,
-                                                  int examine_from_units) const {
+                                                  int examine_from_units,
+                                                  int vote_from_units) const {
   std::vector<TargetScore> scores(areas.size());
   if (areas.empty() || image_.empty()) return scores;
   const double ro = options_.ring_outer_mm;
@@ -393,15 +391,16 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
   std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2),
                    sorted.end());
   const int typical_paper = sorted[sorted.size() / 2];
-  std::vector<int> lift(static_cast<std::size_t>(band_width));
+  std::vector<int> column_lift(static_cast<std::size_t>(band_width));
   for (int c = 0; c < band_width; ++c) {
-    lift[static_cast<std::size_t>(c)] =
+    column_lift[static_cast<std::size_t>(c)] =
         std::max(0, typical_paper - column_level[static_cast<std::size_t>(c)] - kLiftDeadZone);
   }
 
   // The same for each image row the target interiors cover, sampled across the whole width: a
   // fold or a horizontal scanner line crosses the page, a mark stays in its box.
   std::vector<int> row_lift(static_cast<std::size_t>(image_.rows), 0);
+  std::vector<Crease> creases;
   {
     std::vector<char> needed(static_cast<std::size_t>(image_.rows), 0);
     for (const Rect& a : areas) {
@@ -441,8 +440,12 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
           row_lift[static_cast<std::size_t>(r)] = std::max(0, typical_row - level - kLiftDeadZone);
         }
       }
+      // A fold across a skewed sheet, or one folded at a slant, runs through the rows: its
+      // crease is found and lifted along its own line.
+      creases = FindCreases(image_, transform_.PixelsPerMm(), typical_row);
     }
   }
+  const PaperLift lift(std::move(column_lift), band.x0, std::move(row_lift), std::move(creases));
 
   const PointPx origin = transform_.ToPage(0.5, 0.5);
   const PointPx step_c = transform_.ToPage(1.5, 0.5);
@@ -471,8 +474,7 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
     long long interior_count = 0;
     for (int r = box.y0; r < box.y1; ++r) {
       const std::uint8_t* row = image_.ptr<std::uint8_t>(r);
-      const int row_up = row_lift[static_cast<std::size_t>(r)];
-      const int* column_up = lift.data() - band.x0;
+      const PaperLift::Row lifted = lift.InRow(r);
       // Page coordinates along this row: x = xr + dxc * c, y = yr + dyc * c.
       const double xr = origin.x + dxr * r, yr = origin.y + dyr * r;
       const Span outer = Intersect(Intersect(Solve(xr, dxc, ox0, ox1), Solve(yr, dyc, oy0, oy1)),
@@ -482,7 +484,7 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
           Intersect(Intersect(Solve(xr, dxc, gx0, gx1), Solve(yr, dyc, gy0, gy1)), outer);
       const Span inner =
           Intersect(Intersect(Solve(xr, dxc, ix0, ix1), Solve(yr, dyc, iy0, iy1)), guard);
-      auto level = [&](int c) { return std::min(255, row[c] + std::max(row_up, column_up[c])); };
+      auto level = [&](int c) { return lifted.Level(c, row[c]); };
       const int ring_end = guard.empty() ? outer.end : guard.begin;
       for (int c = outer.begin; c < ring_end; ++c) ++ring[static_cast<std::size_t>(level(c))];
       ring_count += ring_end - outer.begin;
@@ -567,14 +569,12 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
       cv::Mat edges(bh, bw, CV_8UC1, cv::Scalar(0));
       for (int r = box.y0; r < box.y1; ++r) {
         const std::uint8_t* row = image_.ptr<std::uint8_t>(r);
-        const int row_up = row_lift[static_cast<std::size_t>(r)];
-        const int* column_up = lift.data() - band.x0;
+        const PaperLift::Row lifted = lift.InRow(r);
         const double xr = origin.x + dxr * r, yr = origin.y + dyr * r;
         const Span inner = Intersect(Intersect(Solve(xr, dxc, ix0, ix1), Solve(yr, dyc, iy0, iy1)),
                                      Span{box.x0, box.x1});
         for (int c = inner.begin; c < inner.end; ++c) {
-          const auto v =
-              static_cast<std::size_t>(std::min(255, row[c] + std::max(row_up, column_up[c])));
+          const auto v = static_cast<std::size_t>(lifted.Level(c, row[c]));
           levels.at<std::uint8_t>(r - box.y0, c - box.x0) = static_cast<std::uint8_t>(v);
           strokes.at<std::uint8_t>(r - box.y0, c - box.x0) = weight[v] != 0 ? 1 : 0;
           edges.at<std::uint8_t>(r - box.y0, c - box.x0) = edge_weight[v] != 0 ? 1 : 0;
@@ -597,17 +597,35 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
         (stroke_sum * kScoreUnitsPerOne + stroke_denominator / 2) / stroke_denominator));
     ink_weights[t] = {around_weight, around_edge_weight};
   }
-  // Ink from outside, once every box's own pen strokes are known.
-  std::vector<bool> marked(areas.size());
-  for (std::size_t t = 0; t < areas.size(); ++t) marked[t] = scores[t].stroke >= examine_from_units;
+  // Ink from outside, once every box's own pen strokes are known. A neighbouring box's ink is
+  // its voter's mark (and left out of this box's band) only where that box reads as a vote: its
+  // strokes reach `vote_from_units` and no ink enters it from outside. A stamp whose ring runs
+  // down through a column of boxes darkens the boxes above and below with its own ink; left out
+  // as marks, they cut the ring where it reaches away from the box between them. Leaving a box
+  // out only widens the others' bands, so each box found to have ink from outside is put back
+  // and the boxes not yet found so are examined again, until none changes.
+  std::vector<bool> examined(areas.size()), marked(areas.size());
   for (std::size_t t = 0; t < areas.size(); ++t) {
-    TargetScore& out = scores[t];
-    if (out.linear < 0 || (out.stroke < examine_from_units && out.linear < examine_from_units)) {
-      continue;
+    const TargetScore& s = scores[t];
+    examined[t] =
+        s.linear >= 0 && (s.stroke >= examine_from_units || s.linear >= examine_from_units);
+    marked[t] = s.linear >= 0 && s.stroke >= vote_from_units;
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t t = 0; t < areas.size(); ++t) {
+      TargetScore& out = scores[t];
+      if (!examined[t] || out.foreign_ink) continue;
+      out.foreign_ink =
+          InkEntersFromOutside(image_, transform_, options_, t, areas, halos[t], marked,
+                               ink_weights[t].first, ink_weights[t].second, edge_reach, lift);
     }
-    out.foreign_ink = InkEntersFromOutside(image_, transform_, options_, t, areas, halos[t], marked,
-                                           ink_weights[t].first, ink_weights[t].second, edge_reach,
-                                           lift.data() - band.x0, row_lift);
+    for (std::size_t t = 0; t < areas.size(); ++t) {
+      if (marked[t] && scores[t].foreign_ink) {
+        marked[t] = false;
+        changed = true;
+      }
+    }
   }
   return scores;
 }

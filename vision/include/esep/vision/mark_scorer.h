@@ -105,9 +105,10 @@ class MarkScorer {
   std::vector<int> Score(const std::vector<Rect>& areas) const;
   // The linear and stroke scores of each target and whether ink enters it from outside. The
   // surroundings are examined only for targets whose stroke or linear score reaches
-  // `examine_from_units`.
-  std::vector<TargetScore> ScoreTargets(const std::vector<Rect>& areas,
-                                        int examine_from_units = 0) const;
+  // `examine_from_units`; a neighbouring box whose strokes reach `vote_from_units`, and into
+  // which no ink enters from outside, is a voter's mark and not part of a box's surroundings.
+  std::vector<TargetScore> ScoreTargets(const std::vector<Rect>& areas, int examine_from_units = 0,
+                                        int vote_from_units = 0) const;
 
  private:
   const cv::Mat& image_;
