@@ -801,9 +801,9 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      dust_specks: 47
                    })pb",
               // Ballot 2720: a dark 43 mm stamp (gray 56) from the left whose ring runs down
-              // through the column of boxes, its own ink marking the boxes above and below. A
-              // rule that split ink shared with a marked neighbour between the two boxes (tried
-              // for ballot 646270) cut the ring's reach and made the stamp a vote.
+              // through the column of boxes, its own ink marking the boxes above and below. Ink
+              // split between marked neighbouring boxes (for ballot 646270) cut the ring's reach
+              // and made the stamp a vote while those boxes counted as votes.
               R"pb(election: "fixtures/elections/party-list-2021.json"
                    style_id: "list"
                    precinct_id: "1001"
@@ -903,6 +903,135 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      diameter_mm: 25
                      gray: 188
                    })pb",
+              // Ballot 646270: a felt-pen check running 1.74 mm out of its box's corner and a
+              // felt-pen cross 0.75 mm out of the next box, meeting left of the boxes: measured
+              // with the other's tail, each box's ink reached 3 mm from it and both read MARGINAL.
+              // The ink is now split between the two marked boxes, each pixel to the nearer.
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   marks {
+                     options: "parliament-list:reforma"
+                     style: CHECK
+                     pen: FELT_PEN
+                     overreach_mm: 1.7429902365148271
+                   }
+                   marks {
+                     options: "parliament-list:mekenchil"
+                     style: CROSS
+                     pen: FELT_PEN
+                     overreach_mm: 0.75030602456157358
+                   }
+                   seed: 2861961850901055432
+                   degrade {
+                     rotation_deg: -1.01
+                     upside_down: true
+                     scale: 1.02
+                     blur_sigma_px: 1.36
+                     noise_sigma: 4.33
+                     dust_specks: 29
+                     fold: true
+                     streak: true
+                     jpeg_quality: 41
+                   })pb",
+              // Ballot 1740230: likewise, a cross 1.53 mm and a black check 1.45 mm over the edges
+              // of neighbouring boxes.
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   marks {
+                     options: "parliament-list:yiman-nuru"
+                     style: CROSS
+                     overreach_mm: 1.5286092560166233
+                   }
+                   marks {
+                     options: "parliament-list:ata-meken"
+                     style: CHECK
+                     pen: BLACK_BALLPOINT
+                     overreach_mm: 1.4461543764685398
+                   }
+                   seed: 10035655387507460471
+                   degrade {
+                     rotation_deg: 3.09
+                     shift_x_mm: 1.14
+                     shift_y_mm: 1.84
+                     blur_sigma_px: 1.04
+                     dust_specks: 24
+                     fold: true
+                     streak: true
+                     jpeg_quality: 77
+                     streak_x_mm: 63.990201483824706
+                     streak_width_px: 4
+                     streak_transmission: 0.45976046764994455
+                   })pb",
+              // Ballot 2148345: likewise, a black check 1.56 mm and a felt-pen cross 1.51 mm over.
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   marks {
+                     options: "parliament-list:respublika"
+                     style: CHECK
+                     pen: BLACK_BALLPOINT
+                     overreach_mm: 1.5588513867792004
+                   }
+                   marks {
+                     options: "parliament-list:reforma"
+                     style: CROSS
+                     pen: FELT_PEN
+                     overreach_mm: 1.5097728939712711
+                   }
+                   seed: 13961822326647005402
+                   degrade { rotation_deg: -0.37 blur_sigma_px: 0.66 noise_sigma: 3.58 fold: true }
+                   show_through: "parliament-list:yntymak")pb",
+              // Ballot 8270: a dark 45 mm stamp (gray 75) whose ring runs down through the column
+              // of boxes, like ballot 2720: split so, with the boxes its ink marks above and below
+              // left out as votes, its ring no longer reached away from "azattyk" (an earlier
+              // trial of the split). The boxes the ring reaches away from read as no votes and
+              // are put back into their neighbours' bands.
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   marks { options: "parliament-list:zamandash" style: CROSS pen: BLUE_BALLPOINT }
+                   seed: 15358018930524988286
+                   degrade {
+                     rotation_deg: 3.26
+                     scale: 0.99
+                     shift_x_mm: -2.1
+                     shift_y_mm: -0.23
+                     blur_sigma_px: 1.36
+                     noise_sigma: 4.33
+                     dust_specks: 45
+                     streak: true
+                     jpeg_quality: 41
+                     streak_x_mm: 2.0798731632849048
+                     streak_width_px: 2
+                     streak_transmission: 0.052337405983268422
+                   }
+                   stamps {
+                     center_x_mm: 156.98147669735783
+                     center_y_mm: 135.318
+                     diameter_mm: 44.547817338463958
+                     gray: 75
+                   })pb",
+              // Ballot 80550: likewise, a 42 mm stamp in gray 96 past "yntymak".
+              R"pb(election: "fixtures/elections/party-list-2021.json"
+                   style_id: "list"
+                   precinct_id: "1001"
+                   dpi: 200
+                   marks { options: "parliament-list:el-umutu" style: CROSS pen: BLACK_BALLPOINT }
+                   seed: 1199226777188904976
+                   degrade { blur_sigma_px: 0.95 contrast: 0.85 }
+                   stamps {
+                     center_x_mm: 158.80628770118494
+                     center_y_mm: 85.773
+                     diameter_mm: 42.3524014264286
+                     gray: 96
+                   }
+                   show_through: "parliament-list:against-all")pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
   // The thresholds the reader's calibration recommended, where the misreading depends on them
@@ -919,6 +1048,11 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
       {12944387035855372120ULL, {0.0508, 0.0252}},  // ballot 2720, reader 44
       {4077573359622936955ULL, {0.0537, 0.0268}},   // ballot 1112945, reader 89
       {6537411193511461685ULL, {0.0568, 0.0285}},   // ballot 939582, reader 16
+      {2861961850901055432ULL, {0.0568, 0.0285}},   // ballot 646270, reader 54
+      {10035655387507460471ULL, {0.06, 0.0302}},    // ballot 1740230, reader 46
+      {13961822326647005402ULL, {0.0604, 0.0325}},  // ballot 2148345, reader 69
+      {15358018930524988286ULL, {0.0568, 0.0285}},  // ballot 8270, reader 54
+      {1199226777188904976ULL, {0.0594, 0.0297}},   // ballot 80550, reader 10
   };
   for (const char* text : kSpecs) {
     DeckBallot ballot;

@@ -89,12 +89,14 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   const double x0 = a.x_mm(), x1 = a.x_mm() + a.width_mm();
   const double y0 = a.y_mm(), y1 = a.y_mm() + a.height_mm();
   const double near = options.ring_inner_mm, far = options.halo_mm;
-  // The other marked boxes this band reaches, each with its own ring: what lies there is that
-  // box's printed outline and its voter's mark. Left out, a mark in the next box that spills over
-  // its edge towards this one stays the next box's, however it runs. An unmarked box stays in:
-  // a stamp's ring that enters this box often runs on past the next one, and that is where it
-  // reaches away from this box. (Where the next box is marked, a stamp that made a vote here
-  // would make an overvote in a one-choice contest: the ballot goes back to the voter.)
+  // The other marked boxes this band reaches, each with its own ring, and whatever lies nearer
+  // to one of them than to this box: what lies there is that box's printed outline and its
+  // voter's mark. Left out, a mark in the next box that spills over its edge towards this one
+  // stays the next box's, however it runs. An unmarked box stays in: a stamp's ring that enters
+  // this box often runs on past the next one, and that is where it reaches away from this box.
+  // (`marked` holds only boxes that read as votes, with no ink entering them from outside; where
+  // the next box is one, a stamp that made a vote here would make an overvote in a one-choice
+  // contest: the ballot goes back to the voter.)
   //
   // The printed outlines of all the other boxes in reach (their edges, give or take
   // `outline_mm`) are ink, but never bridged to by the closing below, so a voter's tick that
@@ -155,19 +157,22 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
           })) {
         continue;
       }
-      in_band[c - halo.x0] = 1;
-      distance[static_cast<std::size_t>(r - halo.y0) * static_cast<std::size_t>(w) +
-               static_cast<std::size_t>(c - halo.x0)] =
-          static_cast<std::uint8_t>(std::min(255.0, std::floor(d * 16)));
       if (!marked_boxes.empty()) {
         double nd = 1e9;
         for (const Other& o : marked_boxes) {
           nd = std::min(nd, std::max({o.x0 - x, x - o.x1, o.y0 - y, y - o.y1}));
         }
+        // Nearer another marked box than this one: that box's ink. Where a voter's mark here and
+        // one in the next box run out of their boxes and meet, each box keeps its own side.
+        if (nd < d) continue;
         neighbour_distance[static_cast<std::size_t>(r - halo.y0) * static_cast<std::size_t>(w) +
                            static_cast<std::size_t>(c - halo.x0)] =
             static_cast<std::uint8_t>(std::clamp(std::floor(nd * 16), 0.0, 255.0));
       }
+      in_band[c - halo.x0] = 1;
+      distance[static_cast<std::size_t>(r - halo.y0) * static_cast<std::size_t>(w) +
+               static_cast<std::size_t>(c - halo.x0)] =
+          static_cast<std::uint8_t>(std::min(255.0, std::floor(d * 16)));
       const auto v = static_cast<std::size_t>(lifted.Level(c, row[c]));
       if (weight[v] == 0) {
         if (edge_weight[v] != 0 && !on_outline(x, y)) {
