@@ -68,7 +68,6 @@ class PaperLift {
   };
 
   Row InRow(int r) const { return Row(this, r); }
-  const std::vector<Crease>& creases() const { return creases_; }
 
  private:
   int CreaseLift(int r, int c) const;
