@@ -24,7 +24,7 @@ struct Strips {
   std::vector<std::vector<int>> dip;  // by strip, by row: darker than the paper on both sides
 };
 
-// Rows of strip `s` where the dip peaks within [min, max].
+// The rows where a strip's `dip` peaks within [min, max], at most kMaxCandidates of them.
 std::vector<int> Peaks(const std::vector<int>& dip, int min, int max) {
   std::vector<int> peaks;
   for (std::size_t r = 1; r + 1 < dip.size(); ++r) {
