@@ -104,7 +104,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   struct Other {
     double x0, y0, x1, y1;
   };
-  std::vector<Other> others, marked_boxes, outlines;
+  std::vector<Other> marked_boxes, outlines;
   for (std::size_t j = 0; j < areas.size(); ++j) {
     if (j == t) continue;
     const Rect& b = areas[j];
@@ -114,10 +114,7 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
       continue;
     }
     outlines.push_back(o);
-    if (marked[j]) {
-      others.push_back({o.x0 - near, o.y0 - near, o.x1 + near, o.y1 + near});
-      marked_boxes.push_back(o);
-    }
+    if (marked[j]) marked_boxes.push_back(o);
   }
   const double edge_mm = options.outline_mm;
   auto on_outline = [&](double x, double y) {
@@ -152,19 +149,15 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
       const double x = xr + dxc * c, y = yr + dyc * c;
       const double d = std::max({x0 - x, x - x1, y0 - y, y - y1});
       if (d < near || d > far) continue;
-      if (std::any_of(others.begin(), others.end(), [&](const Other& o) {
-            return x >= o.x0 && x <= o.x1 && y >= o.y0 && y <= o.y1;
-          })) {
-        continue;
-      }
       if (!marked_boxes.empty()) {
         double nd = 1e9;
         for (const Other& o : marked_boxes) {
           nd = std::min(nd, std::max({o.x0 - x, x - o.x1, o.y0 - y, y - o.y1}));
         }
-        // Nearer another marked box than this one: that box's ink. Where a voter's mark here and
-        // one in the next box run out of their boxes and meet, each box keeps its own side.
-        if (nd < d) continue;
+        // Within another marked box's ring, or nearer that box than this one: that box's ink.
+        // Where a voter's mark here and one in the next box run out of their boxes and meet,
+        // each box keeps its own side.
+        if (nd <= near || nd < d) continue;
         neighbour_distance[static_cast<std::size_t>(r - halo.y0) * static_cast<std::size_t>(w) +
                            static_cast<std::size_t>(c - halo.x0)] =
             static_cast<std::uint8_t>(std::clamp(std::floor(nd * 16), 0.0, 255.0));
@@ -196,9 +189,10 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
   // Faint ink joins pieces of ink: each piece spreads along pixels at the edge level or darker
   // by up to `faint_join_mm`. A light stamp's ring reaches the stroke floor only here and there,
   // where its grain is heavy, and runs on between at the edge level; a dust speck or a voter's
-  // tick on clean paper spreads no further than its own blur. What joins pieces is not itself
-  // measured below: a fold's crease, at the edge level and straight across the page, joined to
-  // the tail of a voter's tick does not make the tick reach further.
+  // tick on clean paper spreads no further than its own blur. How far the faint ink joined to a
+  // piece reaches is measured with the piece below, so a fold's crease must be lifted before
+  // (row levels and slanted creases, see PaperLift): left at the edge level and joined to the
+  // tail of a voter's tick, it would make the tick reach further by up to `faint_join_mm`.
   cv::Mat joined = ink.clone();
   {
     const int steps = std::max(1, static_cast<int>(std::lround(options.faint_join_mm * ppm)));
@@ -284,6 +278,13 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
     const int* joined_label = joined_labels.ptr<int>(r);
     const std::uint8_t* d = distance.data() + static_cast<std::size_t>(r) * w;
     for (int c = 0; c < w; ++c) {
+      // How far the faint ink a piece is joined along reaches counts too (how near it comes does
+      // not): a light stamp's ring that reaches the stroke floor only where it crosses the box's
+      // blurred outline runs on at the edge level.
+      if (joined_label[c] != 0) {
+        int& f = farthest[static_cast<std::size_t>(count + joined_label[c])];
+        f = std::max<int>(f, d[c]);
+      }
       if (label[c] == 0) continue;
       const auto l = static_cast<std::size_t>(label[c]);
       nearest[l] = std::min<int>(nearest[l], d[c]);
@@ -294,7 +295,8 @@ bool InkEntersFromOutside(const cv::Mat& image, const PageTransform& transform,
       if (mine != theirs) parent[static_cast<std::size_t>(theirs)] = mine;
     }
   }
-  for (int l = 1; l < count; ++l) {
+  for (int l = 1; l < count + joined_count; ++l) {
+    if (l == count) continue;  // no joined piece
     const auto top = static_cast<std::size_t>(root(l));
     if (top == static_cast<std::size_t>(l)) continue;
     nearest[top] = std::min(nearest[top], nearest[static_cast<std::size_t>(l)]);

@@ -9,7 +9,7 @@ namespace esep::vision {
 namespace {
 
 constexpr int kStrips = 24;
-// A crease must darken at least this many of the strips.
+// A crease must darken at least this many of the strips (of those that can tell, see Hidden).
 constexpr int kSupport = (kStrips * 85 + 99) / 100;
 // The strips at either end of the image that anchor a candidate line: the pairs (i, last - i).
 constexpr int kAnchorPairs = 4;
@@ -54,6 +54,17 @@ double PeakNear(const std::vector<int>& dip, double row, int window, int min, in
   const double curvature = a - 2 * b + c;
   const double offset = curvature < 0 ? std::clamp(0.5 * (a - c) / curvature, -0.5, 0.5) : 0.0;
   return best + offset;
+}
+
+// Whether the strip cannot tell a crease within `window` of `row`: print or a mark lies at the
+// distance the paper is compared at, so that the row is lighter than the "paper" beside it.
+bool Hidden(const std::vector<int>& dip, double row, int window, int min_dip) {
+  const int centre = static_cast<int>(std::lround(row));
+  for (int r = std::max(0, centre - window);
+       r <= std::min(static_cast<int>(dip.size()) - 1, centre + window); ++r) {
+    if (dip[static_cast<std::size_t>(r)] <= -min_dip) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -126,13 +137,18 @@ std::vector<Crease> FindCreases(const cv::Mat& image, double pixels_per_mm, int 
           const double y = PeakNear(strips.dip[static_cast<std::size_t>(s)], ra + slope * (x - xa),
                                     window, min_dip, max_dip);
           if (y < 0) {
-            ++misses;
+            if (!Hidden(strips.dip[static_cast<std::size_t>(s)], ra + slope * (x - xa), window,
+                        min_dip)) {
+              ++misses;
+            }
             continue;
           }
           xs.push_back(x);
           ys.push_back(y);
         }
-        if (static_cast<int>(xs.size()) < kSupport) continue;
+        // Supported by 85% of the strips that can tell, and by at least half of them all.
+        const int support = static_cast<int>(xs.size());
+        if (support * 100 < 85 * (support + misses) || 2 * support < kStrips) continue;
         // The line through the strips' peaks, by least squares.
         double sx = 0, sy = 0, sxx = 0, sxy = 0;
         for (std::size_t i = 0; i < xs.size(); ++i) {
@@ -203,8 +219,14 @@ int PaperLift::CreaseLift(int r, int c) const {
   int up = 0;
   for (const Crease& k : creases_) {
     const double o = r - (k.row0 + k.slope * c);
-    if (o <= -k.reach - 0.5 || o >= k.reach + 0.5) continue;
-    up = std::max(up, k.lift[static_cast<std::size_t>(std::lround(o) + k.reach)]);
+    if (o <= -k.reach - 1 || o >= k.reach + 1) continue;
+    // The pixel lies between two measured offsets: the larger lift of the two, as the crease's
+    // line falls anywhere within the pixel.
+    const int below = static_cast<int>(std::floor(o));
+    for (const int i : {below, below + 1}) {
+      if (i < -k.reach || i > k.reach) continue;
+      up = std::max(up, k.lift[static_cast<std::size_t>(i + k.reach)]);
+    }
   }
   return up;
 }

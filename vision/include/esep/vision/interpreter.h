@@ -14,7 +14,7 @@
 namespace esep::vision {
 
 // Written into every Interpretation; bump it whenever a change can alter a reading.
-inline constexpr char kInterpreterVersion[] = "esep-vision/0.2.7";
+inline constexpr char kInterpreterVersion[] = "esep-vision/0.2.8";
 
 // TargetReading.note of a target whose ink enters from a shape outside its box.
 inline constexpr char kForeignInkNote[] = "ink enters the box from outside: at most marginal";
