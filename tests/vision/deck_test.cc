@@ -1032,6 +1032,50 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
                      gray: 96
                    }
                    show_through: "parliament-list:against-all")pb",
+              // Ballot 632221: a light 25 mm stamp (gray 176) from below into the blank "against
+              // all", show-through behind that box. Around the box the ring reaches the stroke
+              // floor only where it crosses the box's blurred outline; those pieces reached 2.2
+              // and 2.4 mm, and the box read MARKED (5.52%). The faint ring joined to them counts
+              // for their reach.
+              R"pb(election: "fixtures/elections/single-mandate-2021.json"
+                   style_id: "district-1"
+                   precinct_id: "1001"
+                   dpi: 200
+                   marks { options: "district-1:dzhumabaev" style: FILLED pen: BLACK_BALLPOINT }
+                   marks { options: "district-1:sydykov" style: FILLED pen: BLACK_BALLPOINT }
+                   seed: 2817952258271611262
+                   degrade {
+                     shift_x_mm: -1.08
+                     shift_y_mm: 2.02
+                     blur_sigma_px: 1.41
+                     noise_sigma: 7.58
+                     fold: true
+                     jpeg_quality: 53
+                   }
+                   stamps {
+                     center_x_mm: 182
+                     center_y_mm: 166.31629703429888
+                     diameter_mm: 25
+                     gray: 176
+                   }
+                   show_through: "district-1:against-all")pb",
+              // Ballot 17869: a red cross 1.43 mm over the corners, a fold running at a slant
+              // along the line of print to the left of the box, just above it. The strips over
+              // the print could not tell the crease, too few of the others were left, and the
+              // crease stayed: joined to the top arm's tail by its faint ink, it made the arm reach
+              // 2.5 mm (MARGINAL). Strips that cannot tell no longer count against a crease.
+              R"pb(election: "fixtures/elections/referendum-2021.json"
+                   style_id: "referendum"
+                   precinct_id: "1001"
+                   dpi: 200
+                   marks {
+                     options: "form-of-government:against-both"
+                     style: CROSS
+                     pen: RED_BALLPOINT
+                     overreach_mm: 1.43037169673193
+                   }
+                   seed: 1132009612642361423
+                   degrade { rotation_deg: 0.96 noise_sigma: 2.52 dust_specks: 14 fold: true })pb",
           };
   DeckTally& tally = Summary()["accuracy-run-findings"];
   // The thresholds the reader's calibration recommended, where the misreading depends on them
@@ -1053,6 +1097,8 @@ TEST(DeckTest, BallotsTheLongAccuracyRunMisreadReadRight) {
       {13961822326647005402ULL, {0.0604, 0.0325}},  // ballot 2148345, reader 69
       {15358018930524988286ULL, {0.0568, 0.0285}},  // ballot 8270, reader 54
       {1199226777188904976ULL, {0.0594, 0.0297}},   // ballot 80550, reader 10
+      {2817952258271611262ULL, {0.0508, 0.0252}},   // ballot 632221, reader 44
+      {1132009612642361423ULL, {0.0603, 0.0318}},   // ballot 17869, reader 73
   };
   for (const char* text : kSpecs) {
     DeckBallot ballot;
