@@ -165,17 +165,12 @@ cv::Mat WithoutLines(const cv::Mat& image, const cv::Rect& crop) {
         samples.push_back(columns ? image.at<std::uint8_t>(j, crop.x + i)
                                   : image.at<std::uint8_t>(crop.y + i, j));
       }
-      const std::size_t rank = samples.size() * 85 / 100;
-      std::nth_element(samples.begin(), samples.begin() + static_cast<long>(rank), samples.end());
-      level[static_cast<std::size_t>(i)] = samples[rank];
+      level[static_cast<std::size_t>(i)] = NthPercentile(samples, 85);
     }
     return level;
   };
   const std::vector<int> col_level = levels(true), row_level = levels(false);
-  auto typical = [](std::vector<int> v) {
-    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-  };
+  auto typical = [](std::vector<int> v) { return NthPercentile(v, 50); };
   const int col_typical = typical(col_level), row_typical = typical(row_level);
   bool any = false;
   for (int l : col_level) any = any || l < col_typical - kDeadZone;

@@ -489,9 +489,7 @@ absl::StatusOr<CalibrationMeasurement> MeasureCalibrationSheet(const GrayImage& 
   if (static_cast<int>(measured.size()) < kMinSensorColumns) {
     return Unmeasurable("the blank bands of the calibration sheet lie outside the scan");
   }
-  std::nth_element(measured.begin(), measured.begin() + static_cast<long>(measured.size() / 2),
-                   measured.end());
-  const double white = measured[measured.size() / 2];
+  const double white = NthPercentile(measured, 50);
   if (white - black < 40) {
     return Unmeasurable(absl::StrFormat(
         "the scan has almost no contrast (white %.0f, black %.0f): the lamp or sensor is not "

@@ -1,8 +1,10 @@
 #ifndef ESEP_VISION_SRC_HISTOGRAM_H_
 #define ESEP_VISION_SRC_HISTOGRAM_H_
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <vector>
 
 namespace esep::vision {
 
@@ -18,6 +20,16 @@ inline int Percentile(const Histogram& hist, long long total, double p) {
     if (seen > rank) return level;
   }
   return 255;
+}
+
+// The sample of rank n * percent / 100 among the n `samples`, which it reorders. Along an image
+// row or column, the 85th percentile is the paper's level where marks and print cover less than
+// 15% of the line; the 50th is the median.
+template <typename T>
+T NthPercentile(std::vector<T>& samples, int percent) {
+  const std::size_t rank = samples.size() * static_cast<std::size_t>(percent) / 100;
+  std::nth_element(samples.begin(), samples.begin() + static_cast<long>(rank), samples.end());
+  return samples[rank];
 }
 
 }  // namespace esep::vision

@@ -14,6 +14,7 @@
 #include "esep/vision/contest_rules.h"
 #include "esep/vision/mark_scorer.h"
 #include "esep/vision/registration.h"
+#include "histogram.h"
 
 namespace esep::vision {
 namespace {
@@ -71,15 +72,10 @@ cv::Mat WithoutStreaks(const cv::Mat& image) {
   }
   std::vector<int> level(static_cast<std::size_t>(image.cols));
   for (int c = 0; c < image.cols; ++c) {
-    std::vector<std::uint8_t>& v = samples[static_cast<std::size_t>(c)];
-    const std::size_t rank = v.size() * 85 / 100;
-    std::nth_element(v.begin(), v.begin() + static_cast<long>(rank), v.end());
-    level[static_cast<std::size_t>(c)] = v[rank];
+    level[static_cast<std::size_t>(c)] = NthPercentile(samples[static_cast<std::size_t>(c)], 85);
   }
   std::vector<int> sorted = level;
-  std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2),
-                   sorted.end());
-  const int typical = sorted[sorted.size() / 2];
+  const int typical = NthPercentile(sorted, 50);
   auto dark = [&](int c) { return level[static_cast<std::size_t>(c)] < typical - kDeadZone; };
   bool any = false;
   for (int c = 0; c < image.cols; ++c) any = any || dark(c);

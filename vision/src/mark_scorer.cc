@@ -395,9 +395,7 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
   // The typical paper level over the columns of the boxes and their rings.
   std::vector<int> sorted(column_level.begin() + (box_columns.x0 - band.x0),
                           column_level.begin() + (box_columns.x1 - band.x0));
-  std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2),
-                   sorted.end());
-  const int typical_paper = sorted[sorted.size() / 2];
+  const int typical_paper = NthPercentile(sorted, 50);
   std::vector<int> column_lift(static_cast<std::size_t>(band_width));
   for (int c = 0; c < band_width; ++c) {
     column_lift[static_cast<std::size_t>(c)] =
@@ -430,17 +428,13 @@ std::vector<TargetScore> MarkScorer::ScoreTargets(const std::vector<Rect>& areas
       const std::uint8_t* row = image_.ptr<std::uint8_t>(r);
       samples_in_row.clear();
       for (int c = col_step / 2; c < image_.cols; c += col_step) samples_in_row.push_back(row[c]);
-      const std::size_t rank = samples_in_row.size() * 85 / 100;
-      std::nth_element(samples_in_row.begin(), samples_in_row.begin() + static_cast<long>(rank),
-                       samples_in_row.end());
-      row_level[static_cast<std::size_t>(r)] = samples_in_row[rank];
+      const int level = NthPercentile(samples_in_row, 85);
+      row_level[static_cast<std::size_t>(r)] = level;
       // The typical level is taken over the interiors' rows only.
-      if (needed[static_cast<std::size_t>(r)] == 2) levels.push_back(samples_in_row[rank]);
+      if (needed[static_cast<std::size_t>(r)] == 2) levels.push_back(level);
     }
     if (!levels.empty()) {
-      std::nth_element(levels.begin(), levels.begin() + static_cast<long>(levels.size() / 2),
-                       levels.end());
-      const int typical_row = levels[levels.size() / 2];
+      const int typical_row = NthPercentile(levels, 50);
       for (int r = 0; r < image_.rows; ++r) {
         const int level = row_level[static_cast<std::size_t>(r)];
         if (level >= 0) {

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "histogram.h"
+
 namespace esep::vision {
 namespace {
 
@@ -188,10 +190,8 @@ std::vector<Crease> FindCreases(const cv::Mat& image, double pixels_per_mm, int 
         levels.push_back(static_cast<int>(std::lround(v)));
       }
       if (levels.size() < 4) continue;
-      const std::size_t rank = levels.size() * 85 / 100;
-      std::nth_element(levels.begin(), levels.begin() + static_cast<long>(rank), levels.end());
       k.lift[static_cast<std::size_t>(o + k.reach)] =
-          std::max(0, typical_paper - levels[rank] - kLiftDeadZone);
+          std::max(0, typical_paper - NthPercentile(levels, 85) - kLiftDeadZone);
     }
   }
   return creases;
