@@ -41,6 +41,8 @@ class TokenKeyTest : public ::testing::Test {
     ASSERT_EQ(std::system(init.c_str()), 0) << "softhsm2-util could not make a token";
   }
 
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
   TokenKeyOptions Options(std::string key_label = "reader") const {
     return {kModule, "esep-test", std::move(key_label), kPin};
   }
