@@ -98,33 +98,47 @@ void PutStoredProtocol(const StoredProtocol& stored, const RegisteredKeys& keys,
   Put(stored, stored.held() ? absl::UnknownError("held") : ReadBack(stored, keys), aggregator);
 }
 
-absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore& store,
-                                       const AggregationRules& rules) {
+absl::StatusOr<ReadBackProtocols> ReadBackLatest(TabulationStore& store) {
   absl::StatusOr<std::vector<StoredProtocol>> latest = store.LatestProtocols();
   if (!latest.ok()) return latest.status();
   absl::StatusOr<RegisteredKeys> keys = RegisteredKeys::Of(store);
   if (!keys.ok()) return keys.status();
 
   // Verifying the signatures is most of the work: it is shared among the machine's cores.
-  const std::size_t count = latest->size();
-  std::vector<absl::StatusOr<PrecinctProtocol>> read(count, absl::UnknownError("not read"));
+  ReadBackProtocols out;
+  out.stored = *std::move(latest);
+  const std::size_t count = out.stored.size();
+  out.read.assign(count, absl::UnknownError("not read"));
   const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
                                                       std::max<std::size_t>(1, count / 512));
   auto read_every = [&](std::size_t first) {
     for (std::size_t i = first; i < count; i += workers) {
-      if (!(*latest)[i].held()) read[i] = ReadBack((*latest)[i], *keys);
+      if (!out.stored[i].held()) out.read[i] = ReadBack(out.stored[i], *keys);
     }
   };
   std::vector<std::thread> threads;
   for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(read_every, w);
   read_every(0);
   for (std::thread& t : threads) t.join();
+  return out;
+}
 
+absl::StatusOr<Results> CountReadBack(const Election& election, ReadBackProtocols protocols,
+                                      const AggregationRules& rules) {
   ResultsAggregator aggregator(election, rules);
   aggregator.PauseCounting();
-  for (std::size_t i = 0; i < count; ++i) Put((*latest)[i], std::move(read[i]), aggregator);
+  for (std::size_t i = 0; i < protocols.stored.size(); ++i) {
+    Put(protocols.stored[i], std::move(protocols.read[i]), aggregator);
+  }
   aggregator.ResumeCounting();
   return std::move(aggregator).Snapshot();
+}
+
+absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore& store,
+                                       const AggregationRules& rules) {
+  absl::StatusOr<ReadBackProtocols> protocols = ReadBackLatest(store);
+  if (!protocols.ok()) return protocols.status();
+  return CountReadBack(election, *std::move(protocols), rules);
 }
 
 }  // namespace esep::transport

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "esep/proto/election.pb.h"
@@ -43,6 +44,18 @@ class RegisteredKeys {
 // be read or CheckPublishable fails.
 absl::StatusOr<Results> ResultsOfStore(const Election& election, TabulationStore& store,
                                        const AggregationRules& rules = {});
+
+// ResultsOfStore in its two steps, so that the election definition can be loaded while the
+// signatures are verified (which need none of it). First the latest revision of each precinct in
+// `store`, each read back and its signature verified again, on all the machine's cores:
+struct ReadBackProtocols {
+  std::vector<StoredProtocol> stored;
+  std::vector<absl::StatusOr<PrecinctProtocol>> read;  // one for each of `stored`
+};
+absl::StatusOr<ReadBackProtocols> ReadBackLatest(TabulationStore& store);
+// Then they are counted.
+absl::StatusOr<Results> CountReadBack(const Election& election, ReadBackProtocols protocols,
+                                      const AggregationRules& rules = {});
 
 // Puts one stored protocol into `aggregator` as ResultsOfStore counts it: its signature verified
 // again against `keys`; held, unreadable or not verifying, it is listed and not counted. The
