@@ -5,6 +5,7 @@
 #include <numeric>
 #include <optional>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "absl/status/status.h"
@@ -692,20 +693,24 @@ struct ResultsAggregator::State {
     return out;
   }
 
-  // Takes the precinct's totals out of the country's, counts it again from its latest protocols
-  // and adds the new totals.
-  void Recount(Slot& slot) {
+  // Counts the precinct from its latest protocols; reads only the slot and what never changes,
+  // so precincts may be counted side by side.
+  absl::StatusOr<PrecinctCount> Count(const Slot& slot) const {
+    std::vector<const PrecinctProtocol*> protocols;
+    for (const LatestOfKind* latest : ByRevision(slot.by_kind)) {
+      if (latest->protocol) protocols.push_back(&*latest->protocol);
+    }
+    return CountPrecinct(index, bounds, *slot.precinct, protocols);
+  }
+
+  // Takes the precinct's totals out of the country's and adds those of its new `count`.
+  void Apply(Slot& slot, absl::StatusOr<PrecinctCount> count) {
     UnitTotals& nation = results.national;
     if (slot.count.unit) {
       // Cannot fail: these are the very totals that were added.
       (void)SubtractPrecinctTotals(*slot.count.unit, nation);
       --results.precincts_counted;
     }
-    std::vector<const PrecinctProtocol*> protocols;
-    for (const LatestOfKind* latest : ByRevision(slot.by_kind)) {
-      if (latest->protocol) protocols.push_back(&*latest->protocol);
-    }
-    absl::StatusOr<PrecinctCount> count = CountPrecinct(index, bounds, *slot.precinct, protocols);
     slot.count = {};
     if (!count.ok()) {
       // Not reached: one protocol per kind is held, so no kind is counted twice.
@@ -726,6 +731,8 @@ struct ResultsAggregator::State {
     }
   }
 
+  void Recount(Slot& slot) { Apply(slot, Count(slot)); }
+
   void Put(const std::string& precinct_id, const std::string& kind, LatestOfKind latest) {
     auto it = position.find(precinct_id);
     if (it == position.end()) {
@@ -744,11 +751,24 @@ struct ResultsAggregator::State {
 
   // Counts the precincts that protocols reached while counting was paused, in the order they
   // were reached (the order in which one-at-a-time calls would have added them).
+  // The precincts are counted on the machine's cores, and their totals added in that order.
   void CountAwaiting() {
     paused = false;
-    for (const int i : awaiting_count) {
-      slots[i].awaiting_count = false;
-      Recount(slots[i]);
+    const std::size_t n = awaiting_count.size();
+    std::vector<absl::StatusOr<PrecinctCount>> counts(n, absl::UnknownError("not counted"));
+    const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
+                                                        std::max<std::size_t>(1, n / 512));
+    auto count_every = [&](std::size_t first) {
+      for (std::size_t k = first; k < n; k += workers) counts[k] = Count(slots[awaiting_count[k]]);
+    };
+    std::vector<std::thread> threads;
+    for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(count_every, w);
+    count_every(0);
+    for (std::thread& t : threads) t.join();
+    for (std::size_t k = 0; k < n; ++k) {
+      Slot& slot = slots[awaiting_count[k]];
+      slot.awaiting_count = false;
+      Apply(slot, std::move(counts[k]));
     }
     awaiting_count.clear();
   }
