@@ -10,6 +10,7 @@
 #include "esep/proto/election.h"
 #include "esep/transport/aggregation.h"
 #include "esep/transport/results_format.h"
+#include "national_workload.h"
 #include "results_fixtures.h"
 
 namespace esep::transport {
@@ -281,6 +282,26 @@ TEST(SubtractPrecinctTotalsTest, UndoesAddPrecinctTotalsAndRefusesWhatWasNotAdde
   UnitTotals again = empty_sums;
   EXPECT_EQ(SubtractPrecinctTotals(one->precincts[0], again).code(), absl::StatusCode::kInternal);
   EXPECT_EQ(again.voters_on_list, 0u);  // nothing changed
+}
+
+// A national day's precincts given while counting is paused are counted side by side on the
+// machine's cores (from 1,024 awaiting precincts on): the results are those of counting each
+// protocol as it comes, to the byte.
+TEST(ResultsAggregatorScaleTest, PrecinctsCountedSideBySideEqualCountingOneAtATime) {
+  const bench::NationalWorkload w = bench::MakeNationalWorkload(2500);
+  ASSERT_GE(w.election.precincts_size(), 2400);
+  ResultsAggregator one_at_a_time(w.election);
+  ResultsAggregator side_by_side(w.election);
+  side_by_side.PauseCounting();
+  for (const PrecinctProtocol& p : w.protocols) {
+    one_at_a_time.Put(p);
+    side_by_side.Put(p);
+  }
+  side_by_side.ResumeCounting();
+  const absl::StatusOr<Results> expected = one_at_a_time.Snapshot();
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  EXPECT_EQ(expected->precincts_counted, w.election.precincts_size());
+  EXPECT_EQ(Json(side_by_side.Snapshot()), Json(expected));
 }
 
 }  // namespace
