@@ -5,7 +5,6 @@
 #include <numeric>
 #include <optional>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 #include "absl/status/status.h"
@@ -15,6 +14,7 @@
 #include "esep/proto/election.h"
 #include "esep/proto/protocol_checks.h"
 #include "esep/transport/protocol_review.h"
+#include "on_cores.h"
 
 namespace esep::transport {
 namespace {
@@ -749,22 +749,15 @@ struct ResultsAggregator::State {
     }
   }
 
-  // Counts the precincts that protocols reached while counting was paused, in the order they
-  // were reached (the order in which one-at-a-time calls would have added them).
-  // The precincts are counted on the machine's cores, and their totals added in that order.
+  // Counts the precincts that protocols reached while counting was paused, on the machine's
+  // cores, and adds their totals in the order they were reached (the order in which
+  // one-at-a-time calls would have added them).
   void CountAwaiting() {
     paused = false;
     const std::size_t n = awaiting_count.size();
     std::vector<absl::StatusOr<PrecinctCount>> counts(n, absl::UnknownError("not counted"));
-    const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
-                                                        std::max<std::size_t>(1, n / 512));
-    auto count_every = [&](std::size_t first) {
-      for (std::size_t k = first; k < n; k += workers) counts[k] = Count(slots[awaiting_count[k]]);
-    };
-    std::vector<std::thread> threads;
-    for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(count_every, w);
-    count_every(0);
-    for (std::thread& t : threads) t.join();
+    internal::ForEachOnCores(n, 512,
+                             [&](std::size_t k) { counts[k] = Count(slots[awaiting_count[k]]); });
     for (std::size_t k = 0; k < n; ++k) {
       Slot& slot = slots[awaiting_count[k]];
       slot.awaiting_count = false;

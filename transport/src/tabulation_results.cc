@@ -1,12 +1,11 @@
 #include "esep/transport/tabulation_results.h"
 
-#include <algorithm>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "esep/transport/signing.h"
+#include "on_cores.h"
 
 namespace esep::transport {
 namespace {
@@ -109,17 +108,9 @@ absl::StatusOr<ReadBackProtocols> ReadBackLatest(TabulationStore& store) {
   out.stored = *std::move(latest);
   const std::size_t count = out.stored.size();
   out.read.assign(count, absl::UnknownError("not read"));
-  const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
-                                                      std::max<std::size_t>(1, count / 512));
-  auto read_every = [&](std::size_t first) {
-    for (std::size_t i = first; i < count; i += workers) {
-      if (!out.stored[i].held()) out.read[i] = ReadBack(out.stored[i], *keys);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(read_every, w);
-  read_every(0);
-  for (std::thread& t : threads) t.join();
+  internal::ForEachOnCores(count, 512, [&](std::size_t i) {
+    if (!out.stored[i].held()) out.read[i] = ReadBack(out.stored[i], *keys);
+  });
   return out;
 }
 
