@@ -11,8 +11,10 @@ namespace esep::vision {
 namespace {
 
 constexpr int kStrips = 24;
-// A crease must darken at least this many of the strips (of those that can tell, see Hidden).
-constexpr int kSupport = (kStrips * 85 + 99) / 100;
+// A crease must darken at least this share of the strips that can tell (see Hidden), so no more
+// than kStrips - kSupport of them may see no crease.
+constexpr int kSupportPercent = 85;
+constexpr int kSupport = (kStrips * kSupportPercent + 99) / 100;
 // The strips at either end of the image that anchor a candidate line: the pairs (i, last - i).
 constexpr int kAnchorPairs = 4;
 constexpr double kMaxSlope = 0.15;
@@ -136,13 +138,11 @@ std::vector<Crease> FindCreases(const cv::Mat& image, double pixels_per_mm, int 
         int misses = 0;
         for (int s = 0; s < kStrips && misses <= kStrips - kSupport; ++s) {
           const double x = strips.centre[static_cast<std::size_t>(s)];
-          const double y = PeakNear(strips.dip[static_cast<std::size_t>(s)], ra + slope * (x - xa),
-                                    window, min_dip, max_dip);
+          const std::vector<int>& dip = strips.dip[static_cast<std::size_t>(s)];
+          const double row = ra + slope * (x - xa);
+          const double y = PeakNear(dip, row, window, min_dip, max_dip);
           if (y < 0) {
-            if (!Hidden(strips.dip[static_cast<std::size_t>(s)], ra + slope * (x - xa), window,
-                        min_dip)) {
-              ++misses;
-            }
+            if (!Hidden(dip, row, window, min_dip)) ++misses;
             continue;
           }
           xs.push_back(x);
@@ -150,7 +150,9 @@ std::vector<Crease> FindCreases(const cv::Mat& image, double pixels_per_mm, int 
         }
         // Supported by 85% of the strips that can tell, and by at least half of them all.
         const int support = static_cast<int>(xs.size());
-        if (support * 100 < 85 * (support + misses) || 2 * support < kStrips) continue;
+        if (support * 100 < kSupportPercent * (support + misses) || 2 * support < kStrips) {
+          continue;
+        }
         // The line through the strips' peaks, by least squares.
         double sx = 0, sy = 0, sxx = 0, sxy = 0;
         for (std::size_t i = 0; i < xs.size(); ++i) {
