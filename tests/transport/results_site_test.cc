@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "esep/transport/results_format.h"
@@ -25,6 +26,15 @@ std::string Slurp(const fs::path& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// Every file of a generation: its bytes by relative path.
+std::map<std::string, std::string> FilesOf(const fs::path& generation) {
+  std::map<std::string, std::string> files;
+  for (const fs::directory_entry& e : fs::recursive_directory_iterator(generation)) {
+    if (e.is_regular_file()) files[fs::relative(e.path(), generation).string()] = Slurp(e.path());
+  }
+  return files;
 }
 
 class ResultsSiteTest : public ::testing::Test {
@@ -214,6 +224,80 @@ TEST_F(ResultsSiteTest, ModelKeptBetweenPublicationsEqualsOneBuiltFromTheStore) 
   same_as_from_scratch("1001 corrected");
   EXPECT_EQ(counted_through, 4);
   EXPECT_EQ(aggregator.precincts_counted(), 2u);
+}
+
+// A publisher's generation links the files of the precincts with nothing new from the one before
+// and is, file for file, the generation written whole from the store at the same moment.
+TEST_F(ResultsSiteTest, UnchangedPrecinctsAreLinkedAndTheSiteIsTheSameAsOneWrittenWhole) {
+  ResultsAggregator aggregator(election_);
+  std::int64_t counted_through = 0;
+  SiteCarryOver carry;
+  absl::StatusOr<SiteOptions> whole_options = testing::TestSiteOptions(data_.path() / "whole");
+  ASSERT_TRUE(whole_options.ok()) << whole_options.status();
+  auto publish = [&](std::int64_t now) -> fs::path {
+    absl::StatusOr<SiteModel> kept = BuildSiteModel(election_, *store_, now, aggregator,
+                                                    counted_through, &carry.changed_precincts);
+    EXPECT_TRUE(kept.ok()) << kept.status();
+    absl::StatusOr<fs::path> linked =
+        WriteSite(election_, *kept, centre_->signer(), options_, &carry);
+    EXPECT_TRUE(linked.ok()) << linked.status();
+    absl::StatusOr<SiteModel> fresh = BuildSiteModel(election_, *store_, now);
+    EXPECT_TRUE(fresh.ok()) << fresh.status();
+    absl::StatusOr<fs::path> whole =
+        WriteSite(election_, *fresh, centre_->signer(), *whole_options);
+    EXPECT_TRUE(whole.ok()) << whole.status();
+    if (!linked.ok() || !whole.ok()) return {};
+    EXPECT_EQ(FilesOf(*linked), FilesOf(*whole)) << "at " << now;
+    EXPECT_TRUE(VerifySiteGeneration(*linked, centre_->public_key()).ok());
+    EXPECT_EQ(carry.generation, *linked);
+    EXPECT_TRUE(carry.changed_precincts.empty());
+    return *linked;
+  };
+  PartialNight();
+  const fs::path first = publish(1700000000);
+  ASSERT_FALSE(first.empty());
+
+  Submit(testing::ValidProtocol(election_, "1002", "R2", 2, CORRECTION));
+  const fs::path second = publish(1700000600);
+  ASSERT_FALSE(second.empty());
+  for (const char* lang : {"ky", "ru", "en"}) {
+    const fs::path page = fs::path(lang) / "precinct-1001.html";
+    EXPECT_TRUE(fs::equivalent(first / page, second / page)) << page;
+    EXPECT_FALSE(
+        fs::equivalent(first / lang / "precinct-1002.html", second / lang / "precinct-1002.html"))
+        << "1002 was corrected: written again";
+    EXPECT_FALSE(fs::equivalent(first / lang / "index.html", second / lang / "index.html"));
+    EXPECT_EQ(Slurp(second / page).find("Published"), std::string::npos) << page;
+  }
+  EXPECT_NE(Slurp(second / "en" / "index.html").find("Published"), std::string::npos);
+  EXPECT_TRUE(fs::equivalent(first / "data" / "2001.json", second / "data" / "2001.json"));
+  EXPECT_TRUE(
+      fs::equivalent(first / "protocols" / "1001-r1.pb", second / "protocols" / "1001-r1.pb"));
+  EXPECT_NE(Slurp(second / "en" / "precinct-1002.html").find("class=\"state counted\""),
+            std::string::npos);
+
+  // A publication refused after its protocols were counted: the next one still writes the
+  // precinct again, though nothing was stored in between.
+  Submit(testing::ValidProtocol(election_, "1001", "R1", 2, CORRECTION));
+  absl::StatusOr<SiteModel> kept = BuildSiteModel(election_, *store_, 1700000900, aggregator,
+                                                  counted_through, &carry.changed_precincts);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  SiteOptions no_text = options_;
+  no_text.text = nullptr;
+  EXPECT_FALSE(WriteSite(election_, *kept, centre_->signer(), no_text, &carry).ok());
+  EXPECT_EQ(carry.generation, second);
+  EXPECT_TRUE(carry.changed_precincts.contains("1001"));
+  const fs::path third = publish(1700001200);
+  ASSERT_FALSE(third.empty());
+  EXPECT_FALSE(
+      fs::equivalent(second / "en" / "precinct-1001.html", third / "en" / "precinct-1001.html"));
+  EXPECT_TRUE(fs::exists(third / "protocols" / "1001-r2.pb"));
+
+  // The generation to link from is gone: every file is written again, the same bytes.
+  fs::remove_all(third);
+  const fs::path fourth = publish(1700001800);
+  ASSERT_FALSE(fourth.empty());
+  EXPECT_EQ(fs::hard_link_count(fourth / "en" / "precinct-2001.html"), 1u);
 }
 
 }  // namespace

@@ -266,15 +266,20 @@ void Head(Page& page, std::string_view title, const std::string& self) {
   page.Raw("</span></nav></header><main>");
 }
 
-void Foot(Page& page, const SiteModel& model) {
-  page.Raw("</main><footer>")
-      .Raw(page.T(N_("Published")))
-      .Raw(" ")
-      .Text(UtcText(model.generated_unix_seconds))
-      .Raw(". ")
-      .Raw(page.T(
-          N_("Every file of this site is listed with its SHA-256 in MANIFEST.txt, signed by the "
-             "tabulation centre's key.")))
+// The publication's time goes on the pages that sum many precincts; a precinct's page shows the
+// times its protocols were received instead, so that it stays the same bytes until one more of
+// its protocols is stored (SiteCarryOver).
+void Foot(Page& page, const SiteModel* published) {
+  page.Raw("</main><footer>");
+  if (published != nullptr) {
+    page.Raw(page.T(N_("Published")))
+        .Raw(" ")
+        .Text(UtcText(published->generated_unix_seconds))
+        .Raw(". ");
+  }
+  page.Raw(page.T(N_(
+               "Every file of this site is listed with its SHA-256 in MANIFEST.txt, signed by the "
+               "tabulation centre's key.")))
       .Raw(
           " <a href=\"../MANIFEST.txt\">MANIFEST.txt</a> <a "
           "href=\"../MANIFEST.sig\">MANIFEST.sig</a>"
@@ -481,7 +486,7 @@ std::string CountryPage(const SiteIndex& index, Page& page) {
     }
     page.Raw("</ul>");
   }
-  Foot(page, index.model);
+  Foot(page, &index.model);
   return page.Take();
 }
 
@@ -503,7 +508,7 @@ std::string RegionPage(const SiteIndex& index, const UnitTotals& region, Page& p
     ContestTable(page, index.election, c, who, false);
   }
   PrecinctList(page, index, precincts);
-  Foot(page, index.model);
+  Foot(page, &index.model);
   return page.Take();
 }
 
@@ -525,7 +530,7 @@ std::string DistrictPage(const SiteIndex& index, const UnitTotals& district, Pag
     if (c.contest_id == district.id) ContestTable(page, index.election, c, who, false);
   }
   PrecinctList(page, index, precincts);
-  Foot(page, index.model);
+  Foot(page, &index.model);
   return page.Take();
 }
 
@@ -674,7 +679,7 @@ std::string PrecinctPage(const SiteIndex& index, const Precinct& precinct, Page&
     }
     page.Raw("</tbody></table>");
   }
-  Foot(page, index.model);
+  Foot(page, nullptr);
   return page.Take();
 }
 
@@ -690,7 +695,7 @@ std::string MissingPage(const SiteIndex& index, Page& page) {
     page.Raw("<h2>").Raw(page.T(RegionMsgid(region))).Raw("</h2>");
     PrecinctList(page, index, missing);
   }
-  Foot(page, index.model);
+  Foot(page, &index.model);
   return page.Take();
 }
 
@@ -742,6 +747,20 @@ struct GenerationWriter {
     const Sha256Digest digest = Sha256(bytes);
     manifest[relative] = ToHex(digest);
     return absl::OkStatus();
+  }
+
+  // The file `relative` of the generation `carry` describes, hard-linked into this one with the
+  // SHA-256 it was written with; false (and nothing listed) where that cannot be done.
+  bool Link(const SiteCarryOver& carry, const std::string& relative) {
+    auto sha = carry.manifest.find(relative);
+    if (sha == carry.manifest.end()) return false;
+    const fs::path path = dir / relative;
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    fs::create_hard_link(carry.generation / relative, path, ec);
+    if (ec) return false;
+    manifest[relative] = sha->second;
+    return true;
   }
 };
 
@@ -849,7 +868,8 @@ absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationSto
 absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
                                          std::int64_t now_unix_seconds,
                                          ResultsAggregator& aggregator,
-                                         std::int64_t& counted_through) {
+                                         std::int64_t& counted_through,
+                                         std::set<std::string>* stored_for) {
   absl::StatusOr<std::vector<StoredProtocol>> protocols = store.Protocols();
   if (!protocols.ok()) return protocols.status();
   absl::StatusOr<RegisteredKeys> keys = RegisteredKeys::Of(store);
@@ -860,6 +880,7 @@ absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationSto
     if (p.sequence <= counted_through) continue;
     PutStoredProtocol(p, *keys, aggregator);
     counted_through = p.sequence;
+    if (stored_for != nullptr) stored_for->insert(p.precinct_id);
   }
   absl::StatusOr<Results> results = aggregator.Snapshot();
   if (!results.ok()) return results.status();
@@ -942,7 +963,8 @@ absl::Status CheckSiteModel(const Election& election, const SiteModel& model) {
 }
 
 absl::StatusOr<fs::path> WriteSite(const Election& election, const SiteModel& model,
-                                   const Signer& signer, const SiteOptions& options) {
+                                   const Signer& signer, const SiteOptions& options,
+                                   SiteCarryOver* carry) {
   if (absl::Status s = CheckSiteModel(election, model); !s.ok()) return s;
   if (!options.text) return absl::InvalidArgumentError("the site needs its text catalogs");
   std::error_code ec;
@@ -975,6 +997,12 @@ absl::StatusOr<fs::path> WriteSite(const Election& election, const SiteModel& mo
   };
 
   const SiteIndex index(election, model);
+  // The precinct's files are those of the generation written before, where it has one and no
+  // protocol was stored for the precinct since.
+  auto unchanged = [&](const std::string& precinct_id) {
+    return carry != nullptr && !carry->generation.empty() && carry->generation != out.dir &&
+           !carry->changed_precincts.contains(precinct_id);
+  };
   for (SiteLanguage language : text::kAllLanguages) {
     const std::string lang(text::LanguageCode(language));
     auto write_page = [&](const std::string& file, auto render) -> absl::Status {
@@ -1009,9 +1037,10 @@ absl::StatusOr<fs::path> WriteSite(const Election& election, const SiteModel& mo
       }
     }
     for (const Precinct& precinct : election.precincts()) {
+      const std::string file = PrecinctHref(precinct.id());
+      if (unchanged(precinct.id()) && out.Link(*carry, absl::StrCat(lang, "/", file))) continue;
       if (absl::Status s =
-              write_page(PrecinctHref(precinct.id()),
-                         [&](Page& page) { return PrecinctPage(index, precinct, page); });
+              write_page(file, [&](Page& page) { return PrecinctPage(index, precinct, page); });
           !s.ok()) {
         return fail(s);
       }
@@ -1030,17 +1059,15 @@ absl::StatusOr<fs::path> WriteSite(const Election& election, const SiteModel& mo
   if (!json.ok()) return fail(json.status());
   if (absl::Status s = out.Write("results.json", *json); !s.ok()) return fail(s);
   for (const Precinct& precinct : election.precincts()) {
-    if (absl::Status s =
-            out.Write(absl::StrCat("data/", precinct.id(), ".json"), PrecinctJson(index, precinct));
-        !s.ok()) {
-      return fail(s);
-    }
+    const std::string file = absl::StrCat("data/", precinct.id(), ".json");
+    if (unchanged(precinct.id()) && out.Link(*carry, file)) continue;
+    if (absl::Status s = out.Write(file, PrecinctJson(index, precinct)); !s.ok()) return fail(s);
   }
   for (const auto& [id, revisions] : model.history) {
     for (const StoredProtocol& p : revisions) {
-      if (absl::Status s = out.Write(ProtocolFile(id, p.revision), p.signed_protocol); !s.ok()) {
-        return fail(s);
-      }
+      const std::string file = ProtocolFile(id, p.revision);
+      if (unchanged(id) && out.Link(*carry, file)) continue;
+      if (absl::Status s = out.Write(file, p.signed_protocol); !s.ok()) return fail(s);
     }
   }
   nlohmann::ordered_json keys = nlohmann::ordered_json::object();
@@ -1127,6 +1154,11 @@ absl::StatusOr<fs::path> WriteSite(const Election& election, const SiteModel& mo
   for (int i = 0; i + keep_old < static_cast<int>(generations.size()); ++i) {
     fs::remove_all(generations[i].second, ec);
   }
+  if (carry != nullptr) {
+    carry->generation = out.dir;
+    carry->manifest = std::move(out.manifest);
+    carry->changed_precincts.clear();
+  }
   return out.dir;
 }
 
@@ -1168,10 +1200,11 @@ absl::Status SitePublisher::PublishNow() {
   std::lock_guard publishing(publish_mutex_);
   if (aggregator_ == nullptr) aggregator_ = std::make_unique<ResultsAggregator>(election_);
   absl::StatusOr<fs::path> generation = [&]() -> absl::StatusOr<fs::path> {
-    absl::StatusOr<SiteModel> model = BuildSiteModel(
-        election_, *store_, absl::ToUnixSeconds(absl::Now()), *aggregator_, counted_through_);
+    absl::StatusOr<SiteModel> model =
+        BuildSiteModel(election_, *store_, absl::ToUnixSeconds(absl::Now()), *aggregator_,
+                       counted_through_, &carry_.changed_precincts);
     if (!model.ok()) return model.status();
-    return WriteSite(election_, *model, *signer_, options_);
+    return WriteSite(election_, *model, *signer_, options_, &carry_);
   }();
   {
     std::lock_guard lock(mutex_);

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -64,11 +65,13 @@ absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationSto
                                          std::int64_t now_unix_seconds);
 // The same with the results kept in `aggregator`: only the protocols stored after sequence
 // `counted_through` are verified and put into it (PutStoredProtocol), and `counted_through`
-// moves to the last one stored. The results are those of BuildSiteModel above.
+// moves to the last one stored; the precincts of those protocols are added to `stored_for`
+// when it is given. The results are those of BuildSiteModel above.
 absl::StatusOr<SiteModel> BuildSiteModel(const Election& election, TabulationStore& store,
                                          std::int64_t now_unix_seconds,
                                          ResultsAggregator& aggregator,
-                                         std::int64_t& counted_through);
+                                         std::int64_t& counted_through,
+                                         std::set<std::string>* stored_for = nullptr);
 
 // Checks every figure the site would publish, and that the parts add up to the whole: the
 // results as CheckPublishable; each region and district as CheckUnitPublishable; no precinct
@@ -92,11 +95,29 @@ inline constexpr char kManifestSignatureFile[] = "MANIFEST.sig";
 // The centre's public key, 64 hex digits.
 inline constexpr char kCentreKeyFile[] = "centre-key.txt";
 
+// What a publisher carries from the generation it wrote last to the next one. A precinct's files
+// (its page in every language, data/ID.json and its signed protocols) depend on its own stored
+// protocols only, so a precinct with none stored since has the same bytes as before: they are
+// hard-linked from that generation and listed with the SHA-256 it was written with, instead of
+// being rendered, hashed and written again. A file that cannot be linked (the generation was
+// removed, another file system) is written as usual.
+struct SiteCarryOver {
+  std::filesystem::path generation;  // the generation written last; empty before the first
+  std::map<std::string, std::string> manifest;  // its files' SHA-256 (hex) by relative path
+  // The precincts with a protocol stored since that generation was written (BuildSiteModel's
+  // `stored_for`): their files are written again.
+  std::set<std::string> changed_precincts;
+};
+
 // Checks `model` (CheckSiteModel), writes a new generation under options.root, signs its
 // manifest with `signer`, points `current` at it and removes old generations. Returns the new
 // generation's directory. On any error nothing is published and `current` is untouched.
+// With `carry`, the unchanged precincts' files come from carry->generation, and once the new
+// generation is current, `carry` describes it (no precinct changed since); after an error
+// `carry` is left as it was. The files are the same bytes either way.
 absl::StatusOr<std::filesystem::path> WriteSite(const Election& election, const SiteModel& model,
-                                                const Signer& signer, const SiteOptions& options);
+                                                const Signer& signer, const SiteOptions& options,
+                                                SiteCarryOver* carry = nullptr);
 
 // BuildSiteModel + WriteSite.
 absl::StatusOr<std::filesystem::path> PublishSite(const Election& election, TabulationStore& store,
@@ -145,6 +166,8 @@ class SitePublisher {
   // publications (under publish_mutex_): a publication counts only what was stored since.
   std::unique_ptr<ResultsAggregator> aggregator_;
   std::int64_t counted_through_ = 0;
+  // The generation published last, whose unchanged precinct files the next one links.
+  SiteCarryOver carry_;
   std::thread thread_;
 };
 
