@@ -15,6 +15,9 @@
 //   BM_AggregatorSnapshot ResultsAggregator::Snapshot: the whole results of a held aggregator
 //   BM_SiteModel          BuildSiteModel: the public site's data (results, regions, districts,
 //                         history, keys)
+//   BM_SitePublication    WriteSite: the whole site written as the publisher writes it after
+//                         one more protocol, every file again (/0) or the unchanged precincts'
+//                         files linked from the generation before (/1)
 //
 // `results_bench --write-data-dir=DIR --precincts=N` writes a centre's data directory with the
 // same workload instead, for timing `esep-tabulator results --data-dir DIR` itself.
@@ -38,6 +41,7 @@
 #include "absl/strings/str_cat.h"
 #include "esep/proto/sha256.h"
 #include "esep/transport/aggregation.h"
+#include "esep/transport/key_store.h"
 #include "esep/transport/results_format.h"
 #include "esep/transport/results_site.h"
 #include "esep/transport/signing.h"
@@ -278,6 +282,47 @@ void BM_AggregatorSnapshot(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AggregatorSnapshot)->Apply(AtNationalSizes)->Unit(benchmark::kMillisecond);
+
+// One publication of the whole site by the serving centre's publisher (every page in three
+// languages, data/ID.json, the signed protocols, the manifest hashed and signed, the generation
+// switched and the oldest removed), the results kept and one more precinct changed since the
+// publication before. Second argument 1: the files of the precincts with nothing new are linked
+// from the generation before (SiteCarryOver); 0: every file is rendered and written again.
+void BM_SitePublication(benchmark::State& state) {
+  const StoredWorkload& w = Load(static_cast<int>(state.range(0)));
+  const bool linked = state.range(1) != 0;
+  const Election& election = w.workload.election;
+  transport::ResultsAggregator aggregator(election);
+  std::int64_t counted_through = 0;
+  absl::StatusOr<transport::SiteModel> model =
+      transport::BuildSiteModel(election, *w.store, 1638075600, aggregator, counted_through);
+  absl::StatusOr<transport::SiteText> text = transport::SiteTextOfCatalogs();
+  if (!model.ok() || !text.ok()) std::abort();
+  transport::SiteOptions options;
+  options.root = w.dir / (linked ? "site-linked" : "site-whole");
+  options.text = *std::move(text);
+  options.keep_generations = 2;
+  const std::unique_ptr<transport::Signer> centre =
+      transport::MakeFileSigner(transport::SigningKey::Generate(), "centre.key");
+  transport::SiteCarryOver carry;
+  if (linked && !transport::WriteSite(election, *model, *centre, options, &carry).ok()) {
+    std::abort();
+  }
+  int next = 0;
+  for (auto _ : state) {
+    carry.changed_precincts.insert(election.precincts(next++ % election.precincts_size()).id());
+    absl::StatusOr<fs::path> generation =
+        transport::WriteSite(election, *model, *centre, options, linked ? &carry : nullptr);
+    if (!generation.ok()) state.SkipWithError("the site was not published");
+  }
+  std::error_code ignored;
+  fs::remove_all(options.root, ignored);
+}
+BENCHMARK(BM_SitePublication)
+    ->ArgsProduct({{250, 2500, 25000}, {0, 1}})
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace esep::bench
