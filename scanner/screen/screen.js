@@ -393,6 +393,8 @@ function renderCommission() {
     return item;
   }));
   $('report-box').hidden = !report;
+  // Which of esepd's sheets the report shown is (test-report, zero-report, draft, protocol).
+  $('report-box').dataset.report = report ? report.printed : '';
   if (report) {
     $('report-title').textContent = t(report.title);
     $('report').textContent = report.text;

@@ -95,6 +95,8 @@ await run('screen_election_day', async () => {
     checkEqual(await laVerdict(page, 'PASS'), 'PASS', 'the corrected expected count passes');
     await page.click('#btn-finish-test');
     await pollState(page, 'ready');
+    // The report is esepd's answer to a second command after finishing: wait for it.
+    await page.waitForSelector('#report-box[data-report="test-report"]', { timeout: 20000 });
     // The screen is in Kyrgyz: so is the report, its verdict the one the screen showed.
     check((await page.textContent('#report')).includes('КОРУТУНДУ: ӨТТҮ'),
       'the printed test report carries esepd\'s verdict in the screen\'s language');
@@ -118,6 +120,7 @@ await run('screen_election_day', async () => {
     });
     await page.click('#btn-open');
     await pollState(page, 'open');
+    await page.waitForSelector('#report-box[data-report="zero-report"]', { timeout: 20000 });
     const zero = await page.textContent('#report');
     check(zero.includes('НӨЛДҮК ОТЧЁТ') && zero.includes('БАРДЫК ЭСЕПТЕГИЧТЕР НӨЛГӨ БАРАБАР'),
       'the zero report is shown in the screen\'s language');
@@ -230,7 +233,7 @@ await run('screen_election_day', async () => {
     await pollState(page, 'protocol_final');
     check((await page.textContent('#transmission')).length > 0, 'the delivery status is shown');
     await page.click('#btn-protocol');
-    await page.waitForFunction(() => document.querySelector('#report').textContent.length > 0);
+    await page.waitForSelector('#report-box[data-report="protocol"]', { timeout: 20000 });
     await shot(page, dir, '15-protocol-final');
     // Printing gives the sheet esepd renders (the PDF `esep poll protocol --pdf` prints).
     const bytes = await printSheet(page, 'protocol');
