@@ -28,7 +28,7 @@ trap 'if [ -n "$daemon" ]; then kill -9 "$daemon" 2>/dev/null || true; fi; [ -n 
 fail() { echo "sheet-latency: $*" >&2; tail -20 "$work/esepd.log" >&2 2>/dev/null || true; exit 1; }
 
 mkdir -p "$deck" "$work/test"
-if [ "$(find "$deck" -name '*.png' | wc -l)" -lt "$sheets" ]; then
+if [ "$(find "$deck/" -name '*.png' | wc -l)" -lt "$sheets" ]; then
   echo "rendering $sheets ballots with sensor noise of sigma $sigma into $deck ..." >&2
   seq 1 "$sheets" | xargs -P 2 -I{} sh -c '
     i={}; case $((i % 3)) in 0) who=japarov ;; 1) who=madumarov ;; 2) who=tolbaev ;; esac
@@ -42,9 +42,11 @@ fi
 "$esep" calibrate "$work/calibration-sheet.png" --serial-number SIM-0001 \
   --out "$work/calibration.pb" >/dev/null
 mkdir -p "$work/live"
-find "$deck" -name '*.png' | sort | head -n "$sheets" | while read -r f; do
+find "$deck/" -name '*.png' | sort | head -n "$sheets" | while read -r f; do
   ln -s "$(realpath "$f")" "$work/live/$(basename "$f")"
 done
+linked=$(find "$work/live/" -name '*.png' | wc -l)
+[ "$linked" -ge "$sheets" ] || fail "the deck $deck holds $linked pages, not $sheets"
 
 poll() { "$esep" poll "$@" --socket "$socket"; }
 sheets_read() { poll status | sed -n 's/^sheets read: \([0-9]*\).*/\1/p'; }
