@@ -9,6 +9,8 @@
 # An undisturbed night over the same protocols, in the same run, is the reference.
 # Usage: tools/national-night.sh [ELECTION.json] [BUILD_DIR]
 #   default: fixtures/elections/national-november-2021.json, build
+# $NIGHT_RATE, when set, paces the delivery at that many protocols a second (a small election
+# would otherwise be delivered before the first outage).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 election=${1:-fixtures/elections/national-november-2021.json}
@@ -45,8 +47,16 @@ tools/make-certs.sh "$work/certs" R1 >/dev/null
 kinds=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1])).get("ballot_kinds", [])))' "$election")
 prepared=$(sed -n 's/^prepared \([0-9]*\) signed protocols.*/\1/p' "$work/prepare.txt")
 
+# How many protocols the running centre has stored (its SQLite store in WAL mode: a reader
+# beside the centre neither waits for it nor stops it).
+stored_now() {
+  sqlite3 -cmd '.timeout 5000' "$work_centre/tabulation.db" 'SELECT count(*) FROM protocols' \
+    2>/dev/null || echo 0
+}
+
 # night NAME OUTAGES: a fresh centre receives every protocol; with OUTAGES it is killed (SIGKILL)
-# that many times mid-ingest and comes back two seconds later each time.
+# that many times mid-ingest, the k-th time once it has stored k/(OUTAGES+1) of the protocols,
+# and comes back two seconds later each time.
 night() {
   local name=$1 outages=$2
   work_centre=$work/centre-$name
@@ -57,13 +67,19 @@ night() {
   port=$(cat "$work/port")
   t1=$(date +%s.%N)
   "$night" deliver --protocols "$work/night/protocols.pb" --centre "127.0.0.1:$port" \
-    --tls-dir "$work/certs" --connections 8 >"$work/deliver-$name.txt" &
+    --tls-dir "$work/certs" --connections 8 --rate "${NIGHT_RATE:-0}" >"$work/deliver-$name.txt" &
   deliver=$!
   for outage in $(seq 1 "$outages"); do
-    sleep 1.5
+    local target=$((prepared * outage / (outages + 1))) stored
+    while kill -0 "$deliver" 2>/dev/null && [ "$(stored_now)" -lt "$target" ]; do sleep 0.02; done
     note_peak
     kill -9 "$centre"; wait "$centre" 2>/dev/null || true
-    echo "$name: outage $outage, centre killed (SIGKILL) at $(printf '%.1f' "$(echo "$(date +%s.%N) - $t1" | bc)") s"
+    stored=$(stored_now)
+    echo "$name: outage $outage, centre killed (SIGKILL) at $(printf '%.1f' "$(echo "$(date +%s.%N) - $t1" | bc)") s with $stored of $prepared protocols stored"
+    if [ "$stored" -ge "$prepared" ]; then
+      echo "national-night: every protocol was stored before outage $outage" >&2
+      exit 1
+    fi
     sleep 2
     start_centre "127.0.0.1:$port"
   done

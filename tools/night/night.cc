@@ -235,6 +235,12 @@ int Prepare(const CommandLine& cl) {
 }
 
 int Deliver(const CommandLine& cl) {
+  const absl::StatusOr<long long> connections = cl.GetInt("connections", 8, 1, 64);
+  if (!connections.ok()) return Fail("deliver", connections.status());
+  // Protocols per second over all connections (0: as fast as the centre takes them), as the
+  // precincts of a real night report one after another rather than all at once.
+  const absl::StatusOr<long long> rate = cl.GetInt("rate", 0, 0, 1000000);
+  if (!rate.ok()) return Fail("deliver", rate.status());
   std::ifstream in(*cl.Get("protocols"), std::ios::binary);
   if (!in) return Fail("deliver", absl::NotFoundError("cannot read " + *cl.Get("protocols")));
   std::vector<SignedProtocol> protocols;
@@ -253,8 +259,6 @@ int Deliver(const CommandLine& cl) {
       transport::LoadTlsFiles(tls_dir + "/reader-" + reader + ".pem",
                               tls_dir + "/reader-" + reader + ".key", tls_dir + "/ca.pem");
   if (!tls.ok()) return Fail("deliver", tls.status());
-  long long connections = 8;
-  if (absl::StatusOr<long long> c = cl.GetInt("connections", 8, 1, 64); c.ok()) connections = *c;
   // A reader delivers its own protocols one after the other, oldest first (its outbox): the
   // precincts go in parallel, each precinct's revisions in order.
   std::vector<std::pair<std::size_t, std::size_t>> precincts;  // [first, last) in `protocols`
@@ -269,12 +273,12 @@ int Deliver(const CommandLine& cl) {
     previous = p.precinct_id();
   }
   std::atomic<std::size_t> next{0};
-  std::atomic<std::uint64_t> retries{0}, delivered{0};
+  std::atomic<std::uint64_t> retries{0}, delivered{0}, sent{0};
   std::mutex errors_lock;
   std::vector<std::string> refused;
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
-  for (long long w = 0; w < connections; ++w) {
+  for (long long w = 0; w < *connections; ++w) {
     workers.emplace_back([&, w] {
       transport::ClientOptions options;
       options.target = *cl.Get("centre");
@@ -292,6 +296,10 @@ int Deliver(const CommandLine& cl) {
       }
       for (std::size_t g = next++; g < precincts.size(); g = next++) {
         for (std::size_t i = precincts[g].first; i < precincts[g].second; ++i) {
+          if (*rate > 0) {  // the k-th protocol of the night leaves no earlier than k / rate s
+            std::this_thread::sleep_until(start +
+                                          std::chrono::microseconds(sent++ * 1'000'000 / *rate));
+          }
           for (int attempt = 0;; ++attempt) {
             absl::StatusOr<Receipt> receipt = (*client)->Submit(protocols[i]);
             if (receipt.ok()) {
@@ -383,6 +391,7 @@ int main(int argc, char** argv) {
       {"tls-dir", true, "deliver: certificates from tools/make-certs.sh"},
       {"reader", true, "deliver: the reader certificate's serial in --tls-dir (default R1)"},
       {"connections", true, "deliver: connections in parallel, 1..64 (default 8)"},
+      {"rate", true, "deliver: protocols per second in all, 0 for as fast as taken (default 0)"},
       {"expected", true, "check: expected.json from prepare"},
       {"results", true, "check: the centre's results (esep-tabulator results --json)"},
       {"help", false, "print this help"}};
@@ -391,7 +400,7 @@ int main(int argc, char** argv) {
   const char* usage =
       "usage: esep-night prepare --election E.json --out DIR [--seed S]\n"
       "       esep-night deliver --protocols DIR/protocols.pb --centre HOST:PORT --tls-dir CERTS\n"
-      "                          [--reader R1] [--connections 8]\n"
+      "                          [--reader R1] [--connections 8] [--rate 0]\n"
       "       esep-night check --expected DIR/expected.json --results RESULTS.json\n"
       "A simulated election night at national scale (tools/national-night.sh runs one).\n";
   if (!cl.ok() || cl->Has("help")) return esep::cli::UsageExit("esep-night", cl, usage, specs);
