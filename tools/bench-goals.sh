@@ -10,6 +10,7 @@
 #   measuring a calibration sheet                      calibration_bench
 #   the centre's results at 250, 2,500, 25,000         results_bench, esep-tabulator results
 #   a noisy polling day of SHEETS sheets in esepd      tools/sheet-latency.sh (unless SHEETS=0)
+#   the national night, the centre killed twice       tools/national-night.sh
 #
 # Usage: tools/bench-goals.sh [BUILD_DIR (default build)] [SHEETS (default 1000)]
 # $DATA_DIR (default /tmp/esep-goals) keeps the centre's data directories and the rendered deck
@@ -60,4 +61,6 @@ if [ "$sheets" -gt 0 ]; then
   DECK_DIR=$data/deck REFERENCE_BENCH=$bench/image_store_bench \
     tools/sheet-latency.sh "$build/tools/esep" "$build/tools/esepd" "$sheets" 3 0
 fi
+step "the national night of 28 November 2021, the centre killed twice mid-ingest"
+tools/national-night.sh fixtures/elections/national-november-2021.json "$build"
 step "done"
