@@ -30,7 +30,7 @@ mkdir -p "$data"
 
 step() { echo; echo "== $1 ($(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg))"; }
 medians() { "$@" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>&1 |
-  grep -E '_median|median of' || true; }
+  grep -E '_median|median of|^  (interpret|Otsu reference|ratio) ' || true; }
 
 step "interpreting one ballot (reference: one Otsu threshold over the same frame)"
 medians "$bench/interpreter_bench"
